@@ -1,0 +1,26 @@
+//! `ledger head`: print the last entry's `SEQ:HASH`.
+
+use crate::cli::Format;
+use crate::cli::output::{emit, emit_json};
+use crate::error::Result;
+use crate::store;
+use serde_json::json;
+use std::io::Write;
+use std::path::Path;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32> {
+    let path = store::resolve(ledger)?;
+    // Reading the tail under the lock checks the last entry is complete and intact.
+    let tail = store::lock(&path)?.tail()?;
+    match args.format {
+        Format::Json => emit_json(out, &json!({"seq": tail.seq, "hash": tail.hash.to_hex()}))?,
+        Format::Text => emit(out, &format!("{}:{}\n", tail.seq, tail.hash))?,
+    }
+    Ok(0)
+}

@@ -1,0 +1,59 @@
+//! `ledger repair`: move a torn final line to a side file.
+
+use crate::cli::Format;
+use crate::cli::output::{emit, emit_json};
+use crate::error::Result;
+use crate::store::{self, Repair};
+use serde_json::json;
+use std::io::Write;
+use std::path::Path;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32> {
+    let path = store::resolve(ledger)?;
+    let now = store::now()?;
+    let outcome = store::repair(&path, &now)?;
+    match (args.format, &outcome) {
+        (Format::Json, Repair::Intact) => emit_json(out, &json!({"repaired": false}))?,
+        (
+            Format::Json,
+            Repair::Removed {
+                line,
+                bytes,
+                saved_to,
+            },
+        ) => emit_json(
+            out,
+            &json!({"repaired": true, "line": line, "bytes": bytes, "saved_to": saved_to.display().to_string()}),
+        )?,
+        (Format::Text, Repair::Intact) => emit(
+            out,
+            &format!(
+                "{}: the last line is complete; nothing to repair\n",
+                path.display()
+            ),
+        )?,
+        (
+            Format::Text,
+            Repair::Removed {
+                line,
+                bytes,
+                saved_to,
+            },
+        ) => emit(
+            out,
+            &format!(
+                "{}: removed the incomplete line {line} ({bytes} bytes), saved to {}\n\
+                 Run `ledger verify` to check the rest of the ledger.\n",
+                path.display(),
+                saved_to.display()
+            ),
+        )?,
+    }
+    Ok(0)
+}

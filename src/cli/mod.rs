@@ -1,0 +1,61 @@
+//! The command-line interface: argument definitions and dispatch to one module
+//! per command (`commands/`). Commands write to the `out` they are given and
+//! return the exit code; errors come back as [`crate::error::Error`] for `main`
+//! to print.
+
+pub mod commands;
+pub mod output;
+
+use crate::error::Result;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Write;
+use std::path::PathBuf;
+
+/// An append-only, hash-chained ledger of source-cited facts.
+///
+/// Every entry is one line of canonical JSON whose hash covers the one before it;
+/// `ledger verify` proves the file was not altered, and `ledger summary` replays
+/// it into a report where every statement is traceable to a citation.
+#[derive(Debug, Parser)]
+#[command(name = "ledger", version, max_term_width = 100)]
+pub struct Cli {
+    /// The ledger file [default: the single *.jsonl file under ./ledger/]
+    #[arg(long, global = true, env = "LEDGER_PATH", value_name = "PATH")]
+    pub ledger: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Output format of commands that print data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    /// Plain text for people.
+    #[default]
+    Text,
+    /// One JSON object (documented in docs/FORMAT.md).
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new ledger with its genesis entry
+    Init(commands::init::Args),
+    /// Check every line, link and reference of the ledger
+    Verify(commands::verify::Args),
+    /// Print the SEQ:HASH of the last entry, to pin with `verify --anchor`
+    Head(commands::head::Args),
+    /// Move a torn (incomplete) final line to a side file
+    Repair(commands::repair::Args),
+}
+
+/// Runs a parsed command line, writing its output to `out`.
+pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32> {
+    let ledger = cli.ledger.as_deref();
+    match cli.command {
+        Command::Init(a) => commands::init::run(ledger, a, out),
+        Command::Verify(a) => commands::verify::run(ledger, a, out),
+        Command::Head(a) => commands::head::run(ledger, a, out),
+        Command::Repair(a) => commands::repair::run(ledger, a, out),
+    }
+}

@@ -1,0 +1,537 @@
+//! The entry model: the envelope every ledger line carries and the payload of
+//! each entry kind (genesis, define, source, fact, supersede, retract, dispute).
+//!
+//! The envelope is `{body, format, hash, kind, prev, recorded, seq}`; `kind`
+//! selects the shape of `body`. Each payload type rejects unknown members, so a
+//! typo in a hand-edited or imported line is an error rather than silently dropped
+//! data. Checks that need no other entry (id syntax, date order, spans) live here in
+//! [`Body::check`]; checks across entries live in [`crate::replay`].
+
+use crate::date::PartialDate;
+use crate::hash::{Hash, hash_entry};
+use crate::jcs::{self, CanonicalError};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// The format version this build writes and reads.
+pub const FORMAT_VERSION: u64 = 1;
+
+/// The envelope members, in canonical order.
+pub const ENVELOPE_MEMBERS: [&str; 7] =
+    ["body", "format", "hash", "kind", "prev", "recorded", "seq"];
+
+/// One ledger entry, as read from or written to a line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub seq: u64,
+    pub prev: Hash,
+    pub hash: Hash,
+    /// When the entry was recorded, `YYYY-MM-DDTHH:MM:SSZ`.
+    pub recorded: String,
+    pub body: Body,
+}
+
+/// The payload of an entry; the variant is the envelope's `kind`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    Genesis(Genesis),
+    Define(Define),
+    Source(Source),
+    Fact(Fact),
+    Supersede(Supersede),
+    Retract(Retract),
+    Dispute(Dispute),
+}
+
+/// Entry 0: names the ledger.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Genesis {
+    pub title: String,
+    /// When the ledger was created, `YYYY-MM-DDTHH:MM:SSZ`.
+    pub created: String,
+}
+
+/// Adds an actor or a topic to the vocabulary (see [`crate::vocab`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Define {
+    pub term: Term,
+    pub id: String,
+    pub label: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// What a [`Define`] adds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Term {
+    Actor,
+    Topic,
+}
+
+/// A registered source that facts cite.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub id: String,
+    pub title: String,
+    pub publisher: String,
+    #[serde(rename = "type")]
+    pub source_type: SourceType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<PartialDate>,
+    /// BCP 47 language tag of the text as archived (`en`, `fr`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub derived_from: Option<Derivation>,
+    /// Lowercase hex SHA-256 of an archived copy of the text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// How metadata was established, e.g. where an inferred date comes from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// The kind of document a source is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceType {
+    NewsArticle,
+    BriefingNote,
+    Statement,
+    PressRelease,
+    Report,
+    Interview,
+    Document,
+    SocialMedia,
+    Other,
+}
+
+/// A provenance link: this source derives from another.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Derivation {
+    pub source: String,
+    pub relation: DerivationKind,
+}
+
+/// How a derived source relates to its origin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DerivationKind {
+    Translation,
+    Summary,
+    Rewrite,
+}
+
+/// A source-cited statement about a subject under a topic.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fact {
+    pub id: String,
+    /// `A-B` for the relation between two actors, or `A` for one actor.
+    pub subject: String,
+    pub topic: String,
+    /// The statement, in the ledger author's own words.
+    pub statement: String,
+    pub modality: Modality,
+    /// An optional structured value, e.g. `{"embassy":"closed"}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_from: Option<PartialDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_to: Option<PartialDate>,
+    /// Whose claim or opinion this is, when it is not the source's own reporting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributed_to: Option<String>,
+    pub citations: Vec<Citation>,
+}
+
+/// How firmly a fact is asserted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Modality {
+    Confirmed,
+    Reported,
+    Planned,
+    Considered,
+    Proposed,
+    Alleged,
+    Denied,
+}
+
+impl Modality {
+    /// All modalities, in documentation order.
+    pub const ALL: [Modality; 7] = [
+        Modality::Confirmed,
+        Modality::Reported,
+        Modality::Planned,
+        Modality::Considered,
+        Modality::Proposed,
+        Modality::Alleged,
+        Modality::Denied,
+    ];
+
+    /// How far the modality commits to the thing happening, for spotting a
+    /// derived source that states more than its origin (`planned` > `considered`).
+    /// `denied` asserts the opposite and has no place on this scale.
+    pub fn strength(self) -> Option<u8> {
+        match self {
+            Modality::Considered => Some(1),
+            Modality::Proposed => Some(2),
+            Modality::Planned => Some(3),
+            Modality::Alleged => Some(4),
+            Modality::Reported => Some(5),
+            Modality::Confirmed => Some(6),
+            Modality::Denied => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Modality::Confirmed => "confirmed",
+            Modality::Reported => "reported",
+            Modality::Planned => "planned",
+            Modality::Considered => "considered",
+            Modality::Proposed => "proposed",
+            Modality::Alleged => "alleged",
+            Modality::Denied => "denied",
+        }
+    }
+}
+
+/// Where in a source a statement is supported.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Citation {
+    pub source: String,
+    /// 1-based paragraph number in the source text (paragraphs are separated by
+    /// blank lines).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paragraph: Option<u32>,
+    /// Half-open range of character offsets, within the paragraph when one is
+    /// given, else within the whole text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub span: Option<[u32; 2]>,
+    /// A short verbatim quote.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quote: Option<String>,
+}
+
+/// A corrected or updated version of a live fact; the old one stops being live.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Supersede {
+    pub target: String,
+    pub reason: String,
+    /// The new version (a fact with its own id and citations).
+    pub fact: Fact,
+}
+
+/// Withdraws a live fact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Retract {
+    pub target: String,
+    pub reason: RetractReason,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// A source that motivates the retraction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+/// Why a fact was retracted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RetractReason {
+    Erroneous,
+    Misattributed,
+    Mistranslated,
+    Duplicate,
+    SourceWithdrawn,
+}
+
+/// A source that contradicts or overstates a live fact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dispute {
+    pub target: String,
+    pub difference: Difference,
+    /// What the disputing source says, in the ledger author's words.
+    pub statement: String,
+    pub citation: Citation,
+    /// How it differs from the fact, when the difference needs explaining.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// How a disputing source differs from the fact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Difference {
+    Overstates,
+    Understates,
+    Contradicts,
+    Misattributes,
+    Imprecise,
+}
+
+impl Body {
+    /// The envelope `kind` for this payload.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Body::Genesis(_) => "genesis",
+            Body::Define(_) => "define",
+            Body::Source(_) => "source",
+            Body::Fact(_) => "fact",
+            Body::Supersede(_) => "supersede",
+            Body::Retract(_) => "retract",
+            Body::Dispute(_) => "dispute",
+        }
+    }
+
+    /// All kinds, in documentation order.
+    pub const KINDS: [&'static str; 7] = [
+        "genesis",
+        "define",
+        "source",
+        "fact",
+        "supersede",
+        "retract",
+        "dispute",
+    ];
+
+    /// Reads the payload of an entry of `kind` from its `body` value.
+    pub fn from_value(kind: &str, body: &Value) -> Result<Body, String> {
+        fn de<'a, T: Deserialize<'a>>(kind: &str, v: &'a Value) -> Result<T, String> {
+            T::deserialize(v).map_err(|e| format!("`{kind}` body: {e}"))
+        }
+        Ok(match kind {
+            "genesis" => Body::Genesis(de(kind, body)?),
+            "define" => Body::Define(de(kind, body)?),
+            "source" => Body::Source(de(kind, body)?),
+            "fact" => Body::Fact(de(kind, body)?),
+            "supersede" => Body::Supersede(de(kind, body)?),
+            "retract" => Body::Retract(de(kind, body)?),
+            "dispute" => Body::Dispute(de(kind, body)?),
+            other => {
+                return Err(format!(
+                    "unknown kind `{other}`; expected one of {}",
+                    Body::KINDS.join(", ")
+                ));
+            }
+        })
+    }
+
+    /// The payload as a JSON value (absent optional members omitted).
+    pub fn to_value(&self) -> Value {
+        let v = match self {
+            Body::Genesis(b) => serde_json::to_value(b),
+            Body::Define(b) => serde_json::to_value(b),
+            Body::Source(b) => serde_json::to_value(b),
+            Body::Fact(b) => serde_json::to_value(b),
+            Body::Supersede(b) => serde_json::to_value(b),
+            Body::Retract(b) => serde_json::to_value(b),
+            Body::Dispute(b) => serde_json::to_value(b),
+        };
+        // Serializing these plain structs cannot fail: every key is a string.
+        v.unwrap_or(Value::Null)
+    }
+
+    /// Checks that need no other entry: id syntax, non-empty text, date order,
+    /// spans, hex digests.
+    pub fn check(&self) -> Result<(), String> {
+        match self {
+            Body::Genesis(g) => {
+                non_empty("title", &g.title)?;
+                check_timestamp(&g.created).map_err(|e| format!("`created`: {e}"))
+            }
+            Body::Define(d) => {
+                check_term_id(&d.id)?;
+                non_empty("label", &d.label)
+            }
+            Body::Source(s) => {
+                check_id("source id", &s.id)?;
+                non_empty("title", &s.title)?;
+                non_empty("publisher", &s.publisher)?;
+                if let Some(d) = &s.derived_from {
+                    check_id("derived_from.source", &d.source)?;
+                    if d.source == s.id {
+                        return Err(format!("source `{}` cannot derive from itself", s.id));
+                    }
+                }
+                if let Some(h) = &s.sha256
+                    && crate::hash::Hash::from_hex(h).is_none()
+                {
+                    return Err("`sha256` must be 64 lowercase hex digits".into());
+                }
+                Ok(())
+            }
+            Body::Fact(f) => check_fact(f),
+            Body::Supersede(s) => {
+                check_id("target", &s.target)?;
+                non_empty("reason", &s.reason)?;
+                check_fact(&s.fact)?;
+                if s.fact.id == s.target {
+                    return Err(format!(
+                        "the new version needs an id of its own, not `{}`",
+                        s.target
+                    ));
+                }
+                Ok(())
+            }
+            Body::Retract(r) => check_id("target", &r.target),
+            Body::Dispute(d) => {
+                check_id("target", &d.target)?;
+                non_empty("statement", &d.statement)?;
+                check_citation(&d.citation)
+            }
+        }
+    }
+}
+
+fn check_fact(f: &Fact) -> Result<(), String> {
+    check_id("fact id", &f.id)?;
+    crate::vocab::parse_subject(&f.subject)?;
+    check_term_id(&f.topic).map_err(|e| format!("topic: {e}"))?;
+    non_empty("statement", &f.statement)?;
+    if let (Some(a), Some(b)) = (f.valid_from, f.valid_to)
+        && b.last_day() < a.first_day()
+    {
+        return Err(format!("`valid_to` {b} is before `valid_from` {a}"));
+    }
+    if f.citations.is_empty() {
+        return Err("a fact needs at least one citation".into());
+    }
+    f.citations.iter().try_for_each(check_citation)
+}
+
+fn check_citation(c: &Citation) -> Result<(), String> {
+    check_id("citation source", &c.source)?;
+    if c.paragraph == Some(0) {
+        return Err("paragraphs are numbered from 1".into());
+    }
+    if let Some([a, b]) = c.span
+        && a >= b
+    {
+        return Err(format!("span {a}-{b} is empty or reversed"));
+    }
+    if let Some(q) = &c.quote {
+        non_empty("quote", q)?;
+    }
+    Ok(())
+}
+
+fn non_empty(what: &str, s: &str) -> Result<(), String> {
+    if s.trim().is_empty() {
+        Err(format!("`{what}` must not be empty"))
+    } else {
+        Ok(())
+    }
+}
+
+/// Ids of sources and facts: 1–64 characters from `A-Z a-z 0-9 . _ -`, starting
+/// with a letter or digit.
+pub fn check_id(what: &str, id: &str) -> Result<(), String> {
+    let ok = !id.is_empty()
+        && id.len() <= 64
+        && id.as_bytes()[0].is_ascii_alphanumeric()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} `{id}` is not a valid id: use 1-64 letters, digits, `.`, `_` or `-`, starting with a letter or digit"
+        ))
+    }
+}
+
+/// Vocabulary ids (actors, topics): lowercase or uppercase ASCII words joined by `-`.
+fn check_term_id(id: &str) -> Result<(), String> {
+    let ok = !id.is_empty()
+        && id.len() <= 40
+        && id.as_bytes()[0].is_ascii_alphabetic()
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !id.ends_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{id}` is not a valid vocabulary id: letters, digits and `-`, starting with a letter"
+        ))
+    }
+}
+
+/// Checks a record time: exactly `YYYY-MM-DDTHH:MM:SSZ`, a real instant in UTC.
+pub fn check_timestamp(s: &str) -> Result<(), String> {
+    let shape = s.len() == 20
+        && s.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            10 => b == b'T',
+            13 | 16 => b == b':',
+            19 => b == b'Z',
+            _ => b.is_ascii_digit(),
+        });
+    if shape && chrono::DateTime::parse_from_rfc3339(s).is_ok() {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{s}` is not an RFC 3339 UTC time of the form YYYY-MM-DDTHH:MM:SSZ"
+        ))
+    }
+}
+
+impl Entry {
+    /// Builds the JSON object of this entry; with `with_hash` false, the object
+    /// the hash is computed over.
+    pub fn to_object(&self, with_hash: bool) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("body".into(), self.body.to_value());
+        m.insert("format".into(), Value::from(FORMAT_VERSION));
+        if with_hash {
+            m.insert("hash".into(), Value::String(self.hash.to_hex()));
+        }
+        m.insert("kind".into(), Value::String(self.body.kind().into()));
+        m.insert("prev".into(), Value::String(self.prev.to_hex()));
+        m.insert("recorded".into(), Value::String(self.recorded.clone()));
+        m.insert("seq".into(), Value::from(self.seq));
+        m
+    }
+
+    /// Creates entry `seq` after `prev`, computing its hash.
+    pub fn seal(
+        seq: u64,
+        prev: Hash,
+        recorded: String,
+        body: Body,
+    ) -> Result<Entry, CanonicalError> {
+        let mut e = Entry {
+            seq,
+            prev,
+            hash: Hash::ZERO,
+            recorded,
+            body,
+        };
+        let text = jcs::canonicalize(&Value::Object(e.to_object(false)))?;
+        e.hash = hash_entry(text.as_bytes(), b"");
+        Ok(e)
+    }
+
+    /// The line for this entry: its canonical text followed by LF.
+    pub fn to_line(&self) -> Result<String, CanonicalError> {
+        let mut s = jcs::canonicalize(&Value::Object(self.to_object(true)))?;
+        s.push('\n');
+        Ok(s)
+    }
+}

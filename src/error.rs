@@ -1,0 +1,126 @@
+//! The library's error type, and how each error reads and exits.
+//!
+//! Every error a user can hit says what was wrong, where (file, line, entry), what
+//! was expected, and where useful how to fix it. [`Error::exit_code`] maps kinds to
+//! the documented exit codes: 1 for a ledger that fails an integrity check, 2 for
+//! usage, refused input and I/O.
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+/// Exit code: the ledger failed verification or is damaged.
+pub const EXIT_INVALID: i32 = 1;
+/// Exit code: bad usage, refused input, or an I/O error.
+pub const EXIT_USAGE: i32 = 2;
+
+/// Errors of every `ledger` operation.
+#[derive(Debug)]
+pub enum Error {
+    /// Reading or writing a file failed.
+    Io {
+        path: PathBuf,
+        action: &'static str,
+        source: io::Error,
+    },
+    /// The command line or its input is wrong; nothing was written.
+    Usage {
+        message: String,
+        help: Option<String>,
+    },
+    /// A new entry was refused (unknown source, fact not live, ...); nothing was
+    /// written.
+    Refused {
+        path: PathBuf,
+        message: String,
+        help: Option<String>,
+    },
+    /// The ledger itself is damaged at `line`; nothing was written.
+    Damaged {
+        path: PathBuf,
+        line: u64,
+        message: String,
+        help: Option<String>,
+    },
+}
+
+/// Shorthand for results of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// An I/O error on `path` while doing `action` ("read", "create", ...).
+    pub fn io(path: impl Into<PathBuf>, action: &'static str, source: io::Error) -> Error {
+        Error::Io {
+            path: path.into(),
+            action,
+            source,
+        }
+    }
+
+    /// A usage error with an optional hint.
+    pub fn usage(message: impl Into<String>, help: Option<String>) -> Error {
+        Error::Usage {
+            message: message.into(),
+            help,
+        }
+    }
+
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Damaged { .. } => EXIT_INVALID,
+            Error::Io { .. } | Error::Usage { .. } | Error::Refused { .. } => EXIT_USAGE,
+        }
+    }
+
+    /// A stable name for the kind of error (for `--format json`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Io { .. } => "io",
+            Error::Usage { .. } => "usage",
+            Error::Refused { .. } => "refused",
+            Error::Damaged { .. } => "damaged",
+        }
+    }
+
+    /// The hint, if any.
+    pub fn help(&self) -> Option<&str> {
+        match self {
+            Error::Io { .. } => None,
+            Error::Usage { help, .. }
+            | Error::Refused { help, .. }
+            | Error::Damaged { help, .. } => help.as_deref(),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Io {
+                path,
+                action,
+                source,
+            } => write!(f, "cannot {action} {}: {source}", path.display()),
+            Error::Usage { message, .. } => f.write_str(message),
+            Error::Refused { path, message, .. } => {
+                write!(f, "{}: refused: {message}", path.display())
+            }
+            Error::Damaged {
+                path,
+                line,
+                message,
+                ..
+            } => write!(f, "{}: line {line}: {message}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}

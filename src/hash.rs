@@ -1,0 +1,101 @@
+//! Entry hashes: the SHA-256 digest type, its lowercase-hex text, and the one
+//! function that hashes an entry's canonical text.
+//!
+//! An entry's `hash` is SHA-256 over the RFC 8785 text of the entry object without
+//! its `hash` member (see docs/FORMAT.md). During verification that text is the
+//! line with the `"hash":"…",` member cut out, so [`hash_entry`] takes the two
+//! pieces on either side and never copies the line.
+
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+/// A SHA-256 digest.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Hash(pub [u8; 32]);
+
+impl Hash {
+    /// The `prev` of entry 0: 64 `0` characters.
+    pub const ZERO: Hash = Hash([0; 32]);
+
+    /// Lowercase hex, 64 characters.
+    pub fn to_hex(&self) -> String {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut s = String::with_capacity(64);
+        for b in self.0 {
+            s.push(HEX[(b >> 4) as usize] as char);
+            s.push(HEX[(b & 0xF) as usize] as char);
+        }
+        s
+    }
+
+    /// Parses exactly 64 lowercase hex digits.
+    pub fn from_hex(s: &str) -> Option<Hash> {
+        let b = s.as_bytes();
+        if b.len() != 64 {
+            return None;
+        }
+        let mut out = [0u8; 32];
+        for (i, pair) in b.chunks(2).enumerate() {
+            out[i] = (nibble(pair[0])? << 4) | nibble(pair[1])?;
+        }
+        Some(Hash(out))
+    }
+
+    /// The first 12 hex digits, for messages.
+    pub fn short(&self) -> String {
+        let mut s = self.to_hex();
+        s.truncate(12);
+        s
+    }
+}
+
+fn nibble(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        _ => None,
+    }
+}
+
+impl fmt::Display for Hash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+impl fmt::Debug for Hash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Hash({})", self.to_hex())
+    }
+}
+
+/// SHA-256 of `head` followed by `tail`: the hash of an entry whose canonical text
+/// without the hash member is `head ++ tail`.
+pub fn hash_entry(head: &[u8], tail: &[u8]) -> Hash {
+    let mut h = Sha256::new();
+    h.update(head);
+    h.update(tail);
+    Hash(h.finalize().into())
+}
+
+/// SHA-256 of a whole byte string (archived source texts, benchmarks).
+pub fn sha256(bytes: &[u8]) -> Hash {
+    Hash(Sha256::digest(bytes).into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_round_trip() {
+        let h = sha256(b"abc");
+        assert_eq!(
+            h.to_hex(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(Hash::from_hex(&h.to_hex()), Some(h));
+        assert_eq!(Hash::from_hex(&h.to_hex().to_uppercase()), None);
+        assert_eq!(Hash::from_hex("00"), None);
+    }
+}

@@ -1,0 +1,402 @@
+//! Canonical JSON (RFC 8785, "JCS") and the strict parser that feeds it.
+//!
+//! This module owns the byte-exact text that every hash in a ledger covers:
+//! - [`parse_strict`] reads one JSON text into a [`serde_json::Value`], refusing what
+//!   JCS cannot represent faithfully (duplicate object keys, which `serde_json`
+//!   would silently collapse; integers beyond ±2^53, which lose precision as IEEE
+//!   doubles; non-finite numbers);
+//! - [`write_canonical`] serializes a value exactly as RFC 8785 prescribes: object
+//!   members sorted by the UTF-16 code units of their names, ECMAScript number text,
+//!   and minimal string escaping.
+//!
+//! The implementation is written here, not taken from a crate, because the
+//! conformance details are few and the hash of every entry depends on them; the
+//! RFC's examples, the public conformance vectors and pinned golden hashes in the
+//! tests decide whether it is right.
+
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
+use std::fmt;
+
+/// The largest integer magnitude an IEEE double holds exactly (2^53).
+pub const MAX_SAFE_INTEGER: u64 = 1 << 53;
+
+/// Why a JSON text was refused by [`parse_strict`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// What kind of problem it is.
+    pub kind: ParseErrorKind,
+    /// Human-readable description, without position.
+    pub message: String,
+    /// 1-based column (in characters) where the problem was detected, when known.
+    pub column: Option<usize>,
+}
+
+/// The classes of [`ParseError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParseErrorKind {
+    /// Not JSON at all, or JSON with trailing text.
+    Syntax,
+    /// An object names the same member twice.
+    DuplicateKey,
+    /// A number JCS cannot carry faithfully.
+    NumberRange,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Parses one JSON text strictly (see the module docs).
+pub fn parse_strict(text: &str) -> Result<Value, ParseError> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = StrictSeed
+        .deserialize(&mut de)
+        .map_err(|e| classify(text, &e))?;
+    de.end().map_err(|e| classify(text, &e))?;
+    Ok(value)
+}
+
+const DUP_TAG: &str = "duplicate key ";
+const RANGE_TAG: &str = "number out of range for JCS: ";
+
+fn classify(text: &str, e: &serde_json::Error) -> ParseError {
+    // serde_json reports a 1-based line and a 1-based byte column; ledger lines
+    // are single-line JSON, so convert the byte column to a character column.
+    let msg = e.to_string();
+    let bare = match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.clone(),
+    };
+    let column = if e.line() == 1 && e.column() > 0 {
+        let byte = e.column().min(text.len());
+        let mut b = byte;
+        while b > 0 && !text.is_char_boundary(b) {
+            b -= 1;
+        }
+        Some(text[..b].chars().count().max(1))
+    } else {
+        None
+    };
+    let (kind, message) = if let Some(rest) = bare.strip_prefix(DUP_TAG) {
+        (
+            ParseErrorKind::DuplicateKey,
+            format!("duplicate key {rest}: an object may name a member only once"),
+        )
+    } else if let Some(rest) = bare.strip_prefix(RANGE_TAG) {
+        (ParseErrorKind::NumberRange, rest.to_string())
+    } else {
+        (ParseErrorKind::Syntax, format!("invalid JSON: {bare}"))
+    };
+    ParseError {
+        kind,
+        message,
+        column,
+    }
+}
+
+struct StrictSeed;
+
+impl<'de> DeserializeSeed<'de> for StrictSeed {
+    type Value = Value;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(StrictVisitor)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> Visitor<'de> for StrictVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+        if v.unsigned_abs() > MAX_SAFE_INTEGER {
+            return Err(E::custom(format!(
+                "{RANGE_TAG}integer {v} is beyond ±2^53 and cannot be represented exactly; store it as a string"
+            )));
+        }
+        Ok(Value::Number(v.into()))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+        if v > MAX_SAFE_INTEGER {
+            return Err(E::custom(format!(
+                "{RANGE_TAG}integer {v} is beyond 2^53 and cannot be represented exactly; store it as a string"
+            )));
+        }
+        Ok(Value::Number(v.into()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        Number::from_f64(v)
+            .map(Value::Number)
+            .ok_or_else(|| E::custom(format!("{RANGE_TAG}{v} is not a finite number")))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(v) = seq.next_element_seed(StrictSeed)? {
+            out.push(v);
+        }
+        Ok(Value::Array(out))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if out.contains_key(&key) {
+                let shown = serde_json::to_string(&key).unwrap_or_default();
+                return Err(de::Error::custom(format!("{DUP_TAG}{shown}")));
+            }
+            let v = map.next_value_seed(StrictSeed)?;
+            out.insert(key, v);
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+/// Why a value cannot be canonicalized.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CanonicalError(pub String);
+
+impl fmt::Display for CanonicalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Returns the RFC 8785 canonical text of `value`.
+pub fn canonicalize(value: &Value) -> Result<String, CanonicalError> {
+    let mut out = String::new();
+    write_canonical(value, &mut out)?;
+    Ok(out)
+}
+
+/// Appends the RFC 8785 canonical text of `value` to `out`.
+pub fn write_canonical(value: &Value, out: &mut String) -> Result<(), CanonicalError> {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(true) => out.push_str("true"),
+        Value::Bool(false) => out.push_str("false"),
+        Value::Number(n) => write_number(n, out)?,
+        Value::String(s) => write_string(s, out),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(item, out)?;
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            out.push('{');
+            for (i, (k, v)) in sorted_members(map).into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_string(k, out);
+                out.push(':');
+                write_canonical(v, out)?;
+            }
+            out.push('}');
+        }
+    }
+    Ok(())
+}
+
+/// The members of an object in JCS order: by the UTF-16 code units of the names.
+pub fn sorted_members(map: &Map<String, Value>) -> Vec<(&String, &Value)> {
+    let mut members: Vec<(&String, &Value)> = map.iter().collect();
+    // Byte order and UTF-16 order agree except when a supplementary-plane
+    // character (4 UTF-8 bytes, a surrogate pair in UTF-16) meets a BMP
+    // character at or above U+E000; compare code units to be exact.
+    members.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
+    members
+}
+
+/// Writes a JSON string with the minimal escaping RFC 8785 requires.
+pub fn write_string(s: &str, out: &mut String) {
+    out.push('"');
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        let esc: Option<&str> = match c {
+            '"' => Some("\\\""),
+            '\\' => Some("\\\\"),
+            '\u{08}' => Some("\\b"),
+            '\u{0C}' => Some("\\f"),
+            '\n' => Some("\\n"),
+            '\r' => Some("\\r"),
+            '\t' => Some("\\t"),
+            c if (c as u32) < 0x20 => None,
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        match esc {
+            Some(e) => out.push_str(e),
+            None => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                let b = c as u32;
+                out.push_str("\\u00");
+                out.push(HEX[(b >> 4) as usize] as char);
+                out.push(HEX[(b & 0xF) as usize] as char);
+            }
+        }
+        start = i + c.len_utf8();
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
+fn write_number(n: &Number, out: &mut String) -> Result<(), CanonicalError> {
+    if let Some(u) = n.as_u64() {
+        if u > MAX_SAFE_INTEGER {
+            return Err(CanonicalError(format!(
+                "integer {u} is beyond 2^53 and has no exact JCS form"
+            )));
+        }
+        out.push_str(&u.to_string());
+        return Ok(());
+    }
+    if let Some(i) = n.as_i64() {
+        if i.unsigned_abs() > MAX_SAFE_INTEGER {
+            return Err(CanonicalError(format!(
+                "integer {i} is beyond -2^53 and has no exact JCS form"
+            )));
+        }
+        out.push_str(&i.to_string());
+        return Ok(());
+    }
+    match n.as_f64() {
+        Some(f) if f.is_finite() => {
+            write_f64(f, out);
+            Ok(())
+        }
+        _ => Err(CanonicalError(format!("{n} is not a finite number"))),
+    }
+}
+
+/// Writes `f` as ECMAScript's `Number.prototype.toString` would (ECMA-262,
+/// Number::toString, radix 10), which RFC 8785 section 3.2.2.3 adopts.
+pub fn write_f64(f: f64, out: &mut String) {
+    if f == 0.0 {
+        // Covers -0 as well: JCS writes both zeros as "0".
+        out.push('0');
+        return;
+    }
+    if f < 0.0 {
+        out.push('-');
+    }
+    // Rust's `{:e}` gives the shortest digit string that round-trips, nearest to
+    // the value: the same digits ECMAScript chooses. Only the layout differs.
+    let sci = format!("{:e}", f.abs());
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    let k = digits.len() as i32;
+    // ECMAScript's n: the value is 0.d1d2...dk × 10^n.
+    let n = exp + 1;
+    if k <= n && n <= 21 {
+        out.push_str(&digits);
+        out.extend(std::iter::repeat_n('0', (n - k) as usize));
+    } else if 0 < n && n <= 21 {
+        out.push_str(&digits[..n as usize]);
+        out.push('.');
+        out.push_str(&digits[n as usize..]);
+    } else if -6 < n && n <= 0 {
+        out.push_str("0.");
+        out.extend(std::iter::repeat_n('0', (-n) as usize));
+        out.push_str(&digits);
+    } else {
+        out.push_str(&digits[..1]);
+        if k > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        out.push('e');
+        let e = n - 1;
+        out.push(if e < 0 { '-' } else { '+' });
+        out.push_str(&e.unsigned_abs().to_string());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn num(f: f64) -> String {
+        let mut s = String::new();
+        write_f64(f, &mut s);
+        s
+    }
+
+    #[test]
+    fn ecmascript_number_text() {
+        // Examples from RFC 8785 appendix B and ECMA-262.
+        assert_eq!(num(1e21), "1e+21");
+        assert_eq!(num(1e20), "100000000000000000000");
+        assert_eq!(num(-0.0), "0");
+        assert_eq!(num(1e-7), "1e-7");
+        assert_eq!(num(1e-6), "0.000001");
+        assert_eq!(num(333333333.3333333), "333333333.3333333");
+        assert_eq!(num(1e23), "1e+23");
+        assert_eq!(num(5e-324), "5e-324");
+        assert_eq!(num(1.7976931348623157e308), "1.7976931348623157e+308");
+        assert_eq!(num(9007199254740992.0), "9007199254740992");
+        assert_eq!(num(295147905179352830000.0), "295147905179352830000");
+        assert_eq!(num(4.5), "4.5");
+        assert_eq!(num(-1.5e-10), "-1.5e-10");
+        assert_eq!(num(0.1), "0.1");
+        assert_eq!(num(123e-20), "1.23e-18");
+    }
+
+    #[test]
+    fn rejects_duplicates_and_big_integers() {
+        let e = parse_strict(r#"{"a":1,"b":{"c":1,"c":2}}"#).unwrap_err();
+        assert_eq!(e.kind, ParseErrorKind::DuplicateKey);
+        assert!(e.message.contains(r#""c""#), "{}", e.message);
+        let e = parse_strict("[9007199254740993]").unwrap_err();
+        assert_eq!(e.kind, ParseErrorKind::NumberRange);
+        let e = parse_strict("[-9007199254740993]").unwrap_err();
+        assert_eq!(e.kind, ParseErrorKind::NumberRange);
+        assert!(parse_strict("[9007199254740992,-9007199254740992]").is_ok());
+        let e = parse_strict("{} x").unwrap_err();
+        assert_eq!(e.kind, ParseErrorKind::Syntax);
+    }
+
+    #[test]
+    fn sorts_by_utf16_code_units() {
+        // U+1F600 (surrogates D83D DE00) sorts before U+E000 in UTF-16, after it in UTF-8.
+        let v = parse_strict("{\"\u{E000}\":1,\"\u{1F600}\":2,\"a\":3}").unwrap();
+        assert_eq!(
+            canonicalize(&v).unwrap(),
+            "{\"a\":3,\"\u{1F600}\":2,\"\u{E000}\":1}"
+        );
+    }
+
+    #[test]
+    fn escapes_minimally() {
+        let v = Value::String("\u{1}\u{1f}\"\\/\u{8}\u{c}\n\r\t\u{7f}\u{2028}é".into());
+        assert_eq!(
+            canonicalize(&v).unwrap(),
+            "\"\\u0001\\u001f\\\"\\\\/\\b\\f\\n\\r\\t\u{7f}\u{2028}é\""
+        );
+    }
+}

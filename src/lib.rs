@@ -1,0 +1,25 @@
+//! `ledger`: an append-only, hash-chained JSONL ledger of source-cited facts.
+//!
+//! Modules, from the bytes up:
+//! - [`jcs`]: RFC 8785 canonical JSON and the strict parser;
+//! - [`hash`]: SHA-256 entry hashes;
+//! - [`date`], [`vocab`]: partial dates and the actor/topic vocabulary;
+//! - [`entry`]: the envelope and the payload of every entry kind;
+//! - [`chain`]: verification of lines and links;
+//! - [`store`]: file I/O, locking, appends, repair;
+//! - [`replay`]: the fold of entries into state, with referential integrity;
+//! - [`report`]: the "state of relations" report;
+//! - [`cli`]: the command-line interface (argument types and one module per command);
+//! - [`error`]: the error type and exit codes.
+
+pub mod chain;
+pub mod cli;
+pub mod date;
+pub mod entry;
+pub mod error;
+pub mod hash;
+pub mod jcs;
+pub mod replay;
+pub mod report;
+pub mod store;
+pub mod vocab;

@@ -1,0 +1,400 @@
+//! Replay: folding entries, in order, into the state of the ledger.
+//!
+//! [`State::apply`] is the single place that decides whether an entry makes sense
+//! given the entries before it (referential integrity): citations name registered
+//! sources, supersede/retract/dispute name a fact that is still live, ids are
+//! unique, derivations point at earlier sources (so they cannot form a cycle), and
+//! subjects and topics are in the vocabulary. `verify` reports its refusals as
+//! problems; writing commands run the same check before appending, so a refused
+//! entry never reaches the file. The fold is pure: the same entries always give
+//! the same state.
+
+use crate::entry::{Body, Citation, Define, Dispute, Entry, Fact, Retract, Source, Term};
+use crate::vocab;
+use std::collections::BTreeMap;
+
+/// What has happened to a fact.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Status {
+    Live,
+    Superseded {
+        by: String,
+        seq: u64,
+        reason: String,
+    },
+    Retracted {
+        seq: u64,
+        retract: Retract,
+    },
+}
+
+/// A fact and its history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FactRecord {
+    pub fact: Fact,
+    /// Seq of the entry that recorded this version.
+    pub seq: u64,
+    /// When this version supersedes another: that fact's id and the reason.
+    pub supersedes: Option<(String, String)>,
+    pub status: Status,
+    pub disputes: Vec<(u64, Dispute)>,
+}
+
+impl FactRecord {
+    pub fn is_live(&self) -> bool {
+        self.status == Status::Live
+    }
+}
+
+/// A registered source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceRecord {
+    pub source: Source,
+    pub seq: u64,
+}
+
+/// The ledger replayed up to some entry.
+#[derive(Debug, Clone, Default)]
+pub struct State {
+    pub title: Option<String>,
+    /// Seq of the last entry applied.
+    pub last_seq: Option<u64>,
+    /// Sources in registration order.
+    pub sources: Vec<SourceRecord>,
+    source_index: BTreeMap<String, usize>,
+    /// Facts in the order they were recorded (supersessions included).
+    pub facts: Vec<FactRecord>,
+    fact_index: BTreeMap<String, usize>,
+    pub actors: BTreeMap<String, String>,
+    pub topics: BTreeMap<String, String>,
+}
+
+impl State {
+    /// Applies one entry, or explains why it does not fit the entries before it.
+    /// A refused entry leaves the state unchanged.
+    pub fn apply(&mut self, entry: &Entry) -> Result<(), String> {
+        self.check(entry)?;
+        let seq = entry.seq;
+        match &entry.body {
+            Body::Genesis(g) => self.title = Some(g.title.clone()),
+            Body::Define(d) => {
+                let map = match d.term {
+                    Term::Actor => &mut self.actors,
+                    Term::Topic => &mut self.topics,
+                };
+                map.insert(d.id.clone(), d.label.clone());
+            }
+            Body::Source(s) => {
+                self.source_index.insert(s.id.clone(), self.sources.len());
+                self.sources.push(SourceRecord {
+                    source: s.clone(),
+                    seq,
+                });
+            }
+            Body::Fact(f) => self.insert_fact(f, seq, None),
+            Body::Supersede(s) => {
+                if let Some(old) = self.fact_mut(&s.target) {
+                    old.status = Status::Superseded {
+                        by: s.fact.id.clone(),
+                        seq,
+                        reason: s.reason.clone(),
+                    };
+                }
+                self.insert_fact(&s.fact, seq, Some((s.target.clone(), s.reason.clone())));
+            }
+            Body::Retract(r) => {
+                if let Some(f) = self.fact_mut(&r.target) {
+                    f.status = Status::Retracted {
+                        seq,
+                        retract: r.clone(),
+                    };
+                }
+            }
+            Body::Dispute(d) => {
+                if let Some(f) = self.fact_mut(&d.target) {
+                    f.disputes.push((seq, d.clone()));
+                }
+            }
+        }
+        self.last_seq = Some(seq);
+        Ok(())
+    }
+
+    fn insert_fact(&mut self, f: &Fact, seq: u64, supersedes: Option<(String, String)>) {
+        self.fact_index.insert(f.id.clone(), self.facts.len());
+        self.facts.push(FactRecord {
+            fact: f.clone(),
+            seq,
+            supersedes,
+            status: Status::Live,
+            disputes: Vec::new(),
+        });
+    }
+
+    fn fact_mut(&mut self, id: &str) -> Option<&mut FactRecord> {
+        let i = *self.fact_index.get(id)?;
+        self.facts.get_mut(i)
+    }
+
+    /// The fact with this id, whatever its status.
+    pub fn fact(&self, id: &str) -> Option<&FactRecord> {
+        self.fact_index.get(id).and_then(|&i| self.facts.get(i))
+    }
+
+    /// The source with this id.
+    pub fn source(&self, id: &str) -> Option<&SourceRecord> {
+        self.source_index.get(id).and_then(|&i| self.sources.get(i))
+    }
+
+    /// The 1-based position of a source in registration order (the report's
+    /// source numbering).
+    pub fn source_number(&self, id: &str) -> Option<usize> {
+        self.source_index.get(id).map(|i| i + 1)
+    }
+
+    /// The label of an actor (built-in or defined).
+    pub fn actor_label(&self, id: &str) -> Option<String> {
+        self.actors
+            .get(id)
+            .cloned()
+            .or_else(|| vocab::builtin_actor(id).map(str::to_string))
+    }
+
+    /// The label of a topic (built-in or defined).
+    pub fn topic_label(&self, id: &str) -> Option<String> {
+        self.topics
+            .get(id)
+            .cloned()
+            .or_else(|| vocab::builtin_topic(id).map(str::to_string))
+    }
+
+    /// The chain of sources `id` derives from, nearest first (excluding `id`).
+    pub fn derivation_chain(&self, id: &str) -> Vec<&SourceRecord> {
+        let mut out = Vec::new();
+        let mut cur = self.source(id);
+        while let Some(rec) = cur {
+            let Some(d) = &rec.source.derived_from else {
+                break;
+            };
+            match self.source(&d.source) {
+                // Derivations always point at earlier sources, so this ends; the
+                // length bound is a second guard.
+                Some(next) if out.len() < self.sources.len() => {
+                    out.push(next);
+                    cur = Some(next);
+                }
+                _ => break,
+            }
+        }
+        out
+    }
+
+    /// The original a source ultimately derives from (itself if not derived):
+    /// sources with the same root are not independent of each other.
+    pub fn root_source<'a>(&'a self, id: &'a str) -> &'a str {
+        self.derivation_chain(id)
+            .last()
+            .map_or(id, |r| r.source.id.as_str())
+    }
+
+    fn id_taken(&self, id: &str) -> Option<&'static str> {
+        if self.source_index.contains_key(id) {
+            Some("a source")
+        } else if self.fact_index.contains_key(id) {
+            Some("a fact")
+        } else {
+            None
+        }
+    }
+
+    fn check_new_id(&self, id: &str, seq: u64) -> Result<(), String> {
+        if let Some(what) = self.id_taken(id) {
+            return Err(format!(
+                "id `{id}` is already used by {what}; ids must be unique"
+            ));
+        }
+        if let Some(n) = id.strip_prefix('f')
+            && !n.is_empty()
+            && n.bytes().all(|b| b.is_ascii_digit())
+            && n != seq.to_string()
+        {
+            return Err(format!(
+                "id `{id}` has the form f<seq>, which is reserved for the fact recorded at that seq (this entry is seq {seq})"
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_source_ref(&self, id: &str, what: &str) -> Result<(), String> {
+        if self.source_index.contains_key(id) {
+            Ok(())
+        } else {
+            Err(format!(
+                "{what} names source `{id}`, which is not registered{}",
+                self.suggest(id, self.source_index.keys())
+            ))
+        }
+    }
+
+    fn check_live(&self, id: &str, verb: &str) -> Result<(), String> {
+        match self.fact(id) {
+            None => Err(format!(
+                "cannot {verb} `{id}`: no fact has that id{}",
+                self.suggest(id, self.fact_index.keys())
+            )),
+            Some(f) => match &f.status {
+                Status::Live => Ok(()),
+                Status::Superseded { by, seq, .. } => Err(format!(
+                    "cannot {verb} `{id}`: it was superseded by `{by}` at seq {seq}; {verb} `{by}` instead"
+                )),
+                Status::Retracted { seq, .. } => Err(format!(
+                    "cannot {verb} `{id}`: it was already retracted at seq {seq}"
+                )),
+            },
+        }
+    }
+
+    fn suggest<'a>(&self, id: &str, known: impl Iterator<Item = &'a String>) -> String {
+        let lower = id.to_lowercase();
+        let close: Vec<&String> = known
+            .filter(|k| {
+                let k = k.to_lowercase();
+                k.contains(&lower) || lower.contains(&k) || edit_distance(&k, &lower) <= 2
+            })
+            .take(3)
+            .collect();
+        if close.is_empty() {
+            String::new()
+        } else {
+            let names: Vec<String> = close.iter().map(|k| format!("`{k}`")).collect();
+            format!(" (did you mean {}?)", names.join(" or "))
+        }
+    }
+
+    fn check_fact(&self, f: &Fact, seq: u64) -> Result<(), String> {
+        self.check_new_id(&f.id, seq)?;
+        for actor in vocab::parse_subject(&f.subject)? {
+            if self.actor_label(actor).is_none() {
+                return Err(format!(
+                    "subject `{}`: unknown actor `{actor}`; add it with `ledger define actor {actor} --label NAME`",
+                    f.subject
+                ));
+            }
+        }
+        if self.topic_label(&f.topic).is_none() {
+            return Err(format!(
+                "unknown topic `{}`; known topics: {}; add one with `ledger define topic {} --label NAME`",
+                f.topic,
+                self.topic_ids().join(", "),
+                f.topic
+            ));
+        }
+        f.citations.iter().try_for_each(|c| self.check_citation(c))
+    }
+
+    fn check_citation(&self, c: &Citation) -> Result<(), String> {
+        self.check_source_ref(&c.source, "citation")
+    }
+
+    /// All topic ids, built-in first in report order, then defined ones.
+    pub fn topic_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = vocab::TOPICS.iter().map(|(t, _)| t.to_string()).collect();
+        ids.extend(
+            self.topics
+                .keys()
+                .filter(|k| vocab::builtin_topic(k).is_none())
+                .cloned(),
+        );
+        ids
+    }
+
+    fn check_define(&self, d: &Define) -> Result<(), String> {
+        let (exists, ok_shape, shape) = match d.term {
+            Term::Actor => (
+                self.actor_label(&d.id).is_some(),
+                d.id.bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()),
+                "uppercase letters and digits, like `CA` or `HANVOICE`",
+            ),
+            Term::Topic => (
+                self.topic_label(&d.id).is_some(),
+                d.id.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+                "lowercase words joined by `-`, like `trade` or `human-rights`",
+            ),
+        };
+        if !ok_shape {
+            return Err(format!(
+                "{} id `{}` must be {shape}",
+                term_name(d.term),
+                d.id
+            ));
+        }
+        if exists {
+            return Err(format!(
+                "{} `{}` is already defined",
+                term_name(d.term),
+                d.id
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_source(&self, s: &Source, seq: u64) -> Result<(), String> {
+        self.check_new_id(&s.id, seq)?;
+        if let Some(d) = &s.derived_from {
+            // Only earlier sources can be named, so derivations never form a cycle.
+            self.check_source_ref(&d.source, "derived_from")?;
+        }
+        Ok(())
+    }
+
+    fn check_retract(&self, r: &Retract) -> Result<(), String> {
+        self.check_live(&r.target, "retract")?;
+        if let Some(s) = &r.source {
+            self.check_source_ref(s, "retraction")?;
+        }
+        Ok(())
+    }
+
+    fn check(&self, entry: &Entry) -> Result<(), String> {
+        match &entry.body {
+            Body::Genesis(_) => Ok(()),
+            Body::Define(d) => self.check_define(d),
+            Body::Source(s) => self.check_source(s, entry.seq),
+            Body::Fact(f) => self.check_fact(f, entry.seq),
+            Body::Supersede(s) => {
+                self.check_live(&s.target, "supersede")?;
+                self.check_fact(&s.fact, entry.seq)
+            }
+            Body::Retract(r) => self.check_retract(r),
+            Body::Dispute(d) => {
+                self.check_live(&d.target, "dispute")?;
+                self.check_citation(&d.citation)
+            }
+        }
+    }
+}
+
+fn term_name(t: Term) -> &'static str {
+    match t {
+        Term::Actor => "actor",
+        Term::Topic => "topic",
+    }
+}
+
+/// Levenshtein distance, for "did you mean" hints on short ids.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}

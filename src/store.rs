@@ -1,0 +1,498 @@
+//! The store: finding the ledger file, creating it, appending to it under an
+//! exclusive lock, scanning it, and repairing a torn tail.
+//!
+//! Appends are the only way entries reach a file. [`append`] locks the file
+//! (`File::lock`, advisory and exclusive), reads only its tail to find the last
+//! entry, refuses if that tail is torn or damaged, writes every new line in one
+//! `write_all` and `fsync`s before returning. If the write fails part-way the file
+//! is cut back to its old length, so a refused or failed command leaves the
+//! ledger byte-for-byte as it was.
+
+use crate::chain::{self, Report, VerifyOptions};
+use crate::entry::{Body, Entry, Genesis, check_timestamp};
+use crate::error::{Error, Result};
+use crate::hash::Hash;
+use crate::replay::State;
+use std::fs::{File, OpenOptions};
+use std::io::{BufReader, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+/// The environment variable that fixes the record time (tests, reproducible
+/// rebuilds): an RFC 3339 UTC time `YYYY-MM-DDTHH:MM:SSZ`.
+pub const NOW_ENV: &str = "LEDGER_NOW";
+
+/// The directory searched for a ledger when no path is given.
+pub const DEFAULT_DIR: &str = "ledger";
+
+/// The record time for new entries: `LEDGER_NOW` if set, else the clock.
+pub fn now() -> Result<String> {
+    match std::env::var(NOW_ENV) {
+        Ok(s) => {
+            check_timestamp(&s).map_err(|e| Error::usage(format!("{NOW_ENV}: {e}"), None))?;
+            Ok(s)
+        }
+        Err(_) => Ok(chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+    }
+}
+
+/// The ledger to use: the given path, else the single `*.jsonl` under `./ledger/`.
+pub fn resolve(given: Option<&Path>) -> Result<PathBuf> {
+    if let Some(p) = given {
+        return Ok(p.to_path_buf());
+    }
+    let dir = Path::new(DEFAULT_DIR);
+    let help = Some("pass --ledger PATH or set LEDGER_PATH".to_string());
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Error::usage(
+                "no ledger given and there is no ./ledger/ directory",
+                Some("pass --ledger PATH, set LEDGER_PATH, or create one with `ledger init --title TEXT`".into()),
+            ));
+        }
+        Err(e) => return Err(Error::io(dir, "read directory", e)),
+    };
+    let mut found: Vec<PathBuf> = Vec::new();
+    for e in entries {
+        let e = e.map_err(|e| Error::io(dir, "read directory", e))?;
+        let p = e.path();
+        if p.extension().is_some_and(|x| x == "jsonl") && p.is_file() {
+            found.push(p);
+        }
+    }
+    found.sort();
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => Err(Error::usage(
+            "no ledger given and ./ledger/ holds no *.jsonl file",
+            Some("pass --ledger PATH, set LEDGER_PATH, or create one with `ledger init --title TEXT`".into()),
+        )),
+        _ => Err(Error::usage(
+            format!(
+                "no ledger given and ./ledger/ holds several: {}",
+                found
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            help,
+        )),
+    }
+}
+
+/// A new entry as written: its seq and hash.
+#[derive(Debug, Clone)]
+pub struct Appended {
+    pub entry: Entry,
+}
+
+/// Creates a ledger at `path` with its genesis entry; never overwrites.
+pub fn init(path: &Path, title: &str, now: &str) -> Result<Appended> {
+    let body = Body::Genesis(Genesis {
+        title: title.to_string(),
+        created: now.to_string(),
+    });
+    body.check().map_err(|m| Error::usage(m, None))?;
+    let entry =
+        Entry::seal(0, Hash::ZERO, now.to_string(), body).map_err(|e| Error::usage(e.0, None))?;
+    let line = entry.to_line().map_err(|e| Error::usage(e.0, None))?;
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, "create directory", e))?;
+    }
+    let mut f = match OpenOptions::new().write(true).create_new(true).open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(Error::usage(
+                format!(
+                    "{} already exists; `init` never overwrites a ledger",
+                    path.display()
+                ),
+                Some("choose another path with --ledger PATH".into()),
+            ));
+        }
+        Err(e) => return Err(Error::io(path, "create", e)),
+    };
+    f.write_all(line.as_bytes())
+        .and_then(|_| f.sync_all())
+        .map_err(|e| Error::io(path, "write", e))?;
+    sync_parent(path);
+    Ok(Appended { entry })
+}
+
+fn sync_parent(path: &Path) {
+    // Make the new directory entry durable too. Failure here is not fatal: the
+    // data itself is already on disk, and some platforms cannot open directories.
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if let Ok(d) = File::open(parent) {
+        let _ = d.sync_all();
+    }
+}
+
+/// The last entry of a ledger, read from its tail.
+#[derive(Debug, Clone)]
+pub struct Tail {
+    pub seq: u64,
+    pub hash: Hash,
+    /// File length in bytes.
+    pub len: u64,
+}
+
+/// An open, exclusively locked ledger file. The lock is released on drop.
+pub struct Locked {
+    path: PathBuf,
+    file: File,
+}
+
+/// Opens `path` for appending and takes the exclusive lock (waiting for other
+/// writers to finish).
+pub fn lock(path: &Path) -> Result<Locked> {
+    let file = OpenOptions::new()
+        .read(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| open_error(path, e))?;
+    file.lock().map_err(|e| Error::io(path, "lock", e))?;
+    Ok(Locked {
+        path: path.to_path_buf(),
+        file,
+    })
+}
+
+fn open_error(path: &Path, e: std::io::Error) -> Error {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        Error::usage(
+            format!("{}: no such ledger", path.display()),
+            Some(
+                "create it with `ledger init --title TEXT`, or pass the right --ledger PATH".into(),
+            ),
+        )
+    } else {
+        Error::io(path, "open", e)
+    }
+}
+
+impl Locked {
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Reads the last entry from the end of the file, checking that the file ends
+    /// in a complete, intact entry. Reads only the last line (O(1) in the size of
+    /// the ledger).
+    pub fn tail(&mut self) -> Result<Tail> {
+        let path = self.path.clone();
+        let len = self
+            .file
+            .metadata()
+            .map_err(|e| Error::io(&path, "read", e))?
+            .len();
+        if len == 0 {
+            return Err(Error::Damaged {
+                path,
+                line: 1,
+                message: "the ledger is empty: it has no genesis entry".into(),
+                help: Some("create a ledger with `ledger init --title TEXT`".into()),
+            });
+        }
+        let mut chunk: u64 = 64 * 1024;
+        loop {
+            let start = len.saturating_sub(chunk);
+            let mut buf = vec![0u8; (len - start) as usize];
+            self.file
+                .seek(SeekFrom::Start(start))
+                .and_then(|_| self.file.read_exact(&mut buf))
+                .map_err(|e| Error::io(&path, "read", e))?;
+            if buf.last() != Some(&b'\n') {
+                let line = self.count_lines()?;
+                return Err(Error::Damaged {
+                    path,
+                    line,
+                    message: "the last line is incomplete (no newline at end of file): a write was interrupted; nothing was appended".into(),
+                    help: Some("run `ledger repair` to move the incomplete line to a side file, then retry".into()),
+                });
+            }
+            let body = &buf[..buf.len() - 1];
+            let from = match body.iter().rposition(|&b| b == b'\n') {
+                Some(i) => i + 1,
+                None if start == 0 => 0,
+                None => {
+                    chunk *= 4;
+                    continue;
+                }
+            };
+            let raw = &body[from..];
+            let read = std::str::from_utf8(raw).map(chain::read_entry);
+            return match read {
+                Ok(r) if r.problems.is_empty() && r.entry.is_some() => {
+                    let e = r.entry.expect("checked is_some");
+                    Ok(Tail {
+                        seq: e.seq,
+                        hash: e.hash,
+                        len,
+                    })
+                }
+                Ok(r) => {
+                    let line = self.count_lines()?;
+                    let why = r
+                        .problems
+                        .first()
+                        .map_or("not an entry".to_string(), |p| p.message.clone());
+                    Err(Error::Damaged {
+                        path,
+                        line,
+                        message: format!("the last entry is damaged ({why}); nothing was appended"),
+                        help: Some("run `ledger verify` to see every problem".into()),
+                    })
+                }
+                Err(_) => {
+                    let line = self.count_lines()?;
+                    Err(Error::Damaged {
+                        path,
+                        line,
+                        message: "the last line is not valid UTF-8; nothing was appended".into(),
+                        help: Some("run `ledger verify` to see every problem".into()),
+                    })
+                }
+            };
+        }
+    }
+
+    /// Counts lines (for naming the line in tail errors; only on error paths).
+    fn count_lines(&mut self) -> Result<u64> {
+        let path = self.path.clone();
+        self.file
+            .seek(SeekFrom::Start(0))
+            .map_err(|e| Error::io(&path, "read", e))?;
+        let mut r = BufReader::new(&self.file);
+        let mut buf = [0u8; 64 * 1024];
+        let mut lines = 0u64;
+        let mut last = b'\n';
+        loop {
+            let n = r.read(&mut buf).map_err(|e| Error::io(&path, "read", e))?;
+            if n == 0 {
+                break;
+            }
+            lines += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+            last = buf[n - 1];
+        }
+        Ok(lines + u64::from(last != b'\n'))
+    }
+
+    /// Reads and verifies the whole ledger under the lock, returning its replayed
+    /// state; refuses (without writing) if it has any problem.
+    pub fn state(&mut self) -> Result<State> {
+        let path = self.path.clone();
+        self.file
+            .seek(SeekFrom::Start(0))
+            .map_err(|e| Error::io(&path, "read", e))?;
+        let (report, state) =
+            chain::verify_reader(&path, BufReader::new(&self.file), VerifyOptions::default())
+                .map_err(|e| Error::io(&path, "read", e))?;
+        refuse_damaged(&report)?;
+        Ok(state)
+    }
+
+    /// Appends `bodies` after the tail, all or nothing, and fsyncs.
+    pub fn append(&mut self, now: &str, bodies: Vec<Body>) -> Result<Vec<Appended>> {
+        let tail = self.tail()?;
+        let mut out = Vec::with_capacity(bodies.len());
+        let mut buf = String::new();
+        let (mut seq, mut prev) = (tail.seq, tail.hash);
+        for body in bodies {
+            body.check().map_err(|m| Error::Refused {
+                path: self.path.clone(),
+                message: m,
+                help: None,
+            })?;
+            seq += 1;
+            let entry =
+                Entry::seal(seq, prev, now.to_string(), body).map_err(|e| Error::Refused {
+                    path: self.path.clone(),
+                    message: e.0,
+                    help: None,
+                })?;
+            let line = entry.to_line().map_err(|e| Error::Refused {
+                path: self.path.clone(),
+                message: e.0,
+                help: None,
+            })?;
+            buf.push_str(&line);
+            prev = entry.hash;
+            out.push(Appended { entry });
+        }
+        if buf.is_empty() {
+            return Ok(out);
+        }
+        let path = self.path.clone();
+        let written = self
+            .file
+            .write_all(buf.as_bytes())
+            .and_then(|_| self.file.sync_data());
+        if let Err(e) = written {
+            // Undo a partial write so the file is exactly as it was.
+            let _ = self
+                .file
+                .set_len(tail.len)
+                .and_then(|_| self.file.sync_data());
+            return Err(Error::io(&path, "append to", e));
+        }
+        Ok(out)
+    }
+}
+
+/// Turns a failed verification into a refusal to write.
+pub fn refuse_damaged(report: &Report) -> Result<()> {
+    match report.problems.first() {
+        None if report.ok() => Ok(()),
+        first => Err(Error::Damaged {
+            path: report.path.clone(),
+            line: first.and_then(|p| p.line).unwrap_or(0),
+            message: format!(
+                "the ledger does not verify ({}; {} problem{} in all); nothing was appended",
+                first.map_or("see `ledger verify`".to_string(), |p| p.headline()),
+                report.total_problems,
+                if report.total_problems == 1 { "" } else { "s" }
+            ),
+            help: Some("run `ledger verify` to see every problem".into()),
+        }),
+    }
+}
+
+/// Appends entries built from the current state, under one lock: the whole
+/// ledger is verified and replayed, `build` makes the bodies, each is checked
+/// against the state in order ([`State::apply`]), and only if all pass are they
+/// written. Returns the entries written and the state after them.
+pub fn append_checked(
+    path: &Path,
+    now: &str,
+    build: impl FnOnce(&State, u64) -> Result<Vec<Body>>,
+) -> Result<(Vec<Appended>, State)> {
+    let mut locked = lock(path)?;
+    let mut state = locked.state()?;
+    let next_seq = state.last_seq.map_or(0, |s| s + 1);
+    let bodies = build(&state, next_seq)?;
+    // Dry-run the new entries against the state before touching the file.
+    for (seq, (i, body)) in (next_seq..).zip(bodies.iter().enumerate()) {
+        let probe = Entry {
+            seq,
+            prev: Hash::ZERO,
+            hash: Hash::ZERO,
+            recorded: now.to_string(),
+            body: body.clone(),
+        };
+        body.check()
+            .and_then(|_| state.apply(&probe))
+            .map_err(|m| Error::Refused {
+                path: path.to_path_buf(),
+                message: if bodies.len() > 1 {
+                    format!("entry {} of {}: {m}", i + 1, bodies.len())
+                } else {
+                    m
+                },
+                help: None,
+            })?;
+    }
+    let written = locked.append(now, bodies)?;
+    Ok((written, state))
+}
+
+/// Opens and verifies a ledger (streaming), returning the report and the state.
+pub fn scan(path: &Path, opts: VerifyOptions) -> Result<(Report, State)> {
+    let f = File::open(path).map_err(|e| open_error(path, e))?;
+    chain::verify_reader(path, BufReader::with_capacity(256 * 1024, f), opts)
+        .map_err(|e| Error::io(path, "read", e))
+}
+
+/// Opens a ledger and replays it, refusing a ledger that does not verify.
+pub fn load(path: &Path) -> Result<State> {
+    let (report, state) = scan(path, VerifyOptions::default())?;
+    if !report.ok() {
+        let mut e = refuse_damaged(&report).err();
+        if let Some(Error::Damaged { message, .. }) = e.as_mut() {
+            *message = message.replace("; nothing was appended", "");
+        }
+        if let Some(e) = e {
+            return Err(e);
+        }
+    }
+    Ok(state)
+}
+
+/// What [`repair`] did.
+#[derive(Debug, Clone)]
+pub enum Repair {
+    /// The file ends in a complete line; nothing changed.
+    Intact,
+    /// The torn final line was moved to `saved_to`.
+    Removed {
+        line: u64,
+        bytes: u64,
+        saved_to: PathBuf,
+    },
+}
+
+/// Removes a torn final line (bytes after the last LF), saving them first to a
+/// side file next to the ledger. Complete lines are never touched.
+pub fn repair(path: &Path, now: &str) -> Result<Repair> {
+    let mut locked = lock(path)?;
+    let len = locked
+        .file
+        .metadata()
+        .map_err(|e| Error::io(path, "read", e))?
+        .len();
+    let mut content = Vec::new();
+    locked
+        .file
+        .seek(SeekFrom::Start(0))
+        .and_then(|_| locked.file.read_to_end(&mut content))
+        .map_err(|e| Error::io(path, "read", e))?;
+    if len == 0 || content.last() == Some(&b'\n') {
+        return Ok(Repair::Intact);
+    }
+    let keep = content
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let torn = &content[keep..];
+    let line = content[..keep].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+    let stamp: String = now.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    let file_name = path
+        .file_name()
+        .map_or("ledger".into(), |n| n.to_string_lossy().to_string());
+    let mut n = 0;
+    let (saved_to, mut side) = loop {
+        let name = if n == 0 {
+            format!("{file_name}.torn-{stamp}")
+        } else {
+            format!("{file_name}.torn-{stamp}-{n}")
+        };
+        let candidate = path.with_file_name(name);
+        match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&candidate)
+        {
+            Ok(f) => break (candidate, f),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 1000 => n += 1,
+            Err(e) => return Err(Error::io(&candidate, "create", e)),
+        }
+    };
+    side.write_all(torn)
+        .and_then(|_| side.sync_all())
+        .map_err(|e| Error::io(&saved_to, "write", e))?;
+    sync_parent(&saved_to);
+    locked
+        .file
+        .set_len(keep as u64)
+        .and_then(|_| locked.file.sync_all())
+        .map_err(|e| Error::io(path, "truncate", e))?;
+    Ok(Repair::Removed {
+        line,
+        bytes: torn.len() as u64,
+        saved_to,
+    })
+}
