@@ -1,0 +1,4 @@
+//! Integration tests: they drive the real `ledger` binary in temporary
+//! directories with a fixed clock (see `util`).
+
+mod util;

@@ -1,0 +1,165 @@
+//! Test harness: a temporary working directory, a fixed clock, and runs of the
+//! real binary whose output is normalized for snapshots.
+
+#![allow(dead_code)]
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// The clock every test run sees (`LEDGER_NOW`).
+pub const NOW: &str = "2026-01-02T03:04:05Z";
+
+/// The path of the `ledger` binary under test.
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_ledger"))
+}
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `../shared` beside the repository, if present (CI always has it).
+pub fn shared() -> Option<PathBuf> {
+    let p = repo().join("../shared");
+    p.is_dir().then_some(p)
+}
+
+/// A temporary working directory for one test.
+pub struct Env {
+    dir: tempfile::TempDir,
+    now: String,
+}
+
+/// The outcome of one run of the binary.
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        Env {
+            dir: tempfile::tempdir().expect("create temp dir"),
+            now: NOW.to_string(),
+        }
+    }
+
+    /// The working directory.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Changes the clock for later runs.
+    pub fn set_now(&mut self, now: &str) {
+        self.now = now.to_string();
+    }
+
+    /// Runs `ledger ARGS` in the working directory.
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with_stdin(args, None)
+    }
+
+    pub fn run_with_stdin(&self, args: &[&str], stdin: Option<&[u8]>) -> Run {
+        let mut cmd = Command::new(bin());
+        cmd.args(args)
+            .current_dir(self.path())
+            .env("LEDGER_NOW", &self.now)
+            .env_remove("LEDGER_PATH")
+            .env("COLUMNS", "100")
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn ledger");
+        if let Some(input) = stdin {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(input)
+                .expect("write stdin");
+        }
+        let out = child.wait_with_output().expect("wait for ledger");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: self.normalize(&String::from_utf8_lossy(&out.stdout)),
+            stderr: self.normalize(&String::from_utf8_lossy(&out.stderr)),
+        }
+    }
+
+    /// Replaces the temporary directory in output with `[TMP]`.
+    pub fn normalize(&self, s: &str) -> String {
+        let dir = self.path().display().to_string();
+        let canon = self
+            .path()
+            .canonicalize()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| dir.clone());
+        s.replace(&canon, "[TMP]").replace(&dir, "[TMP]")
+    }
+
+    /// Writes a file relative to the working directory.
+    pub fn write(&self, rel: &str, bytes: impl AsRef<[u8]>) {
+        let p = self.path().join(rel);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).expect("create dirs");
+        }
+        std::fs::write(p, bytes).expect("write file");
+    }
+
+    /// Reads a file relative to the working directory.
+    pub fn read(&self, rel: &str) -> Vec<u8> {
+        std::fs::read(self.path().join(rel)).expect("read file")
+    }
+
+    /// Creates `ledger/test.jsonl` with a genesis entry.
+    pub fn init(&self) -> &Self {
+        self.ok(&["--ledger", "ledger/test.jsonl", "init", "--title", "Test ledger"]);
+        self
+    }
+
+    /// Runs and asserts exit code 0.
+    pub fn ok(&self, args: &[&str]) -> Run {
+        let r = self.run(args);
+        assert_eq!(r.code, 0, "ledger {args:?} failed:\n{r}");
+        r
+    }
+
+    /// Runs a command that must be refused: asserts the exit code, and that the
+    /// file `rel` is byte-for-byte unchanged.
+    pub fn refused(&self, rel: &str, args: &[&str], code: i32) -> Run {
+        let before = self.read(rel);
+        let r = self.run(args);
+        assert_eq!(r.code, code, "ledger {args:?}: unexpected exit code:\n{r}");
+        assert_eq!(
+            self.read(rel),
+            before,
+            "ledger {args:?} was refused but changed {rel}"
+        );
+        r
+    }
+}
+
+impl Default for Env {
+    fn default() -> Self {
+        Env::new()
+    }
+}
+
+impl fmt::Display for Run {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "exit: {}", self.code)?;
+        writeln!(f, "--- stdout")?;
+        f.write_str(&self.stdout)?;
+        writeln!(f, "--- stderr")?;
+        f.write_str(&self.stderr)
+    }
+}
