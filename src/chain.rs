@@ -754,8 +754,19 @@ impl Verifier {
 /// Verifies a whole ledger from a reader, streaming.
 pub fn verify_reader<R: BufRead>(
     path: &Path,
+    r: R,
+    opts: VerifyOptions,
+) -> std::io::Result<(Report, State)> {
+    verify_reader_with(path, r, opts, |_| {})
+}
+
+/// Verifies a whole ledger from a reader, streaming, handing every entry that
+/// was understood to `on_entry`.
+pub fn verify_reader_with<R: BufRead>(
+    path: &Path,
     mut r: R,
     opts: VerifyOptions,
+    mut on_entry: impl FnMut(&Entry),
 ) -> std::io::Result<(Report, State)> {
     let mut v = Verifier::new(path, opts);
     let mut buf = Vec::with_capacity(4096);
@@ -769,7 +780,9 @@ pub fn verify_reader<R: BufRead>(
         if terminated {
             buf.pop();
         }
-        v.feed(&buf, terminated);
+        if let Some(e) = v.feed(&buf, terminated) {
+            on_entry(e);
+        }
     }
     Ok(v.finish())
 }

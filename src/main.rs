@@ -1,16 +1,17 @@
 //! The `ledger` binary: parse arguments, dispatch, map errors to exit codes.
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use ledger::cli::{self, Cli};
 use ledger::error::Error;
 use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let code = match cli::run(cli, &mut out) {
+    let code = match cli::run(cli, &matches, &mut out) {
         Ok(code) => code,
         Err(e) => {
             let _ = out.flush();

@@ -59,6 +59,8 @@ pub struct State {
     pub title: Option<String>,
     /// Seq of the last entry applied.
     pub last_seq: Option<u64>,
+    /// Hash of the last entry applied.
+    pub last_hash: Option<crate::hash::Hash>,
     /// Sources in registration order.
     pub sources: Vec<SourceRecord>,
     source_index: BTreeMap<String, usize>,
@@ -117,6 +119,7 @@ impl State {
             }
         }
         self.last_seq = Some(seq);
+        self.last_hash = Some(entry.hash);
         Ok(())
     }
 

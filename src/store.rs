@@ -346,20 +346,25 @@ impl Locked {
 
 /// Turns a failed verification into a refusal to write.
 pub fn refuse_damaged(report: &Report) -> Result<()> {
-    match report.problems.first() {
-        None if report.ok() => Ok(()),
-        first => Err(Error::Damaged {
-            path: report.path.clone(),
-            line: first.and_then(|p| p.line).unwrap_or(0),
-            message: format!(
-                "the ledger does not verify ({}; {} problem{} in all); nothing was appended",
-                first.map_or("see `ledger verify`".to_string(), |p| p.headline()),
-                report.total_problems,
-                if report.total_problems == 1 { "" } else { "s" }
-            ),
-            help: Some("run `ledger verify` to see every problem".into()),
-        }),
+    refuse(report, "; nothing was appended")
+}
+
+fn refuse(report: &Report, consequence: &str) -> Result<()> {
+    if report.ok() {
+        return Ok(());
     }
+    let first = report.problems.first();
+    Err(Error::Damaged {
+        path: report.path.clone(),
+        line: first.and_then(|p| p.line).unwrap_or(0),
+        message: format!(
+            "the ledger does not verify ({}; {} problem{} in all){consequence}",
+            first.map_or("see `ledger verify`".to_string(), |p| p.headline()),
+            report.total_problems,
+            if report.total_problems == 1 { "" } else { "s" }
+        ),
+        help: Some("run `ledger verify` to see every problem".into()),
+    })
 }
 
 /// Appends entries built from the current state, under one lock: the whole
@@ -407,19 +412,20 @@ pub fn scan(path: &Path, opts: VerifyOptions) -> Result<(Report, State)> {
         .map_err(|e| Error::io(path, "read", e))
 }
 
-/// Opens a ledger and replays it, refusing a ledger that does not verify.
-pub fn load(path: &Path) -> Result<State> {
-    let (report, state) = scan(path, VerifyOptions::default())?;
-    if !report.ok() {
-        let mut e = refuse_damaged(&report).err();
-        if let Some(Error::Damaged { message, .. }) = e.as_mut() {
-            *message = message.replace("; nothing was appended", "");
-        }
-        if let Some(e) = e {
-            return Err(e);
-        }
-    }
-    Ok(state)
+/// Opens a ledger, verifies it and replays it, refusing a ledger that does not
+/// verify. Returns every entry and the state after the last.
+pub fn load(path: &Path) -> Result<(Vec<Entry>, State)> {
+    let f = File::open(path).map_err(|e| open_error(path, e))?;
+    let mut entries = Vec::new();
+    let (report, state) = chain::verify_reader_with(
+        path,
+        BufReader::with_capacity(256 * 1024, f),
+        VerifyOptions::default(),
+        |e| entries.push(e.clone()),
+    )
+    .map_err(|e| Error::io(path, "read", e))?;
+    refuse(&report, "")?;
+    Ok((entries, state))
 }
 
 /// What [`repair`] did.

@@ -3,11 +3,12 @@
 //! return the exit code; errors come back as [`crate::error::Error`] for `main`
 //! to print.
 
+pub mod args;
 pub mod commands;
 pub mod output;
 
 use crate::error::Result;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{ArgMatches, Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -47,12 +48,37 @@ pub enum Command {
     Head(commands::head::Args),
     /// Move a torn (incomplete) final line to a side file
     Repair(commands::repair::Args),
+    /// Register sources
+    Source(commands::source::Args),
+    /// Record a source-cited fact
+    Add(commands::add::Args),
+    /// Record a corrected or updated version of a fact
+    Supersede(commands::supersede::Args),
+    /// Withdraw a fact
+    Retract(commands::retract::Args),
+    /// Record that a source contradicts or overstates a fact
+    Dispute(commands::dispute::Args),
+    /// Add an actor or a topic to the vocabulary
+    Define(commands::define::Args),
 }
 
-/// Runs a parsed command line, writing its output to `out`.
-pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32> {
+/// Runs a parsed command line, writing its output to `out`. `matches` are the
+/// raw matches `cli` was built from (for the order of repeated flags).
+pub fn run(cli: Cli, matches: &ArgMatches, out: &mut dyn Write) -> Result<i32> {
     let ledger = cli.ledger.as_deref();
+    let sub = |name: &str| {
+        matches
+            .subcommand_matches(name)
+            .cloned()
+            .unwrap_or_default()
+    };
     match cli.command {
+        Command::Source(a) => commands::source::run(ledger, a, out),
+        Command::Add(a) => commands::add::run(ledger, a, &sub("add"), out),
+        Command::Supersede(a) => commands::supersede::run(ledger, a, &sub("supersede"), out),
+        Command::Retract(a) => commands::retract::run(ledger, a, out),
+        Command::Dispute(a) => commands::dispute::run(ledger, a, out),
+        Command::Define(a) => commands::define::run(ledger, a, out),
         Command::Init(a) => commands::init::run(ledger, a, out),
         Command::Verify(a) => commands::verify::run(ledger, a, out),
         Command::Head(a) => commands::head::run(ledger, a, out),

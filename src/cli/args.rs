@@ -1,0 +1,186 @@
+//! Argument pieces shared by several commands: citations (`--source` with its
+//! `--locator` and `--quote`), vocabulary values parsed through the entry
+//! model's own serde names, and the "appended" report every writing command
+//! prints.
+
+use crate::cli::Format;
+use crate::cli::output::{emit, emit_json};
+use crate::date::PartialDate;
+use crate::entry::Citation;
+use crate::error::{Error, Result};
+use crate::store::Appended;
+use clap::ArgMatches;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use std::io::Write;
+
+/// Values accepted by `--modality`.
+pub const MODALITIES: [&str; 7] = [
+    "confirmed",
+    "reported",
+    "planned",
+    "considered",
+    "proposed",
+    "alleged",
+    "denied",
+];
+
+/// Parses a kebab-case vocabulary value into a model enum (the same names the
+/// ledger stores), e.g. `source-withdrawn` → `RetractReason::SourceWithdrawn`.
+pub fn parse_enum<T: DeserializeOwned>(what: &str, s: &str) -> Result<T> {
+    serde_json::from_value(Value::String(s.to_string()))
+        .map_err(|_| Error::usage(format!("invalid {what} `{s}`"), None))
+}
+
+/// Parses a date argument (`YYYY`, `YYYY-MM`, `YYYY-MM-DD`).
+pub fn parse_date(flag: &str, s: &str) -> Result<PartialDate> {
+    PartialDate::parse(s).map_err(|e| Error::usage(format!("{flag}: {e}"), None))
+}
+
+/// Parses `--value` as strict JSON.
+pub fn parse_value(s: &str) -> Result<Value> {
+    crate::jcs::parse_strict(s).map_err(|e| {
+        Error::usage(
+            format!("--value: {e}"),
+            Some("give a JSON value, e.g. --value '{\"embassy\":\"closed\"}'".into()),
+        )
+    })
+}
+
+/// Parses a locator: `pN` (paragraph N) or `pN:A-B` (characters A..B of it).
+pub fn parse_locator(s: &str) -> Result<(Option<u32>, Option<[u32; 2]>)> {
+    let bad = || {
+        Error::usage(
+            format!("`{s}` is not a locator"),
+            Some("write pN for paragraph N, or pN:A-B for characters A..B (0-based, end excluded) of paragraph N".into()),
+        )
+    };
+    let rest = s.strip_prefix('p').ok_or_else(bad)?;
+    let (para, span) = match rest.split_once(':') {
+        Some((p, span)) => (p, Some(span)),
+        None => (rest, None),
+    };
+    let para: u32 = para.parse().map_err(|_| bad())?;
+    if para == 0 {
+        return Err(Error::usage(
+            format!("`{s}`: paragraphs are numbered from 1"),
+            None,
+        ));
+    }
+    let span = match span {
+        None => None,
+        Some(sp) => {
+            let (a, b) = sp.split_once('-').ok_or_else(bad)?;
+            let (a, b): (u32, u32) = (a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?);
+            if a >= b {
+                return Err(Error::usage(
+                    format!("`{s}`: the span {a}-{b} is empty or reversed"),
+                    None,
+                ));
+            }
+            Some([a, b])
+        }
+    };
+    Ok((Some(para), span))
+}
+
+/// Builds citations from repeated `--source`, pairing each `--locator` and
+/// `--quote` with the nearest `--source` before it on the command line.
+pub fn citations(
+    m: &ArgMatches,
+    sources: &[String],
+    locators: &[String],
+    quotes: &[String],
+) -> Result<Vec<Citation>> {
+    let index_of =
+        |id: &str| -> Vec<usize> { m.indices_of(id).map(|i| i.collect()).unwrap_or_default() };
+    let src_at = index_of("source");
+    let mut out: Vec<Citation> = sources
+        .iter()
+        .map(|s| Citation {
+            source: s.clone(),
+            paragraph: None,
+            span: None,
+            quote: None,
+        })
+        .collect();
+    let owner = |flag: &str, at: usize, value: &str| -> Result<usize> {
+        src_at.iter().rposition(|&s| s < at).ok_or_else(|| {
+            Error::usage(
+                format!("{flag} `{value}` comes before any --source"),
+                Some(format!("put {flag} after the --source it belongs to")),
+            )
+        })
+    };
+    for (loc, at) in locators.iter().zip(index_of("locator")) {
+        let i = owner("--locator", at, loc)?;
+        if out[i].paragraph.is_some() {
+            return Err(Error::usage(
+                format!("--source {} has two --locator", out[i].source),
+                Some("give one --locator per --source; repeat --source to cite two places".into()),
+            ));
+        }
+        let (p, span) = parse_locator(loc)?;
+        out[i].paragraph = p;
+        out[i].span = span;
+    }
+    for (q, at) in quotes.iter().zip(index_of("quote")) {
+        let i = owner("--quote", at, q)?;
+        if out[i].quote.is_some() {
+            return Err(Error::usage(
+                format!("--source {} has two --quote", out[i].source),
+                Some("give one --quote per --source; repeat --source to cite two places".into()),
+            ));
+        }
+        out[i].quote = Some(q.clone());
+    }
+    Ok(out)
+}
+
+/// Prints what a writing command appended: seq and hash of each entry, and the
+/// id it created, if any.
+pub fn print_appended(
+    out: &mut dyn Write,
+    format: Format,
+    written: &[Appended],
+    id: Option<&str>,
+) -> Result<()> {
+    match format {
+        Format::Json => {
+            let items: Vec<Value> = written
+                .iter()
+                .map(|a| {
+                    json!({
+                        "seq": a.entry.seq,
+                        "hash": a.entry.hash.to_hex(),
+                        "kind": a.entry.body.kind(),
+                    })
+                })
+                .collect();
+            let mut v = if items.len() == 1 {
+                items[0].clone()
+            } else {
+                json!({ "appended": items })
+            };
+            if let (Some(id), Some(obj)) = (id, v.as_object_mut()) {
+                obj.insert("id".into(), Value::String(id.to_string()));
+            }
+            emit_json(out, &v)
+        }
+        Format::Text => {
+            let mut s = String::new();
+            for a in written {
+                s.push_str(&format!(
+                    "appended {} at seq {}, hash {}\n",
+                    a.entry.body.kind(),
+                    a.entry.seq,
+                    a.entry.hash
+                ));
+            }
+            if let Some(id) = id {
+                s.push_str(&format!("id: {id}\n"));
+            }
+            emit(out, &s)
+        }
+    }
+}

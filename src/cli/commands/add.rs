@@ -1,0 +1,97 @@
+//! `ledger add`: record a source-cited fact.
+
+use crate::cli::Format;
+use crate::cli::args::{
+    MODALITIES, citations, parse_date, parse_enum, parse_value, print_appended,
+};
+use crate::entry::{Body, Fact};
+use crate::error::{Error, Result};
+use crate::store;
+use clap::ArgMatches;
+use std::io::Write;
+use std::path::Path;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A relation between two actors (CA-KP) or one actor (KP)
+    #[arg(long)]
+    pub subject: String,
+    /// The topic (see docs/FORMAT.md for the vocabulary)
+    #[arg(long)]
+    pub topic: String,
+    /// The statement, in your own words
+    #[arg(long)]
+    pub statement: String,
+    #[command(flatten)]
+    pub cite: CiteArgs,
+    /// When it starts to hold in the world: YYYY, YYYY-MM or YYYY-MM-DD
+    #[arg(long, value_name = "DATE")]
+    pub valid_from: Option<String>,
+    /// When it stops holding (for an event, the same as --valid-from)
+    #[arg(long, value_name = "DATE")]
+    pub valid_to: Option<String>,
+    #[arg(long, default_value = "reported", value_parser = MODALITIES)]
+    pub modality: String,
+    /// Whose claim or opinion this is
+    #[arg(long, value_name = "WHO")]
+    pub attributed_to: Option<String>,
+    /// A structured value as JSON, e.g. '{"embassy":"closed"}'
+    #[arg(long, value_name = "JSON")]
+    pub value: Option<String>,
+    /// The fact's id [default: f<seq>]
+    #[arg(long)]
+    pub id: Option<String>,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+/// Citation flags: `--source ID [--locator LOC] [--quote TEXT]`, repeatable.
+#[derive(Debug, clap::Args)]
+pub struct CiteArgs {
+    /// A registered source id; repeat to cite several
+    #[arg(long = "source", value_name = "ID", required = true)]
+    pub source: Vec<String>,
+    /// Where in the preceding --source: pN (paragraph) or pN:A-B (characters of it)
+    #[arg(long, value_name = "LOC")]
+    pub locator: Vec<String>,
+    /// A short verbatim quote from the preceding --source
+    #[arg(long, value_name = "TEXT")]
+    pub quote: Vec<String>,
+}
+
+pub fn run(ledger: Option<&Path>, args: Args, m: &ArgMatches, out: &mut dyn Write) -> Result<i32> {
+    let path = store::resolve(ledger)?;
+    let cites = citations(m, &args.cite.source, &args.cite.locator, &args.cite.quote)?;
+    let mut fact = Fact {
+        id: args.id.clone().unwrap_or_default(),
+        subject: args.subject,
+        topic: args.topic,
+        statement: args.statement,
+        modality: parse_enum("modality", &args.modality)?,
+        value: args.value.as_deref().map(parse_value).transpose()?,
+        valid_from: args
+            .valid_from
+            .map(|d| parse_date("--valid-from", &d))
+            .transpose()?,
+        valid_to: args
+            .valid_to
+            .map(|d| parse_date("--valid-to", &d))
+            .transpose()?,
+        attributed_to: args.attributed_to,
+        citations: cites,
+    };
+    if fact.citations.is_empty() {
+        return Err(Error::usage("a fact needs at least one --source", None));
+    }
+    let now = store::now()?;
+    let mut id = String::new();
+    let (written, _) = store::append_checked(&path, &now, |_, seq| {
+        if fact.id.is_empty() {
+            fact.id = format!("f{seq}");
+        }
+        id = fact.id.clone();
+        Ok(vec![Body::Fact(fact)])
+    })?;
+    print_appended(out, args.format, &written, Some(&id))?;
+    Ok(0)
+}

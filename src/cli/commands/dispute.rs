@@ -1,0 +1,60 @@
+//! `ledger dispute`: record that a source contradicts or overstates a live fact.
+
+use crate::cli::Format;
+use crate::cli::args::{parse_enum, parse_locator, print_appended};
+use crate::entry::{Body, Citation, Dispute};
+use crate::error::Result;
+use crate::store;
+use std::io::Write;
+use std::path::Path;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The fact the source disputes
+    pub target: String,
+    /// The disputing source (registered)
+    #[arg(long, value_name = "ID")]
+    pub source: String,
+    /// What the disputing source says, in your own words
+    #[arg(long)]
+    pub statement: String,
+    /// Where in the source: pN or pN:A-B
+    #[arg(long, value_name = "LOC")]
+    pub locator: Option<String>,
+    /// A short verbatim quote
+    #[arg(long, value_name = "TEXT")]
+    pub quote: Option<String>,
+    /// How it differs from the fact
+    #[arg(long, default_value = "contradicts", value_parser = [
+        "overstates", "understates", "contradicts", "misattributes", "imprecise"])]
+    pub difference: String,
+    /// The difference explained
+    #[arg(long)]
+    pub note: Option<String>,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32> {
+    let path = store::resolve(ledger)?;
+    let (paragraph, span) = match &args.locator {
+        Some(l) => parse_locator(l)?,
+        None => (None, None),
+    };
+    let body = Body::Dispute(Dispute {
+        target: args.target,
+        difference: parse_enum("difference", &args.difference)?,
+        statement: args.statement,
+        citation: Citation {
+            source: args.source,
+            paragraph,
+            span,
+            quote: args.quote,
+        },
+        note: args.note,
+    });
+    let now = store::now()?;
+    let (written, _) = store::append_checked(&path, &now, |_, _| Ok(vec![body]))?;
+    print_appended(out, args.format, &written, None)?;
+    Ok(0)
+}

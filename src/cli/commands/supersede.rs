@@ -1,0 +1,103 @@
+//! `ledger supersede`: record a corrected or updated version of a live fact.
+
+use crate::cli::Format;
+use crate::cli::args::{
+    MODALITIES, citations, parse_date, parse_enum, parse_value, print_appended,
+};
+use crate::cli::commands::add::CiteArgs;
+use crate::entry::{Body, Supersede};
+use crate::error::{Error, Result};
+use crate::store;
+use clap::ArgMatches;
+use std::io::Write;
+use std::path::Path;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The fact to supersede
+    pub target: String,
+    /// Why the fact changes (a correction, newer information, ...)
+    #[arg(long)]
+    pub reason: String,
+    #[command(flatten)]
+    pub cite: CiteArgs,
+    /// New statement [default: the old one]
+    #[arg(long)]
+    pub statement: Option<String>,
+    /// New subject [default: the old one]
+    #[arg(long)]
+    pub subject: Option<String>,
+    /// New topic [default: the old one]
+    #[arg(long)]
+    pub topic: Option<String>,
+    #[arg(long, value_name = "DATE")]
+    pub valid_from: Option<String>,
+    #[arg(long, value_name = "DATE")]
+    pub valid_to: Option<String>,
+    #[arg(long, value_parser = MODALITIES)]
+    pub modality: Option<String>,
+    #[arg(long, value_name = "WHO")]
+    pub attributed_to: Option<String>,
+    #[arg(long, value_name = "JSON")]
+    pub value: Option<String>,
+    /// The new version's id [default: f<seq>]
+    #[arg(long)]
+    pub id: Option<String>,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+pub fn run(ledger: Option<&Path>, args: Args, m: &ArgMatches, out: &mut dyn Write) -> Result<i32> {
+    let path = store::resolve(ledger)?;
+    let cites = citations(m, &args.cite.source, &args.cite.locator, &args.cite.quote)?;
+    let modality = args
+        .modality
+        .as_deref()
+        .map(|s| parse_enum("modality", s))
+        .transpose()?;
+    let value = args.value.as_deref().map(parse_value).transpose()?;
+    let valid_from = args
+        .valid_from
+        .as_deref()
+        .map(|d| parse_date("--valid-from", d))
+        .transpose()?;
+    let valid_to = args
+        .valid_to
+        .as_deref()
+        .map(|d| parse_date("--valid-to", d))
+        .transpose()?;
+    let now = store::now()?;
+    let mut id = String::new();
+    let (written, _) = store::append_checked(&path, &now, |state, seq| {
+        let old = state.fact(&args.target).ok_or_else(|| Error::Refused {
+            path: path.clone(),
+            message: format!("cannot supersede `{}`: no fact has that id", args.target),
+            help: Some("list facts with `ledger log --kind fact`".into()),
+        })?;
+        let mut fact = old.fact.clone();
+        fact.id = args.id.clone().unwrap_or_else(|| format!("f{seq}"));
+        fact.citations = cites;
+        if let Some(s) = args.statement {
+            fact.statement = s;
+        }
+        if let Some(s) = args.subject {
+            fact.subject = s;
+        }
+        if let Some(t) = args.topic {
+            fact.topic = t;
+        }
+        fact.modality = modality.unwrap_or(fact.modality);
+        fact.value = value.or(fact.value);
+        fact.valid_from = valid_from.or(fact.valid_from);
+        fact.valid_to = valid_to.or(fact.valid_to);
+        fact.attributed_to = args.attributed_to.or(fact.attributed_to);
+        id = fact.id.clone();
+        Ok(vec![Body::Supersede(Supersede {
+            target: args.target,
+            reason: args.reason,
+            fact,
+        })])
+    })?;
+    print_appended(out, args.format, &written, Some(&id))?;
+    Ok(0)
+}
