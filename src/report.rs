@@ -1,1 +1,852 @@
-//! The "state of relations" report.
+//! The "state of relations" report: a pure function of a replayed [`State`], a
+//! subject and a date, rendered as Markdown, plain text or JSON.
+//!
+//! Two time axes: the ledger position (`--at SEQ`: what the ledger knew after
+//! entry SEQ, applied by replaying only that far) and world time (`--as-of DAY`:
+//! which facts held on that day, from their `valid_from`/`valid_to`). A fact is
+//! *in force* on day D when it is live at the ledger position, its `valid_from`
+//! (if any) begins on or before D, and its `valid_to` (if any) ends on or after D.
+//! Partial dates cover whole periods: `2018-10` begins on 1 October and ends on
+//! 31 October.
+//!
+//! Nothing here reads a clock or a file: the same state and options give the
+//! same bytes.
+
+use crate::date::{Day, PartialDate, format_day};
+use crate::entry::{Citation, Difference, Fact, Modality};
+use crate::replay::{FactRecord, State};
+use crate::vocab;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What to report on.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The relation (`CA-KP`) or actor; `None` picks the relation with most facts.
+    pub subject: Option<String>,
+    /// The world date facts must hold on.
+    pub as_of: Day,
+}
+
+/// The report, ready to render; its JSON form is the documented `--format json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub title: String,
+    pub ledger_title: String,
+    pub subject: String,
+    pub actors: Vec<String>,
+    pub as_of: String,
+    /// Seq and hash of the last entry replayed.
+    pub at_seq: u64,
+    pub at_hash: String,
+    pub topics: Vec<TopicSection>,
+    /// Facts about related subjects (one of the actors, or another pair that
+    /// includes one of them) in force on the date.
+    pub context: Vec<FactView>,
+    pub timeline: Vec<TimelineItem>,
+    pub discrepancies: Vec<Discrepancy>,
+    pub sources: Vec<SourceView>,
+    pub counts: Counts,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Counts {
+    pub facts_in_force: usize,
+    pub live_facts: usize,
+    pub superseded: usize,
+    pub retracted: usize,
+    pub disputes: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TopicSection {
+    pub topic: String,
+    pub label: String,
+    pub facts: Vec<FactView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FactView {
+    pub id: String,
+    pub subject: String,
+    pub topic: String,
+    pub statement: String,
+    pub modality: Modality,
+    /// The statement worded with its modality and attribution.
+    pub text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attributed_to: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_from: Option<PartialDate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_to: Option<PartialDate>,
+    /// When it holds, in words (`since 2010`, `October 2018`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub when: Option<String>,
+    pub citations: Vec<CitationView>,
+    /// Distinct original sources behind the citations: a translation or
+    /// rewrite of a source is not an independent confirmation.
+    pub independent_sources: usize,
+    /// Ids of the discrepancies that concern this fact.
+    pub discrepancies: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub supersedes: Option<String>,
+    /// Seq of the entry that recorded this version.
+    pub seq: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CitationView {
+    /// Number in the source list.
+    pub n: usize,
+    pub source: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paragraph: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub span: Option<[u32; 2]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quote: Option<String>,
+    /// `[1 ¶8]`.
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineItem {
+    pub date: PartialDate,
+    pub precision: &'static str,
+    /// The date in words, at its own precision.
+    pub when: String,
+    pub fact: FactView,
+}
+
+/// What kind of discrepancy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DiscrepancyKind {
+    /// A `dispute` entry.
+    Dispute,
+    /// Two facts on the same question from independent sources disagree.
+    SourcesDisagree,
+    /// A derived source states more (or other) than the source it derives from.
+    DerivedOverstates,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Discrepancy {
+    /// `D1`, `D2`, ... in report order.
+    pub id: String,
+    pub kind: DiscrepancyKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub difference: Option<Difference>,
+    /// The facts concerned.
+    pub facts: Vec<String>,
+    /// One-paragraph explanation.
+    pub text: String,
+    pub citations: Vec<CitationView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceView {
+    pub n: usize,
+    pub id: String,
+    pub title: String,
+    pub publisher: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub published: Option<PartialDate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    #[serde(rename = "type")]
+    pub source_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Derivation chain, nearest first: `translation of [1]`, ...
+    pub derivation: Vec<String>,
+    /// Number of the original this source ultimately derives from (itself if none).
+    pub root: usize,
+}
+
+/// Picks the subject: the given one, else the relation (two actors) cited by
+/// the most live facts, ties going to the first recorded.
+pub fn default_subject(state: &State) -> Option<String> {
+    let mut count: BTreeMap<String, (usize, u64)> = BTreeMap::new();
+    for f in state.facts.iter().filter(|f| f.is_live()) {
+        if let Ok(actors) = vocab::parse_subject(&f.fact.subject)
+            && actors.len() == 2
+        {
+            let e = count.entry(relation_key(&actors)).or_insert((0, f.seq));
+            e.0 += 1;
+        }
+    }
+    let best = count
+        .iter()
+        .max_by(|a, b| a.1.0.cmp(&b.1.0).then(b.1.1.cmp(&a.1.1)))?;
+    // Report the relation as first written in the ledger.
+    state
+        .facts
+        .iter()
+        .find(|f| {
+            vocab::parse_subject(&f.fact.subject)
+                .map(|a| a.len() == 2 && relation_key(&a) == *best.0)
+                .unwrap_or(false)
+        })
+        .map(|f| f.fact.subject.clone())
+}
+
+fn relation_key(actors: &[&str]) -> String {
+    let mut a: Vec<&str> = actors.to_vec();
+    a.sort();
+    a.join("-")
+}
+
+/// Whether a fact held on `day` (see the module docs).
+pub fn holds_on(f: &Fact, day: Day) -> bool {
+    f.valid_from.is_none_or(|d| d.first_day() <= day)
+        && f.valid_to.is_none_or(|d| d.last_day() >= day)
+}
+
+/// Whether a fact had begun by `day` (for the timeline and comparisons).
+fn begun_by(f: &Fact, day: Day) -> bool {
+    f.valid_from.is_none_or(|d| d.first_day() <= day)
+}
+
+/// Builds the report.
+pub fn build(state: &State, opts: &Options) -> Result<Report, String> {
+    let subject = match &opts.subject {
+        Some(s) => s.clone(),
+        None => default_subject(state)
+            .ok_or("the ledger has no fact about a relation between two actors; pass --subject")?,
+    };
+    let actors: Vec<String> = vocab::parse_subject(&subject)?
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    let labels: Vec<String> = actors
+        .iter()
+        .map(|a| {
+            state
+                .actor_label(a)
+                .ok_or(format!("unknown actor `{a}` in --subject"))
+        })
+        .collect::<Result<_, _>>()?;
+    let key = relation_key(&actors.iter().map(String::as_str).collect::<Vec<_>>());
+    let main = |f: &Fact| -> bool {
+        vocab::parse_subject(&f.subject).is_ok_and(|a| relation_key(&a) == key)
+    };
+    let related = |f: &Fact| -> bool {
+        !main(f)
+            && vocab::parse_subject(&f.subject)
+                .is_ok_and(|a| a.iter().any(|x| actors.iter().any(|y| y == x)))
+    };
+    let live: Vec<&FactRecord> = state.facts.iter().filter(|f| f.is_live()).collect();
+
+    let discrepancies = find_discrepancies(state, &live, opts.as_of);
+    let mut by_fact: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for d in &discrepancies {
+        for f in &d.facts {
+            by_fact.entry(f.as_str()).or_default().push(d.id.clone());
+        }
+    }
+    let view = |r: &FactRecord| fact_view(state, r, by_fact.get(r.fact.id.as_str()));
+
+    let mut topics = Vec::new();
+    for t in state.topic_ids() {
+        let facts: Vec<FactView> = live
+            .iter()
+            .filter(|r| r.fact.topic == t && main(&r.fact) && holds_on(&r.fact, opts.as_of))
+            .map(|r| view(r))
+            .collect();
+        if !facts.is_empty() {
+            topics.push(TopicSection {
+                label: state.topic_label(&t).unwrap_or_else(|| t.clone()),
+                topic: t,
+                facts,
+            });
+        }
+    }
+    let context: Vec<FactView> = live
+        .iter()
+        .filter(|r| related(&r.fact) && holds_on(&r.fact, opts.as_of))
+        .map(|r| view(r))
+        .collect();
+    let mut timeline: Vec<TimelineItem> = live
+        .iter()
+        .filter(|r| (main(&r.fact) || related(&r.fact)) && begun_by(&r.fact, opts.as_of))
+        .filter_map(|r| {
+            let d = r.fact.valid_from?;
+            Some(TimelineItem {
+                date: d,
+                precision: d.precision(),
+                when: d.long(),
+                fact: view(r),
+            })
+        })
+        .collect();
+    timeline.sort_by(|a, b| a.date.cmp(&b.date).then(a.fact.seq.cmp(&b.fact.seq)));
+
+    let sources = state
+        .sources
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let chain = state.derivation_chain(&s.source.id);
+            let mut derivation = Vec::new();
+            let mut from = &s.source;
+            for up in &chain {
+                if let Some(d) = &from.derived_from {
+                    derivation.push(format!(
+                        "{} of [{}]",
+                        serde_json::to_value(d.relation)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_string))
+                            .unwrap_or_default(),
+                        state.source_number(&up.source.id).unwrap_or(0)
+                    ));
+                }
+                from = &up.source;
+            }
+            SourceView {
+                n: i + 1,
+                id: s.source.id.clone(),
+                title: s.source.title.clone(),
+                publisher: s.source.publisher.clone(),
+                author: s.source.author.clone(),
+                published: s.source.published,
+                language: s.source.language.clone(),
+                source_type: serde_json::to_value(s.source.source_type)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                url: s.source.url.clone(),
+                sha256: s.source.sha256.clone(),
+                note: s.source.note.clone(),
+                derivation,
+                root: state
+                    .source_number(state.root_source(&s.source.id))
+                    .unwrap_or(i + 1),
+            }
+        })
+        .collect();
+
+    let facts_in_force = topics.iter().map(|t| t.facts.len()).sum::<usize>() + context.len();
+    let counts = Counts {
+        facts_in_force,
+        live_facts: live.len(),
+        superseded: state
+            .facts
+            .iter()
+            .filter(|f| matches!(f.status, crate::replay::Status::Superseded { .. }))
+            .count(),
+        retracted: state
+            .facts
+            .iter()
+            .filter(|f| matches!(f.status, crate::replay::Status::Retracted { .. }))
+            .count(),
+        disputes: live.iter().map(|f| f.disputes.len()).sum(),
+    };
+    Ok(Report {
+        title: format!("State of relations: {}", labels.join(" – ")),
+        ledger_title: state.title.clone().unwrap_or_default(),
+        subject,
+        actors,
+        as_of: format_day(opts.as_of),
+        at_seq: state.last_seq.unwrap_or(0),
+        at_hash: state.last_hash.map(|h| h.to_hex()).unwrap_or_default(),
+        topics,
+        context,
+        timeline,
+        discrepancies,
+        sources,
+        counts,
+    })
+}
+
+fn citation_view(state: &State, c: &Citation) -> CitationView {
+    let n = state.source_number(&c.source).unwrap_or(0);
+    let mut label = format!("[{n}");
+    if let Some(p) = c.paragraph {
+        label.push_str(&format!(" ¶{p}"));
+    }
+    label.push(']');
+    CitationView {
+        n,
+        source: c.source.clone(),
+        paragraph: c.paragraph,
+        span: c.span,
+        quote: c.quote.clone(),
+        label,
+    }
+}
+
+/// The number of distinct originals behind a set of citations.
+fn independent(state: &State, citations: &[Citation]) -> usize {
+    citations
+        .iter()
+        .map(|c| state.root_source(&c.source))
+        .collect::<BTreeSet<_>>()
+        .len()
+}
+
+/// The statement worded with its modality and attribution.
+pub fn worded(f: &Fact) -> String {
+    let tag = match f.modality {
+        Modality::Confirmed => None,
+        Modality::Reported => Some("Reportedly"),
+        Modality::Planned => Some("Planned"),
+        Modality::Considered => Some("Under consideration"),
+        Modality::Proposed => Some("Proposed"),
+        Modality::Alleged => Some("Alleged"),
+        Modality::Denied => Some("Denied"),
+    };
+    match (&f.attributed_to, tag) {
+        (Some(who), None | Some("Reportedly")) => format!("According to {who}: {}", f.statement),
+        (Some(who), Some(t)) => {
+            format!("According to {who} ({}): {}", t.to_lowercase(), f.statement)
+        }
+        (None, Some(t)) => format!("{t}: {}", f.statement),
+        (None, None) => f.statement.clone(),
+    }
+}
+
+fn when(f: &Fact) -> Option<String> {
+    match (f.valid_from, f.valid_to) {
+        (None, None) => None,
+        (Some(a), Some(b)) if a == b => Some(a.long()),
+        (Some(a), Some(b)) => Some(format!("{} to {}", a.long(), b.long())),
+        (Some(a), None) => Some(format!("since {}", a.long())),
+        (None, Some(b)) => Some(format!("until {}", b.long())),
+    }
+}
+
+fn fact_view(state: &State, r: &FactRecord, discrepancies: Option<&Vec<String>>) -> FactView {
+    let f = &r.fact;
+    FactView {
+        id: f.id.clone(),
+        subject: f.subject.clone(),
+        topic: f.topic.clone(),
+        statement: f.statement.clone(),
+        modality: f.modality,
+        text: worded(f),
+        attributed_to: f.attributed_to.clone(),
+        value: f.value.clone(),
+        valid_from: f.valid_from,
+        valid_to: f.valid_to,
+        when: when(f),
+        citations: f
+            .citations
+            .iter()
+            .map(|c| citation_view(state, c))
+            .collect(),
+        independent_sources: independent(state, &f.citations),
+        discrepancies: discrepancies.cloned().unwrap_or_default(),
+        supersedes: r.supersedes.as_ref().map(|(id, _)| id.clone()),
+        seq: r.seq,
+    }
+}
+
+/// Whether every source `derived` cites derives (directly or not) from a source
+/// `original` cites, without citing any of those originals itself.
+fn only_derived_from(state: &State, derived: &Fact, original: &Fact) -> bool {
+    let orig: BTreeSet<&str> = original
+        .citations
+        .iter()
+        .map(|c| c.source.as_str())
+        .collect();
+    derived.citations.iter().all(|c| {
+        !orig.contains(c.source.as_str())
+            && state
+                .derivation_chain(&c.source)
+                .iter()
+                .any(|up| orig.contains(up.source.id.as_str()))
+    })
+}
+
+fn find_discrepancies(state: &State, live: &[&FactRecord], as_of: Day) -> Vec<Discrepancy> {
+    let mut out: Vec<Discrepancy> = Vec::new();
+    let mut push = |kind, difference, facts: Vec<String>, text: String, citations| {
+        let id = format!("D{}", out.len() + 1);
+        out.push(Discrepancy {
+            id,
+            kind,
+            difference,
+            facts,
+            text,
+            citations,
+        });
+    };
+    // Recorded disputes, in ledger order.
+    let mut disputes: Vec<(u64, &FactRecord, &crate::entry::Dispute)> = live
+        .iter()
+        .flat_map(|r| r.disputes.iter().map(move |(seq, d)| (*seq, *r, d)))
+        .collect();
+    disputes.sort_by_key(|(seq, _, _)| *seq);
+    for (_, r, d) in disputes {
+        let c = citation_view(state, &d.citation);
+        let mut text = format!(
+            "{} {} fact `{}`: it says {}",
+            c.label,
+            difference_verb(d.difference),
+            r.fact.id,
+            lower_first(&d.statement)
+        );
+        if let Some(n) = &d.note {
+            text.push_str(&format!(" — {n}"));
+        }
+        let mut cites = vec![c];
+        cites.extend(r.fact.citations.iter().map(|c| citation_view(state, c)));
+        push(
+            DiscrepancyKind::Dispute,
+            Some(d.difference),
+            vec![r.fact.id.clone()],
+            text,
+            cites,
+        );
+    }
+    // Facts on the same question (subject, topic and a key of their structured
+    // values) that give different values.
+    let known: Vec<&&FactRecord> = live.iter().filter(|r| begun_by(&r.fact, as_of)).collect();
+    for (i, a) in known.iter().enumerate() {
+        for b in &known[i + 1..] {
+            let (fa, fb) = (&a.fact, &b.fact);
+            if fa.topic != fb.topic
+                || relation_key(&vocab::parse_subject(&fa.subject).unwrap_or_default())
+                    != relation_key(&vocab::parse_subject(&fb.subject).unwrap_or_default())
+            {
+                continue;
+            }
+            let (Some(Value::Object(va)), Some(Value::Object(vb))) = (&fa.value, &fb.value) else {
+                continue;
+            };
+            let differing: Vec<&String> = va
+                .keys()
+                .filter(|k| vb.get(*k).is_some_and(|x| Some(x) != va.get(*k)))
+                .collect();
+            if differing.is_empty() {
+                continue;
+            }
+            let key = differing[0];
+            let show = |f: &Fact| {
+                format!(
+                    "`{}` ({}, {}: {})",
+                    f.id,
+                    f.modality.as_str(),
+                    key,
+                    f.value
+                        .as_ref()
+                        .and_then(|v| v.get(key))
+                        .map_or(String::new(), Value::to_string)
+                )
+            };
+            let mut cites: Vec<CitationView> = fa
+                .citations
+                .iter()
+                .map(|c| citation_view(state, c))
+                .collect();
+            cites.extend(fb.citations.iter().map(|c| citation_view(state, c)));
+            let (derived, original) = if only_derived_from(state, fb, fa) {
+                (Some(fb), fa)
+            } else if only_derived_from(state, fa, fb) {
+                (Some(fa), fb)
+            } else {
+                (None, fa)
+            };
+            match derived {
+                Some(d) => {
+                    let stronger = matches!(
+                        (d.modality.strength(), original.modality.strength()),
+                        (Some(x), Some(y)) if x > y
+                    );
+                    let text = format!(
+                        "A derived source {} its original: {} rests only on {}, derived from the source of {}{}.",
+                        if stronger {
+                            "states more than"
+                        } else {
+                            "differs from"
+                        },
+                        show(d),
+                        label_list(state, &d.citations),
+                        show(original),
+                        if stronger {
+                            format!(
+                                "; \"{}\" goes beyond \"{}\"",
+                                d.modality.as_str(),
+                                original.modality.as_str()
+                            )
+                        } else {
+                            String::new()
+                        }
+                    );
+                    push(
+                        DiscrepancyKind::DerivedOverstates,
+                        None,
+                        vec![original.id.clone(), d.id.clone()],
+                        text,
+                        cites,
+                    );
+                }
+                None => {
+                    let text = format!(
+                        "Sources disagree on {}: {} per {} versus {} per {}.",
+                        key,
+                        show(fa),
+                        label_list(state, &fa.citations),
+                        show(fb),
+                        label_list(state, &fb.citations)
+                    );
+                    push(
+                        DiscrepancyKind::SourcesDisagree,
+                        None,
+                        vec![fa.id.clone(), fb.id.clone()],
+                        text,
+                        cites,
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+fn label_list(state: &State, cites: &[Citation]) -> String {
+    cites
+        .iter()
+        .map(|c| citation_view(state, c).label)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn difference_verb(d: Difference) -> &'static str {
+    match d {
+        Difference::Overstates => "overstates",
+        Difference::Understates => "understates",
+        Difference::Contradicts => "contradicts",
+        Difference::Misattributes => "misattributes",
+        Difference::Imprecise => "imprecisely renders",
+    }
+}
+
+fn lower_first(s: &str) -> String {
+    // Keep proper nouns and acronyms ("Canada", "DPRK") as written; lower only
+    // an ordinary sentence-initial word.
+    let mut words = s.splitn(2, ' ');
+    let first = words.next().unwrap_or("");
+    let ordinary = first
+        .chars()
+        .skip(1)
+        .all(|c| c.is_lowercase() || !c.is_alphabetic())
+        && matches!(
+            first,
+            "The" | "A" | "An" | "It" | "Some" | "Ottawa's" | "There" | "That" | "This" | "Its"
+        );
+    if ordinary {
+        let mut c = first.chars();
+        let head: String = c
+            .next()
+            .map(|h| h.to_lowercase().collect())
+            .unwrap_or_default();
+        format!(
+            "{head}{}{}",
+            c.as_str(),
+            words.next().map(|r| format!(" {r}")).unwrap_or_default()
+        )
+    } else {
+        s.to_string()
+    }
+}
+
+/// Renders the report as GitHub-flavoured Markdown (`markdown`) or plain text.
+pub fn render(r: &Report, markdown: bool) -> String {
+    let mut s = String::new();
+    let h = |s: &mut String, level: usize, title: &str| {
+        if markdown {
+            s.push_str(&format!("{} {title}\n\n", "#".repeat(level)));
+        } else {
+            let rule = if level == 1 { '=' } else { '-' };
+            s.push_str(&format!(
+                "{title}\n{}\n\n",
+                rule.to_string().repeat(title.chars().count())
+            ));
+        }
+    };
+    let em = |t: &str| {
+        if markdown {
+            format!("*{t}*")
+        } else {
+            t.to_string()
+        }
+    };
+    let code = |t: &str| {
+        if markdown {
+            format!("`{t}`")
+        } else {
+            t.to_string()
+        }
+    };
+    h(&mut s, 1, &r.title);
+    s.push_str(&format!(
+        "{}\n\n",
+        em(&format!(
+            "Facts in force on {} as recorded in the ledger \"{}\" up to entry {} ({}). {} facts in force; {} live, {} superseded, {} retracted; {} disputes. Every statement cites its sources by number: [n ¶p] is paragraph p of source n (see Sources).",
+            long_day(&r.as_of),
+            r.ledger_title,
+            r.at_seq,
+            &r.at_hash.get(..12).unwrap_or(""),
+            r.counts.facts_in_force,
+            r.counts.live_facts,
+            r.counts.superseded,
+            r.counts.retracted,
+            r.counts.disputes,
+        ))
+    ));
+    if r.topics.is_empty() && r.context.is_empty() {
+        s.push_str(&format!(
+            "No fact about {} is in force on this date.\n\n",
+            r.subject
+        ));
+    }
+    for t in &r.topics {
+        h(&mut s, 2, &t.label);
+        for f in &t.facts {
+            s.push_str(&fact_line(f, markdown));
+        }
+        s.push('\n');
+    }
+    if !r.context.is_empty() {
+        h(&mut s, 2, "Context");
+        for f in &r.context {
+            s.push_str(&fact_line(f, markdown));
+        }
+        s.push('\n');
+    }
+    h(&mut s, 2, "Timeline");
+    if r.timeline.is_empty() {
+        s.push_str("No dated event up to this date.\n\n");
+    } else {
+        for t in &r.timeline {
+            let cites: Vec<&str> = t.fact.citations.iter().map(|c| c.label.as_str()).collect();
+            s.push_str(&format!(
+                "- {} — {} {}{}\n",
+                if markdown {
+                    format!("**{}**", t.when)
+                } else {
+                    t.when.clone()
+                },
+                t.fact.text,
+                cites.join(" "),
+                if t.fact.subject != r.subject {
+                    format!(" ({})", code(&t.fact.subject))
+                } else {
+                    String::new()
+                }
+            ));
+        }
+        s.push('\n');
+    }
+    h(&mut s, 2, "Discrepancies");
+    if r.discrepancies.is_empty() {
+        s.push_str("None recorded or detected.\n\n");
+    } else {
+        for d in &r.discrepancies {
+            let kind = match d.kind {
+                DiscrepancyKind::Dispute => "Disputed",
+                DiscrepancyKind::SourcesDisagree => "Sources disagree",
+                DiscrepancyKind::DerivedOverstates => "Derived source goes further",
+            };
+            s.push_str(&format!(
+                "- {} {}: {}\n",
+                if markdown {
+                    format!("**{}**", d.id)
+                } else {
+                    d.id.clone()
+                },
+                em(kind),
+                d.text
+            ));
+        }
+        s.push('\n');
+    }
+    h(&mut s, 2, "Sources");
+    for src in &r.sources {
+        let mut line = format!(
+            "{}. {} — {}",
+            src.n,
+            if markdown {
+                format!("**{}**", src.title)
+            } else {
+                src.title.clone()
+            },
+            src.publisher
+        );
+        if let Some(a) = &src.author {
+            line.push_str(&format!(", {a}"));
+        }
+        if let Some(p) = &src.published {
+            line.push_str(&format!(", {}", p.long()));
+        }
+        line.push_str(&format!(". {}", src.source_type.replace('-', " ")));
+        if let Some(l) = &src.language {
+            line.push_str(&format!(", language {}", code(l)));
+        }
+        line.push('.');
+        if !src.derivation.is_empty() {
+            line.push_str(&format!(
+                " Derived: {} (not independent of [{}]).",
+                src.derivation.join(", "),
+                src.root
+            ));
+        }
+        if let Some(u) = &src.url {
+            line.push_str(&format!(" <{u}>"));
+        }
+        if let Some(n) = &src.note {
+            line.push_str(&format!(" {}", em(n)));
+        }
+        if let Some(h) = &src.sha256 {
+            line.push_str(&format!(" SHA-256 of archived text: {}.", code(h)));
+        }
+        s.push_str(&line);
+        s.push('\n');
+    }
+    s
+}
+
+fn fact_line(f: &FactView, markdown: bool) -> String {
+    let cites: Vec<&str> = f.citations.iter().map(|c| c.label.as_str()).collect();
+    let mut notes = Vec::new();
+    if let Some(w) = &f.when {
+        notes.push(w.clone());
+    }
+    notes.push(match f.independent_sources {
+        1 if f.citations.len() > 1 => "1 independent source".to_string(),
+        1 => "single source".to_string(),
+        n => format!("{n} independent sources"),
+    });
+    if !f.discrepancies.is_empty() {
+        notes.push(format!("see {}", f.discrepancies.join(", ")));
+    }
+    let id = if markdown {
+        format!("`{}`", f.id)
+    } else {
+        f.id.clone()
+    };
+    format!(
+        "- {} {} ({}; {id})\n",
+        f.text,
+        cites.join(" "),
+        notes.join("; ")
+    )
+}
+
+fn long_day(day: &str) -> String {
+    PartialDate::parse(day)
+        .map(|d| d.long())
+        .unwrap_or_else(|_| day.to_string())
+}

@@ -60,6 +60,8 @@ pub enum Command {
     Dispute(commands::dispute::Args),
     /// Add an actor or a topic to the vocabulary
     Define(commands::define::Args),
+    /// Replay the ledger into a "state of relations" report
+    Summary(commands::summary::Args),
 }
 
 /// Runs a parsed command line, writing its output to `out`. `matches` are the
@@ -79,6 +81,7 @@ pub fn run(cli: Cli, matches: &ArgMatches, out: &mut dyn Write) -> Result<i32> {
         Command::Retract(a) => commands::retract::run(ledger, a, out),
         Command::Dispute(a) => commands::dispute::run(ledger, a, out),
         Command::Define(a) => commands::define::run(ledger, a, out),
+        Command::Summary(a) => commands::summary::run(ledger, a, out),
         Command::Init(a) => commands::init::run(ledger, a, out),
         Command::Verify(a) => commands::verify::run(ledger, a, out),
         Command::Head(a) => commands::head::run(ledger, a, out),

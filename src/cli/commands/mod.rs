@@ -8,5 +8,6 @@ pub mod init;
 pub mod repair;
 pub mod retract;
 pub mod source;
+pub mod summary;
 pub mod supersede;
 pub mod verify;

@@ -1,0 +1,85 @@
+//! `ledger summary`: replay the ledger into the "state of relations" report.
+
+use crate::cli::output::{emit, emit_json};
+use crate::date::parse_day;
+use crate::error::{Error, Result};
+use crate::replay::State;
+use crate::report::{self, Options};
+use crate::store;
+use std::io::Write;
+use std::path::Path;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum ReportFormat {
+    /// GitHub-flavoured Markdown
+    #[default]
+    Markdown,
+    /// Plain text
+    Text,
+    /// One JSON object (documented in docs/FORMAT.md)
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The relation (CA-KP) or actor to report on [default: the relation with most facts]
+    #[arg(long)]
+    pub subject: Option<String>,
+    /// Facts in force on this date: YYYY-MM-DD, or YYYY / YYYY-MM for the end of that period [default: today]
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// What the ledger knew after entry SEQ [default: the last entry]
+    #[arg(long, value_name = "SEQ")]
+    pub at: Option<u64>,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: ReportFormat,
+}
+
+pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32> {
+    let path = store::resolve(ledger)?;
+    let as_of = match &args.as_of {
+        Some(d) => parse_day(d).map_err(|e| Error::usage(format!("--as-of: {e}"), None))?,
+        None => {
+            let now = store::now()?;
+            parse_day(&now[..10]).map_err(|e| Error::usage(e, None))?
+        }
+    };
+    let (entries, full) = store::load(&path)?;
+    let state = match args.at {
+        None => full,
+        Some(at) => {
+            let head = full.last_seq.unwrap_or(0);
+            if at > head {
+                return Err(Error::usage(
+                    format!("--at {at}: the ledger ends at seq {head}"),
+                    None,
+                ));
+            }
+            replay_until(&entries, at)
+        }
+    };
+    let report = report::build(
+        &state,
+        &Options {
+            subject: args.subject,
+            as_of,
+        },
+    )
+    .map_err(|m| Error::usage(m, None))?;
+    match args.format {
+        ReportFormat::Json => emit_json(out, &serde_json::to_value(&report).unwrap_or_default())?,
+        ReportFormat::Markdown => emit(out, &report::render(&report, true))?,
+        ReportFormat::Text => emit(out, &report::render(&report, false))?,
+    }
+    Ok(0)
+}
+
+/// Replays entries up to and including `at` (they verified already).
+fn replay_until(entries: &[crate::entry::Entry], at: u64) -> State {
+    let mut state = State::default();
+    for e in entries.iter().take_while(|e| e.seq <= at) {
+        // Entries of a verified ledger always apply; a refusal cannot happen here.
+        let _ = state.apply(e);
+    }
+    state
+}
