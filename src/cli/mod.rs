@@ -60,6 +60,14 @@ pub enum Command {
     Dispute(commands::dispute::Args),
     /// Add an actor or a topic to the vocabulary
     Define(commands::define::Args),
+    /// Append many entries from a JSONL file, all or nothing
+    Import(commands::import::Args),
+    /// List entries, filtered by kind, subject or topic
+    Log(commands::log::Args),
+    /// Show a fact or a source with its whole history
+    Show(commands::show::Args),
+    /// List registered sources with their derivation chains
+    Sources(commands::sources::Args),
     /// Replay the ledger into a "state of relations" report
     Summary(commands::summary::Args),
 }
@@ -82,6 +90,10 @@ pub fn run(cli: Cli, matches: &ArgMatches, out: &mut dyn Write) -> Result<i32> {
         Command::Dispute(a) => commands::dispute::run(ledger, a, out),
         Command::Define(a) => commands::define::run(ledger, a, out),
         Command::Summary(a) => commands::summary::run(ledger, a, out),
+        Command::Import(a) => commands::import::run(ledger, a, out),
+        Command::Log(a) => commands::log::run(ledger, a, out),
+        Command::Show(a) => commands::show::run(ledger, a, out),
+        Command::Sources(a) => commands::sources::run(ledger, a, out),
         Command::Init(a) => commands::init::run(ledger, a, out),
         Command::Verify(a) => commands::verify::run(ledger, a, out),
         Command::Head(a) => commands::head::run(ledger, a, out),

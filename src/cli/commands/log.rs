@@ -1,0 +1,147 @@
+//! `ledger log`: list entries, filtered by kind, subject or topic.
+
+use crate::cli::Format;
+use crate::cli::output::{emit, emit_json};
+use crate::entry::{Body, Entry, Fact};
+use crate::error::{Error, Result};
+use crate::replay::State;
+use crate::{store, vocab};
+use serde_json::Value;
+use std::io::Write;
+use std::path::Path;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Only entries of this kind
+    #[arg(long, value_parser = ["genesis", "define", "source", "fact", "supersede", "retract", "dispute"])]
+    pub kind: Option<String>,
+    /// Only entries about this relation (CA-KP, either order) or actor (KP: any subject that includes it)
+    #[arg(long)]
+    pub subject: Option<String>,
+    /// Only entries about facts under this topic
+    #[arg(long)]
+    pub topic: Option<String>,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32> {
+    let path = store::resolve(ledger)?;
+    let wanted: Option<Vec<String>> = match &args.subject {
+        Some(s) => Some(
+            vocab::parse_subject(s)
+                .map_err(|e| Error::usage(e, None))?
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
+        ),
+        None => None,
+    };
+    let (entries, state) = store::load(&path)?;
+    let shown: Vec<&Entry> = entries
+        .iter()
+        .filter(|e| args.kind.as_deref().is_none_or(|k| e.body.kind() == k))
+        .filter(|e| {
+            if wanted.is_none() && args.topic.is_none() {
+                return true;
+            }
+            fact_of(e, &state).is_some_and(|f| {
+                let subject_ok = wanted
+                    .as_ref()
+                    .is_none_or(|w| subject_matches(&f.subject, w));
+                let topic_ok = args.topic.as_ref().is_none_or(|t| &f.topic == t);
+                subject_ok && topic_ok
+            })
+        })
+        .collect();
+    match args.format {
+        Format::Json => emit_json(
+            out,
+            &Value::Array(
+                shown
+                    .iter()
+                    .map(|e| Value::Object(e.to_object(true)))
+                    .collect(),
+            ),
+        )?,
+        Format::Text => {
+            let mut s = String::new();
+            for e in &shown {
+                s.push_str(&format!(
+                    "{:>5}  {}  {:<9}  {}\n",
+                    e.seq,
+                    e.recorded,
+                    e.body.kind(),
+                    describe(&e.body)
+                ));
+            }
+            emit(out, &s)?;
+        }
+    }
+    Ok(0)
+}
+
+/// The fact an entry records or acts on.
+fn fact_of<'a>(e: &'a Entry, state: &'a State) -> Option<&'a Fact> {
+    match &e.body {
+        Body::Fact(f) => Some(f),
+        Body::Supersede(s) => Some(&s.fact),
+        Body::Retract(r) => state.fact(&r.target).map(|r| &r.fact),
+        Body::Dispute(d) => state.fact(&d.target).map(|r| &r.fact),
+        _ => None,
+    }
+}
+
+fn subject_matches(subject: &str, wanted: &[String]) -> bool {
+    let Ok(actors) = vocab::parse_subject(subject) else {
+        return false;
+    };
+    match wanted {
+        [one] => actors.iter().any(|a| a == one),
+        pair => {
+            let mut a: Vec<&str> = actors.clone();
+            let mut b: Vec<&str> = pair.iter().map(String::as_str).collect();
+            a.sort();
+            b.sort();
+            a == b
+        }
+    }
+}
+
+/// A one-line description of an entry.
+pub fn describe(b: &Body) -> String {
+    let clip = |s: &str| -> String {
+        if s.chars().count() > 72 {
+            format!("{}…", s.chars().take(71).collect::<String>())
+        } else {
+            s.to_string()
+        }
+    };
+    match b {
+        Body::Genesis(g) => format!("ledger \"{}\"", g.title),
+        Body::Define(d) => format!("{:?} {} = {}", d.term, d.id, d.label).to_lowercase(),
+        Body::Source(s) => format!("{}: {}", s.id, clip(&s.title)),
+        Body::Fact(f) => format!(
+            "{} [{} {}] {}",
+            f.id,
+            f.subject,
+            f.topic,
+            clip(&f.statement)
+        ),
+        Body::Supersede(s) => format!("{} -> {}: {}", s.target, s.fact.id, clip(&s.reason)),
+        Body::Retract(r) => format!(
+            "{} ({})",
+            r.target,
+            serde_json::to_value(r.reason)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+        ),
+        Body::Dispute(d) => format!(
+            "{} by {}: {}",
+            d.target,
+            d.citation.source,
+            clip(&d.statement)
+        ),
+    }
+}

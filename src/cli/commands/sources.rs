@@ -1,0 +1,83 @@
+//! `ledger sources`: the numbered list of registered sources with their
+//! derivation chains (the same numbering as the report).
+
+use crate::cli::Format;
+use crate::cli::output::{emit, emit_json};
+use crate::error::Result;
+use crate::store;
+use serde_json::{Value, json};
+use std::io::Write;
+use std::path::Path;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32> {
+    let path = store::resolve(ledger)?;
+    let (_, state) = store::load(&path)?;
+    let cited = |id: &str| {
+        state
+            .facts
+            .iter()
+            .filter(|f| f.is_live() && f.fact.citations.iter().any(|c| c.source == id))
+            .count()
+    };
+    match args.format {
+        Format::Json => {
+            let items: Vec<Value> = state
+                .sources
+                .iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    let chain: Vec<&str> = state
+                        .derivation_chain(&s.source.id)
+                        .iter()
+                        .map(|r| r.source.id.as_str())
+                        .collect();
+                    json!({
+                        "n": i + 1,
+                        "seq": s.seq,
+                        "source": serde_json::to_value(&s.source).unwrap_or_default(),
+                        "derivation_chain": chain,
+                        "live_facts_citing": cited(&s.source.id),
+                    })
+                })
+                .collect();
+            emit_json(out, &Value::Array(items))?;
+        }
+        Format::Text => {
+            let mut text = String::new();
+            for (i, s) in state.sources.iter().enumerate() {
+                text.push_str(&format!(
+                    "[{}] {}: {} ({}); cited by {} live fact{}\n",
+                    i + 1,
+                    s.source.id,
+                    s.source.title,
+                    s.source.publisher,
+                    cited(&s.source.id),
+                    if cited(&s.source.id) == 1 { "" } else { "s" }
+                ));
+                let mut from = &s.source;
+                for up in state.derivation_chain(&s.source.id) {
+                    if let Some(d) = &from.derived_from {
+                        text.push_str(&format!(
+                            "    {:?} of [{}] {}\n",
+                            d.relation,
+                            state.source_number(&up.source.id).unwrap_or(0),
+                            up.source.id
+                        ));
+                    }
+                    from = &up.source;
+                }
+            }
+            if text.is_empty() {
+                text.push_str("no sources registered; add one with `ledger source add`\n");
+            }
+            emit(out, &text)?;
+        }
+    }
+    Ok(0)
+}
