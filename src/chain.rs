@@ -659,9 +659,13 @@ impl Verifier {
                         want.short()
                     )
                 };
+                let help = if line_no == 1 {
+                    "lines before this one were removed, or this entry was edited"
+                } else {
+                    "an entry before this one was changed, removed or reordered"
+                };
                 self.push(
-                    Problem::new(ProblemKind::Prev, msg)
-                        .help("an entry before this one was changed, removed or reordered"),
+                    Problem::new(ProblemKind::Prev, msg).help(help),
                     Some(line_no),
                     Some(seq),
                     None,

@@ -3,8 +3,8 @@
 //! This module owns the byte-exact text that every hash in a ledger covers:
 //! - [`parse_strict`] reads one JSON text into a [`serde_json::Value`], refusing what
 //!   JCS cannot represent faithfully (duplicate object keys, which `serde_json`
-//!   would silently collapse; integers beyond ±2^53, which lose precision as IEEE
-//!   doubles; non-finite numbers);
+//!   would silently collapse; integers beyond ±2^53 that an IEEE double cannot
+//!   hold exactly; non-finite numbers);
 //! - [`write_canonical`] serializes a value exactly as RFC 8785 prescribes: object
 //!   members sorted by the UTF-16 code units of their names, ECMAScript number text,
 //!   and minimal string escaping.
@@ -97,6 +97,19 @@ fn classify(text: &str, e: &serde_json::Error) -> ParseError {
     }
 }
 
+/// An integer beyond ±2^53 as a double, when reading it so loses nothing: the
+/// double is exactly the integer, or its canonical text is the integer's own
+/// digits (JCS writes the double 2^63 as `9223372036854776000`, which must read
+/// back). Otherwise `None`: 2^53 + 1 would silently become 2^53.
+fn big_integer(exact: i128) -> Option<Value> {
+    let f = exact as f64;
+    let mut text = String::new();
+    write_f64(f, &mut text);
+    (f as i128 == exact || text == exact.to_string())
+        .then(|| Number::from_f64(f).map(Value::Number))
+        .flatten()
+}
+
 struct StrictSeed;
 
 impl<'de> DeserializeSeed<'de> for StrictSeed {
@@ -119,7 +132,7 @@ impl<'de> Visitor<'de> for StrictVisitor {
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
         if v.unsigned_abs() > MAX_SAFE_INTEGER {
-            return Err(E::custom(format!(
+            return big_integer(i128::from(v)).ok_or_else(|| E::custom(format!(
                 "{RANGE_TAG}integer {v} is beyond ±2^53 and cannot be represented exactly; store it as a string"
             )));
         }
@@ -127,7 +140,7 @@ impl<'de> Visitor<'de> for StrictVisitor {
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
         if v > MAX_SAFE_INTEGER {
-            return Err(E::custom(format!(
+            return big_integer(i128::from(v)).ok_or_else(|| E::custom(format!(
                 "{RANGE_TAG}integer {v} is beyond 2^53 and cannot be represented exactly; store it as a string"
             )));
         }

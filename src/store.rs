@@ -376,6 +376,17 @@ pub fn append_checked(
     now: &str,
     build: impl FnOnce(&State, u64) -> Result<Vec<Body>>,
 ) -> Result<(Vec<Appended>, State)> {
+    append_checked_labeled(path, now, build, |i, n| format!("entry {} of {n}", i + 1))
+}
+
+/// [`append_checked`], naming the i-th of n new entries with `label(i, n)` in
+/// refusals when there is more than one (e.g. `batch.jsonl:7`).
+pub fn append_checked_labeled(
+    path: &Path,
+    now: &str,
+    build: impl FnOnce(&State, u64) -> Result<Vec<Body>>,
+    label: impl Fn(usize, usize) -> String,
+) -> Result<(Vec<Appended>, State)> {
     let mut locked = lock(path)?;
     let mut state = locked.state()?;
     let next_seq = state.last_seq.map_or(0, |s| s + 1);
@@ -394,7 +405,7 @@ pub fn append_checked(
             .map_err(|m| Error::Refused {
                 path: path.to_path_buf(),
                 message: if bodies.len() > 1 {
-                    format!("entry {} of {}: {m}", i + 1, bodies.len())
+                    format!("{}: {m}", label(i, bodies.len()))
                 } else {
                     m
                 },

@@ -1,4 +1,6 @@
 //! Integration tests: they drive the real `ledger` binary in temporary
 //! directories with a fixed clock (see `util`).
 
+mod data;
 mod util;
+mod writes;

@@ -34,13 +34,21 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
         ));
     }
     let now = store::now()?;
-    let (written, _) = store::append_checked(&path, &now, |_, _| Ok(bodies))?;
+    let (lines, bodies): (Vec<usize>, Vec<Body>) = bodies.into_iter().unzip();
+    let file = args.file.display().to_string();
+    let (written, _) = store::append_checked_labeled(
+        &path,
+        &now,
+        |_, _| Ok(bodies),
+        |i, _| format!("{file}:{}", lines[i]),
+    )?;
     print_appended(out, args.format, &written, None)?;
     Ok(0)
 }
 
 /// Reads and checks every line of an import file.
-pub fn read_bodies(file: &Path) -> Result<Vec<Body>> {
+/// Returns each entry with its 1-based line number.
+pub fn read_bodies(file: &Path) -> Result<Vec<(usize, Body)>> {
     let text = std::fs::read(file).map_err(|e| Error::io(file, "read", e))?;
     let text = String::from_utf8(text).map_err(|e| {
         Error::usage(
@@ -90,7 +98,7 @@ pub fn read_bodies(file: &Path) -> Result<Vec<Body>> {
             .ok_or_else(|| bad(n, "missing member `body`".into()))?;
         let b = Body::from_value(kind, body).map_err(|e| bad(n, e))?;
         b.check().map_err(|e| bad(n, e))?;
-        out.push(b);
+        out.push((n, b));
     }
     Ok(out)
 }

@@ -48,9 +48,10 @@ pub fn to_text(r: &Report) -> String {
         .map_or("none".to_string(), |(seq, h)| format!("{seq}:{h}"));
     if r.ok() {
         s.push_str(&format!(
-            "ok: {}: {} entries, head {head}\n",
+            "ok: {}: {} {}, head {head}\n",
             r.path.display(),
-            r.entries
+            r.entries,
+            if r.entries == 1 { "entry" } else { "entries" }
         ));
     } else {
         let shown = if r.problems.len() < r.total_problems {

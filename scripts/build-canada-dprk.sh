@@ -1,0 +1,492 @@
+#!/usr/bin/env bash
+# Rebuilds the bundled ledger ledger/canada-dprk.jsonl from scratch through the
+# CLI, from two archived texts:
+#
+#   globe-dprk-talks          seeds/000_f4198c04c4b0a21a.txt  The Globe and Mail's
+#                             report on Canada's secret 2018 talks with North Korea,
+#                             based on documents released under access to information.
+#   moved-closer-translation  seeds/002_cb2cdd0aa5ea079b.txt  a shorter, machine-
+#                             translated article derived from that report.
+#
+# Every statement is written in the ledger's own words; quotes are short and
+# verbatim. Locators are `pN` (paragraph N, counting runs of non-blank lines
+# from 1) or `pN:A-B` (characters A..B of that paragraph, Unicode scalar values,
+# half-open); each quote equals its paragraph sliced by its span, which
+# tests/cli/data.rs checks against the seed texts.
+#
+# Where the derived article says more than (or something other than) the report
+# supports, the fact rests on the report and the derived article's version is
+# recorded as a dispute; where it says the same, both are cited.
+#
+# Environment:
+#   LEDGER_BIN  the ledger binary (default: target/release/ledger, built here)
+#   OUT         the ledger to write (default: ledger/canada-dprk.jsonl)
+#   SEEDS       directory of the archived texts (default: ../shared/seeds)
+#
+# The output is deterministic: a fixed record time, a fixed order of commands.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -z "${LEDGER_BIN:-}" ]; then
+  cargo build --release --quiet
+fi
+BIN=${LEDGER_BIN:-target/release/ledger}
+OUT=${OUT:-ledger/canada-dprk.jsonl}
+SEEDS=${SEEDS:-../shared/seeds}
+GLOBE_TEXT=$SEEDS/000_f4198c04c4b0a21a.txt
+TRANSL_TEXT=$SEEDS/002_cb2cdd0aa5ea079b.txt
+
+for f in "$GLOBE_TEXT" "$TRANSL_TEXT"; do
+  if [ ! -f "$f" ]; then
+    echo "build-canada-dprk: archived source text $f not found;" \
+      "set SEEDS to the directory holding the seed texts (default ../shared/seeds)" >&2
+    exit 1
+  fi
+done
+
+export LEDGER_NOW=2026-11-23T12:00:00Z
+
+# Every command writes to "$OUT"; its normal output is dropped, errors still show.
+ledger() { "$BIN" --ledger "$OUT" "$@" >/dev/null; }
+
+mkdir -p "$(dirname "$OUT")"
+rm -f "$OUT"
+ledger init --title "Canada – North Korea relations"
+
+# ---------------------------------------------------------------------------
+# Sources
+# ---------------------------------------------------------------------------
+
+ledger source add --id globe-dprk-talks \
+  --title "[No headline in archived text] Report on Canada's secret 2018 talks with North Korea" \
+  --publisher "The Globe and Mail" \
+  --published 2020 --language en --type news-article \
+  --file "$GLOBE_TEXT" \
+  --note "The archived text has no headline (it opens with page navigation), so the title is a bracketed description. No author is named; the credit Ahn Young-joon/The Associated Press belongs to the photo. No URL is given. The text gives no publication date; the year 2020 is inferred: the photo caption is dated March 9, 2020, Chrystia Freeland is called the 'then' foreign minister and François-Philippe Champagne the current one, and the 2019 plan is described as developed 'last year'. The report rests on government documents obtained through access-to-information requests."
+
+ledger source add --id moved-closer-translation \
+  --title "Canada moved closer to North Korea in 2018" \
+  --publisher "Unknown (not stated in the archived text)" \
+  --language en --type news-article \
+  --derived-from globe-dprk-talks --derivation translation \
+  --file "$TRANSL_TEXT" \
+  --note "Title from the first line of the archived text; it names no publisher, author, URL or date, so none is recorded. The English reads as a machine translation (phrases such as 'defend the rights of the man', 'revelations from the “World”', 'the merger operation'); the language it was translated from is not stated. It retells The Globe and Mail report recorded as globe-dprk-talks, citing 'the Globe and Mail article published on Wednesday', so it is the translation of an article based on that report, not an independent source; it mistranslates and overstates in places (see its disputes)."
+
+# ---------------------------------------------------------------------------
+# Diplomatic status and history (globe p15; translation p6)
+# ---------------------------------------------------------------------------
+
+ledger add --id no-full-relations-since-korean-war \
+  --subject CA-KP --topic diplomatic-status --modality reported \
+  --value '{"diplomatic_relations":"not full"}' \
+  --statement "Canada and North Korea have not had full diplomatic relations at any time since the Korean War." \
+  --source globe-dprk-talks --locator p15:150-229 --quote 'Canada has not had full diplomatic relations with the DPRK since the Korean War'
+
+ledger add --id recognition-2000 \
+  --subject CA-KP --topic diplomatic-status --modality reported \
+  --valid-from 2000 --valid-to 2000 \
+  --statement "Canada recognized North Korea as a state in 2000 and, not long afterwards (no year is given), appointed an ambassador to it." \
+  --source globe-dprk-talks --locator p15:231-309 --quote 'Ottawa recognized the state in 2000 and appointed an ambassador not long after'
+
+ledger add --id accreditation-withdrawn-2010 \
+  --subject CA-KP --topic diplomatic-status --modality reported \
+  --valid-from 2010 --valid-to 2010 \
+  --value '{"ambassador_accreditation":"withdrawn"}' \
+  --statement "In 2010 Canada withdrew its ambassador's accreditation to North Korea and would not accept a North Korean ambassador in Ottawa, after North Korea allegedly sank a South Korean warship." \
+  --source globe-dprk-talks --locator p15:315-398 --quote 'it pulled the accreditation in 2010 and refused a North Korean ambassador to Ottawa'
+
+ledger add --id warship-sinking-alleged \
+  --subject KP-KR --topic security --modality alleged \
+  --statement "North Korea is alleged to have sunk a South Korean warship (the report says 'battleship'); the report does not date the sinking beyond placing it before Canada's 2010 measures." \
+  --source globe-dprk-talks --locator p15:405-454 --quote 'the DPRK allegedly sunk a South Korean battleship'
+
+ledger add --id talks-limited-since-2010 \
+  --subject CA-KP --topic engagement --modality reported \
+  --valid-from 2010 \
+  --statement "From 2010 on, Canada restricted its talks with North Korea to security, humanitarian and consular matters." \
+  --source globe-dprk-talks --locator p15:479-563 --quote 'limited its discussions with Pyongyang to security, humanitarian and consular issues'
+
+ledger add --id unofficial-visits-before-2018 \
+  --subject CA-KP --topic engagement --modality reported \
+  --statement "Before the 2018 talks, North Korean representatives had already visited Canada on an unofficial basis." \
+  --source globe-dprk-talks --locator p15:6-79 --quote 'North Korean representatives have made unofficial visits to Canada before'
+
+# The translation compresses this history into "no diplomatic presence since 2010".
+ledger dispute accreditation-withdrawn-2010 --difference imprecise \
+  --statement "Canada has had no diplomatic presence in North Korea since 2010." \
+  --source moved-closer-translation --locator p6:0-66 --quote 'Canada has not had a diplomatic presence in North Korea since 2010' \
+  --note "The report says Canada pulled its ambassador's accreditation and refused a North Korean ambassador in 2010, and that relations have not been full at any time since the Korean War; it does not say when Canada last had an embassy in Pyongyang (it only speaks of reopening one). 'No diplomatic presence since 2010' turns the withdrawal of accreditation into a claim about presence that the report does not make, and drops the longer history."
+
+# ---------------------------------------------------------------------------
+# Consular: the 2017 trip (globe p15)
+# ---------------------------------------------------------------------------
+
+ledger add --id daniel-jean-trip-2017 \
+  --subject CA-KP --topic consular --modality reported \
+  --valid-from 2017 --valid-to 2017 \
+  --statement "In 2017 Canada's national security adviser, Daniel Jean, went to North Korea to obtain the release of Hyeon Soo Lim, a Canadian pastor detained there." \
+  --source globe-dprk-talks --locator p15:574-636 --quote 'national security adviser Daniel Jean travelled to North Korea'
+
+# ---------------------------------------------------------------------------
+# 2018 context: the Vancouver meeting and the U.S.–North Korea track (globe p6-p8)
+# ---------------------------------------------------------------------------
+
+ledger add --id vancouver-meeting-2018-01 \
+  --subject CA-US --topic nuclear --modality reported \
+  --valid-from 2018-01 --valid-to 2018-01 \
+  --statement "In January 2018 Canada's then foreign minister Chrystia Freeland and her U.S. counterpart co-hosted a meeting of 20 countries in Vancouver on how to disarm North Korea's nuclear-armed regime." \
+  --source globe-dprk-talks --locator p6:96-136 --quote 'a January, 2018, meeting of 20 countries'
+
+ledger add --id kr-conciliatory-2018 \
+  --subject KP-KR --topic engagement --modality reported \
+  --valid-from 2018-01 --valid-to 2018-01 \
+  --statement "The Vancouver meeting came as a new South Korean government took a more conciliatory line toward North Korea." \
+  --source globe-dprk-talks --locator p7:26-91 --quote 'a more conciliatory position from a new government in South Korea'
+
+ledger add --id us-kp-high-level-meetings-2018 \
+  --subject US-KP --topic engagement --modality reported \
+  --valid-from 2018 --valid-to 2018 \
+  --statement "After the Vancouver meeting came a burst of high-level meetings between the United States and North Korea, accompanied by much fanfare and by flattering letters and tweets exchanged by Donald Trump and Kim Jong-un." \
+  --source globe-dprk-talks --locator p7:114-178 --quote 'a flurry of high-level meetings between Pyongyang and Washington'
+
+# Only the translation dates the first Trump–Kim summit (three months before September 2018).
+ledger add --id us-kp-first-summit \
+  --subject US-KP --topic engagement --modality reported \
+  --valid-from 2018 --valid-to 2018 \
+  --statement "The first summit between Donald Trump and Kim Jong-un took place in 2018, about three months before September of that year, according to the translated article only; the Globe and Mail report gives no date for it." \
+  --source moved-closer-translation --locator p8:19-91 --quote 'three months after the first summit between Donald Trump and Kim Jong-Un'
+
+ledger add --id peace-process-positioning \
+  --subject CA-KP --topic engagement --modality reported \
+  --valid-from 2018 \
+  --statement "After the January 2018 Vancouver meeting Canada started to carve out a role for itself in the Korean peace process." \
+  --source globe-dprk-talks --locator p6:30-89 --quote 'Canada began to position itself in the Korean peace process'
+
+ledger dispute peace-process-positioning --difference overstates \
+  --statement "The Trudeau government appears to have quietly played an active part in normalizing relations between North Korea and Western countries." \
+  --source moved-closer-translation --locator p7:77-169 --quote 'a proactive role in normalizing relations between the Communist regime and Western countries' \
+  --note "The report describes Canada positioning itself in the Korean peace process and pursuing its own, conditional re-engagement with North Korea; it says nothing about Canada working to normalize relations between North Korea and Western countries in general. The translation hedges ('it appears') but still goes beyond the report."
+
+ledger add --id task-force \
+  --subject CA-KP --topic engagement --modality reported \
+  --statement "Rather than high-profile diplomacy, Canada took a low-key approach and set up a dedicated North Korea task force within Global Affairs Canada." \
+  --source globe-dprk-talks --locator p8:36-103 --quote 'setting up a dedicated North Korea task force inside Global Affairs'
+
+# ---------------------------------------------------------------------------
+# The September 2018 calls (globe p9; translation p8-p9)
+# ---------------------------------------------------------------------------
+
+ledger add --id calls-2018-09 \
+  --subject CA-KP --topic engagement --modality reported \
+  --valid-from 2018-09 --valid-to 2018-09 \
+  --statement "In late September 2018 senior Canadian officials held telephone calls with officials of North Korea's foreign ministry; the summary of the calls is heavily redacted." \
+  --source globe-dprk-talks --locator p9:25-125 --quote 'senior Canadian officials spoke over the phone with officials in the DPRK’s Foreign Affairs Ministry'
+
+ledger dispute calls-2018-09 --difference overstates \
+  --statement "Canada's September 2018 push came three months after the first summit between Donald Trump and Kim Jong-un." \
+  --source moved-closer-translation --locator p8:19-54 --quote 'three months after the first summit' \
+  --note "The Globe and Mail report, which the article relies on, does not link the calls to any summit or give a date for one; this timing is a detail the translated article adds."
+
+ledger add --id push-to-abandon-nuclear-2018-09 \
+  --subject CA-KP --topic nuclear --modality reported \
+  --valid-from 2018-09 --valid-to 2018-09 \
+  --statement "In the September 2018 calls Canada pressed North Korea to give up its nuclear programme." \
+  --source globe-dprk-talks --locator p9:180-234 --quote 'Ottawa pushed Pyongyang to abandon its nuclear program' \
+  --source moved-closer-translation --locator p8:93-149 --quote 'Canada pushed North Korea to abandon its nuclear program'
+
+ledger add --id verification-offer-2018-09 \
+  --subject CA-KP --topic nuclear --modality proposed \
+  --valid-from 2018-09 --valid-to 2018-09 \
+  --statement "In the same calls Canada offered to help verify and inspect North Korea's nuclear disarmament." \
+  --source globe-dprk-talks --locator p9:239-301 --quote 'volunteered to help in the verification and inspection process' \
+  --source moved-closer-translation --locator p8:154-199 --quote 'even volunteered for the verification process'
+
+ledger add --id inspectors-identified-2018 \
+  --subject CA-KP --topic nuclear --modality reported \
+  --valid-from 2018 --valid-to 2018 \
+  --statement "Canada had picked out nuclear inspectors who could be ready to visit North Korean production and test sites if Pyongyang agreed." \
+  --source globe-dprk-talks --locator p9:303-344 --quote 'Canada even identified nuclear inspectors'
+
+ledger add --id freeland-approved-effort \
+  --subject CA-KP --topic engagement --modality reported \
+  --statement "Then foreign minister Chrystia Freeland approved the whole effort around the September 2018 calls, pressing North Korea to denuclearize and offering help with verification (the approval itself is not dated)." \
+  --source globe-dprk-talks --locator p9:438-484 --quote 'The whole effort was approved by Ms. Freeland.'
+
+ledger dispute freeland-approved-effort --difference imprecise \
+  --statement "Freeland, then foreign minister, approved 'the merger operation'." \
+  --source moved-closer-translation --locator p9:0-38 --quote 'The merger operation had been approved' \
+  --note "'The merger operation' is a mistranslation of the report's 'the whole effort'; there was no merger. The translation agrees that Freeland, then foreign minister, gave the approval."
+
+# ---------------------------------------------------------------------------
+# The 2018 visits to Vancouver and Ottawa (globe p4, p10-p12, p15-p17; translation p4, p10)
+# ---------------------------------------------------------------------------
+
+ledger add --id dprk-delegation-visits-2018 \
+  --subject CA-KP --topic engagement --modality reported \
+  --valid-from 2018 --valid-to 2018 \
+  --statement "In the fall of 2018 (no month is given for the Vancouver part) senior Canadian officials held secret meetings in Vancouver and Ottawa with six North Korean representatives, among them the senior North Korean foreign ministry official in charge of North America; the report calls the meetings unprecedented and a result of the September calls." \
+  --source globe-dprk-talks --locator p4:29-104 --quote 'senior Canadian officials held clandestine meetings with their counterparts' \
+  --source globe-dprk-talks --locator p10:46-126 --quote 'meetings that fall in Vancouver and Ottawa with six North Korean representatives' \
+  --source moved-closer-translation --locator p4:29-113 --quote 'senior Canadian officials interacted with key figures within the North Korean regime'
+
+ledger add --id highest-level-in-years-2018 \
+  --subject CA-KP --topic engagement --modality reported \
+  --valid-from 2018 --valid-to 2018 \
+  --statement "The secret 2018 talks were the highest-level contact between Canada and North Korea in years." \
+  --source globe-dprk-talks --locator p15:81-148 --quote 'the secret talks represent the highest level of engagement in years'
+
+ledger add --id meetings-arranged-via-un-mission-2018 \
+  --subject CA-KP --topic engagement --modality reported \
+  --valid-from 2018 --valid-to 2018 \
+  --statement "The 2018 meetings could only be set up through North Korea's mission to the United Nations." \
+  --source globe-dprk-talks --locator p16
+
+ledger add --id ottawa-program-2018-10 \
+  --subject CA-KP --topic engagement --modality reported \
+  --valid-from 2018-10 --valid-to 2018-10 \
+  --statement "The North Korean visitors' three-day programme in Ottawa in October 2018 included a dinner, meetings with humanitarian organizations, a sightseeing tour of the Parliament buildings and 24 Sussex Drive, and a walk in Gatineau Park." \
+  --source globe-dprk-talks --locator p11:0-39 --quote 'The three-day Ottawa program in October'
+
+ledger add --id meetings-made-public \
+  --subject CA-KP --topic engagement --modality reported \
+  --statement "The fall 2018 meetings were already public knowledge before the documents about them were released (the report says they were made public 'last year')." \
+  --source globe-dprk-talks --locator p12:6-56 --quote 'the meetings were eventually made public last year' \
+  --source moved-closer-translation --locator p10:0-31 --quote 'It had previously been revealed'
+
+ledger add --id confidence-building-possible \
+  --subject CA-KP --topic security --modality considered \
+  --valid-from 2018 --valid-to 2018 \
+  --statement "The documents list confidence-building measures, including military-to-military ones, among the possible commitments on the table in the 2018 talks." \
+  --source globe-dprk-talks --locator p12:168-228 --quote 'confidence-building measures, including military-to-military'
+
+ledger dispute confidence-building-possible --difference imprecise \
+  --statement "'Mutual trust between soldiers' was among the things discussed at the secret meetings." \
+  --source moved-closer-translation --locator p11:133-186 --quote 'there was a question of mutual trust between soldiers' \
+  --note "The report says the documents mention, as a possibility, confidence-building measures including military-to-military ones; the translation renders the term loosely and presents a possibility listed in the documents as a subject of the talks."
+
+ledger add --id no-formal-commitments-2018 \
+  --subject CA-KP --topic engagement --modality reported \
+  --valid-from 2018 --valid-to 2018 \
+  --statement "The documents give no sign that any formal commitments came out of the 2018 talks." \
+  --source globe-dprk-talks --locator p12:231-289 --quote 'They do not indicate that any formal commitments were made'
+
+ledger add --id arrangements-conditional \
+  --subject CA-KP --topic engagement --modality reported \
+  --valid-from 2018 --valid-to 2018 \
+  --statement "The documents suggest that any arrangement depended on North Korea making concessions on its weapons programme and on its very poor human-rights record." \
+  --source globe-dprk-talks --locator p12:329-403 --quote 'conditional upon North Korea making concessions around its weapons program'
+
+ledger dispute arrangements-conditional --difference overstates \
+  --statement "Canadian representatives told the North Korean delegation that any agreement required North Korea to abandon its nuclear programme and to improve its human-rights situation." \
+  --source moved-closer-translation --locator p12:192-265 --quote 'any agreement was conditional on the abandonment of their nuclear program' \
+  --note "The report says only that the documents suggest arrangements were conditional on concessions around the weapons programme and the human-rights record. Abandoning the nuclear programme is a stronger condition than concessions, and the report does not say the condition was put to the delegation."
+
+ledger add --id allies-told-no-status-change \
+  --subject CA-KP --topic allies --modality reported \
+  --statement "Canada told South Korea, Japan and the United States that the North Korean visit did not mean any change in the status of its diplomatic relations with North Korea, to avoid the impression of a sharp policy shift." \
+  --source globe-dprk-talks --locator p13:141-218 --quote 'the visit does not signify a change in the status of our diplomatic relations' \
+  --source moved-closer-translation --locator p13:86-138 --quote 'its meetings did not mean a diplomatic reorientation'
+
+# ---------------------------------------------------------------------------
+# The 2019 plan, the strategy and the embassy question (globe p3-p5, p20; translation p3, p5)
+# ---------------------------------------------------------------------------
+
+ledger add --id enhanced-engagement-plan-2019-02 \
+  --subject CA-KP --topic engagement --modality planned \
+  --valid-from 2019-02 --valid-to 2019-02 \
+  --statement "Canada drew up a strategy to re-engage diplomatically with North Korea, quietly and in parallel with Donald Trump's open rapprochement: a 2019 plan for 'enhanced diplomatic engagement', set out in a February 2019 briefing note that is almost wholly redacted." \
+  --source globe-dprk-talks --locator p3:33-88 --quote 'a strategy to re-engage diplomatically with North Korea' \
+  --source globe-dprk-talks --locator p4:189-221 --quote '“enhanced diplomatic engagement”' \
+  --source globe-dprk-talks --locator p5:50-114 --quote 'a February, 2019, briefing note that is almost entirely redacted' \
+  --source moved-closer-translation --locator p3:79-139 --quote 'Canada secretly prepared to rebuild bridges with North Korea'
+
+ledger add --id track-1-5 \
+  --subject CA-KP --topic engagement --modality reported \
+  --attributed-to "Global Affairs Canada briefing notes" \
+  --statement "Canada's approach to North Korea has been 'track 1.5': between track one (government-to-government talks) and track two (engagement with civil society)." \
+  --source globe-dprk-talks --locator p20:41-50 --quote 'track 1.5'
+
+ledger add --id no-embassy-open \
+  --subject CA-KP --topic embassy --modality reported \
+  --value '{"embassy":"not open"}' \
+  --statement "Canada has no embassy operating in Pyongyang: both texts speak of reopening one." \
+  --source globe-dprk-talks --locator p5:183-217 --quote 'reopening its embassy in Pyongyang' \
+  --source moved-closer-translation --locator p5:53-84 --quote 'reopen its embassy in Pyongyang'
+
+ledger add --id embassy-reopening-study \
+  --subject CA-KP --topic embassy --modality considered \
+  --value '{"embassy_reopening":"under study"}' \
+  --statement "Some of the files suggest Canada was even looking into reopening its embassy in Pyongyang; what conditions would have to be met first is unclear." \
+  --source globe-dprk-talks --locator p5:155-217 --quote 'studying the possibility of reopening its embassy in Pyongyang'
+
+# The translation turns "studying the possibility" into "ready to reopen": recorded
+# both as its own fact (so the report shows it rests on the derived text alone)
+# and as a dispute of the report's fact.
+ledger add --id embassy-reopening-ready-per-translation \
+  --subject CA-KP --topic embassy --modality planned \
+  --value '{"embassy_reopening":"ready"}' \
+  --statement "According to the translated article, some documents say Ottawa was ready to reopen its embassy in Pyongyang, on conditions that are not specified." \
+  --source moved-closer-translation --locator p5:33-84 --quote 'Ottawa was ready to reopen its embassy in Pyongyang'
+
+ledger dispute embassy-reopening-study --difference overstates \
+  --statement "Some documents show that Ottawa was ready to reopen its embassy in Pyongyang." \
+  --source moved-closer-translation --locator p5:33-84 --quote 'Ottawa was ready to reopen its embassy in Pyongyang' \
+  --note "The report says only that some files suggest Canada was studying the possibility of reopening the embassy, with unclear conditions; 'ready to reopen' turns a possibility under study into a readiness the report does not support."
+
+# ---------------------------------------------------------------------------
+# People-to-people, civil society funding and humanitarian aid (globe p21-p22)
+# ---------------------------------------------------------------------------
+
+ledger add --id academic-exchanges \
+  --subject CA-KP --topic people-to-people --modality reported \
+  --statement "Canada has backed academic exchanges between Canadian and North Korean universities." \
+  --source globe-dprk-talks --locator p21:16-91 --quote 'supported academic exchanges between North Korean and Canadian universities'
+
+ledger add --id athlete-visas \
+  --subject CA-KP --topic people-to-people --modality reported \
+  --statement "Canada has granted visas to North Korean amateur athletes." \
+  --source globe-dprk-talks --locator p21:100-148 --quote 'approved visas for North Korean amateur athletes'
+
+ledger add --id women-peace-ngo-funding \
+  --subject CA-KP --topic engagement --modality reported \
+  --statement "Canada has given \$150,000 to a programme run by a non-governmental organization to strengthen the role of women in the peace process." \
+  --source globe-dprk-talks --locator p21:162-200 --quote 'contributed $150,000 to an NGO program'
+
+ledger add --id first-steps-approval-2019-02 \
+  --subject CA-KP --topic humanitarian --modality reported \
+  --valid-from 2019-02 --valid-to 2019-02 \
+  --statement "In February 2019 Freeland approved a request from First Steps, a Vancouver-based charity that sends soy milk to North Korea against child malnutrition and also wanted to ship production equipment there; Global Affairs officials had hurried the approval early in 2019, about a year and a half after the application, which the report calls unusually quick." \
+  --source globe-dprk-talks --locator p22:238-285 --quote 'Ms. Freeland signed off on the plan in February'
+
+# ---------------------------------------------------------------------------
+# Sanctions and security (globe p25-p27)
+# ---------------------------------------------------------------------------
+
+ledger add --id sanctions-in-place \
+  --subject CA-KP --topic sanctions --modality reported \
+  --value '{"sanctions":"in place"}' \
+  --statement "Canada applies broad sanctions against North Korea that cover most trade in goods and services." \
+  --source globe-dprk-talks --locator p25:187-255 --quote 'wide-ranging sanctions, which cover most trade in goods and services'
+
+ledger add --id sanctions-lifting-condition \
+  --subject CA-KP --topic sanctions --modality reported \
+  --attributed-to "Global Affairs Canada briefing notes" \
+  --statement "Canada will keep its sanctions until North Korea dismantles its weapons-of-mass-destruction and ballistic missile programmes completely, verifiably and irreversibly." \
+  --source globe-dprk-talks --locator p25:276-366 --quote 'completely, verifiably, and irreversibly dismantles its WMD and ballistic missile programs'
+
+ledger add --id sanctions-mixed-record \
+  --subject KP --topic sanctions --modality reported \
+  --attributed-to "Global Affairs Canada briefing notes" \
+  --statement "The sanctions on North Korea have had mixed results, partly because they are not fully implemented and because North Korea has grown ever more skilled at evading them." \
+  --source globe-dprk-talks --locator p26:36-65 --quote 'sanctions have a mixed record'
+
+ledger add --id kp-seeks-sanctions-relief \
+  --subject KP --topic sanctions --modality reported \
+  --statement "North Korea has been trying hard to win relief from international sanctions, which have cut much of its wider economy off from the world." \
+  --source globe-dprk-talks --locator p25:16-86 --quote 'tried desperately to get relief from punishing international sanctions'
+
+ledger add --id maritime-surveillance \
+  --subject CA-KP --topic security --modality reported \
+  --statement "In recent years Canada has taken part in a coalition effort against smuggling around the Korean Peninsula, sending a warship and surveillance aircraft." \
+  --source globe-dprk-talks --locator p27:55-102 --quote 'dispatching a warship and surveillance aircraft'
+
+# ---------------------------------------------------------------------------
+# U.S.–North Korea and North Korea context (globe p18, p23-p24)
+# ---------------------------------------------------------------------------
+
+ledger add --id us-kp-talks-little-progress \
+  --subject US-KP --topic nuclear --modality reported \
+  --valid-from 2018 --valid-to 2019 \
+  --statement "The U.S.–North Korea talks ran through 2018 and 2019 but brought little tangible progress; 2019 saw several meetings cancelled or produce nothing." \
+  --source globe-dprk-talks --locator p23:92-126 --quote 'there was little tangible progress' \
+  --source globe-dprk-talks --locator p24:187-233 --quote 'a number of cancelled or unproductive meetings'
+
+ledger add --id trump-no-rush \
+  --subject US-KP --topic nuclear --modality reported \
+  --attributed-to "Global Affairs Canada memos" \
+  --statement "Canadian memos note recent remarks by President Trump suggesting he was in no hurry to achieve North Korea's denuclearization." \
+  --source globe-dprk-talks --locator p23:206-259 --quote 'in no rush to achieve denuclearization of North Korea'
+
+ledger add --id dmz-meeting-2019-06 \
+  --subject US-KP --topic engagement --modality reported \
+  --valid-from 2019-06 --valid-to 2019-06 \
+  --statement "Donald Trump and Kim Jong-un met in June 2019 in the demilitarized zone between North and South Korea." \
+  --source globe-dprk-talks --locator p24:33-77 --quote 'met in June, 2019, in the demilitarized zone'
+
+ledger add --id kp-missile-tests-2019 \
+  --subject KP --topic nuclear --modality reported \
+  --valid-from 2019-06 --valid-to 2019 \
+  --statement "North Korea went on with provocative ballistic missile tests after the June 2019 meeting in the demilitarized zone." \
+  --source globe-dprk-talks --locator p24:112-172 --quote 'the regime continued its provocative ballistic missile tests'
+
+ledger add --id kp-human-rights-situation \
+  --subject KP --topic human-rights --modality reported \
+  --statement "North Korea runs a large system of concentration camps, allows no democratic freedoms and harshly punishes people who try to flee; on many of these counts things have worsened since Kim Jong-un took power after his father's death in 2011." \
+  --source globe-dprk-talks --locator p18:73-132 --quote 'North Korea runs an extensive system of concentration camps'
+
+# ---------------------------------------------------------------------------
+# Official statements (globe p14; translation p14)
+# ---------------------------------------------------------------------------
+
+ledger add --id briefing-request-denied \
+  --subject CA-KP --topic statements --modality reported \
+  --statement "The office of Foreign Affairs Minister François-Philippe Champagne turned down The Globe and Mail's request for a briefing on where Canada's re-engagement with North Korea stands, and did not answer specific questions." \
+  --source globe-dprk-talks --locator p14:154-164 --quote 'was denied'
+
+ledger add --id champagne-statement \
+  --subject CA-KP --topic statements --modality reported \
+  --attributed-to "Office of Foreign Affairs Minister François-Philippe Champagne" \
+  --statement "Canada keeps working closely with its allies to enforce sanctions and to promote human rights on the Korean Peninsula." \
+  --source globe-dprk-talks --locator p14:237-354 --quote 'We continue to work closely with our allies to implement sanctions and champion human rights on the Korean Peninsula.'
+
+ledger dispute champagne-statement --difference imprecise \
+  --statement "Champagne himself declined to comment, only reaffirming that Canada works with its allies to implement sanctions and to 'defend the rights of the man' on the Korean Peninsula." \
+  --source moved-closer-translation --locator p14:212-240 --quote 'defend the rights of the man' \
+  --note "'Defend the rights of the man' is a garbled, word-for-word rendering of the statement's 'champion human rights'. The report also attributes the statement to the minister's office, not to the minister personally."
+
+# ---------------------------------------------------------------------------
+# Civil society: HanVoice (globe p17-p19, p28-p30)
+# ---------------------------------------------------------------------------
+
+ledger add --id hanvoice-not-invited-2018-10 \
+  --subject CA-KP --topic civil-society --modality reported \
+  --valid-from 2018-10 --valid-to 2018-10 \
+  --attributed-to "Jack Kim, chairman of HanVoice" \
+  --statement "HanVoice, a national organization pressing Canada to take a firmer line on human rights in North Korea, knew about the October 2018 meetings but was not asked to take part." \
+  --source globe-dprk-talks --locator p17:168-246 --quote 'his group was aware of the October meetings but was not invited to participate'
+
+ledger add --id hanvoice-devil \
+  --subject CA-KP --topic civil-society --modality reported \
+  --attributed-to "Jack Kim, chairman of HanVoice" \
+  --statement "From HanVoice's point of view, engaging the North Korean regime raises the question of whether to deal with the devil." \
+  --source globe-dprk-talks --locator p18:23-57 --quote 'do you shake hands with the devil?'
+
+ledger add --id hanvoice-understands-effort \
+  --subject CA-KP --topic civil-society --modality reported \
+  --attributed-to "Jack Kim, chairman of HanVoice" \
+  --statement "HanVoice is in regular contact with Ottawa and understands the re-engagement effort; cutting North Korea off completely is the wrong approach." \
+  --source globe-dprk-talks --locator p19:106-159 --quote 'Entirely sealing them off is not the correct approach'
+
+ledger add --id hanvoice-engage-people \
+  --subject CA-KP --topic civil-society --modality reported \
+  --attributed-to "HanVoice" \
+  --statement "HanVoice supports engagement with North Korean people, defectors above all, wherever possible." \
+  --source globe-dprk-talks --locator p19:181-249 --quote 'supports engaging with the North Korean people, especially defectors'
+
+ledger add --id hanvoice-targeted-sanctions \
+  --subject CA-KP --topic civil-society --modality reported \
+  --attributed-to "Jack Kim, chairman of HanVoice" \
+  --statement "It is time to consider replacing the broad sanctions with measures aimed at the ruling class of the corrupt North Korean state." \
+  --source globe-dprk-talks --locator p28:88-111 --quote 'hit them where it hurts'
+
+ledger add --id hanvoice-heard-little \
+  --subject CA-KP --topic civil-society --modality reported \
+  --attributed-to "Jack Kim, chairman of HanVoice" \
+  --statement "Over the past year he has heard little about any effort to restore diplomatic relations with North Korea." \
+  --source globe-dprk-talks --locator p29:15-95 --quote 'heard little in the past year about efforts to re-establish diplomatic relations'
+
+ledger add --id hanvoice-long-game \
+  --subject CA-KP --topic civil-society --modality reported \
+  --attributed-to "Jack Kim, chairman of HanVoice" \
+  --statement "Dealing with North Korea takes patience: it is a long game, not a short one." \
+  --source globe-dprk-talks --locator p30:34-50 --quote 'it’s a long game'

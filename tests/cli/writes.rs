@@ -1,0 +1,465 @@
+//! Writing commands of the fact layer: what they append, and that every refusal
+//! leaves the ledger byte-for-byte unchanged with a clear message.
+
+use crate::util::Env;
+
+const L: &str = "ledger/test.jsonl";
+
+/// A ledger with two sources (the second a translation of the first) and one fact.
+fn env_with_fact() -> Env {
+    let env = Env::new();
+    env.init();
+    env.ok(&[
+        "source",
+        "add",
+        "--id",
+        "orig",
+        "--title",
+        "Original report",
+        "--publisher",
+        "Daily Paper",
+        "--published",
+        "2020",
+        "--language",
+        "en",
+    ]);
+    env.ok(&[
+        "source",
+        "add",
+        "--id",
+        "trans",
+        "--title",
+        "Translated report",
+        "--publisher",
+        "Other Paper",
+        "--derived-from",
+        "orig",
+        "--derivation",
+        "translation",
+    ]);
+    env.ok(&[
+        "add",
+        "--id",
+        "emb",
+        "--subject",
+        "CA-KP",
+        "--topic",
+        "embassy",
+        "--statement",
+        "Canada studied reopening its embassy.",
+        "--modality",
+        "considered",
+        "--source",
+        "orig",
+        "--locator",
+        "p4:0-12",
+        "--quote",
+        "Canada studi",
+        "--valid-from",
+        "2019",
+    ]);
+    env
+}
+
+#[test]
+fn writing_commands_print_seq_hash_and_id() {
+    let env = env_with_fact();
+    let r = env.ok(&[
+        "add",
+        "--subject",
+        "CA-KP",
+        "--topic",
+        "engagement",
+        "--statement",
+        "Officials met.",
+        "--source",
+        "orig",
+        "--locator",
+        "p9",
+        "--source",
+        "trans",
+        "--locator",
+        "p7",
+        "--valid-from",
+        "2018-10",
+        "--valid-to",
+        "2018-10",
+    ]);
+    insta::assert_snapshot!("add_text", r.to_string());
+    let r = env.ok(&[
+        "dispute",
+        "f4",
+        "--source",
+        "trans",
+        "--statement",
+        "Officials met secretly.",
+        "--difference",
+        "overstates",
+        "--locator",
+        "p7",
+        "--format",
+        "json",
+    ]);
+    insta::assert_snapshot!("dispute_json", r.to_string());
+    let r = env.ok(&[
+        "supersede",
+        "f4",
+        "--reason",
+        "Month confirmed by a second reading",
+        "--source",
+        "orig",
+        "--locator",
+        "p9",
+        "--statement",
+        "Officials met in Ottawa.",
+        "--id",
+        "visit",
+    ]);
+    insta::assert_snapshot!("supersede_text", r.to_string());
+    env.ok(&[
+        "retract",
+        "visit",
+        "--reason",
+        "duplicate",
+        "--note",
+        "Same as another fact",
+    ]);
+    env.ok(&["verify"]);
+    insta::assert_snapshot!("log", env.ok(&["log"]).to_string());
+    insta::assert_snapshot!("show_fact_history", env.ok(&["show", "f4"]).to_string());
+    insta::assert_snapshot!("show_source", env.ok(&["show", "trans"]).to_string());
+    insta::assert_snapshot!("sources", env.ok(&["sources"]).to_string());
+}
+
+#[test]
+fn locators_pair_with_the_source_before_them() {
+    let env = env_with_fact();
+    env.ok(&[
+        "add",
+        "--id",
+        "two",
+        "--subject",
+        "CA-KP",
+        "--topic",
+        "engagement",
+        "--statement",
+        "S.",
+        "--source",
+        "orig",
+        "--source",
+        "trans",
+        "--locator",
+        "p3",
+        "--quote",
+        "q",
+    ]);
+    let log = env
+        .ok(&["log", "--kind", "fact", "--format", "json"])
+        .stdout;
+    let v: serde_json::Value = serde_json::from_str(&log).unwrap();
+    let cites = &v[1]["body"]["citations"];
+    assert_eq!(cites[0], serde_json::json!({"source": "orig"}));
+    assert_eq!(
+        cites[1],
+        serde_json::json!({"source": "trans", "paragraph": 3, "quote": "q"})
+    );
+}
+
+#[test]
+fn fact_without_source_is_refused() {
+    let env = env_with_fact();
+    let r = env.refused(
+        L,
+        &[
+            "add",
+            "--subject",
+            "CA-KP",
+            "--topic",
+            "embassy",
+            "--statement",
+            "No citation.",
+        ],
+        2,
+    );
+    insta::assert_snapshot!(r.to_string());
+}
+
+#[test]
+fn fact_citing_unknown_source_is_refused() {
+    let env = env_with_fact();
+    let r = env.refused(
+        L,
+        &[
+            "add",
+            "--subject",
+            "CA-KP",
+            "--topic",
+            "embassy",
+            "--statement",
+            "S.",
+            "--source",
+            "orgi",
+        ],
+        2,
+    );
+    insta::assert_snapshot!(r.to_string());
+}
+
+#[test]
+fn retraction_of_unknown_fact_is_refused() {
+    let env = env_with_fact();
+    let r = env.refused(L, &["retract", "nope", "--reason", "erroneous"], 2);
+    insta::assert_snapshot!(r.to_string());
+}
+
+#[test]
+fn second_retraction_is_refused() {
+    let env = env_with_fact();
+    env.ok(&["retract", "emb", "--reason", "erroneous"]);
+    let r = env.refused(L, &["retract", "emb", "--reason", "duplicate"], 2);
+    insta::assert_snapshot!(r.to_string());
+}
+
+#[test]
+fn other_refusals_leave_the_file_unchanged() {
+    let env = env_with_fact();
+    let cases: &[&[&str]] = &[
+        // unknown actor, unknown topic, bad date, reversed validity
+        &[
+            "add",
+            "--subject",
+            "CA-XX",
+            "--topic",
+            "embassy",
+            "--statement",
+            "S.",
+            "--source",
+            "orig",
+        ],
+        &[
+            "add",
+            "--subject",
+            "CA-KP",
+            "--topic",
+            "embasy",
+            "--statement",
+            "S.",
+            "--source",
+            "orig",
+        ],
+        &[
+            "add",
+            "--subject",
+            "CA-KP",
+            "--topic",
+            "embassy",
+            "--statement",
+            "S.",
+            "--source",
+            "orig",
+            "--valid-from",
+            "2019-02-30",
+        ],
+        &[
+            "add",
+            "--subject",
+            "CA-KP",
+            "--topic",
+            "embassy",
+            "--statement",
+            "S.",
+            "--source",
+            "orig",
+            "--valid-from",
+            "2019",
+            "--valid-to",
+            "2018",
+        ],
+        // duplicate id, reserved id, bad locator, locator before source, bad --value
+        &[
+            "add",
+            "--id",
+            "emb",
+            "--subject",
+            "CA-KP",
+            "--topic",
+            "embassy",
+            "--statement",
+            "S.",
+            "--source",
+            "orig",
+        ],
+        &[
+            "add",
+            "--id",
+            "f1",
+            "--subject",
+            "CA-KP",
+            "--topic",
+            "embassy",
+            "--statement",
+            "S.",
+            "--source",
+            "orig",
+        ],
+        &[
+            "add",
+            "--subject",
+            "CA-KP",
+            "--topic",
+            "embassy",
+            "--statement",
+            "S.",
+            "--source",
+            "orig",
+            "--locator",
+            "para4",
+        ],
+        &[
+            "add",
+            "--subject",
+            "CA-KP",
+            "--topic",
+            "embassy",
+            "--statement",
+            "S.",
+            "--locator",
+            "p4",
+            "--source",
+            "orig",
+        ],
+        &[
+            "add",
+            "--subject",
+            "CA-KP",
+            "--topic",
+            "embassy",
+            "--statement",
+            "S.",
+            "--source",
+            "orig",
+            "--value",
+            "{\"a\":1,\"a\":2}",
+        ],
+        // sources: duplicate id, derivation from an unknown source
+        &[
+            "source",
+            "add",
+            "--id",
+            "orig",
+            "--title",
+            "T",
+            "--publisher",
+            "P",
+        ],
+        &[
+            "source",
+            "add",
+            "--id",
+            "s3",
+            "--title",
+            "T",
+            "--publisher",
+            "P",
+            "--derived-from",
+            "ghost",
+            "--derivation",
+            "summary",
+        ],
+        // dispute/supersede of unknown facts; dispute citing an unknown source
+        &["dispute", "ghost", "--source", "trans", "--statement", "S."],
+        &["dispute", "emb", "--source", "ghost", "--statement", "S."],
+        &["supersede", "ghost", "--reason", "R", "--source", "orig"],
+        // define an existing actor
+        &["define", "actor", "CA", "--label", "Canada again"],
+    ];
+    let mut transcript = String::new();
+    for args in cases {
+        let r = env.refused(L, args, 2);
+        assert!(!r.stderr.is_empty(), "{args:?} printed no error");
+        transcript.push_str(&format!("$ ledger {}\n{}\n", args.join(" "), r.stderr));
+    }
+    insta::assert_snapshot!(transcript);
+}
+
+#[test]
+fn superseded_fact_cannot_be_retracted_or_disputed() {
+    let env = env_with_fact();
+    env.ok(&[
+        "supersede",
+        "emb",
+        "--reason",
+        "Corrected",
+        "--source",
+        "orig",
+        "--id",
+        "emb2",
+    ]);
+    let r = env.refused(L, &["retract", "emb", "--reason", "erroneous"], 2);
+    assert!(r.stderr.contains("superseded by `emb2`"), "{r}");
+    let r = env.refused(
+        L,
+        &["dispute", "emb", "--source", "trans", "--statement", "S."],
+        2,
+    );
+    assert!(
+        r.stderr.contains("retract") || r.stderr.contains("dispute `emb2`"),
+        "{r}"
+    );
+}
+
+#[test]
+fn import_is_all_or_nothing() {
+    let env = env_with_fact();
+    env.write(
+        "batch.jsonl",
+        concat!(
+            r#"{"kind":"fact","body":{"id":"i1","subject":"CA-KP","topic":"sanctions","statement":"S.","modality":"reported","citations":[{"source":"orig"}]}}"#,
+            "\n",
+            r#"{"kind":"retract","body":{"target":"i9","reason":"erroneous"}}"#,
+            "\n"
+        ),
+    );
+    let r = env.refused(L, &["import", "batch.jsonl"], 2);
+    insta::assert_snapshot!("import_refused", r.to_string());
+    env.write(
+        "batch.jsonl",
+        concat!(
+            r#"{"kind":"fact","body":{"id":"i1","subject":"CA-KP","topic":"sanctions","statement":"S.","modality":"reported","citations":[{"source":"orig"}]}}"#,
+            "\n",
+            r#"{"kind":"retract","body":{"target":"i1","reason":"erroneous"}}"#,
+            "\n"
+        ),
+    );
+    let r = env.ok(&["import", "batch.jsonl"]);
+    insta::assert_snapshot!("import_ok", r.to_string());
+    env.ok(&["verify"]);
+    env.write("bad.jsonl", r#"{"kind":"fact","seq":3,"body":{}}"#);
+    let r = env.refused(L, &["import", "bad.jsonl"], 2);
+    assert!(r.stderr.contains("bad.jsonl:1"), "{r}");
+}
+
+#[test]
+fn writing_to_a_damaged_ledger_is_refused() {
+    let env = env_with_fact();
+    let mut bytes = env.read(L);
+    let pos = bytes.windows(7).position(|w| w == b"studied").unwrap();
+    bytes[pos] = b'S';
+    env.write(L, &bytes);
+    let r = env.refused(
+        L,
+        &[
+            "add",
+            "--subject",
+            "CA-KP",
+            "--topic",
+            "embassy",
+            "--statement",
+            "S.",
+            "--source",
+            "orig",
+        ],
+        1,
+    );
+    insta::assert_snapshot!(r.to_string());
+}
