@@ -153,6 +153,9 @@ pub struct Fact {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attributed_to: Option<String>,
     pub citations: Vec<Citation>,
+    /// The ledger author's note: what an inference rests on, scope, caveats.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// How firmly a fact is asserted.

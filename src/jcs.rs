@@ -317,17 +317,31 @@ pub fn write_f64(f: f64, out: &mut String) {
     if f < 0.0 {
         out.push('-');
     }
-    // Rust's `{:e}` gives the shortest digit string that round-trips, nearest to
-    // the value: the same digits ECMAScript chooses. Only the layout differs.
-    let sci = format!("{:e}", f.abs());
+    // Rust's `{:e}` gives a shortest digit string that round-trips. When two such
+    // strings are equally near the value, ECMAScript takes the even one
+    // (0x43143ff3c1cb0959 is 1424953923781206.25: "…206.2", where `{:e}` says
+    // "…206.3"); the value correctly rounded to as many digits (Rust's exact
+    // formatting rounds half to even) is the nearest, so use it when it
+    // round-trips. Only the layout differs from ECMAScript after that.
+    let shortest = format!("{:e}", f.abs());
+    let k = shortest
+        .split_once('e')
+        .map_or(0, |(m, _)| m.replace('.', "").len());
+    let nearest = format!("{:.*e}", k.saturating_sub(1), f.abs());
+    let sci = if nearest.parse::<f64>() == Ok(f.abs()) {
+        nearest
+    } else {
+        shortest
+    };
     let (mantissa, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
     let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    let digits = digits.trim_end_matches('0');
     let k = digits.len() as i32;
     // ECMAScript's n: the value is 0.d1d2...dk × 10^n.
     let n = exp + 1;
     if k <= n && n <= 21 {
-        out.push_str(&digits);
+        out.push_str(digits);
         out.extend(std::iter::repeat_n('0', (n - k) as usize));
     } else if 0 < n && n <= 21 {
         out.push_str(&digits[..n as usize]);
@@ -336,7 +350,7 @@ pub fn write_f64(f: f64, out: &mut String) {
     } else if -6 < n && n <= 0 {
         out.push_str("0.");
         out.extend(std::iter::repeat_n('0', (-n) as usize));
-        out.push_str(&digits);
+        out.push_str(digits);
     } else {
         out.push_str(&digits[..1]);
         if k > 1 {

@@ -90,6 +90,11 @@ pub struct FactView {
     /// Distinct original sources behind the citations: a translation or
     /// rewrite of a source is not an independent confirmation.
     pub independent_sources: usize,
+    /// Every cited source derives from another: the fact rests on derived
+    /// reporting only.
+    pub derived_only: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     /// Ids of the discrepancies that concern this fact.
     pub discrepancies: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -213,9 +218,12 @@ pub fn holds_on(f: &Fact, day: Day) -> bool {
         && f.valid_to.is_none_or(|d| d.last_day() >= day)
 }
 
-/// Whether a fact had begun by `day` (for the timeline and comparisons).
+/// Whether a fact had begun by `day` (for the timeline and comparisons). A
+/// fact with only an end date counts from that end date.
 fn begun_by(f: &Fact, day: Day) -> bool {
-    f.valid_from.is_none_or(|d| d.first_day() <= day)
+    f.valid_from
+        .or(f.valid_to)
+        .is_none_or(|d| d.first_day() <= day)
 }
 
 /// Builds the report.
@@ -281,7 +289,8 @@ pub fn build(state: &State, opts: &Options) -> Result<Report, String> {
         .iter()
         .filter(|r| (main(&r.fact) || related(&r.fact)) && begun_by(&r.fact, opts.as_of))
         .filter_map(|r| {
-            let d = r.fact.valid_from?;
+            // Dated by when it began or, failing that, when it ended.
+            let d = r.fact.valid_from.or(r.fact.valid_to)?;
             Some(TimelineItem {
                 date: d,
                 precision: d.precision(),
@@ -446,6 +455,12 @@ fn fact_view(state: &State, r: &FactRecord, discrepancies: Option<&Vec<String>>)
             .map(|c| citation_view(state, c))
             .collect(),
         independent_sources: independent(state, &f.citations),
+        derived_only: f.citations.iter().all(|c| {
+            state
+                .source(&c.source)
+                .is_some_and(|s| s.source.derived_from.is_some())
+        }),
+        note: f.note.clone(),
         discrepancies: discrepancies.cloned().unwrap_or_default(),
         supersedes: r.supersedes.as_ref().map(|(id, _)| id.clone()),
         seq: r.seq,
@@ -825,6 +840,7 @@ fn fact_line(f: &FactView, markdown: bool) -> String {
         notes.push(w.clone());
     }
     notes.push(match f.independent_sources {
+        _ if f.derived_only => "derived source only".to_string(),
         1 if f.citations.len() > 1 => "1 independent source".to_string(),
         1 => "single source".to_string(),
         n => format!("{n} independent sources"),
@@ -849,4 +865,329 @@ fn long_day(day: &str) -> String {
     PartialDate::parse(day)
         .map(|d| d.long())
         .unwrap_or_else(|_| day.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entry::{
+        Body, Derivation, DerivationKind, Dispute, Entry, Genesis, Retract, RetractReason, Source,
+        SourceType, Supersede,
+    };
+    use crate::hash::Hash;
+
+    /// Folds bodies into a state through the same checks verify applies.
+    fn replay(bodies: Vec<Body>) -> State {
+        let mut state = State::default();
+        let mut prev = Hash::ZERO;
+        for (seq, body) in (0u64..).zip(bodies) {
+            let e = Entry::seal(seq, prev, "2026-01-02T03:04:05Z".into(), body).unwrap();
+            state.apply(&e).unwrap_or_else(|m| panic!("seq {seq}: {m}"));
+            prev = e.hash;
+        }
+        state
+    }
+
+    fn source(id: &str, derived_from: Option<&str>) -> Body {
+        Body::Source(Source {
+            id: id.into(),
+            title: format!("Title {id}"),
+            publisher: "P".into(),
+            source_type: SourceType::NewsArticle,
+            author: None,
+            published: None,
+            language: None,
+            url: None,
+            derived_from: derived_from.map(|s| Derivation {
+                source: s.into(),
+                relation: DerivationKind::Translation,
+            }),
+            sha256: None,
+            note: None,
+        })
+    }
+
+    fn fact(id: &str, from: Option<&str>, to: Option<&str>, sources: &[&str]) -> Fact {
+        Fact {
+            id: id.into(),
+            subject: "CA-KP".into(),
+            topic: "embassy".into(),
+            statement: format!("Statement {id}."),
+            modality: Modality::Reported,
+            value: None,
+            valid_from: from.map(|d| PartialDate::parse(d).unwrap()),
+            valid_to: to.map(|d| PartialDate::parse(d).unwrap()),
+            attributed_to: None,
+            citations: sources
+                .iter()
+                .map(|s| Citation {
+                    source: (*s).into(),
+                    paragraph: Some(1),
+                    span: None,
+                    quote: None,
+                })
+                .collect(),
+            note: None,
+        }
+    }
+
+    fn base() -> Vec<Body> {
+        vec![
+            Body::Genesis(Genesis {
+                title: "T".into(),
+                created: "2026-01-02T03:04:05Z".into(),
+            }),
+            source("a", None),
+            source("b", Some("a")),
+            source("c", None),
+        ]
+    }
+
+    fn in_force(state: &State, day: &str) -> Vec<String> {
+        let r = build(
+            state,
+            &Options {
+                subject: Some("CA-KP".into()),
+                as_of: crate::date::parse_day(day).unwrap(),
+            },
+        )
+        .unwrap();
+        r.topics
+            .iter()
+            .flat_map(|t| t.facts.iter().map(|f| f.id.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn superseded_and_retracted_facts_leave_the_report() {
+        let mut b = base();
+        b.push(Body::Fact(fact("x", None, None, &["a"])));
+        b.push(Body::Fact(fact("y", None, None, &["a"])));
+        b.push(Body::Supersede(Supersede {
+            target: "x".into(),
+            reason: "corrected".into(),
+            fact: fact("x2", None, None, &["c"]),
+        }));
+        b.push(Body::Retract(Retract {
+            target: "y".into(),
+            reason: RetractReason::Erroneous,
+            note: None,
+            source: None,
+        }));
+        let s = replay(b);
+        assert_eq!(in_force(&s, "2020-01-01"), ["x2"]);
+        let r = build(
+            &s,
+            &Options {
+                subject: None,
+                as_of: (2020, 1, 1),
+            },
+        )
+        .unwrap();
+        assert_eq!(r.counts.superseded, 1);
+        assert_eq!(r.counts.retracted, 1);
+        assert_eq!(r.topics[0].facts[0].supersedes.as_deref(), Some("x"));
+    }
+
+    #[test]
+    fn disputed_fact_stays_and_is_listed_as_a_discrepancy() {
+        let mut b = base();
+        b.push(Body::Fact(fact("x", None, None, &["a"])));
+        b.push(Body::Dispute(Dispute {
+            target: "x".into(),
+            difference: Difference::Overstates,
+            statement: "It says more.".into(),
+            citation: Citation {
+                source: "b".into(),
+                paragraph: Some(2),
+                span: None,
+                quote: None,
+            },
+            note: None,
+        }));
+        let s = replay(b);
+        let r = build(
+            &s,
+            &Options {
+                subject: None,
+                as_of: (2020, 1, 1),
+            },
+        )
+        .unwrap();
+        assert_eq!(r.discrepancies.len(), 1);
+        assert_eq!(r.discrepancies[0].kind, DiscrepancyKind::Dispute);
+        assert_eq!(r.discrepancies[0].citations[0].label, "[2 ¶2]");
+        assert_eq!(r.topics[0].facts[0].discrepancies, ["D1"]);
+    }
+
+    #[test]
+    fn valid_time_edges_at_each_precision() {
+        let mut b = base();
+        b.push(Body::Fact(fact(
+            "month",
+            Some("2018-10"),
+            Some("2018-10"),
+            &["a"],
+        )));
+        b.push(Body::Fact(fact("year", Some("2017"), None, &["a"])));
+        b.push(Body::Fact(fact("day", None, Some("2019-02-28"), &["a"])));
+        let s = replay(b);
+        assert_eq!(in_force(&s, "2016-12-31"), ["day"]);
+        assert_eq!(in_force(&s, "2017-01-01"), ["year", "day"]);
+        assert_eq!(in_force(&s, "2018-09-30"), ["year", "day"]);
+        assert_eq!(in_force(&s, "2018-10-01"), ["month", "year", "day"]);
+        assert_eq!(in_force(&s, "2018-10-31"), ["month", "year", "day"]);
+        assert_eq!(in_force(&s, "2018-11-01"), ["year", "day"]);
+        assert_eq!(in_force(&s, "2019-02-28"), ["year", "day"]);
+        assert_eq!(in_force(&s, "2019-03-01"), ["year"]);
+    }
+
+    #[test]
+    fn timeline_orders_mixed_precision_and_stops_at_as_of() {
+        let mut b = base();
+        b.push(Body::Fact(fact(
+            "oct",
+            Some("2018-10"),
+            Some("2018-10"),
+            &["a"],
+        )));
+        b.push(Body::Fact(fact(
+            "y2018",
+            Some("2018"),
+            Some("2018"),
+            &["a"],
+        )));
+        b.push(Body::Fact(fact("jan15", Some("2018-01-15"), None, &["a"])));
+        b.push(Body::Fact(fact("y2019", Some("2019"), None, &["a"])));
+        b.push(Body::Fact(fact("ended", None, Some("2017-06"), &["a"])));
+        let s = replay(b);
+        let r = build(
+            &s,
+            &Options {
+                subject: None,
+                as_of: (2018, 12, 31),
+            },
+        )
+        .unwrap();
+        let order: Vec<(&str, &str)> = r
+            .timeline
+            .iter()
+            .map(|t| (t.fact.id.as_str(), t.precision))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                ("ended", "month"),
+                ("y2018", "year"),
+                ("jan15", "day"),
+                ("oct", "month")
+            ]
+        );
+        assert_eq!(r.timeline[2].when, "15 January 2018");
+    }
+
+    #[test]
+    fn ledger_position_and_world_time_are_independent_axes() {
+        let mut b = base();
+        b.push(Body::Fact(fact("x", Some("2018"), None, &["a"])));
+        b.push(Body::Supersede(Supersede {
+            target: "x".into(),
+            reason: "newer".into(),
+            fact: fact("x2", Some("2019"), None, &["a"]),
+        }));
+        // The ledger after entry 4 (before the supersede) and after entry 5.
+        let before = replay(b[..5].to_vec());
+        let after = replay(b);
+        assert_eq!(in_force(&before, "2018-06-01"), ["x"]);
+        assert_eq!(in_force(&before, "2019-06-01"), ["x"]);
+        assert!(in_force(&after, "2018-06-01").is_empty());
+        assert_eq!(in_force(&after, "2019-06-01"), ["x2"]);
+    }
+
+    #[test]
+    fn translations_do_not_corroborate() {
+        let mut b = base();
+        b.push(Body::Fact(fact("both", None, None, &["a", "b"])));
+        b.push(Body::Fact(fact("indep", None, None, &["a", "c"])));
+        b.push(Body::Fact(fact("derived", None, None, &["b"])));
+        let s = replay(b);
+        let r = build(
+            &s,
+            &Options {
+                subject: None,
+                as_of: (2020, 1, 1),
+            },
+        )
+        .unwrap();
+        let f = &r.topics[0].facts;
+        assert_eq!((f[0].independent_sources, f[0].derived_only), (1, false));
+        assert_eq!((f[1].independent_sources, f[1].derived_only), (2, false));
+        assert_eq!((f[2].independent_sources, f[2].derived_only), (1, true));
+        assert_eq!(r.sources[1].derivation, ["translation of [1]"]);
+        assert_eq!(r.sources[1].root, 1);
+    }
+
+    #[test]
+    fn derived_source_stating_more_is_detected() {
+        let mut b = base();
+        let mut orig = fact("orig", None, None, &["a"]);
+        orig.modality = Modality::Considered;
+        orig.value = Some(serde_json::json!({"reopening": "studied"}));
+        let mut derived = fact("derived", None, None, &["b"]);
+        derived.modality = Modality::Planned;
+        derived.value = Some(serde_json::json!({"reopening": "ready"}));
+        let mut other = fact("other", None, None, &["c"]);
+        other.value = Some(serde_json::json!({"reopening": "ruled out"}));
+        b.push(Body::Fact(orig));
+        b.push(Body::Fact(derived));
+        b.push(Body::Fact(other));
+        let s = replay(b);
+        let r = build(
+            &s,
+            &Options {
+                subject: None,
+                as_of: (2020, 1, 1),
+            },
+        )
+        .unwrap();
+        let kinds: Vec<DiscrepancyKind> = r.discrepancies.iter().map(|d| d.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                DiscrepancyKind::DerivedOverstates,
+                DiscrepancyKind::SourcesDisagree,
+                DiscrepancyKind::SourcesDisagree
+            ]
+        );
+        assert!(r.discrepancies[0].text.contains("states more than"));
+        assert!(
+            r.discrepancies[0]
+                .text
+                .contains("\"planned\" goes beyond \"considered\"")
+        );
+    }
+
+    #[test]
+    fn worded_is_honest_about_modality_and_attribution() {
+        let mut f = fact("x", None, None, &["a"]);
+        f.statement = "Canada will reopen its embassy.".into();
+        f.modality = Modality::Considered;
+        assert_eq!(
+            worded(&f),
+            "Under consideration: Canada will reopen its embassy."
+        );
+        f.attributed_to = Some("the minister".into());
+        assert_eq!(
+            worded(&f),
+            "According to the minister (under consideration): Canada will reopen its embassy."
+        );
+        f.modality = Modality::Reported;
+        assert_eq!(
+            worded(&f),
+            "According to the minister: Canada will reopen its embassy."
+        );
+        f.attributed_to = None;
+        f.modality = Modality::Confirmed;
+        assert_eq!(worded(&f), "Canada will reopen its embassy.");
+    }
 }

@@ -388,6 +388,9 @@ pub fn append_checked_labeled(
     label: impl Fn(usize, usize) -> String,
 ) -> Result<(Vec<Appended>, State)> {
     let mut locked = lock(path)?;
+    // The tail first: a torn last line gets the same refusal, pointing at
+    // `ledger repair`, as every other write.
+    locked.tail()?;
     let mut state = locked.state()?;
     let next_seq = state.last_seq.map_or(0, |s| s + 1);
     let bodies = build(&state, next_seq)?;

@@ -2,5 +2,6 @@
 //! directories with a fixed clock (see `util`).
 
 mod data;
+mod summary;
 mod util;
 mod writes;

@@ -38,6 +38,9 @@ pub struct Args {
     /// A structured value as JSON, e.g. '{"embassy":"closed"}'
     #[arg(long, value_name = "JSON")]
     pub value: Option<String>,
+    /// Your note: what an inference rests on, scope, caveats
+    #[arg(long)]
+    pub note: Option<String>,
     /// The fact's id [default: f<seq>]
     #[arg(long)]
     pub id: Option<String>,
@@ -79,6 +82,7 @@ pub fn run(ledger: Option<&Path>, args: Args, m: &ArgMatches, out: &mut dyn Writ
             .transpose()?,
         attributed_to: args.attributed_to,
         citations: cites,
+        note: args.note,
     };
     if fact.citations.is_empty() {
         return Err(Error::usage("a fact needs at least one --source", None));

@@ -164,6 +164,9 @@ fn fact_text(state: &State, id: &str) -> String {
     if let Some(v) = &f.value {
         s.push_str(&format!("  value      {v}\n"));
     }
+    if let Some(n) = &f.note {
+        s.push_str(&format!("  note       {n}\n"));
+    }
     for c in &f.citations {
         let mut line = format!(
             "  cites      [{}] {}",

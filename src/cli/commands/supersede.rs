@@ -40,6 +40,9 @@ pub struct Args {
     pub attributed_to: Option<String>,
     #[arg(long, value_name = "JSON")]
     pub value: Option<String>,
+    /// New note [default: the old one]
+    #[arg(long)]
+    pub note: Option<String>,
     /// The new version's id [default: f<seq>]
     #[arg(long)]
     pub id: Option<String>,
@@ -91,6 +94,7 @@ pub fn run(ledger: Option<&Path>, args: Args, m: &ArgMatches, out: &mut dyn Writ
         fact.valid_from = valid_from.or(fact.valid_from);
         fact.valid_to = valid_to.or(fact.valid_to);
         fact.attributed_to = args.attributed_to.or(fact.attributed_to);
+        fact.note = args.note.or(fact.note);
         id = fact.id.clone();
         Ok(vec![Body::Supersede(Supersede {
             target: args.target,

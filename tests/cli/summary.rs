@@ -1,0 +1,129 @@
+//! The report on the bundled ledger, and the script that rebuilds that ledger.
+
+use crate::util::{Env, bin, repo, shared};
+
+fn bundled() -> String {
+    repo()
+        .join("ledger/canada-dprk.jsonl")
+        .display()
+        .to_string()
+}
+
+fn summary(args: &[&str]) -> String {
+    let env = Env::new();
+    let ledger = bundled();
+    let mut all = vec!["--ledger", ledger.as_str(), "summary"];
+    all.extend_from_slice(args);
+    env.ok(&all).stdout
+}
+
+#[test]
+fn bundled_ledger_verifies() {
+    let env = Env::new();
+    let r = env.ok(&["--ledger", &bundled(), "verify", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["ok"], true, "{r}");
+}
+
+#[test]
+fn summary_markdown_by_year() {
+    for year in ["2017", "2018", "2019"] {
+        let out = summary(&["--as-of", &format!("{year}-12-31")]);
+        insta::assert_snapshot!(format!("summary_markdown_{year}"), out);
+    }
+}
+
+#[test]
+fn summary_text_by_year() {
+    for year in ["2017", "2018", "2019"] {
+        let out = summary(&["--as-of", &format!("{year}-12-31"), "--format", "text"]);
+        insta::assert_snapshot!(format!("summary_text_{year}"), out);
+    }
+}
+
+#[test]
+fn summary_json_by_year() {
+    for year in ["2017", "2018", "2019"] {
+        let out = summary(&["--as-of", &format!("{year}-12-31"), "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        insta::assert_json_snapshot!(format!("summary_json_{year}"), v);
+    }
+}
+
+#[test]
+fn summary_at_a_ledger_position() {
+    // After entry 20 the ledger knew the sources and the first facts only.
+    let out = summary(&["--as-of", "2019-12-31", "--at", "20"]);
+    assert!(out.contains("up to entry 20 "), "{out}");
+    insta::assert_snapshot!("summary_markdown_at_20", out);
+}
+
+#[test]
+fn summary_is_deterministic_and_defaults_to_the_clock() {
+    // LEDGER_NOW is 2026-01-02 in tests: the default --as-of is that day.
+    let a = summary(&[]);
+    let b = summary(&["--as-of", "2026-01-02"]);
+    assert_eq!(a, b);
+    assert_eq!(a, summary(&[]));
+}
+
+#[test]
+fn every_statement_in_the_report_cites_a_source() {
+    let out = summary(&["--as-of", "2019-12-31", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let mut facts: Vec<&serde_json::Value> = Vec::new();
+    for t in v["topics"].as_array().unwrap() {
+        facts.extend(t["facts"].as_array().unwrap());
+    }
+    facts.extend(v["context"].as_array().unwrap());
+    facts.extend(v["timeline"].as_array().unwrap().iter().map(|t| &t["fact"]));
+    assert!(facts.len() > 20);
+    for f in facts {
+        let cites = f["citations"].as_array().unwrap();
+        assert!(!cites.is_empty(), "{f}");
+        for c in cites {
+            assert!(c["n"].as_u64().unwrap() >= 1, "{f}");
+        }
+    }
+    assert!(!v["discrepancies"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn summary_refuses_bad_options() {
+    let env = Env::new();
+    let ledger = bundled();
+    let r = env.run(&["--ledger", &ledger, "summary", "--at", "100000"]);
+    assert_eq!(r.code, 2, "{r}");
+    let r2 = env.run(&["--ledger", &ledger, "summary", "--as-of", "2019-02-30"]);
+    assert_eq!(r2.code, 2, "{r2}");
+    let r3 = env.run(&["--ledger", &ledger, "summary", "--subject", "CA-ZZ"]);
+    assert_eq!(r3.code, 2, "{r3}");
+    insta::assert_snapshot!(format!("{r}\n{r2}\n{r3}"));
+}
+
+/// Reads ../shared/seeds (the script records the SHA-256 of the archived
+/// texts); skipped when ../shared is absent.
+#[test]
+fn build_script_reproduces_the_bundled_ledger() {
+    let Some(shared) = shared() else {
+        eprintln!("skipped: ../shared not found (the rebuild needs ../shared/seeds)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("rebuilt.jsonl");
+    let status = std::process::Command::new("bash")
+        .arg(repo().join("scripts/build-canada-dprk.sh"))
+        .current_dir(repo())
+        .env("LEDGER_BIN", bin())
+        .env("OUT", &out)
+        .env("SEEDS", shared.join("seeds"))
+        .status()
+        .expect("run the build script");
+    assert!(status.success());
+    let rebuilt = std::fs::read(&out).unwrap();
+    let committed = std::fs::read(repo().join("ledger/canada-dprk.jsonl")).unwrap();
+    assert!(
+        rebuilt == committed,
+        "scripts/build-canada-dprk.sh no longer reproduces ledger/canada-dprk.jsonl; rerun it and commit the result"
+    );
+}
