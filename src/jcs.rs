@@ -173,12 +173,15 @@ impl<'de> Visitor<'de> for StrictVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut out = Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            if out.contains_key(&key) {
-                let shown = serde_json::to_string(&key).unwrap_or_default();
-                return Err(de::Error::custom(format!("{DUP_TAG}{shown}")));
+            match out.entry(key) {
+                serde_json::map::Entry::Occupied(e) => {
+                    let shown = serde_json::to_string(e.key()).unwrap_or_default();
+                    return Err(de::Error::custom(format!("{DUP_TAG}{shown}")));
+                }
+                serde_json::map::Entry::Vacant(e) => {
+                    e.insert(map.next_value_seed(StrictSeed)?);
+                }
             }
-            let v = map.next_value_seed(StrictSeed)?;
-            out.insert(key, v);
         }
         Ok(Value::Object(out))
     }
@@ -240,8 +243,15 @@ pub fn sorted_members(map: &Map<String, Value>) -> Vec<(&String, &Value)> {
     let mut members: Vec<(&String, &Value)> = map.iter().collect();
     // Byte order and UTF-16 order agree except when a supplementary-plane
     // character (4 UTF-8 bytes, a surrogate pair in UTF-16) meets a BMP
-    // character at or above U+E000; compare code units to be exact.
-    members.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
+    // character at or above U+E000 (lead byte 0xEE or 0xEF). Without such
+    // characters, byte order decides, and the map usually iterates in it already.
+    if members.iter().all(|(k, _)| k.bytes().all(|b| b < 0xEE)) {
+        if !members.is_sorted_by(|a, b| a.0.as_bytes() < b.0.as_bytes()) {
+            members.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        }
+    } else {
+        members.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
+    }
     members
 }
 
@@ -249,16 +259,18 @@ pub fn sorted_members(map: &Map<String, Value>) -> Vec<(&String, &Value)> {
 pub fn write_string(s: &str, out: &mut String) {
     out.push('"');
     let mut start = 0;
-    for (i, c) in s.char_indices() {
-        let esc: Option<&str> = match c {
-            '"' => Some("\\\""),
-            '\\' => Some("\\\\"),
-            '\u{08}' => Some("\\b"),
-            '\u{0C}' => Some("\\f"),
-            '\n' => Some("\\n"),
-            '\r' => Some("\\r"),
-            '\t' => Some("\\t"),
-            c if (c as u32) < 0x20 => None,
+    // Every byte that needs escaping is ASCII, and no byte of a multi-byte
+    // UTF-8 sequence is, so a byte scan finds exactly the characters to escape.
+    for (i, b) in s.bytes().enumerate() {
+        let esc: Option<&str> = match b {
+            b'"' => Some("\\\""),
+            b'\\' => Some("\\\\"),
+            0x08 => Some("\\b"),
+            0x0C => Some("\\f"),
+            b'\n' => Some("\\n"),
+            b'\r' => Some("\\r"),
+            b'\t' => Some("\\t"),
+            0x00..=0x1F => None,
             _ => continue,
         };
         out.push_str(&s[start..i]);
@@ -266,13 +278,12 @@ pub fn write_string(s: &str, out: &mut String) {
             Some(e) => out.push_str(e),
             None => {
                 const HEX: &[u8; 16] = b"0123456789abcdef";
-                let b = c as u32;
                 out.push_str("\\u00");
                 out.push(HEX[(b >> 4) as usize] as char);
                 out.push(HEX[(b & 0xF) as usize] as char);
             }
         }
-        start = i + c.len_utf8();
+        start = i + 1;
     }
     out.push_str(&s[start..]);
     out.push('"');
