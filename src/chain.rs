@@ -325,8 +325,10 @@ fn check_envelope(map: &Map<String, Value>) -> Result<Entry, String> {
             return Err(schema(format!("missing member `{k}`")));
         }
     }
-    let format = map["format"].as_u64();
-    if format != Some(FORMAT_VERSION) {
+    // `1.0` is the right version in non-canonical form (reported as such);
+    // only a different number is an unsupported version.
+    let format = map["format"].as_f64();
+    if format != Some(FORMAT_VERSION as f64) {
         return Err(schema(format!(
             "unsupported format version {}: this build reads format {FORMAT_VERSION}",
             map["format"]
@@ -567,7 +569,7 @@ impl Verifier {
         if !terminated {
             self.push(
                 Problem::new(ProblemKind::TornTail, "the file does not end in a newline")
-                    .help("append a single LF to the file, or run `ledger repair` if the entry is incomplete"),
+                    .help("run `ledger repair` to add the missing newline"),
                 Some(line_no),
                 Some(seq),
                 None,
@@ -594,7 +596,10 @@ impl Verifier {
                 None,
             );
         }
-        self.next_seq = entry.seq + 1;
+        // Resynchronize on a jump (so one deleted line is one problem) but not
+        // on a step backwards (so a swapped or duplicated line is one problem,
+        // not a cascade).
+        self.next_seq = self.next_seq.max(entry.seq + 1);
         self.prev = Some(entry.hash);
         self.last = Some(entry);
         self.last.as_ref()

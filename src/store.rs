@@ -211,8 +211,8 @@ impl Locked {
                 return Err(Error::Damaged {
                     path,
                     line,
-                    message: "the last line is incomplete (no newline at end of file): a write was interrupted; nothing was appended".into(),
-                    help: Some("run `ledger repair` to move the incomplete line to a side file, then retry".into()),
+                    message: "the file does not end in a newline: the last write was interrupted".into(),
+                    help: Some("run `ledger repair`: it moves an incomplete last line to a side file, or adds the newline if the line is a complete entry; then retry".into()),
                 });
             }
             let body = &buf[..buf.len() - 1];
@@ -244,7 +244,7 @@ impl Locked {
                     Err(Error::Damaged {
                         path,
                         line,
-                        message: format!("the last entry is damaged ({why}); nothing was appended"),
+                        message: format!("the last entry is damaged ({why})"),
                         help: Some("run `ledger verify` to see every problem".into()),
                     })
                 }
@@ -253,12 +253,22 @@ impl Locked {
                     Err(Error::Damaged {
                         path,
                         line,
-                        message: "the last line is not valid UTF-8; nothing was appended".into(),
+                        message: "the last line is not valid UTF-8".into(),
                         help: Some("run `ledger verify` to see every problem".into()),
                     })
                 }
             };
         }
+    }
+
+    /// Reads `n` bytes at `offset`.
+    fn read_at(&mut self, offset: u64, n: usize) -> Result<Vec<u8>> {
+        let mut buf = vec![0u8; n];
+        self.file
+            .seek(SeekFrom::Start(offset))
+            .and_then(|_| self.file.read_exact(&mut buf))
+            .map_err(|e| Error::io(&self.path, "read", e))?;
+        Ok(buf)
     }
 
     /// Counts lines (for naming the line in tail errors; only on error paths).
@@ -447,6 +457,9 @@ pub fn load(path: &Path) -> Result<(Vec<Entry>, State)> {
 pub enum Repair {
     /// The file ends in a complete line; nothing changed.
     Intact,
+    /// The last line was a complete, intact entry missing only its newline;
+    /// the newline was added.
+    Terminated { line: u64 },
     /// The torn final line was moved to `saved_to`.
     Removed {
         line: u64,
@@ -455,8 +468,11 @@ pub enum Repair {
     },
 }
 
-/// Removes a torn final line (bytes after the last LF), saving them first to a
-/// side file next to the ledger. Complete lines are never touched.
+/// Repairs the end of a ledger. An incomplete final line (bytes after the last
+/// LF that are not a complete, intact entry) is moved to a side file next to the
+/// ledger, saved and synced before the ledger is cut. A final line that is a
+/// complete, intact entry lacking only its LF gets the LF. Complete entries are
+/// never removed. Reads only the tail of the file.
 pub fn repair(path: &Path, now: &str) -> Result<Repair> {
     let mut locked = lock(path)?;
     let len = locked
@@ -464,21 +480,34 @@ pub fn repair(path: &Path, now: &str) -> Result<Repair> {
         .metadata()
         .map_err(|e| Error::io(path, "read", e))?
         .len();
-    let mut content = Vec::new();
-    locked
-        .file
-        .seek(SeekFrom::Start(0))
-        .and_then(|_| locked.file.read_to_end(&mut content))
-        .map_err(|e| Error::io(path, "read", e))?;
-    if len == 0 || content.last() == Some(&b'\n') {
+    if len == 0 || locked.read_at(len - 1, 1)? == b"\n" {
         return Ok(Repair::Intact);
     }
-    let keep = content
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
-    let torn = &content[keep..];
-    let line = content[..keep].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+    // Find the start of the last line, reading backwards in growing chunks.
+    let mut chunk: u64 = 64 * 1024;
+    let keep = loop {
+        let start = len.saturating_sub(chunk);
+        let buf = locked.read_at(start, (len - start) as usize)?;
+        match buf.iter().rposition(|&b| b == b'\n') {
+            Some(i) => break start + i as u64 + 1,
+            None if start == 0 => break 0,
+            None => chunk *= 4,
+        }
+    };
+    let torn = locked.read_at(keep, (len - keep) as usize)?;
+    let line = locked.count_lines()?;
+    let complete = std::str::from_utf8(&torn)
+        .map(chain::read_entry)
+        .is_ok_and(|r| r.entry.is_some() && r.problems.is_empty());
+    if complete {
+        locked
+            .file
+            .write_all(b"\n")
+            .and_then(|_| locked.file.sync_data())
+            .map_err(|e| Error::io(path, "append to", e))?;
+        return Ok(Repair::Terminated { line });
+    }
+    let torn = torn.as_slice();
     let stamp: String = now.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
     let file_name = path
         .file_name()
@@ -507,7 +536,7 @@ pub fn repair(path: &Path, now: &str) -> Result<Repair> {
     sync_parent(&saved_to);
     locked
         .file
-        .set_len(keep as u64)
+        .set_len(keep)
         .and_then(|_| locked.file.sync_all())
         .map_err(|e| Error::io(path, "truncate", e))?;
     Ok(Repair::Removed {

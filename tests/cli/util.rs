@@ -122,7 +122,13 @@ impl Env {
 
     /// Creates `ledger/test.jsonl` with a genesis entry.
     pub fn init(&self) -> &Self {
-        self.ok(&["--ledger", "ledger/test.jsonl", "init", "--title", "Test ledger"]);
+        self.ok(&[
+            "--ledger",
+            "ledger/test.jsonl",
+            "init",
+            "--title",
+            "Test ledger",
+        ]);
         self
     }
 

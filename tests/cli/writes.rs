@@ -463,3 +463,38 @@ fn writing_to_a_damaged_ledger_is_refused() {
     );
     insta::assert_snapshot!(r.to_string());
 }
+
+#[test]
+fn repair_adds_a_missing_newline_and_never_removes_a_complete_entry() {
+    let env = env_with_fact();
+    let original = env.read(L);
+    env.write(L, &original[..original.len() - 1]);
+    let r = env.refused(
+        L,
+        &[
+            "add",
+            "--subject",
+            "CA-KP",
+            "--topic",
+            "embassy",
+            "--statement",
+            "S.",
+            "--source",
+            "orig",
+        ],
+        1,
+    );
+    assert!(r.stderr.contains("ledger repair"), "{r}");
+    let r = env.ok(&["repair"]);
+    insta::assert_snapshot!(r.to_string());
+    assert_eq!(
+        env.read(L),
+        original,
+        "repair must restore the newline only"
+    );
+    let side_files = std::fs::read_dir(env.path().join("ledger"))
+        .unwrap()
+        .count();
+    assert_eq!(side_files, 1, "no side file for a complete entry");
+    env.ok(&["verify"]);
+}

@@ -20,6 +20,17 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
     let outcome = store::repair(&path, &now)?;
     match (args.format, &outcome) {
         (Format::Json, Repair::Intact) => emit_json(out, &json!({"repaired": false}))?,
+        (Format::Json, Repair::Terminated { line }) => emit_json(
+            out,
+            &json!({"repaired": true, "line": line, "added_newline": true}),
+        )?,
+        (Format::Text, Repair::Terminated { line }) => emit(
+            out,
+            &format!(
+                "{}: line {line} is a complete entry that lacked its final newline; added the newline\n",
+                path.display()
+            ),
+        )?,
         (
             Format::Json,
             Repair::Removed {

@@ -1,0 +1,400 @@
+//! Property tests of the core: ledgers of random entries verify; any single
+//! change to their bytes or lines is caught; canonical JSON is a fixed point.
+
+use crate::fixture::{anchor, cite, define, fact, head_of, join, lines, source, verify_bytes};
+use crate::util::NOW;
+use ledger::entry::{Body, Citation, Modality, SourceType, Term};
+use ledger::jcs::{MAX_SAFE_INTEGER, canonicalize, parse_strict};
+use proptest::prelude::*;
+use proptest::sample::Index;
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
+
+const CASES: u32 = 64;
+
+/// Characters that stress escaping and sorting: anything, C0 controls, DEL,
+/// supplementary planes, and a few with special JCS treatment.
+fn any_char() -> impl Strategy<Value = char> {
+    prop_oneof![
+        4 => any::<char>(),
+        2 => proptest::char::range('\u{0}', '\u{1f}'),
+        1 => proptest::char::range('\u{10000}', '\u{10FFFF}'),
+        1 => prop::sample::select(vec![
+            '"', '\\', '/', '\u{7f}', '\u{2028}', '\u{E000}', '\u{FEFF}', '\u{FFFF}', 'é', ' ',
+        ]),
+    ]
+}
+
+fn any_string() -> impl Strategy<Value = String> {
+    prop::collection::vec(any_char(), 0..12).prop_map(|cs| cs.into_iter().collect())
+}
+
+/// Text that entry checks accept: not blank.
+fn text() -> impl Strategy<Value = String> {
+    any_string().prop_map(|mut s| {
+        if s.trim().is_empty() {
+            s.push('x');
+        }
+        s
+    })
+}
+
+fn float() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        any::<f64>().prop_filter("finite", |f| f.is_finite()),
+        // Integral doubles beyond 2^53, written as plain integers by JCS.
+        (9.007_199_254_740_992e15..1e21f64).prop_map(f64::trunc),
+        prop::sample::select(vec![0.0, -0.0, 0.1, 5e-324, 1e21, 1e-7, 1e-6, 1e20]),
+    ]
+}
+
+/// JSON values as JCS can carry them: integers within ±2^53, finite doubles.
+fn json() -> impl Strategy<Value = Value> {
+    let limit = MAX_SAFE_INTEGER as i64;
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        (-limit..=limit).prop_map(Value::from),
+        float().prop_map(|f| Value::Number(Number::from_f64(f).expect("finite"))),
+        any_string().prop_map(Value::String),
+    ];
+    leaf.prop_recursive(4, 48, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::vec((any_string(), inner), 0..6)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect::<Map<_, _>>())),
+        ]
+    })
+}
+
+/// One step of a random ledger; ids and references are filled in when built.
+#[derive(Debug, Clone)]
+enum Op {
+    Topic(String),
+    Actor(String),
+    Source {
+        title: String,
+        publisher: String,
+        author: Option<String>,
+        note: Option<String>,
+        source_type: SourceType,
+    },
+    Fact {
+        statement: String,
+        subject: Index,
+        pair: Option<Index>,
+        topic: Index,
+        modality: Modality,
+        value: Option<Value>,
+        quote: Option<String>,
+        cites: Vec<Index>,
+    },
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let source_type = prop::sample::select(vec![
+        SourceType::NewsArticle,
+        SourceType::Statement,
+        SourceType::Report,
+        SourceType::Other,
+    ]);
+    prop_oneof![
+        1 => text().prop_map(Op::Topic),
+        1 => text().prop_map(Op::Actor),
+        2 => (text(), text(), prop::option::of(text()), prop::option::of(text()), source_type)
+            .prop_map(|(title, publisher, author, note, source_type)| Op::Source {
+                title,
+                publisher,
+                author,
+                note,
+                source_type,
+            }),
+        3 => (
+            text(),
+            any::<Index>(),
+            prop::option::of(any::<Index>()),
+            any::<Index>(),
+            prop::sample::select(Modality::ALL.to_vec()),
+            prop::option::of(json()),
+            prop::option::of(text()),
+            prop::collection::vec(any::<Index>(), 1..3),
+        )
+            .prop_map(
+                |(statement, subject, pair, topic, modality, value, quote, cites)| Op::Fact {
+                    statement,
+                    subject,
+                    pair,
+                    topic,
+                    modality,
+                    value,
+                    quote,
+                    cites,
+                },
+            ),
+    ]
+}
+
+/// Bodies for `ops` that are valid in sequence: fresh ids, subjects and topics
+/// from the vocabulary so far, citations of registered sources.
+fn bodies(ops: &[Op]) -> Vec<Body> {
+    let mut actors: Vec<String> = ["CA", "KP", "US"].map(String::from).to_vec();
+    let mut topics: Vec<String> = ledger::vocab::TOPICS
+        .iter()
+        .map(|t| t.0.to_string())
+        .collect();
+    let mut sources: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    for (n, op) in ops.iter().enumerate() {
+        match op.clone() {
+            Op::Topic(label) => {
+                let id = format!("topic{n}");
+                topics.push(id.clone());
+                out.push(define(Term::Topic, &id, &label));
+            }
+            Op::Actor(label) => {
+                let id = format!("ZZ{n}");
+                actors.push(id.clone());
+                out.push(define(Term::Actor, &id, &label));
+            }
+            Op::Source {
+                title,
+                publisher,
+                author,
+                note,
+                source_type,
+            } => {
+                let id = format!("s{n}");
+                let mut s = source(&id, &title, &publisher, source_type);
+                s.author = author;
+                s.note = note;
+                sources.push(id);
+                out.push(Body::Source(s));
+            }
+            Op::Fact {
+                statement,
+                subject,
+                pair,
+                topic,
+                modality,
+                value,
+                quote,
+                cites,
+            } => {
+                if sources.is_empty() {
+                    let id = format!("s{n}");
+                    out.push(Body::Source(source(&id, "t", "p", SourceType::Other)));
+                    sources.push(id);
+                }
+                let a = subject.get(&actors).clone();
+                let subject = match pair.map(|p| p.get(&actors)) {
+                    Some(b) if *b != a => format!("{a}-{b}"),
+                    _ => a,
+                };
+                let citations: Vec<Citation> = cites
+                    .iter()
+                    .map(|i| Citation {
+                        quote: quote.clone(),
+                        ..cite(i.get::<String>(&sources))
+                    })
+                    .collect();
+                let mut f = fact(
+                    &format!("x{n}"),
+                    &subject,
+                    topic.get::<String>(&topics),
+                    &statement,
+                    modality,
+                    citations,
+                );
+                f.value = value;
+                out.push(Body::Fact(f));
+            }
+        }
+    }
+    out
+}
+
+/// A ledger built by the library: `init`, then the bodies in a few locked appends.
+fn build(title: &str, ops: &[Op], batch: usize) -> Vec<u8> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("prop.jsonl");
+    ledger::store::init(&path, title, NOW).expect("init");
+    let all = bodies(ops);
+    for chunk in all.chunks(batch.max(1)) {
+        ledger::store::lock(&path)
+            .expect("lock")
+            .append(NOW, chunk.to_vec())
+            .expect("append");
+    }
+    std::fs::read(&path).expect("read")
+}
+
+fn ledger_strategy() -> impl Strategy<Value = (Vec<u8>, usize)> {
+    (text(), prop::collection::vec(op(), 0..10), 1..5usize).prop_map(|(title, ops, batch)| {
+        let bytes = build(&title, &ops, batch);
+        let n = bodies(&ops).len();
+        (bytes, n)
+    })
+}
+
+fn fails(bytes: &[u8]) -> bool {
+    !verify_bytes(bytes, Vec::new()).ok()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: CASES, ..ProptestConfig::default() })]
+
+    #[test]
+    fn appended_ledgers_verify((bytes, n) in ledger_strategy()) {
+        let report = verify_bytes(&bytes, Vec::new());
+        prop_assert!(report.ok(), "{:#?}\n{}", report.problems, String::from_utf8_lossy(&bytes));
+        prop_assert_eq!(report.entries, 1 + n as u64);
+        prop_assert!(verify_bytes(&bytes, vec![anchor(&head_of(&bytes))]).ok());
+    }
+
+    #[test]
+    fn any_single_change_is_caught(
+        (bytes, _) in ledger_strategy(),
+        flips in prop::collection::vec((any::<Index>(), 1..=255u8), 8),
+        hash_digit in any::<Index>(),
+        pairs in prop::collection::vec((any::<Index>(), any::<Index>()), 8),
+    ) {
+        // Any byte, changed to any other value.
+        for (at, delta) in &flips {
+            let mut b = bytes.clone();
+            let i = at.index(b.len());
+            b[i] = b[i].wrapping_add(*delta);
+            prop_assert!(fails(&b), "byte {} changed to {:#04x} went unnoticed", i, b[i]);
+        }
+        // A digit of the last line's own hash, changed to another hex digit.
+        let ls = lines(&bytes);
+        let last_start = bytes.len() - ls[ls.len() - 1].len();
+        let hash_at = last_start
+            + std::str::from_utf8(&ls[ls.len() - 1]).expect("UTF-8").find("\"hash\":\"").expect("hash")
+            + 8
+            + hash_digit.index(64);
+        let mut b = bytes.clone();
+        b[hash_at] = if b[hash_at] == b'0' { b'f' } else { b'0' };
+        prop_assert!(fails(&b), "last hash digit changed went unnoticed");
+
+        let pinned = vec![anchor(&head_of(&bytes))];
+        for i in 0..ls.len() {
+            // Deleting a line. Deleting the last one leaves a valid, shorter
+            // ledger: only an anchor on the old head can tell.
+            let mut l = ls.clone();
+            l.remove(i);
+            let shorter = join(&l);
+            if i + 1 == ls.len() {
+                prop_assert!(!verify_bytes(&shorter, pinned.clone()).ok(), "deleting the last line went unnoticed with an anchor");
+            } else {
+                prop_assert!(fails(&shorter), "deleting line {} went unnoticed", i + 1);
+            }
+            // Duplicating a line, right after itself.
+            let mut l = ls.clone();
+            l.insert(i + 1, ls[i].clone());
+            prop_assert!(fails(&join(&l)), "duplicating line {} went unnoticed", i + 1);
+        }
+        for (a, b) in &pairs {
+            let (i, j) = (a.index(ls.len()), b.index(ls.len()));
+            // Duplicating a line anywhere.
+            let mut l = ls.clone();
+            l.insert(j, ls[i].clone());
+            prop_assert!(fails(&join(&l)), "copying line {} to {} went unnoticed", i + 1, j + 1);
+            // Swapping two different lines.
+            if i != j {
+                let mut l = ls.clone();
+                l.swap(i, j);
+                prop_assert!(fails(&join(&l)), "swapping lines {} and {} went unnoticed", i + 1, j + 1);
+            }
+        }
+    }
+
+    #[test]
+    fn canonical_json_is_a_fixed_point(v in json()) {
+        let c = canonicalize(&v).expect("canonicalize");
+        let parsed = parse_strict(&c).unwrap_or_else(|e| panic!("{c}: {e}"));
+        prop_assert!(same(&parsed, &v), "{} != {}", parsed, v);
+        prop_assert_eq!(canonicalize(&parsed).expect("canonicalize"), c.clone());
+        let ordered: Ordered = serde_json::from_str(&c).expect("JSON");
+        prop_assert!(keys_sorted(&ordered), "keys out of UTF-16 order in {}", c);
+    }
+}
+
+/// Equal as JCS sees it: numbers by their double value (JCS writes the double
+/// 5.0 as `5`, which reads back as an integer).
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+/// A JSON value that keeps object members in text order.
+enum Ordered {
+    Leaf,
+    Array(Vec<Ordered>),
+    Object(Vec<(String, Ordered)>),
+}
+
+fn keys_sorted(v: &Ordered) -> bool {
+    match v {
+        Ordered::Leaf => true,
+        Ordered::Array(items) => items.iter().all(keys_sorted),
+        Ordered::Object(members) => {
+            members
+                .windows(2)
+                .all(|w| w[0].0.encode_utf16().lt(w[1].0.encode_utf16()))
+                && members.iter().all(|(_, v)| keys_sorted(v))
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Ordered {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Ordered, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Ordered;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("JSON")
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Ordered, E> {
+                Ok(Ordered::Leaf)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Ordered, E> {
+                Ok(Ordered::Leaf)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Ordered, E> {
+                Ok(Ordered::Leaf)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Ordered, E> {
+                Ok(Ordered::Leaf)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Ordered, E> {
+                Ok(Ordered::Leaf)
+            }
+            fn visit_unit<E>(self) -> Result<Ordered, E> {
+                Ok(Ordered::Leaf)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Ordered, A::Error> {
+                let mut items = Vec::new();
+                while let Some(v) = seq.next_element()? {
+                    items.push(v);
+                }
+                Ok(Ordered::Array(items))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Ordered, A::Error> {
+                let mut members = Vec::new();
+                while let Some((k, v)) = map.next_entry()? {
+                    members.push((k, v));
+                }
+                Ok(Ordered::Object(members))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
