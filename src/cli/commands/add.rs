@@ -4,10 +4,12 @@ use crate::cli::Format;
 use crate::cli::args::{
     MODALITIES, citations, parse_date, parse_enum, parse_value, print_appended,
 };
+use crate::date::PartialDate;
 use crate::entry::{Body, Fact};
 use crate::error::{Error, Result};
 use crate::store;
 use clap::ArgMatches;
+use serde_json::Value;
 use std::io::Write;
 use std::path::Path;
 
@@ -24,14 +26,24 @@ pub struct Args {
     pub statement: String,
     #[command(flatten)]
     pub cite: CiteArgs,
+    #[arg(long, default_value = "reported", value_parser = MODALITIES)]
+    pub modality: String,
+    #[command(flatten)]
+    pub opts: FactOptions,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+/// Optional fact members shared by `add` and `supersede` (for `supersede`,
+/// each one left out is inherited from the old version).
+#[derive(Debug, clap::Args)]
+pub struct FactOptions {
     /// When it starts to hold in the world: YYYY, YYYY-MM or YYYY-MM-DD
     #[arg(long, value_name = "DATE")]
     pub valid_from: Option<String>,
     /// When it stops holding (for an event, the same as --valid-from)
     #[arg(long, value_name = "DATE")]
     pub valid_to: Option<String>,
-    #[arg(long, default_value = "reported", value_parser = MODALITIES)]
-    pub modality: String,
     /// Whose claim or opinion this is
     #[arg(long, value_name = "WHO")]
     pub attributed_to: Option<String>,
@@ -44,8 +56,35 @@ pub struct Args {
     /// The fact's id [default: f<seq>]
     #[arg(long)]
     pub id: Option<String>,
-    #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
+}
+
+/// [`FactOptions`] with dates and the value parsed.
+pub struct ParsedOptions {
+    pub valid_from: Option<PartialDate>,
+    pub valid_to: Option<PartialDate>,
+    pub value: Option<Value>,
+    pub attributed_to: Option<String>,
+    pub note: Option<String>,
+    pub id: Option<String>,
+}
+
+impl FactOptions {
+    pub fn parse(self) -> Result<ParsedOptions> {
+        Ok(ParsedOptions {
+            valid_from: self
+                .valid_from
+                .map(|d| parse_date("--valid-from", &d))
+                .transpose()?,
+            valid_to: self
+                .valid_to
+                .map(|d| parse_date("--valid-to", &d))
+                .transpose()?,
+            value: self.value.as_deref().map(parse_value).transpose()?,
+            attributed_to: self.attributed_to,
+            note: self.note,
+            id: self.id,
+        })
+    }
 }
 
 /// Citation flags: `--source ID [--locator LOC] [--quote TEXT]`, repeatable.
@@ -65,24 +104,19 @@ pub struct CiteArgs {
 pub fn run(ledger: Option<&Path>, args: Args, m: &ArgMatches, out: &mut dyn Write) -> Result<i32> {
     let path = store::resolve(ledger)?;
     let cites = citations(m, &args.cite.source, &args.cite.locator, &args.cite.quote)?;
+    let o = args.opts.parse()?;
     let mut fact = Fact {
-        id: args.id.clone().unwrap_or_default(),
+        id: o.id.unwrap_or_default(),
         subject: args.subject,
         topic: args.topic,
         statement: args.statement,
         modality: parse_enum("modality", &args.modality)?,
-        value: args.value.as_deref().map(parse_value).transpose()?,
-        valid_from: args
-            .valid_from
-            .map(|d| parse_date("--valid-from", &d))
-            .transpose()?,
-        valid_to: args
-            .valid_to
-            .map(|d| parse_date("--valid-to", &d))
-            .transpose()?,
-        attributed_to: args.attributed_to,
+        value: o.value,
+        valid_from: o.valid_from,
+        valid_to: o.valid_to,
+        attributed_to: o.attributed_to,
         citations: cites,
-        note: args.note,
+        note: o.note,
     };
     if fact.citations.is_empty() {
         return Err(Error::usage("a fact needs at least one --source", None));

@@ -65,16 +65,7 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
             ),
         )?,
         Format::Text => {
-            let mut s = String::new();
-            for e in &shown {
-                s.push_str(&format!(
-                    "{:>5}  {}  {:<9}  {}\n",
-                    e.seq,
-                    e.recorded,
-                    e.body.kind(),
-                    describe(&e.body)
-                ));
-            }
+            let s: String = shown.iter().map(|e| entry_line(e) + "\n").collect();
             emit(out, &s)?;
         }
     }
@@ -108,7 +99,18 @@ fn subject_matches(subject: &str, wanted: &[String]) -> bool {
     }
 }
 
-/// A one-line description of an entry.
+/// One line for an entry: seq, record time, kind and what it says.
+pub fn entry_line(e: &Entry) -> String {
+    format!(
+        "{:>5}  {}  {:<9}  {}",
+        e.seq,
+        e.recorded,
+        e.body.kind(),
+        describe(&e.body)
+    )
+}
+
+/// A one-line description of an entry's body.
 pub fn describe(b: &Body) -> String {
     let clip = |s: &str| -> String {
         if s.chars().count() > 72 {

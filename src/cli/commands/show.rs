@@ -1,7 +1,7 @@
 //! `ledger show`: a fact or a source with its whole history.
 
 use crate::cli::Format;
-use crate::cli::commands::log::describe;
+use crate::cli::commands::log::entry_line;
 use crate::cli::output::{emit, emit_json};
 use crate::entry::{Body, Entry};
 use crate::error::{Error, Result};
@@ -58,13 +58,7 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
             let mut s = head;
             s.push_str("\nhistory:\n");
             for e in related {
-                s.push_str(&format!(
-                    "  seq {:>4}  {}  {:<9}  {}\n",
-                    e.seq,
-                    e.recorded,
-                    e.body.kind(),
-                    describe(&e.body)
-                ));
+                s.push_str(&format!("  {}\n", entry_line(e)));
             }
             emit(out, &s)?;
         }

@@ -1,10 +1,8 @@
 //! `ledger supersede`: record a corrected or updated version of a live fact.
 
 use crate::cli::Format;
-use crate::cli::args::{
-    MODALITIES, citations, parse_date, parse_enum, parse_value, print_appended,
-};
-use crate::cli::commands::add::CiteArgs;
+use crate::cli::args::{MODALITIES, citations, parse_enum, print_appended};
+use crate::cli::commands::add::{CiteArgs, FactOptions};
 use crate::entry::{Body, Supersede};
 use crate::error::{Error, Result};
 use crate::store;
@@ -30,22 +28,10 @@ pub struct Args {
     /// New topic [default: the old one]
     #[arg(long)]
     pub topic: Option<String>,
-    #[arg(long, value_name = "DATE")]
-    pub valid_from: Option<String>,
-    #[arg(long, value_name = "DATE")]
-    pub valid_to: Option<String>,
     #[arg(long, value_parser = MODALITIES)]
     pub modality: Option<String>,
-    #[arg(long, value_name = "WHO")]
-    pub attributed_to: Option<String>,
-    #[arg(long, value_name = "JSON")]
-    pub value: Option<String>,
-    /// New note [default: the old one]
-    #[arg(long)]
-    pub note: Option<String>,
-    /// The new version's id [default: f<seq>]
-    #[arg(long)]
-    pub id: Option<String>,
+    #[command(flatten)]
+    pub opts: FactOptions,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }
@@ -58,17 +44,7 @@ pub fn run(ledger: Option<&Path>, args: Args, m: &ArgMatches, out: &mut dyn Writ
         .as_deref()
         .map(|s| parse_enum("modality", s))
         .transpose()?;
-    let value = args.value.as_deref().map(parse_value).transpose()?;
-    let valid_from = args
-        .valid_from
-        .as_deref()
-        .map(|d| parse_date("--valid-from", d))
-        .transpose()?;
-    let valid_to = args
-        .valid_to
-        .as_deref()
-        .map(|d| parse_date("--valid-to", d))
-        .transpose()?;
+    let o = args.opts.parse()?;
     let now = store::now()?;
     let mut id = String::new();
     let (written, _) = store::append_checked(&path, &now, |state, seq| {
@@ -78,7 +54,7 @@ pub fn run(ledger: Option<&Path>, args: Args, m: &ArgMatches, out: &mut dyn Writ
             help: Some("list facts with `ledger log --kind fact`".into()),
         })?;
         let mut fact = old.fact.clone();
-        fact.id = args.id.clone().unwrap_or_else(|| format!("f{seq}"));
+        fact.id = o.id.unwrap_or_else(|| format!("f{seq}"));
         fact.citations = cites;
         if let Some(s) = args.statement {
             fact.statement = s;
@@ -90,11 +66,11 @@ pub fn run(ledger: Option<&Path>, args: Args, m: &ArgMatches, out: &mut dyn Writ
             fact.topic = t;
         }
         fact.modality = modality.unwrap_or(fact.modality);
-        fact.value = value.or(fact.value);
-        fact.valid_from = valid_from.or(fact.valid_from);
-        fact.valid_to = valid_to.or(fact.valid_to);
-        fact.attributed_to = args.attributed_to.or(fact.attributed_to);
-        fact.note = args.note.or(fact.note);
+        fact.value = o.value.or(fact.value);
+        fact.valid_from = o.valid_from.or(fact.valid_from);
+        fact.valid_to = o.valid_to.or(fact.valid_to);
+        fact.attributed_to = o.attributed_to.or(fact.attributed_to);
+        fact.note = o.note.or(fact.note);
         id = fact.id.clone();
         Ok(vec![Body::Supersede(Supersede {
             target: args.target,
