@@ -110,7 +110,9 @@ impl PartialDate {
     }
 }
 
-/// Orders by first day, then the more precise (shorter) interval first.
+/// Orders by first day, then the wider interval first (`2018` before
+/// `2018-01`): the order of interval starts. The report's timeline orders
+/// differently, putting year-only dates after the dated events of that year.
 impl Ord for PartialDate {
     fn cmp(&self, other: &Self) -> Ordering {
         self.first_day()

@@ -290,16 +290,26 @@ pub fn build(state: &State, opts: &Options) -> Result<Report, String> {
         .filter(|r| (main(&r.fact) || related(&r.fact)) && begun_by(&r.fact, opts.as_of))
         .filter_map(|r| {
             // Dated by when it began or, failing that, when it ended.
-            let d = r.fact.valid_from.or(r.fact.valid_to)?;
+            let (d, when) = match (r.fact.valid_from, r.fact.valid_to) {
+                (Some(a), Some(b)) => (a, range(a, b)),
+                (Some(a), None) => (a, a.long()),
+                (None, Some(b)) => (b, format!("by {}", b.long())),
+                (None, None) => return None,
+            };
             Some(TimelineItem {
                 date: d,
                 precision: d.precision(),
-                when: d.long(),
+                when,
                 fact: view(r),
             })
         })
         .collect();
-    timeline.sort_by(|a, b| a.date.cmp(&b.date).then(a.fact.seq.cmp(&b.fact.seq)));
+    // By year; within a year, events dated to a month or day in date order, then
+    // those known only to the year (they could fall anywhere in it).
+    timeline.sort_by(|a, b| {
+        let key = |t: &TimelineItem| (t.date.year, t.date.month.is_none(), t.date);
+        key(a).cmp(&key(b)).then(a.fact.seq.cmp(&b.fact.seq))
+    });
 
     let sources = state
         .sources
@@ -359,7 +369,10 @@ pub fn build(state: &State, opts: &Options) -> Result<Report, String> {
             .iter()
             .filter(|f| matches!(f.status, crate::replay::Status::Retracted { .. }))
             .count(),
-        disputes: live.iter().map(|f| f.disputes.len()).sum(),
+        disputes: discrepancies
+            .iter()
+            .filter(|d| d.kind == DiscrepancyKind::Dispute)
+            .count(),
     };
     Ok(Report {
         title: format!("State of relations: {}", labels.join(" – ")),
@@ -428,10 +441,26 @@ pub fn worded(f: &Fact) -> String {
 fn when(f: &Fact) -> Option<String> {
     match (f.valid_from, f.valid_to) {
         (None, None) => None,
-        (Some(a), Some(b)) if a == b => Some(a.long()),
-        (Some(a), Some(b)) => Some(format!("{} to {}", a.long(), b.long())),
+        (Some(a), Some(b)) => Some(range(a, b)),
         (Some(a), None) => Some(format!("since {}", a.long())),
         (None, Some(b)) => Some(format!("until {}", b.long())),
+    }
+}
+
+/// A period in words, each end at its own precision: `October 2018`,
+/// `September–December 2018`, `from February 2019 through 2019`.
+pub fn range(a: PartialDate, b: PartialDate) -> String {
+    if a == b {
+        return a.long();
+    }
+    match ((a.month, a.day), (b.month, b.day)) {
+        ((Some(_), None), (Some(_), None)) if a.year == b.year => {
+            let first = a.long();
+            let month = first.split(' ').next().unwrap_or("");
+            format!("{month}–{}", b.long())
+        }
+        (_, (None, _)) if a.year == b.year => format!("from {} through {}", a.long(), b.year),
+        _ => format!("{} to {}", a.long(), b.long()),
     }
 }
 
@@ -502,6 +531,9 @@ fn find_discrepancies(state: &State, live: &[&FactRecord], as_of: Day) -> Vec<Di
         .iter()
         .flat_map(|r| r.disputes.iter().map(move |(seq, d)| (*seq, *r, d)))
         .collect();
+    // Only facts that had begun by the report date: a dispute about a 2020
+    // statement has no place in a report on 2017.
+    disputes.retain(|(_, r, _)| begun_by(&r.fact, as_of));
     disputes.sort_by_key(|(seq, _, _)| *seq);
     for (_, r, d) in disputes {
         let c = citation_view(state, &d.citation);
@@ -747,8 +779,12 @@ pub fn render(r: &Report, markdown: bool) -> String {
     } else {
         for t in &r.timeline {
             let cites: Vec<&str> = t.fact.citations.iter().map(|c| c.label.as_str()).collect();
+            let mut notes = provenance(&t.fact);
+            if t.fact.subject != r.subject {
+                notes.insert(0, code(&t.fact.subject));
+            }
             s.push_str(&format!(
-                "- {} — {} {}{}\n",
+                "- {} — {} {} ({})\n",
                 if markdown {
                     format!("**{}**", t.when)
                 } else {
@@ -756,11 +792,7 @@ pub fn render(r: &Report, markdown: bool) -> String {
                 },
                 t.fact.text,
                 cites.join(" "),
-                if t.fact.subject != r.subject {
-                    format!(" ({})", code(&t.fact.subject))
-                } else {
-                    String::new()
-                }
+                notes.join("; ")
             ));
         }
         s.push('\n');
@@ -806,7 +838,13 @@ pub fn render(r: &Report, markdown: bool) -> String {
         if let Some(p) = &src.published {
             line.push_str(&format!(", {}", p.long()));
         }
-        line.push_str(&format!(". {}", src.source_type.replace('-', " ")));
+        let kind = src.source_type.replace('-', " ");
+        let mut chars = kind.chars();
+        let kind: String = chars
+            .next()
+            .map(|c| c.to_uppercase().chain(chars).collect())
+            .unwrap_or_default();
+        line.push_str(&format!(". {kind}"));
         if let Some(l) = &src.language {
             line.push_str(&format!(", language {}", code(l)));
         }
@@ -835,10 +873,32 @@ pub fn render(r: &Report, markdown: bool) -> String {
 
 fn fact_line(f: &FactView, markdown: bool) -> String {
     let cites: Vec<&str> = f.citations.iter().map(|c| c.label.as_str()).collect();
-    let mut notes = Vec::new();
-    if let Some(w) = &f.when {
-        notes.push(w.clone());
+    let mut notes = f.when.iter().cloned().collect::<Vec<_>>();
+    notes.extend(provenance(f));
+    let id = if markdown {
+        format!("`{}`", f.id)
+    } else {
+        f.id.clone()
+    };
+    let mut line = format!(
+        "- {} {} ({}; {id})\n",
+        f.text,
+        cites.join(" "),
+        notes.join("; ")
+    );
+    if let Some(n) = &f.note {
+        line.push_str(&if markdown {
+            format!("  <br>*Note: {n}*\n")
+        } else {
+            format!("  Note: {n}\n")
+        });
     }
+    line
+}
+
+/// How well a fact is supported, and which discrepancies concern it.
+fn provenance(f: &FactView) -> Vec<String> {
+    let mut notes = Vec::new();
     notes.push(match f.independent_sources {
         _ if f.derived_only => "derived source only".to_string(),
         1 if f.citations.len() > 1 => "1 independent source".to_string(),
@@ -848,17 +908,7 @@ fn fact_line(f: &FactView, markdown: bool) -> String {
     if !f.discrepancies.is_empty() {
         notes.push(format!("see {}", f.discrepancies.join(", ")));
     }
-    let id = if markdown {
-        format!("`{}`", f.id)
-    } else {
-        f.id.clone()
-    };
-    format!(
-        "- {} {} ({}; {id})\n",
-        f.text,
-        cites.join(" "),
-        notes.join("; ")
-    )
+    notes
 }
 
 fn long_day(day: &str) -> String {
@@ -1078,12 +1128,13 @@ mod tests {
             order,
             [
                 ("ended", "month"),
-                ("y2018", "year"),
                 ("jan15", "day"),
-                ("oct", "month")
+                ("oct", "month"),
+                ("y2018", "year")
             ]
         );
-        assert_eq!(r.timeline[2].when, "15 January 2018");
+        assert_eq!(r.timeline[0].when, "by June 2017");
+        assert_eq!(r.timeline[1].when, "15 January 2018");
     }
 
     #[test]
@@ -1164,6 +1215,22 @@ mod tests {
             r.discrepancies[0]
                 .text
                 .contains("\"planned\" goes beyond \"considered\"")
+        );
+    }
+
+    #[test]
+    fn ranges_read_naturally() {
+        let d = |s| PartialDate::parse(s).unwrap();
+        assert_eq!(range(d("2018-09"), d("2018-12")), "September–December 2018");
+        assert_eq!(
+            range(d("2019-02"), d("2019")),
+            "from February 2019 through 2019"
+        );
+        assert_eq!(range(d("2018"), d("2019")), "2018 to 2019");
+        assert_eq!(range(d("2018-10"), d("2018-10")), "October 2018");
+        assert_eq!(
+            range(d("2018-10-03"), d("2018-10-05")),
+            "3 October 2018 to 5 October 2018"
         );
     }
 
