@@ -401,6 +401,10 @@ pub struct VerifyOptions {
     pub anchors: Vec<Anchor>,
     /// How many problems to keep (all are counted).
     pub max_problems: usize,
+    /// Replay into an index-only state ([`State::index_only`]): the same
+    /// checks in memory proportional to the number of ids. For `verify`, whose
+    /// caller does not need the facts themselves.
+    pub index_only: bool,
 }
 
 impl Default for VerifyOptions {
@@ -408,6 +412,7 @@ impl Default for VerifyOptions {
         VerifyOptions {
             anchors: Vec::new(),
             max_problems: 100,
+            index_only: false,
         }
     }
 }
@@ -448,6 +453,11 @@ pub struct Verifier {
 
 impl Verifier {
     pub fn new(path: &Path, opts: VerifyOptions) -> Verifier {
+        let state = if opts.index_only {
+            State::index_only()
+        } else {
+            State::default()
+        };
         let anchors_seen = vec![None; opts.anchors.len()];
         Verifier {
             opts,
@@ -462,7 +472,7 @@ impl Verifier {
             next_seq: 0,
             prev: None,
             anchors_seen,
-            state: State::default(),
+            state,
             last: None,
         }
     }

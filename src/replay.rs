@@ -69,9 +69,23 @@ pub struct State {
     fact_index: BTreeMap<String, usize>,
     pub actors: BTreeMap<String, String>,
     pub topics: BTreeMap<String, String>,
+    /// Keep only what referential checks need (ids, statuses, sources and the
+    /// vocabulary), not fact bodies or disputes; see [`State::index_only`].
+    index_only: bool,
 }
 
 impl State {
+    /// A state that checks references exactly like a full one but does not
+    /// keep the text of facts and disputes, so verifying a ledger needs memory
+    /// in proportion to its number of ids, not its size in bytes. Its facts have
+    /// only `id` and status; it cannot feed a report.
+    pub fn index_only() -> State {
+        State {
+            index_only: true,
+            ..State::default()
+        }
+    }
+
     /// Applies one entry, or explains why it does not fit the entries before it.
     /// A refused entry leaves the state unchanged.
     pub fn apply(&mut self, entry: &Entry) -> Result<(), String> {
@@ -113,7 +127,10 @@ impl State {
                 }
             }
             Body::Dispute(d) => {
-                if let Some(f) = self.fact_mut(&d.target) {
+                let keep = !self.index_only;
+                if let Some(f) = self.fact_mut(&d.target)
+                    && keep
+                {
                     f.disputes.push((seq, d.clone()));
                 }
             }
@@ -125,8 +142,25 @@ impl State {
 
     fn insert_fact(&mut self, f: &Fact, seq: u64, supersedes: Option<(String, String)>) {
         self.fact_index.insert(f.id.clone(), self.facts.len());
+        let fact = if self.index_only {
+            Fact {
+                id: f.id.clone(),
+                subject: String::new(),
+                topic: String::new(),
+                statement: String::new(),
+                modality: f.modality,
+                value: None,
+                valid_from: None,
+                valid_to: None,
+                attributed_to: None,
+                citations: Vec::new(),
+                note: None,
+            }
+        } else {
+            f.clone()
+        };
         self.facts.push(FactRecord {
-            fact: f.clone(),
+            fact,
             seq,
             supersedes,
             status: Status::Live,

@@ -27,6 +27,7 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
     let opts = VerifyOptions {
         anchors: args.anchor,
         max_problems: args.max_errors,
+        index_only: true,
     };
     let (report, _) = store::scan(&path, opts)?;
     match args.format {
