@@ -315,6 +315,7 @@ impl Body {
 
     /// Reads the payload of an entry of `kind` from its `body` value.
     pub fn from_value(kind: &str, body: &Value) -> Result<Body, String> {
+        reject_nulls(body).map_err(|m| format!("`{kind}` body: {m}"))?;
         fn de<'a, T: Deserialize<'a>>(kind: &str, v: &'a Value) -> Result<T, String> {
             T::deserialize(v).map_err(|e| format!("`{kind}` body: {e}"))
         }
@@ -359,13 +360,30 @@ impl Body {
                 check_timestamp(&g.created).map_err(|e| format!("`created`: {e}"))
             }
             Body::Define(d) => {
-                check_term_id(&d.id)?;
-                non_empty("label", &d.label)
+                match d.term {
+                    Term::Actor => crate::vocab::parse_subject(&d.id)
+                        .ok()
+                        .filter(|a| a.len() == 1)
+                        .map(|_| ())
+                        .ok_or_else(|| {
+                            format!(
+                                "actor id `{}` must be 1-16 uppercase letters and digits, like `CA` or `HANVOICE`",
+                                d.id
+                            )
+                        })?,
+                    Term::Topic => check_topic_id(&d.id)?,
+                }
+                non_empty("label", &d.label)?;
+                opt_non_empty("note", &d.note)
             }
             Body::Source(s) => {
                 check_id("source id", &s.id)?;
                 non_empty("title", &s.title)?;
                 non_empty("publisher", &s.publisher)?;
+                opt_non_empty("author", &s.author)?;
+                opt_non_empty("language", &s.language)?;
+                opt_non_empty("url", &s.url)?;
+                opt_non_empty("note", &s.note)?;
                 if let Some(d) = &s.derived_from {
                     check_id("derived_from.source", &d.source)?;
                     if d.source == s.id {
@@ -392,21 +410,53 @@ impl Body {
                 }
                 Ok(())
             }
-            Body::Retract(r) => check_id("target", &r.target),
+            Body::Retract(r) => {
+                check_id("target", &r.target)?;
+                if let Some(s) = &r.source {
+                    check_id("source", s)?;
+                }
+                opt_non_empty("note", &r.note)
+            }
             Body::Dispute(d) => {
                 check_id("target", &d.target)?;
                 non_empty("statement", &d.statement)?;
+                opt_non_empty("note", &d.note)?;
                 check_citation(&d.citation)
             }
         }
     }
 }
 
+/// Optional members are omitted when absent, never `null`: a reader that took
+/// `null` for absent would re-serialize the entry without the member, and its
+/// text would no longer match its hash. (Inside a fact's free-form `value`,
+/// `null` is ordinary data.)
+fn reject_nulls(v: &Value) -> Result<(), String> {
+    match v {
+        Value::Object(map) => map.iter().try_for_each(|(k, v)| match v {
+            Value::Null => Err(format!(
+                "member `{k}` is null; omit an absent member instead"
+            )),
+            _ if k == "value" => Ok(()),
+            other => reject_nulls(other),
+        }),
+        Value::Array(items) => items.iter().try_for_each(reject_nulls),
+        _ => Ok(()),
+    }
+}
+
+/// An optional text member, when present, must not be blank.
+fn opt_non_empty(what: &str, s: &Option<String>) -> Result<(), String> {
+    s.as_deref().map_or(Ok(()), |s| non_empty(what, s))
+}
+
 fn check_fact(f: &Fact) -> Result<(), String> {
     check_id("fact id", &f.id)?;
     crate::vocab::parse_subject(&f.subject)?;
-    check_term_id(&f.topic).map_err(|e| format!("topic: {e}"))?;
+    check_topic_id(&f.topic)?;
     non_empty("statement", &f.statement)?;
+    opt_non_empty("attributed_to", &f.attributed_to)?;
+    opt_non_empty("note", &f.note)?;
     if let (Some(a), Some(b)) = (f.valid_from, f.valid_to)
         && b.last_day() < a.first_day()
     {
@@ -460,18 +510,22 @@ pub fn check_id(what: &str, id: &str) -> Result<(), String> {
     }
 }
 
-/// Vocabulary ids (actors, topics): lowercase or uppercase ASCII words joined by `-`.
-fn check_term_id(id: &str) -> Result<(), String> {
+/// Topic ids: lowercase words of letters and digits joined by `-`, starting
+/// with a letter, at most 40 characters (`diplomatic-status`).
+fn check_topic_id(id: &str) -> Result<(), String> {
     let ok = !id.is_empty()
         && id.len() <= 40
-        && id.as_bytes()[0].is_ascii_alphabetic()
-        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        && !id.ends_with('-');
+        && id.as_bytes()[0].is_ascii_lowercase()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !id.ends_with('-')
+        && !id.contains("--");
     if ok {
         Ok(())
     } else {
         Err(format!(
-            "`{id}` is not a valid vocabulary id: letters, digits and `-`, starting with a letter"
+            "topic `{id}` must be lowercase words joined by `-`, like `embassy` or `human-rights`"
         ))
     }
 }

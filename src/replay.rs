@@ -346,27 +346,10 @@ impl State {
     }
 
     fn check_define(&self, d: &Define) -> Result<(), String> {
-        let (exists, ok_shape, shape) = match d.term {
-            Term::Actor => (
-                self.actor_label(&d.id).is_some(),
-                d.id.bytes()
-                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()),
-                "uppercase letters and digits, like `CA` or `HANVOICE`",
-            ),
-            Term::Topic => (
-                self.topic_label(&d.id).is_some(),
-                d.id.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
-                "lowercase words joined by `-`, like `trade` or `human-rights`",
-            ),
+        let exists = match d.term {
+            Term::Actor => self.actor_label(&d.id).is_some(),
+            Term::Topic => self.topic_label(&d.id).is_some(),
         };
-        if !ok_shape {
-            return Err(format!(
-                "{} id `{}` must be {shape}",
-                term_name(d.term),
-                d.id
-            ));
-        }
         if exists {
             return Err(format!(
                 "{} `{}` is already defined",

@@ -39,12 +39,15 @@ pub fn parse_date(flag: &str, s: &str) -> Result<PartialDate> {
 
 /// Parses `--value` as strict JSON.
 pub fn parse_value(s: &str) -> Result<Value> {
-    crate::jcs::parse_strict(s).map_err(|e| {
-        Error::usage(
-            format!("--value: {e}"),
-            Some("give a JSON value, e.g. --value '{\"embassy\":\"closed\"}'".into()),
-        )
-    })
+    let help = Some("give a JSON value, e.g. --value '{\"embassy\":\"closed\"}'".to_string());
+    match crate::jcs::parse_strict(s) {
+        Ok(Value::Null) => Err(Error::usage(
+            "--value null records nothing; leave --value out instead",
+            None,
+        )),
+        Ok(v) => Ok(v),
+        Err(e) => Err(Error::usage(format!("--value: {e}"), help)),
+    }
 }
 
 /// Parses a locator: `pN` (paragraph N) or `pN:A-B` (characters A..B of it).

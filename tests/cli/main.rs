@@ -9,6 +9,7 @@ mod jcs;
 mod props;
 mod refusals;
 mod replay_props;
+mod schemas;
 mod summary;
 mod util;
 mod verify;

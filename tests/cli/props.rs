@@ -115,7 +115,7 @@ fn op() -> impl Strategy<Value = Op> {
             prop::option::of(any::<Index>()),
             any::<Index>(),
             prop::sample::select(Modality::ALL.to_vec()),
-            prop::option::of(json()),
+            prop::option::of(json().prop_filter("a null value is omitted", |v| !v.is_null())),
             prop::option::of(text()),
             prop::collection::vec(any::<Index>(), 1..3),
         )
