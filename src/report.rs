@@ -48,6 +48,9 @@ pub struct Report {
     pub discrepancies: Vec<Discrepancy>,
     pub sources: Vec<SourceView>,
     pub counts: Counts,
+    /// The newest publication date among the sources, if any is dated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub newest_source: Option<PartialDate>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -388,6 +391,11 @@ pub fn build(state: &State, opts: &Options) -> Result<Report, String> {
         discrepancies,
         sources,
         counts,
+        newest_source: state
+            .sources
+            .iter()
+            .filter_map(|s| s.source.published)
+            .max(),
     })
 }
 
@@ -753,6 +761,18 @@ pub fn render(r: &Report, markdown: bool) -> String {
             r.counts.disputes,
         ))
     ));
+    if let Some(n) = r.newest_source
+        && n.last_day() < opts_day(&r.as_of)
+        && n.year < opts_day(&r.as_of).0
+    {
+        s.push_str(&format!(
+            "{}\n\n",
+            em(&format!(
+                "Caution: the newest dated source is from {}. Facts with no end date are carried forward from what the sources said then; they may no longer hold.",
+                n.long()
+            ))
+        ));
+    }
     if r.topics.is_empty() && r.context.is_empty() {
         s.push_str(&format!(
             "No fact about {} is in force on this date.\n\n",
@@ -909,6 +929,10 @@ fn provenance(f: &FactView) -> Vec<String> {
         notes.push(format!("see {}", f.discrepancies.join(", ")));
     }
     notes
+}
+
+fn opts_day(day: &str) -> Day {
+    crate::date::parse_day(day).unwrap_or((0, 1, 1))
 }
 
 fn long_day(day: &str) -> String {
@@ -1216,6 +1240,31 @@ mod tests {
                 .text
                 .contains("\"planned\" goes beyond \"considered\"")
         );
+    }
+
+    #[test]
+    fn a_report_long_after_its_newest_source_says_so() {
+        let mut b = base();
+        if let Body::Source(s) = &mut b[1] {
+            s.published = Some(PartialDate::parse("2020-03").unwrap());
+        }
+        b.push(Body::Fact(fact("x", Some("2019"), None, &["a"])));
+        let s = replay(b);
+        let at = |day| {
+            render(
+                &build(
+                    &s,
+                    &Options {
+                        subject: None,
+                        as_of: day,
+                    },
+                )
+                .unwrap(),
+                false,
+            )
+        };
+        assert!(at((2026, 1, 1)).contains("Caution: the newest dated source is from March 2020."));
+        assert!(!at((2020, 12, 31)).contains("Caution"));
     }
 
     #[test]
