@@ -268,10 +268,11 @@ fn canonical_parts(
         s.push(':');
         jcs::write_canonical(v, &mut s)?;
         if k == "hash" {
+            // Take the comma before it or, when it is first, the comma after it.
             range = if i > 0 {
                 start..s.len()
             } else {
-                start + 1..s.len() + 1
+                start..s.len() + 1
             };
         }
     }
@@ -444,6 +445,8 @@ pub struct Verifier {
     opts: VerifyOptions,
     report: Report,
     next_seq: u64,
+    /// A second seq the next line may have after a jump (see `advance_seq`).
+    alt_seq: Option<u64>,
     /// Hash of the previous line's entry, when it could be read.
     prev: Option<Hash>,
     anchors_seen: Vec<Option<Hash>>,
@@ -470,6 +473,7 @@ impl Verifier {
                 total_problems: 0,
             },
             next_seq: 0,
+            alt_seq: None,
             prev: None,
             anchors_seen,
             state,
@@ -586,7 +590,10 @@ impl Verifier {
             );
         }
         let Some(entry) = read.entry else {
-            self.next_seq = read.seq.map_or(expected, |s| s) + 1;
+            // Its `seq` member may be as damaged as the rest: count it as
+            // occupying the expected position.
+            self.next_seq = expected + 1;
+            self.alt_seq = None;
             self.prev = read.stored_hash;
             return None;
         };
@@ -606,10 +613,7 @@ impl Verifier {
                 None,
             );
         }
-        // Resynchronize on a jump (so one deleted line is one problem) but not
-        // on a step backwards (so a swapped or duplicated line is one problem,
-        // not a cascade).
-        self.next_seq = self.next_seq.max(entry.seq + 1);
+        self.advance_seq(entry.seq);
         self.prev = Some(entry.hash);
         self.last = Some(entry);
         self.last.as_ref()
@@ -628,10 +632,26 @@ impl Verifier {
         );
     }
 
+    /// Sets the seq expected on the next line. After a jump it resynchronizes
+    /// (so one deleted line is one problem) but also accepts the position-based
+    /// successor on the next line (so one entry whose seq was edited upwards is
+    /// one problem); after a step backwards it does not move back (so a swapped
+    /// or duplicated line is one problem, not a cascade).
+    fn advance_seq(&mut self, seq: u64) {
+        let expected = self.next_seq;
+        if Some(seq) == self.alt_seq {
+            self.next_seq = seq + 1;
+            self.alt_seq = None;
+        } else {
+            self.alt_seq = (seq != expected).then_some(expected + 1);
+            self.next_seq = expected.max(seq + 1);
+        }
+    }
+
     fn check_links(&mut self, entry: &Entry, line_no: u64) {
         let expected = self.next_seq;
         let seq = entry.seq;
-        if seq != expected {
+        if seq != expected && Some(seq) != self.alt_seq {
             let msg = if seq < expected {
                 format!(
                     "seq {seq} repeats or goes backwards: expected {expected} (a duplicated or reordered line?)"
@@ -804,4 +824,35 @@ pub fn verify_reader_with<R: BufRead>(
         }
     }
     Ok(v.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Cutting the hash range out must leave the canonical text of the object
+    /// without `hash`, wherever `hash` sorts.
+    #[test]
+    fn hash_range_cuts_the_member_and_one_comma() {
+        for text in [
+            r#"{"a":1,"hash":"h","z":2}"#,
+            r#"{"hash":"h","z":2}"#,
+            r#"{"a":1,"hash":"h"}"#,
+            r#"{"hash":"h"}"#,
+        ] {
+            let Value::Object(map) = jcs::parse_strict(text).unwrap() else {
+                unreachable!()
+            };
+            let (canon, range) = canonical_parts(&map).unwrap();
+            assert_eq!(canon, text);
+            let mut without = map.clone();
+            without.remove("hash");
+            let cut = format!("{}{}", &canon[..range.start], &canon[range.end..]);
+            assert_eq!(
+                cut,
+                jcs::canonicalize(&Value::Object(without)).unwrap(),
+                "{text}"
+            );
+        }
+    }
 }

@@ -259,7 +259,13 @@ pub fn build(state: &State, opts: &Options) -> Result<Report, String> {
     };
     let live: Vec<&FactRecord> = state.facts.iter().filter(|f| f.is_live()).collect();
 
-    let discrepancies = find_discrepancies(state, &live, opts.as_of);
+    // Discrepancies among the facts this report covers only.
+    let covered: Vec<&FactRecord> = live
+        .iter()
+        .copied()
+        .filter(|r| main(&r.fact) || related(&r.fact))
+        .collect();
+    let discrepancies = find_discrepancies(state, &covered, opts.as_of);
     let mut by_fact: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for d in &discrepancies {
         for f in &d.facts {
