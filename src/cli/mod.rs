@@ -46,7 +46,7 @@ pub enum Command {
     Verify(commands::verify::Args),
     /// Print the SEQ:HASH of the last entry, to pin with `verify --anchor`
     Head(commands::head::Args),
-    /// Move a torn (incomplete) final line to a side file
+    /// Fix an interrupted write: move an incomplete last line to a side file
     Repair(commands::repair::Args),
     /// Register sources
     Source(commands::source::Args),

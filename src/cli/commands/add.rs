@@ -26,6 +26,7 @@ pub struct Args {
     pub statement: String,
     #[command(flatten)]
     pub cite: CiteArgs,
+    /// How firmly the source asserts it
     #[arg(long, default_value = "reported", value_parser = MODALITIES)]
     pub modality: String,
     #[command(flatten)]

@@ -28,6 +28,7 @@ pub struct Args {
     /// New topic [default: the old one]
     #[arg(long)]
     pub topic: Option<String>,
+    /// New modality [default: the old one]
     #[arg(long, value_parser = MODALITIES)]
     pub modality: Option<String>,
     #[command(flatten)]
