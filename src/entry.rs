@@ -336,6 +336,26 @@ impl Body {
         })
     }
 
+    /// Reads the payload of an entry of `kind` from the JSON text of its body,
+    /// which the caller has already found canonical and free of `null` (see
+    /// [`crate::jcs::scan_canonical`]); returns `None` on any failure, leaving
+    /// the explanation to [`Body::from_value`].
+    pub fn from_canonical_str(kind: &str, body: &str) -> Option<Body> {
+        fn de<'a, T: Deserialize<'a>>(s: &'a str) -> Option<T> {
+            serde_json::from_str(s).ok()
+        }
+        Some(match kind {
+            "genesis" => Body::Genesis(de(body)?),
+            "define" => Body::Define(de(body)?),
+            "source" => Body::Source(de(body)?),
+            "fact" => Body::Fact(de(body)?),
+            "supersede" => Body::Supersede(de(body)?),
+            "retract" => Body::Retract(de(body)?),
+            "dispute" => Body::Dispute(de(body)?),
+            _ => return None,
+        })
+    }
+
     /// The payload as a JSON value (absent optional members omitted).
     pub fn to_value(&self) -> Value {
         let v = match self {

@@ -375,6 +375,228 @@ pub fn write_f64(f: f64, out: &mut String) {
     }
 }
 
+/// What [`scan_canonical`] learned about a line that is already canonical.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CanonicalScan {
+    /// Byte range of the top-level `"hash":"…"` member with the comma that
+    /// joins it to a neighbour (empty when there is none): cutting it out leaves
+    /// the canonical text of the object without `hash`.
+    pub hash_range: std::ops::Range<usize>,
+}
+
+/// Checks, in one pass over the bytes and without building a tree, that `text`
+/// is a JSON object exactly in RFC 8785 canonical form, i.e. that
+/// `canonicalize(parse_strict(text)) == text`. Returns `None` whenever that
+/// cannot be confirmed cheaply (not canonical, a `null` anywhere, an integer
+/// beyond ±2^53, deep nesting, or an escaped object key): the caller then takes
+/// the slow path, which also explains what is wrong. Strictly increasing keys
+/// also rule out duplicate keys.
+pub fn scan_canonical(text: &str) -> Option<CanonicalScan> {
+    let b = text.as_bytes();
+    if b.first() != Some(&b'{') {
+        return None;
+    }
+    let mut sc = Scanner {
+        b,
+        i: 0,
+        hash_range: 0..0,
+    };
+    sc.object(0)?;
+    (sc.i == b.len()).then_some(CanonicalScan {
+        hash_range: sc.hash_range,
+    })
+}
+
+struct Scanner<'a> {
+    b: &'a [u8],
+    i: usize,
+    hash_range: std::ops::Range<usize>,
+}
+
+impl Scanner<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    fn eat(&mut self, c: u8) -> Option<()> {
+        (self.peek()? == c).then(|| self.i += 1)
+    }
+
+    fn value(&mut self, depth: usize) -> Option<()> {
+        match self.peek()? {
+            b'{' => self.object(depth + 1),
+            b'[' => self.array(depth + 1),
+            b'"' => self.string().map(|_| ()),
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            // `null` is ordinary JSON but never needed by a well-formed entry
+            // outside a fact's free-form value; leave it to the slow path.
+            _ => self.number(),
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Option<()> {
+        self.b[self.i..]
+            .starts_with(word)
+            .then(|| self.i += word.len())
+    }
+
+    fn object(&mut self, depth: usize) -> Option<()> {
+        if depth > 64 {
+            return None;
+        }
+        self.eat(b'{')?;
+        if self.eat(b'}').is_some() {
+            return Some(());
+        }
+        let mut prev: Option<(usize, usize)> = None;
+        loop {
+            let member_start = self.i;
+            let (ks, ke) = self.string()?;
+            // Escaped keys are rare; compare only plain ones here.
+            if self.b[ks..ke].contains(&b'\\') {
+                return None;
+            }
+            if let Some((ps, pe)) = prev
+                && !key_less(&self.b[ps..pe], &self.b[ks..ke])
+            {
+                return None;
+            }
+            prev = Some((ks, ke));
+            self.eat(b':')?;
+            let value_start = self.i;
+            self.value(depth)?;
+            if depth == 0 && &self.b[ks..ke] == b"hash" {
+                let v = &self.b[value_start..self.i];
+                if v.first() != Some(&b'"') {
+                    return None;
+                }
+                self.hash_range = if member_start > 1 {
+                    member_start - 1..self.i
+                } else {
+                    member_start..self.i + 1
+                };
+            }
+            match self.peek()? {
+                b',' => self.i += 1,
+                b'}' => {
+                    self.i += 1;
+                    if depth == 0 && self.hash_range.end > self.b.len() - 1 {
+                        // `hash` was the only member.
+                        self.hash_range.end = self.b.len() - 1;
+                    }
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    fn array(&mut self, depth: usize) -> Option<()> {
+        if depth > 64 {
+            return None;
+        }
+        self.eat(b'[')?;
+        if self.eat(b']').is_some() {
+            return Some(());
+        }
+        loop {
+            self.value(depth)?;
+            match self.peek()? {
+                b',' => self.i += 1,
+                b']' => {
+                    self.i += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// A string with exactly the escaping JCS writes; returns the byte range of
+    /// its contents.
+    fn string(&mut self) -> Option<(usize, usize)> {
+        self.eat(b'"')?;
+        let start = self.i;
+        loop {
+            let c = self.peek()?;
+            match c {
+                b'"' => {
+                    self.i += 1;
+                    return Some((start, self.i - 1));
+                }
+                0x00..=0x1F => return None,
+                b'\\' => {
+                    let e = *self.b.get(self.i + 1)?;
+                    match e {
+                        b'"' | b'\\' | b'b' | b'f' | b'n' | b'r' | b't' => self.i += 2,
+                        b'u' => {
+                            // Only control characters without a short form.
+                            let hex = self.b.get(self.i + 2..self.i + 6)?;
+                            if &hex[..2] != b"00" {
+                                return None;
+                            }
+                            let v = match (hex[2], hex[3]) {
+                                (h @ b'0'..=b'1', l @ (b'0'..=b'9' | b'a'..=b'f')) => {
+                                    (h - b'0') * 16
+                                        + if l <= b'9' { l - b'0' } else { l - b'a' + 10 }
+                                }
+                                _ => return None,
+                            };
+                            if matches!(v, 0x08 | 0x09 | 0x0A | 0x0C | 0x0D) {
+                                return None;
+                            }
+                            self.i += 6;
+                        }
+                        _ => return None,
+                    }
+                }
+                _ => self.i += 1,
+            }
+        }
+    }
+
+    /// A number exactly as ECMAScript writes it, within what JCS carries.
+    fn number(&mut self) -> Option<()> {
+        let start = self.i;
+        while let Some(c) = self.peek() {
+            if matches!(c, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E') {
+                self.i += 1;
+            } else {
+                break;
+            }
+        }
+        let tok = std::str::from_utf8(&self.b[start..self.i]).ok()?;
+        let digits = tok.strip_prefix('-').unwrap_or(tok);
+        if !digits.is_empty() && digits.bytes().all(|c| c.is_ascii_digit()) {
+            // Plain integers within ±2^53: no leading zero, no `-0`.
+            let n: u64 = digits.parse().ok()?;
+            let plain = (digits == "0" && tok == "0") || !digits.starts_with('0');
+            return (plain && n <= MAX_SAFE_INTEGER).then_some(());
+        }
+        // Anything else must be a finite double written exactly as
+        // ECMAScript would write it.
+        let f: f64 = tok.parse().ok()?;
+        if !f.is_finite() {
+            return None;
+        }
+        let mut canon = String::new();
+        write_f64(f, &mut canon);
+        (canon == tok).then_some(())
+    }
+}
+
+/// `a < b` in the order of RFC 8785: by UTF-16 code units.
+fn key_less(a: &[u8], b: &[u8]) -> bool {
+    if a.iter().chain(b).all(|&c| c < 0xEE) {
+        return a < b;
+    }
+    match (std::str::from_utf8(a), std::str::from_utf8(b)) {
+        (Ok(a), Ok(b)) => a.encode_utf16().lt(b.encode_utf16()),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -317,6 +317,35 @@ proptest! {
         let ordered: Ordered = serde_json::from_str(&c).expect("JSON");
         prop_assert!(keys_sorted(&ordered), "keys out of UTF-16 order in {}", c);
     }
+
+    /// verify's fast path trusts `scan_canonical`: it may decline canonical
+    /// text (the slow path then handles it) but must never accept text that is
+    /// not canonical. Checked on canonical objects and on single-byte edits,
+    /// deletions and insertions of them.
+    #[test]
+    fn canonical_scan_accepts_only_canonical_text(
+        members in prop::collection::vec((any_string(), json()), 0..6),
+        pos in any::<prop::sample::Index>(),
+        byte in any::<u8>(),
+        edit in 0..3u8,
+    ) {
+        let v = Value::Object(members.into_iter().collect::<Map<_, _>>());
+        let c = canonicalize(&v).expect("canonicalize");
+        let mut bytes = c.clone().into_bytes();
+        let at = pos.index(bytes.len());
+        match edit {
+            0 => bytes[at] = byte,
+            1 => { bytes.remove(at); }
+            _ => bytes.insert(at, byte),
+        }
+        for text in [c.as_bytes(), &bytes[..]] {
+            let Ok(text) = std::str::from_utf8(text) else { continue };
+            if ledger::jcs::scan_canonical(text).is_some() {
+                let reparsed = parse_strict(text).map_err(|e| TestCaseError::fail(format!("{text}: {e}")))?;
+                prop_assert_eq!(canonicalize(&reparsed).expect("canonicalize"), text);
+            }
+        }
+    }
 }
 
 /// Equal as JCS sees it: numbers by their double value (JCS writes the double
