@@ -17,7 +17,7 @@ use crate::entry::{Citation, Difference, Fact, Modality};
 use crate::replay::{FactRecord, State};
 use crate::vocab;
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What to report on.
@@ -573,19 +573,37 @@ fn find_discrepancies(state: &State, live: &[&FactRecord], as_of: Day) -> Vec<Di
     }
     // Facts on the same question (subject, topic and a key of their structured
     // values) that give different values.
-    let known: Vec<&&FactRecord> = live.iter().filter(|r| begun_by(&r.fact, as_of)).collect();
-    for (i, a) in known.iter().enumerate() {
-        for b in &known[i + 1..] {
-            let (fa, fb) = (&a.fact, &b.fact);
-            if fa.topic != fb.topic
-                || relation_key(&vocab::parse_subject(&fa.subject).unwrap_or_default())
-                    != relation_key(&vocab::parse_subject(&fb.subject).unwrap_or_default())
-            {
-                continue;
-            }
-            let (Some(Value::Object(va)), Some(Value::Object(vb))) = (&fa.value, &fb.value) else {
-                continue;
-            };
+    // Only facts with an object value can disagree this way, and only within
+    // the same topic and relation: group them first, so the pairs compared
+    // grow with the size of each group rather than of the ledger.
+    let known: Vec<(&Fact, &Map<String, Value>)> = live
+        .iter()
+        .filter(|r| begun_by(&r.fact, as_of))
+        .filter_map(|r| match &r.fact.value {
+            Some(Value::Object(v)) => Some((&r.fact, v)),
+            _ => None,
+        })
+        .collect();
+    let mut groups: BTreeMap<(&str, String), Vec<usize>> = BTreeMap::new();
+    for (i, (f, _)) in known.iter().enumerate() {
+        let relation = relation_key(&vocab::parse_subject(&f.subject).unwrap_or_default());
+        groups
+            .entry((f.topic.as_str(), relation))
+            .or_default()
+            .push(i);
+    }
+    let mut pairs: Vec<(usize, usize)> = groups
+        .values()
+        .flat_map(|ix| {
+            ix.iter()
+                .enumerate()
+                .flat_map(move |(n, &i)| ix[n + 1..].iter().map(move |&j| (i, j)))
+        })
+        .collect();
+    pairs.sort_unstable();
+    {
+        for (i, j) in pairs {
+            let ((fa, va), (fb, vb)) = (known[i], known[j]);
             let differing: Vec<&String> = va
                 .keys()
                 .filter(|k| vb.get(*k).is_some_and(|x| Some(x) != va.get(*k)))

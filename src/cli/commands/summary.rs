@@ -67,7 +67,7 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
     )
     .map_err(|m| Error::usage(m, None))?;
     match args.format {
-        ReportFormat::Json => emit_json(out, &serde_json::to_value(&report).unwrap_or_default())?,
+        ReportFormat::Json => emit_json(out, &report)?,
         ReportFormat::Markdown => emit(out, &report::render(&report, true))?,
         ReportFormat::Text => emit(out, &report::render(&report, false))?,
     }
