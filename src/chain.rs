@@ -449,7 +449,13 @@ impl std::str::FromStr for Anchor {
     fn from_str(s: &str) -> Result<Anchor, String> {
         let bad =
             || format!("`{s}` is not an anchor: expected SEQ:HASH as printed by `ledger head`");
-        let (seq, hash) = s.trim().split_once(':').ok_or_else(bad)?;
+        let (seq, hash) = s
+            .trim_matches(|c: char| c.is_ascii_whitespace())
+            .split_once(':')
+            .ok_or_else(bad)?;
+        if seq.is_empty() || !seq.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
         Ok(Anchor {
             seq: seq.parse().map_err(|_| bad())?,
             hash: Hash::from_hex(hash).ok_or_else(bad)?,
@@ -890,6 +896,22 @@ pub fn verify_reader_with<R: BufRead>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn anchors_take_ascii_digits_and_ascii_white_space_only() {
+        let h = "ab".repeat(32);
+        assert!(format!(" 7:{h}\n").parse::<Anchor>().is_ok());
+        for bad in [
+            format!("+7:{h}"),
+            format!("-7:{h}"),
+            format!(":{h}"),
+            format!("7:{}", h.to_uppercase()),
+            format!("\u{a0}7:{h}"),
+            format!("18446744073709551616:{h}"),
+        ] {
+            assert!(bad.parse::<Anchor>().is_err(), "{bad:?} was accepted");
+        }
+    }
 
     /// The fast path accepts clean entries, and agrees with the slow path.
     #[test]

@@ -5,6 +5,7 @@ mod concurrency;
 mod data;
 mod fixture;
 mod golden;
+mod independent;
 mod jcs;
 mod props;
 mod refusals;
