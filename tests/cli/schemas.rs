@@ -15,8 +15,8 @@
 //! hashes are right and each invalid fixture differs from a valid ledger only in
 //! its structure.
 
+use crate::fixture::{date, fact, source};
 use crate::util::{bin, repo};
-use ledger::date::PartialDate;
 use ledger::entry::{
     Body, Citation, Define, Derivation, DerivationKind, Difference, Dispute, ENVELOPE_MEMBERS,
     Entry, Fact, Genesis, Modality, Retract, RetractReason, Source, SourceType, Supersede, Term,
@@ -351,10 +351,6 @@ fn required(schema: &Value) -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
-fn date(s: &str) -> PartialDate {
-    PartialDate::parse(s).expect("test date")
-}
-
 fn full_citation() -> Citation {
     Citation {
         source: "s1".into(),
@@ -667,45 +663,6 @@ fn cite(
         paragraph,
         span,
         quote: quote.map(str::to_string),
-    }
-}
-
-fn fact(
-    id: &str,
-    subject: &str,
-    topic: &str,
-    statement: &str,
-    modality: Modality,
-    citations: Vec<Citation>,
-) -> Fact {
-    Fact {
-        id: id.into(),
-        subject: subject.into(),
-        topic: topic.into(),
-        statement: statement.into(),
-        modality,
-        value: None,
-        valid_from: None,
-        valid_to: None,
-        attributed_to: None,
-        citations,
-        note: None,
-    }
-}
-
-fn source(id: &str, title: &str, publisher: &str, source_type: SourceType) -> Source {
-    Source {
-        id: id.into(),
-        title: title.into(),
-        publisher: publisher.into(),
-        source_type,
-        author: None,
-        published: None,
-        language: None,
-        url: None,
-        derived_from: None,
-        sha256: None,
-        note: None,
     }
 }
 

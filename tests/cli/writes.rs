@@ -5,6 +5,21 @@ use crate::util::Env;
 
 const L: &str = "ledger/test.jsonl";
 
+/// `ledger add` of a fact about CA-KP's embassy, with `extra` arguments.
+fn add_fact<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "add",
+        "--subject",
+        "CA-KP",
+        "--topic",
+        "embassy",
+        "--statement",
+        "S.",
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
 /// A ledger with two sources (the second a translation of the first) and one fact.
 fn env_with_fact() -> Env {
     let env = Env::new();
@@ -187,21 +202,7 @@ fn fact_without_source_is_refused() {
 #[test]
 fn fact_citing_unknown_source_is_refused() {
     let env = env_with_fact();
-    let r = env.refused(
-        L,
-        &[
-            "add",
-            "--subject",
-            "CA-KP",
-            "--topic",
-            "embassy",
-            "--statement",
-            "S.",
-            "--source",
-            "orgi",
-        ],
-        2,
-    );
+    let r = env.refused(L, &add_fact(&["--source", "orgi"]), 2);
     insta::assert_snapshot!(r.to_string());
 }
 
@@ -247,34 +248,15 @@ fn other_refusals_leave_the_file_unchanged() {
             "--source",
             "orig",
         ],
-        &[
-            "add",
-            "--subject",
-            "CA-KP",
-            "--topic",
-            "embassy",
-            "--statement",
-            "S.",
-            "--source",
-            "orig",
-            "--valid-from",
-            "2019-02-30",
-        ],
-        &[
-            "add",
-            "--subject",
-            "CA-KP",
-            "--topic",
-            "embassy",
-            "--statement",
-            "S.",
+        &add_fact(&["--source", "orig", "--valid-from", "2019-02-30"]),
+        &add_fact(&[
             "--source",
             "orig",
             "--valid-from",
             "2019",
             "--valid-to",
             "2018",
-        ],
+        ]),
         // duplicate id, reserved id, bad locator, locator before source, bad --value
         &[
             "add",
@@ -302,32 +284,8 @@ fn other_refusals_leave_the_file_unchanged() {
             "--source",
             "orig",
         ],
-        &[
-            "add",
-            "--subject",
-            "CA-KP",
-            "--topic",
-            "embassy",
-            "--statement",
-            "S.",
-            "--source",
-            "orig",
-            "--locator",
-            "para4",
-        ],
-        &[
-            "add",
-            "--subject",
-            "CA-KP",
-            "--topic",
-            "embassy",
-            "--statement",
-            "S.",
-            "--locator",
-            "p4",
-            "--source",
-            "orig",
-        ],
+        &add_fact(&["--source", "orig", "--locator", "para4"]),
+        &add_fact(&["--locator", "p4", "--source", "orig"]),
         &[
             "add",
             "--subject",
@@ -446,21 +404,7 @@ fn writing_to_a_damaged_ledger_is_refused() {
     let pos = bytes.windows(7).position(|w| w == b"studied").unwrap();
     bytes[pos] = b'S';
     env.write(L, &bytes);
-    let r = env.refused(
-        L,
-        &[
-            "add",
-            "--subject",
-            "CA-KP",
-            "--topic",
-            "embassy",
-            "--statement",
-            "S.",
-            "--source",
-            "orig",
-        ],
-        1,
-    );
+    let r = env.refused(L, &add_fact(&["--source", "orig"]), 1);
     insta::assert_snapshot!(r.to_string());
 }
 
@@ -469,21 +413,7 @@ fn repair_adds_a_missing_newline_and_never_removes_a_complete_entry() {
     let env = env_with_fact();
     let original = env.read(L);
     env.write(L, &original[..original.len() - 1]);
-    let r = env.refused(
-        L,
-        &[
-            "add",
-            "--subject",
-            "CA-KP",
-            "--topic",
-            "embassy",
-            "--statement",
-            "S.",
-            "--source",
-            "orig",
-        ],
-        1,
-    );
+    let r = env.refused(L, &add_fact(&["--source", "orig"]), 1);
     assert!(r.stderr.contains("ledger repair"), "{r}");
     let r = env.ok(&["repair"]);
     insta::assert_snapshot!(r.to_string());
