@@ -32,6 +32,8 @@ pub enum Error {
     /// written.
     Refused {
         path: PathBuf,
+        /// The seq the refused entry would have had, when known.
+        seq: Option<u64>,
         message: String,
         help: Option<String>,
     },
@@ -80,6 +82,23 @@ impl Error {
             Error::Usage { .. } => "usage",
             Error::Refused { .. } => "refused",
             Error::Damaged { .. } => "damaged",
+        }
+    }
+
+    /// Where the error is, when that is more than the message says: for a
+    /// refused entry, the line and seq it would have had.
+    pub fn location(&self) -> Option<String> {
+        match self {
+            Error::Refused {
+                path,
+                seq: Some(seq),
+                ..
+            } => Some(format!(
+                "{}: new entry at line {} (seq {seq}); nothing was written",
+                path.display(),
+                seq + 1
+            )),
+            _ => None,
         }
     }
 

@@ -25,6 +25,9 @@ fn main() -> ExitCode {
 
 fn report(e: &Error) {
     let mut msg = format!("error: {e}\n");
+    if let Some(at) = e.location() {
+        msg.push_str(&format!("  --> {at}\n"));
+    }
     if let Some(h) = e.help() {
         msg.push_str(&format!("  = help: {h}\n"));
     }

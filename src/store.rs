@@ -315,6 +315,7 @@ impl Locked {
         for body in bodies {
             body.check().map_err(|m| Error::Refused {
                 path: self.path.clone(),
+                seq: Some(seq + 1),
                 message: m,
                 help: None,
             })?;
@@ -322,11 +323,13 @@ impl Locked {
             let entry =
                 Entry::seal(seq, prev, now.to_string(), body).map_err(|e| Error::Refused {
                     path: self.path.clone(),
+                    seq: Some(seq),
                     message: e.0,
                     help: None,
                 })?;
             let line = entry.to_line().map_err(|e| Error::Refused {
                 path: self.path.clone(),
+                seq: Some(seq),
                 message: e.0,
                 help: None,
             })?;
@@ -417,6 +420,7 @@ pub fn append_checked_labeled(
             .and_then(|_| state.apply(&probe))
             .map_err(|m| Error::Refused {
                 path: path.to_path_buf(),
+                seq: Some(seq),
                 message: if bodies.len() > 1 {
                     format!("{}: {m}", label(i, bodies.len()))
                 } else {

@@ -51,6 +51,7 @@ pub fn run(ledger: Option<&Path>, args: Args, m: &ArgMatches, out: &mut dyn Writ
     let (written, _) = store::append_checked(&path, &now, |state, seq| {
         let old = state.fact(&args.target).ok_or_else(|| Error::Refused {
             path: path.clone(),
+            seq: Some(seq),
             message: format!("cannot supersede `{}`: no fact has that id", args.target),
             help: Some("list facts with `ledger log --kind fact`".into()),
         })?;
