@@ -773,16 +773,16 @@ pub fn render(r: &Report, markdown: bool) -> String {
     s.push_str(&format!(
         "{}\n\n",
         em(&format!(
-            "Facts in force on {} as recorded in the ledger \"{}\" up to entry {} ({}). {} facts in force; {} live, {} superseded, {} retracted; {} disputes. Every statement cites its sources by number: [n ¶p] is paragraph p of source n (see Sources).",
+            "Facts in force on {} as recorded in the ledger \"{}\" up to entry {} ({}). {} in force; {} live, {} superseded, {} retracted; {}. Every statement cites its sources by number: [n ¶p] is paragraph p of source n (see Sources).",
             long_day(&r.as_of),
             r.ledger_title,
             r.at_seq,
             &r.at_hash.get(..12).unwrap_or(""),
-            r.counts.facts_in_force,
+            count(r.counts.facts_in_force, "fact", "facts"),
             r.counts.live_facts,
             r.counts.superseded,
             r.counts.retracted,
-            r.counts.disputes,
+            count(r.counts.disputes, "dispute", "disputes"),
         ))
     ));
     if let Some(n) = r.newest_source
@@ -953,6 +953,10 @@ fn provenance(f: &FactView) -> Vec<String> {
         notes.push(format!("see {}", f.discrepancies.join(", ")));
     }
     notes
+}
+
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn opts_day(day: &str) -> Day {
