@@ -227,14 +227,15 @@ impl Locked {
             let raw = &body[from..];
             let read = std::str::from_utf8(raw).map(chain::read_entry);
             return match read {
-                Ok(r) if r.problems.is_empty() && r.entry.is_some() => {
-                    let e = r.entry.expect("checked is_some");
-                    Ok(Tail {
-                        seq: e.seq,
-                        hash: e.hash,
-                        len,
-                    })
-                }
+                Ok(chain::ReadLine {
+                    entry: Some(e),
+                    problems,
+                    ..
+                }) if problems.is_empty() => Ok(Tail {
+                    seq: e.seq,
+                    hash: e.hash,
+                    len,
+                }),
                 Ok(r) => {
                     let line = self.count_lines()?;
                     let why = r
