@@ -9,10 +9,12 @@
 //! - [`store`]: file I/O, locking, appends, repair;
 //! - [`replay`]: the fold of entries into state, with referential integrity;
 //! - [`report`]: the "state of relations" report;
+//! - [`citations`]: checking citations against an archived source text;
 //! - [`cli`]: the command-line interface (argument types and one module per command);
 //! - [`error`]: the error type and exit codes.
 
 pub mod chain;
+pub mod citations;
 pub mod cli;
 pub mod date;
 pub mod entry;

@@ -68,6 +68,8 @@ pub enum Command {
     Show(commands::show::Args),
     /// List registered sources with their derivation chains
     Sources(commands::sources::Args),
+    /// Check every citation of a source against an archived copy of its text
+    CiteCheck(commands::cite_check::Args),
     /// Replay the ledger into a "state of relations" report
     Summary(commands::summary::Args),
 }
@@ -94,6 +96,7 @@ pub fn run(cli: Cli, matches: &ArgMatches, out: &mut dyn Write) -> Result<i32> {
         Command::Log(a) => commands::log::run(ledger, a, out),
         Command::Show(a) => commands::show::run(ledger, a, out),
         Command::Sources(a) => commands::sources::run(ledger, a, out),
+        Command::CiteCheck(a) => commands::cite_check::run(ledger, a, out),
         Command::Init(a) => commands::init::run(ledger, a, out),
         Command::Verify(a) => commands::verify::run(ledger, a, out),
         Command::Head(a) => commands::head::run(ledger, a, out),

@@ -428,3 +428,23 @@ fn repair_adds_a_missing_newline_and_never_removes_a_complete_entry() {
     assert_eq!(side_files, 1, "no side file for a complete entry");
     env.ok(&["verify"]);
 }
+
+#[test]
+fn cite_check_compares_citations_with_the_archived_text() {
+    let env = env_with_fact();
+    // The fact cites paragraph 4, characters 0-12, quoting "Canada studi".
+    env.write(
+        "orig.txt",
+        "Title\n\nBy line\n\nIntro.\n\nCanada studied reopening its embassy.\n",
+    );
+    let r = env.ok(&["cite-check", "orig", "orig.txt"]);
+    insta::assert_snapshot!("cite_check_ok", r.to_string());
+    env.write(
+        "other.txt",
+        "Title\n\nBy line\n\nIntro.\n\nCanada did not.\n",
+    );
+    let r = env.refused(L, &["cite-check", "orig", "other.txt"], 1);
+    insta::assert_snapshot!("cite_check_mismatch", r.to_string());
+    let r = env.refused(L, &["cite-check", "ghost", "orig.txt"], 2);
+    assert!(r.stderr.contains("no source has the id `ghost`"), "{r}");
+}

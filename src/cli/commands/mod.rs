@@ -1,6 +1,7 @@
 //! One module per command.
 
 pub mod add;
+pub mod cite_check;
 pub mod define;
 pub mod dispute;
 pub mod head;
