@@ -512,6 +512,15 @@ fn non_empty(what: &str, s: &str) -> Result<(), String> {
     }
 }
 
+/// The name a vocabulary value (modality, source type, derivation, retraction
+/// reason, ...) has in the ledger: its serialized kebab-case form.
+pub fn name<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
 /// Ids of sources and facts: 1–64 characters from `A-Z a-z 0-9 . _ -`, starting
 /// with a letter or digit.
 pub fn check_id(what: &str, id: &str) -> Result<(), String> {

@@ -9,7 +9,9 @@
 //! entry never reaches the file. The fold is pure: the same entries always give
 //! the same state.
 
-use crate::entry::{Body, Citation, Define, Dispute, Entry, Fact, Retract, Source, Term};
+use crate::entry::{
+    Body, Citation, Define, DerivationKind, Dispute, Entry, Fact, Retract, Source, Term,
+};
 use crate::vocab;
 use std::collections::BTreeMap;
 
@@ -205,8 +207,9 @@ impl State {
             .or_else(|| vocab::builtin_topic(id).map(str::to_string))
     }
 
-    /// The chain of sources `id` derives from, nearest first (excluding `id`).
-    pub fn derivation_chain(&self, id: &str) -> Vec<&SourceRecord> {
+    /// The chain of sources `id` derives from, nearest first (excluding `id`),
+    /// each with how the source before it in the chain derives from it.
+    pub fn derivation_chain(&self, id: &str) -> Vec<(DerivationKind, &SourceRecord)> {
         let mut out = Vec::new();
         let mut cur = self.source(id);
         while let Some(rec) = cur {
@@ -217,7 +220,7 @@ impl State {
                 // Derivations always point at earlier sources, so this ends; the
                 // length bound is a second guard.
                 Some(next) if out.len() < self.sources.len() => {
-                    out.push(next);
+                    out.push((d.relation, next));
                     cur = Some(next);
                 }
                 _ => break,
@@ -231,7 +234,7 @@ impl State {
     pub fn root_source<'a>(&'a self, id: &'a str) -> &'a str {
         self.derivation_chain(id)
             .last()
-            .map_or(id, |r| r.source.id.as_str())
+            .map_or(id, |(_, r)| r.source.id.as_str())
     }
 
     fn id_taken(&self, id: &str) -> Option<&'static str> {

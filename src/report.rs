@@ -13,7 +13,7 @@
 //! same bytes.
 
 use crate::date::{Day, PartialDate, format_day};
-use crate::entry::{Citation, Difference, Fact, Modality};
+use crate::entry::{Citation, Difference, Fact, Modality, name};
 use crate::replay::{FactRecord, State};
 use crate::vocab;
 use serde::Serialize;
@@ -325,22 +325,17 @@ pub fn build(state: &State, opts: &Options) -> Result<Report, String> {
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            let chain = state.derivation_chain(&s.source.id);
-            let mut derivation = Vec::new();
-            let mut from = &s.source;
-            for up in &chain {
-                if let Some(d) = &from.derived_from {
-                    derivation.push(format!(
+            let derivation = state
+                .derivation_chain(&s.source.id)
+                .iter()
+                .map(|(relation, up)| {
+                    format!(
                         "{} of [{}]",
-                        serde_json::to_value(d.relation)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_string))
-                            .unwrap_or_default(),
+                        name(relation),
                         state.source_number(&up.source.id).unwrap_or(0)
-                    ));
-                }
-                from = &up.source;
-            }
+                    )
+                })
+                .collect();
             SourceView {
                 n: i + 1,
                 id: s.source.id.clone(),
@@ -349,10 +344,7 @@ pub fn build(state: &State, opts: &Options) -> Result<Report, String> {
                 author: s.source.author.clone(),
                 published: s.source.published,
                 language: s.source.language.clone(),
-                source_type: serde_json::to_value(s.source.source_type)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default(),
+                source_type: name(&s.source.source_type),
                 url: s.source.url.clone(),
                 sha256: s.source.sha256.clone(),
                 note: s.source.note.clone(),
@@ -523,7 +515,7 @@ fn only_derived_from(state: &State, derived: &Fact, original: &Fact) -> bool {
             && state
                 .derivation_chain(&c.source)
                 .iter()
-                .any(|up| orig.contains(up.source.id.as_str()))
+                .any(|(_, up)| orig.contains(up.source.id.as_str()))
     })
 }
 

@@ -2,7 +2,7 @@
 
 use crate::cli::Format;
 use crate::cli::output::{emit, emit_json};
-use crate::entry::{Body, Entry, Fact};
+use crate::entry::{Body, Entry, Fact, name};
 use crate::error::{Error, Result};
 use crate::replay::State;
 use crate::{store, vocab};
@@ -131,14 +131,7 @@ pub fn describe(b: &Body) -> String {
             clip(&f.statement)
         ),
         Body::Supersede(s) => format!("{} -> {}: {}", s.target, s.fact.id, clip(&s.reason)),
-        Body::Retract(r) => format!(
-            "{} ({})",
-            r.target,
-            serde_json::to_value(r.reason)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default()
-        ),
+        Body::Retract(r) => format!("{} ({})", r.target, name(&r.reason)),
         Body::Dispute(d) => format!(
             "{} by {}: {}",
             d.target,

@@ -3,7 +3,7 @@
 use crate::cli::Format;
 use crate::cli::commands::log::entry_line;
 use crate::cli::output::{emit, emit_json};
-use crate::entry::{Body, Entry};
+use crate::entry::{Body, Entry, name};
 use crate::error::{Error, Result};
 use crate::replay::{State, Status};
 use crate::report::worded;
@@ -120,13 +120,9 @@ fn status_name(s: &Status) -> String {
     match s {
         Status::Live => "live".into(),
         Status::Superseded { by, seq, .. } => format!("superseded by {by} at seq {seq}"),
-        Status::Retracted { seq, retract } => format!(
-            "retracted at seq {seq} ({})",
-            serde_json::to_value(retract.reason)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default()
-        ),
+        Status::Retracted { seq, retract } => {
+            format!("retracted at seq {seq} ({})", name(&retract.reason))
+        }
     }
 }
 
@@ -206,11 +202,12 @@ fn source_text(state: &State, id: &str) -> String {
             s.push_str(&format!("  {k:<12} {shown}\n"));
         }
     }
-    for up in state.derivation_chain(id) {
+    for (relation, up) in state.derivation_chain(id) {
         s.push_str(&format!(
-            "  derives from [{}] {}\n",
+            "  derives from [{}] {} ({})\n",
             state.source_number(&up.source.id).unwrap_or(0),
-            up.source.id
+            up.source.id,
+            name(&relation)
         ));
     }
     s

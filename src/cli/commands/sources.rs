@@ -3,6 +3,7 @@
 
 use crate::cli::Format;
 use crate::cli::output::{emit, emit_json};
+use crate::entry::name;
 use crate::error::Result;
 use crate::store;
 use serde_json::{Value, json};
@@ -35,7 +36,7 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
                     let chain: Vec<&str> = state
                         .derivation_chain(&s.source.id)
                         .iter()
-                        .map(|r| r.source.id.as_str())
+                        .map(|(_, r)| r.source.id.as_str())
                         .collect();
                     json!({
                         "n": i + 1,
@@ -60,17 +61,13 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
                     cited(&s.source.id),
                     if cited(&s.source.id) == 1 { "" } else { "s" }
                 ));
-                let mut from = &s.source;
-                for up in state.derivation_chain(&s.source.id) {
-                    if let Some(d) = &from.derived_from {
-                        text.push_str(&format!(
-                            "    {:?} of [{}] {}\n",
-                            d.relation,
-                            state.source_number(&up.source.id).unwrap_or(0),
-                            up.source.id
-                        ));
-                    }
-                    from = &up.source;
+                for (relation, up) in state.derivation_chain(&s.source.id) {
+                    text.push_str(&format!(
+                        "    {} of [{}] {}\n",
+                        name(&relation),
+                        state.source_number(&up.source.id).unwrap_or(0),
+                        up.source.id
+                    ));
                 }
             }
             if text.is_empty() {
