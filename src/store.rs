@@ -310,6 +310,11 @@ impl Locked {
     /// Appends `bodies` after the tail, all or nothing, and fsyncs.
     pub fn append(&mut self, now: &str, bodies: Vec<Body>) -> Result<Vec<Appended>> {
         let tail = self.tail()?;
+        self.append_after(tail, now, bodies)
+    }
+
+    /// [`Locked::append`] after a tail already read under this lock.
+    fn append_after(&mut self, tail: Tail, now: &str, bodies: Vec<Body>) -> Result<Vec<Appended>> {
         let mut out = Vec::with_capacity(bodies.len());
         let mut buf = String::new();
         let (mut seq, mut prev) = (tail.seq, tail.hash);
@@ -404,7 +409,7 @@ pub fn append_checked_labeled(
     let mut locked = lock(path)?;
     // The tail first: a torn last line gets the same refusal, pointing at
     // `ledger repair`, as every other write.
-    locked.tail()?;
+    let tail = locked.tail()?;
     let mut state = locked.state()?;
     let next_seq = state.last_seq.map_or(0, |s| s + 1);
     let bodies = build(&state, next_seq)?;
@@ -430,7 +435,7 @@ pub fn append_checked_labeled(
                 help: None,
             })?;
     }
-    let written = locked.append(now, bodies)?;
+    let written = locked.append_after(tail, now, bodies)?;
     Ok((written, state))
 }
 

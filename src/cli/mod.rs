@@ -38,6 +38,13 @@ pub enum Format {
     Json,
 }
 
+/// The arguments of a command whose only option is `--format`.
+#[derive(Debug, clap::Args)]
+pub struct FormatArgs {
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create a new ledger with its genesis entry

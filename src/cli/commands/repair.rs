@@ -8,11 +8,7 @@ use serde_json::json;
 use std::io::Write;
 use std::path::Path;
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
-}
+pub type Args = crate::cli::FormatArgs;
 
 pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32> {
     let path = store::resolve(ledger)?;
