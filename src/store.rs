@@ -81,6 +81,24 @@ pub fn resolve(given: Option<&Path>) -> Result<PathBuf> {
     }
 }
 
+/// Reads a user's text file (an import batch, an archived source text),
+/// which must be UTF-8.
+pub fn read_text(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, "read", e))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let text = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = text.iter().filter(|&&b| b == b'\n').count() + 1;
+        Error::usage(
+            format!(
+                "{}:{line}: not UTF-8 (invalid byte at offset {} of the file)",
+                path.display(),
+                text.len()
+            ),
+            Some("save the file as UTF-8".into()),
+        )
+    })
+}
+
 /// A new entry as written: its seq and hash.
 #[derive(Debug, Clone)]
 pub struct Appended {

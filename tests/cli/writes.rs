@@ -448,3 +448,78 @@ fn cite_check_compares_citations_with_the_archived_text() {
     let r = env.refused(L, &["cite-check", "ghost", "orig.txt"], 2);
     assert!(r.stderr.contains("no source has the id `ghost`"), "{r}");
 }
+
+/// Errors a user can hit beyond the refusals above: each has a clear message,
+/// exit code 2, and leaves the ledger byte-for-byte unchanged.
+#[test]
+fn usage_and_input_errors_leave_the_file_unchanged() {
+    let mut env = env_with_fact();
+    env.write(
+        "genesis.jsonl",
+        "{\"kind\":\"genesis\",\"body\":{\"title\":\"T\",\"created\":\"2026-01-02T03:04:05Z\"}}\n",
+    );
+    env.write("nokind.jsonl", "{\"body\":{}}\n");
+    env.write(
+        "latin1.jsonl",
+        b"{\"kind\":\"fact\",\"body\":{\"statement\":\"caf\xe9\"}}\n",
+    );
+    env.write("latin1.txt", b"caf\xe9\n");
+    let cases: &[&[&str]] = &[
+        &["define", "actor", "Hanvoice", "--label", "HanVoice"],
+        &["define", "topic", "Trade", "--label", "Trade"],
+        &add_fact(&["--source", "orig", "--value", "null"]),
+        &[
+            "source",
+            "add",
+            "--id",
+            "s9",
+            "--title",
+            "T",
+            "--publisher",
+            "P",
+            "--file",
+            "missing.txt",
+        ],
+        &["import", "missing.jsonl"],
+        &["import", "genesis.jsonl"],
+        &["import", "nokind.jsonl"],
+        &["import", "latin1.jsonl"],
+        &[
+            "supersede",
+            "emb",
+            "--reason",
+            "R",
+            "--source",
+            "orig",
+            "--valid-from",
+            "2019-13",
+        ],
+        &[
+            "retract",
+            "emb",
+            "--reason",
+            "erroneous",
+            "--source",
+            "ghost",
+        ],
+        &["show", "ghost"],
+        &["log", "--subject", "ca-kp"],
+        &["cite-check", "orig", "missing.txt"],
+        &["cite-check", "orig", "latin1.txt"],
+    ];
+    let mut transcript = String::new();
+    for args in cases {
+        let r = env.refused(L, args, 2);
+        assert!(!r.stderr.is_empty(), "{args:?} printed no error");
+        transcript.push_str(&format!("$ ledger {}\n{}\n", args.join(" "), r.stderr));
+    }
+    env.set_now("2026-01-02 03:04:05");
+    let args = add_fact(&["--source", "orig"]);
+    let r = env.refused(L, &args, 2);
+    transcript.push_str(&format!(
+        "$ LEDGER_NOW='2026-01-02 03:04:05' ledger {}\n{}",
+        args.join(" "),
+        r.stderr
+    ));
+    insta::assert_snapshot!(transcript);
+}

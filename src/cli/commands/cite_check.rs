@@ -29,17 +29,7 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
             Some("list sources with `ledger sources`".into()),
         ));
     }
-    let bytes = std::fs::read(&args.file).map_err(|e| Error::io(&args.file, "read", e))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        Error::usage(
-            format!(
-                "{}: not UTF-8 (invalid byte at offset {})",
-                args.file.display(),
-                e.utf8_error().valid_up_to()
-            ),
-            None,
-        )
-    })?;
+    let text = store::read_text(&args.file)?;
     let checked = citations::check(&entries, &args.source, &text);
     let sha_differs = checked
         .recorded_sha256

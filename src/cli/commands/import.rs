@@ -49,17 +49,7 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
 /// Reads and checks every line of an import file.
 /// Returns each entry with its 1-based line number.
 pub fn read_bodies(file: &Path) -> Result<Vec<(usize, Body)>> {
-    let text = std::fs::read(file).map_err(|e| Error::io(file, "read", e))?;
-    let text = String::from_utf8(text).map_err(|e| {
-        Error::usage(
-            format!(
-                "{}: not UTF-8 (byte {})",
-                file.display(),
-                e.utf8_error().valid_up_to() + 1
-            ),
-            None,
-        )
-    })?;
+    let text = store::read_text(file)?;
     let bad = |line: usize, msg: String| {
         Error::usage(
             format!("{}:{line}: {msg}; nothing was imported", file.display()),
