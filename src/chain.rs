@@ -801,11 +801,6 @@ impl Verifier {
         }
     }
 
-    /// The replay state built so far (sources, facts, vocabulary).
-    pub fn state(&self) -> &State {
-        &self.state
-    }
-
     /// Ends the stream: anchors and the empty-file check.
     pub fn finish(mut self) -> (Report, State) {
         if self.report.lines == 0 {

@@ -197,18 +197,6 @@ impl Modality {
             Modality::Denied => None,
         }
     }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Modality::Confirmed => "confirmed",
-            Modality::Reported => "reported",
-            Modality::Planned => "planned",
-            Modality::Considered => "considered",
-            Modality::Proposed => "proposed",
-            Modality::Alleged => "alleged",
-            Modality::Denied => "denied",
-        }
-    }
 }
 
 /// Where in a source a statement is supported.

@@ -608,7 +608,7 @@ fn find_discrepancies(state: &State, live: &[&FactRecord], as_of: Day) -> Vec<Di
                 format!(
                     "`{}` ({}, {}: {})",
                     f.id,
-                    f.modality.as_str(),
+                    name(&f.modality),
                     key,
                     f.value
                         .as_ref()
@@ -648,8 +648,8 @@ fn find_discrepancies(state: &State, live: &[&FactRecord], as_of: Day) -> Vec<Di
                         if stronger {
                             format!(
                                 "; \"{}\" goes beyond \"{}\"",
-                                d.modality.as_str(),
-                                original.modality.as_str()
+                                name(&d.modality),
+                                name(&original.modality)
                             )
                         } else {
                             String::new()

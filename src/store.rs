@@ -194,10 +194,6 @@ fn open_error(path: &Path, e: std::io::Error) -> Error {
 }
 
 impl Locked {
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// Reads the last entry from the end of the file, checking that the file ends
     /// in a complete, intact entry. Reads only the last line (O(1) in the size of
     /// the ledger).
@@ -382,7 +378,7 @@ impl Locked {
 }
 
 /// Turns a failed verification into a refusal to write.
-pub fn refuse_damaged(report: &Report) -> Result<()> {
+fn refuse_damaged(report: &Report) -> Result<()> {
     refuse(report, "; nothing was appended")
 }
 

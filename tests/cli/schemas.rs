@@ -291,8 +291,14 @@ fn schema_enums_match_rust_enums() {
             "defs.schema.json $defs/{def} differs from the Rust enum"
         );
     }
-    let modality: Vec<Value> = Modality::ALL.iter().map(|m| json!(m.as_str())).collect();
+    let modality: Vec<Value> = Modality::ALL.iter().map(|m| json!(m)).collect();
     assert_eq!(defs["modality"]["enum"].as_array(), Some(&modality));
+    // The command line offers the same list.
+    let offered: Vec<Value> = ledger::cli::args::MODALITIES
+        .iter()
+        .map(|m| json!(m))
+        .collect();
+    assert_eq!(offered, modality);
 }
 
 #[test]

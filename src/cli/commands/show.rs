@@ -141,7 +141,7 @@ fn fact_text(state: &State, id: &str) -> String {
         f.statement,
         worded(f)
     ));
-    s.push_str(&format!("  modality   {}\n", f.modality.as_str()));
+    s.push_str(&format!("  modality   {}\n", name(&f.modality)));
     if let Some(a) = &f.attributed_to {
         s.push_str(&format!("  according  {a}\n"));
     }
