@@ -544,14 +544,15 @@ fn find_discrepancies(state: &State, live: &[&FactRecord], as_of: Day) -> Vec<Di
     for (_, r, d) in disputes {
         let c = citation_view(state, &d.citation);
         let mut text = format!(
-            "{} {} fact `{}`: it says {}",
+            "{} {} fact `{}`. It says: {}",
             c.label,
             difference_verb(d.difference),
             r.fact.id,
-            lower_first(&d.statement)
+            d.statement.trim_end_matches('.')
         );
+        text.push('.');
         if let Some(n) = &d.note {
-            text.push_str(&format!(" — {n}"));
+            text.push_str(&format!(" {n}"));
         }
         let mut cites = vec![c];
         cites.extend(r.fact.citations.iter().map(|c| citation_view(state, c)));
@@ -701,35 +702,6 @@ fn difference_verb(d: Difference) -> &'static str {
         Difference::Contradicts => "contradicts",
         Difference::Misattributes => "misattributes",
         Difference::Imprecise => "imprecisely renders",
-    }
-}
-
-fn lower_first(s: &str) -> String {
-    // Keep proper nouns and acronyms ("Canada", "DPRK") as written; lower only
-    // an ordinary sentence-initial word.
-    let mut words = s.splitn(2, ' ');
-    let first = words.next().unwrap_or("");
-    let ordinary = first
-        .chars()
-        .skip(1)
-        .all(|c| c.is_lowercase() || !c.is_alphabetic())
-        && matches!(
-            first,
-            "The" | "A" | "An" | "It" | "Some" | "Ottawa's" | "There" | "That" | "This" | "Its"
-        );
-    if ordinary {
-        let mut c = first.chars();
-        let head: String = c
-            .next()
-            .map(|h| h.to_lowercase().collect())
-            .unwrap_or_default();
-        format!(
-            "{head}{}{}",
-            c.as_str(),
-            words.next().map(|r| format!(" {r}")).unwrap_or_default()
-        )
-    } else {
-        s.to_string()
     }
 }
 
