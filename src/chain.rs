@@ -73,7 +73,8 @@ pub struct Problem {
     pub message: String,
     /// 1-based character column the problem points at, when it has one.
     pub column: Option<usize>,
-    /// The text of the line, for showing a caret under the column.
+    /// The text of the line, for showing a caret under the column (the CLI
+    /// renders it; see `cli::diagnostic`).
     pub source_line: Option<String>,
     pub help: Option<String>,
 }
@@ -110,52 +111,6 @@ impl Problem {
             (None, None) => self.message.clone(),
         }
     }
-
-    /// The full compiler-style rendering: headline, location, caret, help.
-    pub fn render(&self, path: &Path) -> String {
-        let mut out = format!("error[{}]: {}\n", self.kind.as_str(), self.headline());
-        match (self.line, self.column) {
-            (Some(l), Some(c)) => out.push_str(&format!("  --> {}:{l}:{c}\n", path.display())),
-            (Some(l), None) => out.push_str(&format!("  --> {}:{l}\n", path.display())),
-            _ => out.push_str(&format!("  --> {}\n", path.display())),
-        }
-        if let (Some(l), Some(c), Some(text)) = (self.line, self.column, &self.source_line) {
-            let (window, caret) = window(text, c);
-            let gutter = l.to_string();
-            let pad = " ".repeat(gutter.len());
-            out.push_str(&format!(
-                "{pad} |\n{gutter} | {window}\n{pad} | {}^\n",
-                " ".repeat(caret)
-            ));
-        }
-        if let Some(h) = &self.help {
-            out.push_str(&format!("  = help: {h}\n"));
-        }
-        out
-    }
-}
-
-/// A slice of `text` around 1-based character `column`, at most ~72 characters
-/// wide, and the caret's offset within it.
-fn window(text: &str, column: usize) -> (String, usize) {
-    let chars: Vec<char> = text
-        .chars()
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect();
-    let at = column.saturating_sub(1).min(chars.len());
-    let start = at.saturating_sub(40);
-    let end = (at + 32).min(chars.len());
-    let mut s = String::new();
-    let mut caret = at - start;
-    if start > 0 {
-        s.push('…');
-        caret += 1;
-    }
-    s.extend(&chars[start..end]);
-    if end < chars.len() {
-        s.push('…');
-    }
-    (s, caret)
 }
 
 /// An entry read from a line, with what checking it found.

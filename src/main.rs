@@ -1,13 +1,22 @@
 //! The `ledger` binary: parse arguments, dispatch, map errors to exit codes.
 
-use clap::{CommandFactory, FromArgMatches};
-use ledger::cli::{self, Cli};
+use clap::FromArgMatches;
+use ledger::cli::{self, Cli, color};
 use ledger::error::Error;
 use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let matches = Cli::command().get_matches();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let choice = color::from_args(&args);
+    color::init(choice);
+    let matches = cli::command()
+        .color(match choice {
+            color::ColorChoice::Auto => clap::ColorChoice::Auto,
+            color::ColorChoice::Always => clap::ColorChoice::Always,
+            color::ColorChoice::Never => clap::ColorChoice::Never,
+        })
+        .get_matches_from(args);
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -24,12 +33,6 @@ fn main() -> ExitCode {
 }
 
 fn report(e: &Error) {
-    let mut msg = format!("error: {e}\n");
-    if let Some(at) = e.location() {
-        msg.push_str(&format!("  --> {at}\n"));
-    }
-    if let Some(h) = e.help() {
-        msg.push_str(&format!("  = help: {h}\n"));
-    }
-    eprint!("{msg}");
+    let text = cli::diagnostic::render_error(e, color::stderr());
+    eprintln!("{text}");
 }

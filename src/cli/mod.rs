@@ -4,11 +4,13 @@
 //! to print.
 
 pub mod args;
+pub mod color;
 pub mod commands;
+pub mod diagnostic;
 pub mod output;
 
 use crate::error::Result;
-use clap::{ArgMatches, Parser, Subcommand, ValueEnum};
+use clap::{ArgMatches, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -23,6 +25,11 @@ pub struct Cli {
     /// The ledger file [default: the single *.jsonl file under ./ledger/]
     #[arg(long, global = true, env = "LEDGER_PATH", value_name = "PATH")]
     pub ledger: Option<PathBuf>,
+
+    /// When to colour diagnostics and help: auto (only on a terminal, and not
+    /// when NO_COLOR is set), always or never. JSON is never coloured.
+    #[arg(long, global = true, value_enum, default_value_t, value_name = "WHEN")]
+    pub color: color::ColorChoice,
 
     #[command(subcommand)]
     pub command: Command,
@@ -79,6 +86,11 @@ pub enum Command {
     CiteCheck(commands::cite_check::Args),
     /// Replay the ledger into a "state of relations" report
     Summary(commands::summary::Args),
+}
+
+/// The command-line definition as the binary uses it.
+pub fn command() -> clap::Command {
+    Cli::command()
 }
 
 /// Runs a parsed command line, writing its output to `out`. `matches` are the

@@ -2,6 +2,7 @@
 //! directories with a fixed clock (see `util`).
 
 mod concurrency;
+mod conventions;
 mod data;
 mod fixture;
 mod golden;

@@ -64,11 +64,19 @@ impl Env {
     }
 
     pub fn run_with_stdin(&self, args: &[&str], stdin: Option<&[u8]>) -> Run {
+        self.run_with_env(args, &[], stdin)
+    }
+
+    /// Runs `ledger ARGS` with extra environment variables set.
+    pub fn run_with_env(&self, args: &[&str], vars: &[(&str, &str)], stdin: Option<&[u8]>) -> Run {
         let mut cmd = Command::new(bin());
         cmd.args(args)
             .current_dir(self.path())
             .env("LEDGER_NOW", &self.now)
             .env_remove("LEDGER_PATH")
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .envs(vars.iter().copied())
             .env("COLUMNS", "100")
             .stdin(if stdin.is_some() {
                 Stdio::piped()

@@ -1,13 +1,26 @@
 //! `ledger verify`: check every line, link and reference; exit 1 on any problem.
 
-use crate::chain::{Anchor, Report, VerifyOptions};
-use crate::cli::Format;
+use crate::chain::{Anchor, Problem, Report, VerifyOptions};
 use crate::cli::output::{emit, emit_json};
+use crate::cli::{color, diagnostic};
 use crate::error::{EXIT_INVALID, Result};
 use crate::store;
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
+
+/// Output formats of `verify`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum VerifyFormat {
+    /// Compiler-style diagnostics for people
+    #[default]
+    Text,
+    /// One JSON object (documented in docs/FORMAT.md)
+    Json,
+    /// GitHub Actions annotations (::error file=...,line=...::message), shown on a pull request's diff
+    Github,
+}
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -19,7 +32,7 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub max_errors: usize,
     #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
+    pub format: VerifyFormat,
 }
 
 pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32> {
@@ -30,20 +43,31 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
         index_only: true,
     };
     let (report, _) = store::scan(&path, opts)?;
+    let texts = diagnostic::problem_texts(&report.path, &report.problems);
     match args.format {
-        Format::Json => emit_json(out, &to_json(&report))?,
-        Format::Text => emit(out, &to_text(&report))?,
+        VerifyFormat::Json => emit_json(out, &to_json(&report, &texts))?,
+        VerifyFormat::Text => emit(out, &to_text(&report, &texts, color::stdout()))?,
+        VerifyFormat::Github => emit(out, &to_github(&report, &texts))?,
     }
     Ok(if report.ok() { 0 } else { EXIT_INVALID })
 }
 
-/// The text report: each problem, compiler style, then one summary line.
-pub fn to_text(r: &Report) -> String {
+/// The text report: each problem, compiler style (with the offending line
+/// from `texts`), then one summary line.
+pub fn to_text(r: &Report, texts: &HashMap<u64, String>, styled: bool) -> String {
     let mut s = String::new();
     for p in &r.problems {
-        s.push_str(&p.render(&r.path));
-        s.push('\n');
+        let text = diagnostic::text_of(p, texts);
+        s.push_str(&diagnostic::render_problem(p, &r.path, text, styled));
+        s.push_str("\n\n");
     }
+    s.push_str(&summary_line(r));
+    s
+}
+
+/// `ok: PATH: N entries, head SEQ:HASH` or `FAILED: PATH: N problems ...`.
+fn summary_line(r: &Report) -> String {
+    let mut s = String::new();
     let head = r
         .head
         .map_or("none".to_string(), |(seq, h)| format!("{seq}:{h}"));
@@ -72,18 +96,27 @@ pub fn to_text(r: &Report) -> String {
     s
 }
 
+/// Where a problem points in its line, if anywhere.
+fn locate(p: &Problem, texts: &HashMap<u64, String>) -> Option<diagnostic::Located> {
+    diagnostic::text_of(p, texts).and_then(|t| diagnostic::locate(p, t))
+}
+
 /// The JSON report (stable; documented in docs/FORMAT.md).
-pub fn to_json(r: &Report) -> Value {
+pub fn to_json(r: &Report, texts: &HashMap<u64, String>) -> Value {
     let errors: Vec<Value> = r
         .problems
         .iter()
         .map(|p| {
+            let span = locate(p, texts).map(
+                |at| json!({"start": at.start_column, "end": at.end_column, "label": at.label}),
+            );
             json!({
                 "line": p.line,
                 "seq": p.seq,
                 "kind": p.kind.as_str(),
                 "message": p.message,
                 "column": p.column,
+                "span": span,
                 "help": p.help,
             })
         })
@@ -97,4 +130,65 @@ pub fn to_json(r: &Report) -> Value {
         "error_count": r.total_problems,
         "errors": errors,
     })
+}
+
+/// GitHub Actions workflow commands: one `::error` annotation per problem, so
+/// that problems show on the lines of a pull request's diff, then the summary
+/// line as plain text.
+pub fn to_github(r: &Report, texts: &HashMap<u64, String>) -> String {
+    let mut s = String::new();
+    for p in &r.problems {
+        let mut props = vec![format!(
+            "file={}",
+            gh_property(&r.path.display().to_string())
+        )];
+        if let Some(l) = p.line {
+            props.push(format!("line={l}"));
+            if let Some(at) = locate(p, texts) {
+                props.push(format!("col={}", at.start_column));
+                if at.end_column > at.start_column + 1 {
+                    props.push(format!("endColumn={}", at.end_column - 1));
+                }
+            }
+        }
+        props.push(format!(
+            "title={}",
+            gh_property(&format!("ledger verify: {}", p.kind.as_str()))
+        ));
+        let mut message = p.headline();
+        if let Some(h) = &p.help {
+            message.push_str("\nhelp: ");
+            message.push_str(h);
+        }
+        s.push_str(&format!(
+            "::error {}::{}\n",
+            props.join(","),
+            gh_data(&message)
+        ));
+    }
+    s.push_str(&summary_line(r));
+    s
+}
+
+/// Escapes a workflow command's message (`%`, CR, LF).
+fn gh_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a workflow command's property value (also `:` and `,`).
+fn gh_property(s: &str) -> String {
+    gh_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn github_escapes_follow_the_workflow_command_rules() {
+        assert_eq!(gh_data("100% a\r\nb: c, d"), "100%25 a%0D%0Ab: c, d");
+        assert_eq!(gh_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+    }
 }

@@ -1,0 +1,290 @@
+//! How problems and errors read: compiler-style diagnostics drawn by
+//! `annotate-snippets` (the renderer rustc uses), with the offending ledger line,
+//! a caret or underline under the problem, and the hint.
+//!
+//! [`locate`] decides what part of a line a problem points at; the text, JSON and
+//! GitHub renderings of `verify` all take their position from it, so they agree.
+
+use crate::chain::{Problem, ProblemKind};
+use crate::error::Error;
+use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
+use std::collections::{BTreeSet, HashMap};
+use std::io::{BufRead, BufReader};
+use std::ops::Range;
+use std::path::Path;
+
+/// Width the renderer fits a snippet into; longer lines (a ledger line can be
+/// thousands of characters) are elided around the problem.
+const WIDTH: usize = 100;
+
+/// The part of a line a problem points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located {
+    /// Byte range in the line's text.
+    pub bytes: Range<usize>,
+    /// 1-based character columns, end excluded.
+    pub start_column: usize,
+    pub end_column: usize,
+    /// A short label for the underline.
+    pub label: Option<&'static str>,
+}
+
+/// The renderer: styled (ANSI colour) or plain.
+fn renderer(styled: bool) -> Renderer {
+    let r = if styled {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    r.term_width(WIDTH)
+}
+
+/// Where in `text` (the problem's line, without its line ending) a problem
+/// points: the character at its column when it has one; else the member the
+/// problem is about (the `"hash"` value of a hash mismatch, `"prev"` of a broken
+/// link, ...); else the whole line. `None` when there is no text.
+pub fn locate(p: &Problem, text: &str) -> Option<Located> {
+    if let Some(col) = p.column {
+        let start = byte_of_column(text, col);
+        let end = text[start..]
+            .chars()
+            .next()
+            .map_or(start, |c| start + c.len_utf8());
+        return Some(located(text, start..end, None));
+    }
+    let member = |name: &str| member_value(text, name);
+    let (range, label) = match p.kind {
+        ProblemKind::Hash => (member("hash"), Some("stored hash")),
+        ProblemKind::Prev => (member("prev"), Some("this link")),
+        ProblemKind::Seq => (member("seq"), Some("this seq")),
+        ProblemKind::Genesis => (member("kind"), Some("this kind")),
+        ProblemKind::Reference => (quoted_id(text, &p.message, false), Some("this reference")),
+        ProblemKind::Schema => (quoted_id(text, &p.message, true), None),
+        ProblemKind::TornTail => (Some(text.len()..text.len()), Some("the line ends here")),
+        ProblemKind::Crlf => (Some(text.len()..text.len()), Some("a CR before the LF")),
+        ProblemKind::Bom => (Some(0..0), Some("byte-order mark")),
+        _ => (None, None),
+    };
+    match range {
+        Some(r) => Some(located(text, r, label)),
+        None if text.is_empty() => None,
+        None => Some(located(text, 0..text.len(), None)),
+    }
+}
+
+fn located(text: &str, bytes: Range<usize>, label: Option<&'static str>) -> Located {
+    let col = |b: usize| text[..b].chars().count() + 1;
+    Located {
+        start_column: col(bytes.start),
+        end_column: col(bytes.end),
+        bytes,
+        label,
+    }
+}
+
+/// The byte offset of 1-based character column `col` (the end when past it).
+fn byte_of_column(text: &str, col: usize) -> usize {
+    text.char_indices()
+        .nth(col.saturating_sub(1))
+        .map_or(text.len(), |(i, _)| i)
+}
+
+/// The byte range of the value of top-level member `name` in a line of
+/// canonical JSON. Envelope members follow `body` in sorted order, so the last
+/// occurrence of `"name":` is the envelope's own.
+fn member_value(text: &str, name: &str) -> Option<Range<usize>> {
+    let key = format!("\"{name}\":");
+    let start = text.rfind(&key)? + key.len();
+    let rest = &text[start..];
+    let len = if let Some(s) = rest.strip_prefix('"') {
+        s.find('"')? + 2
+    } else {
+        rest.find([',', '}']).unwrap_or(rest.len())
+    };
+    Some(start..start + len)
+}
+
+/// The first name quoted in backticks in `message` that occurs in `text` as a
+/// JSON string; with `keys_first`, a name occurring as a member name (`"x":`) is
+/// preferred (schema messages name members).
+fn quoted_id(text: &str, message: &str, keys_first: bool) -> Option<Range<usize>> {
+    let names = || message.split('`').skip(1).step_by(2);
+    let find = |suffix: &str| {
+        names().find_map(|id| {
+            let needle = format!("\"{id}\"{suffix}");
+            let quoted = id.len() + 2;
+            text.find(&needle).map(|i| i..i + quoted)
+        })
+    };
+    if keys_first && let Some(r) = find(":") {
+        return Some(r);
+    }
+    find("")
+}
+
+/// Reads the given lines of a file (1-based), without line endings, as text
+/// (invalid UTF-8 replaced) and with a byte-order mark on line 1 removed, the
+/// way verification saw them. For showing lines a problem did not carry.
+pub fn read_lines(path: &Path, wanted: &BTreeSet<u64>) -> HashMap<u64, String> {
+    let mut out = HashMap::new();
+    let Some(&last) = wanted.iter().next_back() else {
+        return out;
+    };
+    let Ok(f) = std::fs::File::open(path) else {
+        return out;
+    };
+    let mut r = BufReader::new(f);
+    let mut buf = Vec::new();
+    for n in 1..=last {
+        buf.clear();
+        match r.read_until(b'\n', &mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        if wanted.contains(&n) {
+            let mut b = buf.as_slice();
+            b = b.strip_suffix(b"\n").unwrap_or(b);
+            b = b.strip_suffix(b"\r").unwrap_or(b);
+            if n == 1 {
+                b = b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b);
+            }
+            out.insert(n, String::from_utf8_lossy(b).into_owned());
+        }
+    }
+    out
+}
+
+/// The texts of the lines `problems` point at: their own copy when they carry
+/// one, else read again from `path`.
+pub fn problem_texts(path: &Path, problems: &[Problem]) -> HashMap<u64, String> {
+    let wanted: BTreeSet<u64> = problems
+        .iter()
+        .filter(|p| p.source_line.is_none())
+        .filter_map(|p| p.line)
+        .collect();
+    let mut texts = read_lines(path, &wanted);
+    for p in problems {
+        if let (Some(l), Some(t)) = (p.line, &p.source_line) {
+            texts.insert(l, t.clone());
+        }
+    }
+    texts
+}
+
+/// The text of a problem's line, from its own copy or from `texts`.
+pub fn text_of<'a>(p: &'a Problem, texts: &'a HashMap<u64, String>) -> Option<&'a str> {
+    p.source_line
+        .as_deref()
+        .or_else(|| p.line.and_then(|l| texts.get(&l)).map(String::as_str))
+}
+
+/// A verification problem, compiler style: `error[kind]: line N (seq S): ...`,
+/// the path and position, the line with the problem marked, and the hint.
+pub fn render_problem(p: &Problem, path: &Path, text: Option<&str>, styled: bool) -> String {
+    let path_s = path.display().to_string();
+    let title = Level::ERROR.primary_title(p.headline()).id(p.kind.as_str());
+    let located = text
+        .zip(p.line)
+        .and_then(|(t, l)| Some((t, l, locate(p, t)?)));
+    let mut group = match located {
+        Some((t, l, at)) => {
+            // A long line marked whole is marked at its start instead: the
+            // renderer would elide the middle of a wall of carets.
+            let bytes = if at.bytes == (0..t.len()) && at.end_column > 60 {
+                0..t.chars().next().map_or(0, char::len_utf8)
+            } else {
+                at.bytes.clone()
+            };
+            let mut ann = AnnotationKind::Primary.span(bytes);
+            if let Some(label) = at.label {
+                ann = ann.label(label);
+            }
+            title.element(
+                Snippet::source(t)
+                    .line_start(l as usize)
+                    .path(path_s)
+                    .annotation(ann),
+            )
+        }
+        None => {
+            let mut origin = Origin::path(path_s);
+            if let Some(l) = p.line {
+                origin = origin.line(l as usize);
+                if let Some(c) = p.column {
+                    origin = origin.char_column(c);
+                }
+            }
+            title.element(origin)
+        }
+    };
+    if let Some(h) = &p.help {
+        group = group.element(Level::HELP.message(h.as_str()));
+    }
+    renderer(styled).render(&[group])
+}
+
+/// An error of any command, compiler style: `error: ...`, where it is, and the
+/// hint.
+pub fn render_error(e: &Error, styled: bool) -> String {
+    let message = e.to_string();
+    let mut group = Group::with_title(Level::ERROR.primary_title(message.as_str()));
+    let location = e.location();
+    if let Some(at) = &location {
+        group = group.element(Level::NOTE.message(at.as_str()));
+    } else if let Error::Damaged { path, line, .. } = e
+        && *line > 0
+    {
+        group = group.element(Origin::path(path.display().to_string()).line(*line as usize));
+    }
+    if let Some(h) = e.help() {
+        group = group.element(Level::HELP.message(h));
+    }
+    renderer(styled).render(&[group])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problem(kind: ProblemKind, column: Option<usize>, message: &str) -> Problem {
+        Problem {
+            kind,
+            line: Some(2),
+            seq: Some(1),
+            message: message.into(),
+            column,
+            source_line: None,
+            help: None,
+        }
+    }
+
+    const LINE: &str = r#"{"body":{"hash":"x","target":"f1"},"format":1,"hash":"abc","kind":"fact","prev":"def","recorded":"t","seq":12}"#;
+
+    #[test]
+    fn members_are_found_outside_the_body() {
+        let at = |kind, msg| {
+            let l = locate(&problem(kind, None, msg), LINE).unwrap();
+            &LINE[l.bytes]
+        };
+        assert_eq!(at(ProblemKind::Hash, ""), "\"abc\"");
+        assert_eq!(at(ProblemKind::Prev, ""), "\"def\"");
+        assert_eq!(at(ProblemKind::Seq, ""), "12");
+        assert_eq!(at(ProblemKind::Genesis, ""), "\"fact\"");
+        assert_eq!(at(ProblemKind::Reference, "no fact `f1` is live"), "\"f1\"");
+        assert_eq!(
+            at(ProblemKind::Schema, "`fact` body: unknown field `target`"),
+            "\"target\""
+        );
+        assert_eq!(at(ProblemKind::Schema, "missing member `zz`"), LINE);
+    }
+
+    #[test]
+    fn columns_are_characters_not_bytes() {
+        let text = "ééx";
+        let l = locate(&problem(ProblemKind::Syntax, Some(3), ""), text).unwrap();
+        assert_eq!(l.bytes, 4..5);
+        assert_eq!((l.start_column, l.end_column), (3, 4));
+        let past = locate(&problem(ProblemKind::Syntax, Some(9), ""), text).unwrap();
+        assert_eq!(past.bytes, 5..5);
+    }
+}
