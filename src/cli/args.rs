@@ -6,13 +6,14 @@
 use crate::cli::Format;
 use crate::cli::output::{emit, emit_json};
 use crate::date::PartialDate;
-use crate::entry::Citation;
+use crate::entry::{Body, Citation};
 use crate::error::{Error, Result};
 use crate::store::Appended;
 use clap::ArgMatches;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use std::io::Write;
+use std::path::Path;
 
 /// Values accepted by `--modality`.
 pub const MODALITIES: [&str; 7] = [
@@ -140,24 +141,58 @@ pub fn citations(
     Ok(out)
 }
 
-/// Prints what a writing command appended: seq and hash of each entry, and the
-/// id it created, if any.
+/// The id an entry creates (fact, source, vocabulary term, new version) and
+/// the fact it acts on (supersede, retract, dispute).
+fn ids_of(body: &Body) -> (Option<&str>, Option<&str>) {
+    match body {
+        Body::Genesis(_) => (None, None),
+        Body::Define(d) => (Some(&d.id), None),
+        Body::Source(s) => (Some(&s.id), None),
+        Body::Fact(f) => (Some(&f.id), None),
+        Body::Supersede(s) => (Some(&s.fact.id), Some(&s.target)),
+        Body::Retract(r) => (None, Some(&r.target)),
+        Body::Dispute(d) => (None, Some(&d.target)),
+    }
+}
+
+/// `fact embassy-study`, `supersede embassy-study -> embassy-study-2018`,
+/// `retract embassy-study`: the kind of an entry and what it is about.
+fn what(body: &Body) -> String {
+    match ids_of(body) {
+        (Some(id), Some(target)) => format!("{} {target} -> {id}", body.kind()),
+        (Some(id), None) | (None, Some(id)) => format!("{} {id}", body.kind()),
+        (None, None) => body.kind().to_string(),
+    }
+}
+
+/// Prints what a writing command appended to the ledger at `path`: for each
+/// entry its kind, the id it creates or acts on, its seq and its hash.
 pub fn print_appended(
     out: &mut dyn Write,
     format: Format,
+    path: &Path,
     written: &[Appended],
-    id: Option<&str>,
 ) -> Result<()> {
     match format {
         Format::Json => {
             let items: Vec<Value> = written
                 .iter()
                 .map(|a| {
-                    json!({
+                    let mut v = json!({
                         "seq": a.entry.seq,
                         "hash": a.entry.hash.to_hex(),
                         "kind": a.entry.body.kind(),
-                    })
+                    });
+                    let (id, target) = ids_of(&a.entry.body);
+                    if let Some(obj) = v.as_object_mut() {
+                        if let Some(id) = id {
+                            obj.insert("id".into(), Value::String(id.to_string()));
+                        }
+                        if let Some(t) = target {
+                            obj.insert("target".into(), Value::String(t.to_string()));
+                        }
+                    }
+                    v
                 })
                 .collect();
             let mut v = if items.len() == 1 {
@@ -165,24 +200,41 @@ pub fn print_appended(
             } else {
                 json!({ "appended": items })
             };
-            if let (Some(id), Some(obj)) = (id, v.as_object_mut()) {
-                obj.insert("id".into(), Value::String(id.to_string()));
+            if let Some(obj) = v.as_object_mut() {
+                obj.insert("path".into(), Value::String(path.display().to_string()));
             }
             emit_json(out, &v)
         }
         Format::Text => {
-            let mut s = String::new();
-            for a in written {
-                s.push_str(&format!(
-                    "appended {} at seq {}, hash {}\n",
-                    a.entry.body.kind(),
+            let s = match written {
+                [a] => format!(
+                    "appended {} to {} at seq {}, hash {}\n",
+                    what(&a.entry.body),
+                    path.display(),
                     a.entry.seq,
                     a.entry.hash
-                ));
-            }
-            if let Some(id) = id {
-                s.push_str(&format!("id: {id}\n"));
-            }
+                ),
+                _ => {
+                    let (first, last) = (
+                        written.first().map_or(0, |a| a.entry.seq),
+                        written.last().map_or(0, |a| a.entry.seq),
+                    );
+                    let mut s = format!(
+                        "appended {} entries to {}, seq {first} to {last}:\n",
+                        written.len(),
+                        path.display()
+                    );
+                    for a in written {
+                        s.push_str(&format!(
+                            "  seq {}: {}, hash {}\n",
+                            a.entry.seq,
+                            what(&a.entry.body),
+                            a.entry.hash
+                        ));
+                    }
+                    s
+                }
+            };
             emit(out, &s)
         }
     }

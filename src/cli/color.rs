@@ -7,15 +7,13 @@
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// The `--color` choice.
+/// The `--color` choice (variants undocumented on purpose: clap then lists
+/// them on one line in every command's help).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
 pub enum ColorChoice {
-    /// Colour when the stream is a terminal and NO_COLOR is unset or empty
     #[default]
     Auto,
-    /// Always colour (even into a pipe)
     Always,
-    /// Never colour
     Never,
 }
 

@@ -7,6 +7,7 @@ pub mod args;
 pub mod color;
 pub mod commands;
 pub mod diagnostic;
+pub mod examples;
 pub mod output;
 
 use crate::error::Result;
@@ -22,17 +23,20 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(name = "ledger", version, max_term_width = 100)]
 pub struct Cli {
-    /// The ledger file [default: the single *.jsonl file under ./ledger/]
+    /// The ledger file [default: the single *.jsonl file under ./ledger/ of the
+    /// current directory; it is an error when there are none or several].
+    /// `ledger` with no command shows which ledger is used.
     #[arg(long, global = true, env = "LEDGER_PATH", value_name = "PATH")]
     pub ledger: Option<PathBuf>,
 
-    /// When to colour diagnostics and help: auto (only on a terminal, and not
-    /// when NO_COLOR is set), always or never. JSON is never coloured.
+    /// When to colour diagnostics and help: auto colours only a terminal, and
+    /// not when NO_COLOR is set. JSON and annotations are never coloured.
     #[arg(long, global = true, value_enum, default_value_t, value_name = "WHEN")]
     pub color: color::ColorChoice,
 
+    /// Without a command: the ledger in use, its head and counts
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// Output format of commands that print data.
@@ -86,11 +90,15 @@ pub enum Command {
     CiteCheck(commands::cite_check::Args),
     /// Replay the ledger into a "state of relations" report
     Summary(commands::summary::Args),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    Completions(commands::completions::Args),
+    /// Print the manual page (roff), or write one page per command
+    Man(commands::man::Args),
 }
 
 /// The command-line definition as the binary uses it.
 pub fn command() -> clap::Command {
-    Cli::command()
+    examples::apply(Cli::command())
 }
 
 /// Runs a parsed command line, writing its output to `out`. `matches` are the
@@ -103,7 +111,10 @@ pub fn run(cli: Cli, matches: &ArgMatches, out: &mut dyn Write) -> Result<i32> {
             .cloned()
             .unwrap_or_default()
     };
-    match cli.command {
+    let Some(command) = cli.command else {
+        return commands::overview::run(ledger, matches, out);
+    };
+    match command {
         Command::Source(a) => commands::source::run(ledger, a, out),
         Command::Add(a) => commands::add::run(ledger, a, &sub("add"), out),
         Command::Supersede(a) => commands::supersede::run(ledger, a, &sub("supersede"), out),
@@ -120,5 +131,7 @@ pub fn run(cli: Cli, matches: &ArgMatches, out: &mut dyn Write) -> Result<i32> {
         Command::Verify(a) => commands::verify::run(ledger, a, out),
         Command::Head(a) => commands::head::run(ledger, a, out),
         Command::Repair(a) => commands::repair::run(ledger, a, out),
+        Command::Completions(a) => commands::completions::run(a, out),
+        Command::Man(a) => commands::man::run(a, out),
     }
 }

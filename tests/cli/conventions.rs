@@ -88,3 +88,235 @@ fn colour_only_when_asked_for_or_on_a_terminal() {
     let r = env.run(&["--ledger", "missing.jsonl", "verify"]);
     assert!(!r.stderr.contains(ESC), "{r}");
 }
+
+/// Every command path (`["verify"]`, `["source", "add"]`), from the same
+/// definitions the binary parses with, so a new command cannot be missed.
+fn command_paths() -> Vec<Vec<String>> {
+    fn walk(cmd: &clap::Command, prefix: &[String], out: &mut Vec<Vec<String>>) {
+        for sub in cmd.get_subcommands() {
+            let mut path = prefix.to_vec();
+            path.push(sub.get_name().to_string());
+            out.push(path.clone());
+            walk(sub, &path, out);
+        }
+    }
+    let mut out = vec![Vec::new()];
+    walk(&ledger::cli::command(), &[], &mut out);
+    out
+}
+
+#[test]
+fn every_command_has_help_with_examples() {
+    let env = Env::new();
+    for path in command_paths() {
+        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+        args.push("--help");
+        let r = env.run(&args);
+        assert_eq!(r.code, 0, "{args:?}: {r}");
+        let joined = path.join(" ");
+        assert!(
+            r.stdout.contains("\nExamples:\n")
+                && !ledger::cli::examples::commands(&joined).is_empty(),
+            "`ledger {joined} --help` has no examples: add them to src/cli/examples.rs"
+        );
+        let name = if path.is_empty() {
+            "help".to_string()
+        } else {
+            format!("help_{}", path.join("_"))
+        };
+        insta::assert_snapshot!(name, r.stdout);
+    }
+}
+
+/// A project like the one the examples speak of: a ledger under ./ledger/
+/// with sources `globe` (archived as article.txt) and `transl`, a fact
+/// `embassy-study`, and an import file `batch.jsonl`.
+fn example_project() -> Env {
+    let env = Env::new();
+    env.init();
+    env.write(
+        "article.txt",
+        "Canada was studying the possibility of reopening its embassy in Pyongyang.\n",
+    );
+    env.ok(&[
+        "source",
+        "add",
+        "--id",
+        "globe",
+        "--title",
+        "Report",
+        "--publisher",
+        "The Globe and Mail",
+        "--published",
+        "2020",
+        "--file",
+        "article.txt",
+    ]);
+    env.ok(&[
+        "source",
+        "add",
+        "--id",
+        "transl",
+        "--title",
+        "Translation",
+        "--publisher",
+        "Unknown",
+        "--derived-from",
+        "globe",
+        "--derivation",
+        "translation",
+    ]);
+    env.ok(&[
+        "add",
+        "--subject",
+        "CA-KP",
+        "--topic",
+        "embassy",
+        "--modality",
+        "considered",
+        "--statement",
+        "Canada studied reopening its embassy in Pyongyang.",
+        "--source",
+        "globe",
+        "--locator",
+        "p1",
+        "--quote",
+        "studying the possibility of reopening its embassy",
+        "--valid-from",
+        "2018",
+        "--id",
+        "embassy-study",
+    ]);
+    env.write(
+        "batch.jsonl",
+        r#"{"kind":"fact","body":{"citations":[{"source":"globe"}],"id":"no-embassy","modality":"reported","statement":"Canada has no embassy in Pyongyang.","subject":"CA-KP","topic":"embassy"}}
+"#,
+    );
+    env
+}
+
+/// Every example in every `--help` is a real invocation: each command's
+/// examples run in order, through `sh`, in a fresh example project, and
+/// succeed.
+#[test]
+fn every_help_example_runs() {
+    let bin_dir = crate::util::bin().parent().expect("bin dir").to_path_buf();
+    let path_var = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut ran = 0;
+    for path in command_paths() {
+        let joined = path.join(" ");
+        let env = example_project();
+        for line in ledger::cli::examples::commands(&joined) {
+            let out = std::process::Command::new("sh")
+                .args(["-c", line])
+                .current_dir(env.path())
+                .env("PATH", &path_var)
+                .env("HOME", env.path())
+                .env("LEDGER_NOW", crate::util::NOW)
+                .env_remove("LEDGER_PATH")
+                .env_remove("NO_COLOR")
+                .env_remove("CLICOLOR_FORCE")
+                .stdin(std::process::Stdio::null())
+                .output()
+                .expect("run sh");
+            assert!(
+                out.status.success(),
+                "example of `ledger {joined}` failed: {line}\n--- stdout\n{}--- stderr\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            ran += 1;
+        }
+    }
+    assert!(ran >= 30, "only {ran} examples ran");
+}
+
+#[test]
+fn completions_for_every_shell() {
+    let env = Env::new();
+    let mut heads = String::new();
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let r = env.ok(&["completions", shell]);
+        for path in command_paths().iter().filter(|p| p.len() == 1) {
+            assert!(r.stdout.contains(&path[0]), "{shell}: no `{}`", path[0]);
+        }
+        heads.push_str(&format!("--- {shell}\n"));
+        for l in r.stdout.lines().take(6) {
+            heads.push_str(l);
+            heads.push('\n');
+        }
+        if shell == "bash" {
+            env.write("ledger.bash", &r.stdout);
+            let check = std::process::Command::new("bash")
+                .args(["-n", "ledger.bash"])
+                .current_dir(env.path())
+                .output();
+            match check {
+                Ok(o) => assert!(
+                    o.status.success(),
+                    "bash -n: {}",
+                    String::from_utf8_lossy(&o.stderr)
+                ),
+                Err(e) => println!("skipped `bash -n`: cannot run bash: {e}"),
+            }
+        }
+    }
+    insta::assert_snapshot!(heads);
+    let r = env.run(&["completions", "tcsh"]);
+    assert_eq!(r.code, 2, "{r}");
+}
+
+#[test]
+fn man_page_names_every_command() {
+    let env = Env::new();
+    let r = env.ok(&["man"]);
+    assert!(
+        r.stdout.starts_with(".ie"),
+        "not roff: {}",
+        &r.stdout[..80.min(r.stdout.len())]
+    );
+    assert!(r.stdout.contains(".TH ledger 1"), "{}", r.stdout);
+    for path in command_paths().iter().filter(|p| p.len() == 1) {
+        let roff_name = path[0].replace('-', "\\-");
+        assert!(
+            r.stdout.contains(&format!("ledger\\-{roff_name}(1)")) || r.stdout.contains(&roff_name),
+            "man page does not mention `{}`",
+            path[0]
+        );
+    }
+    let r = env.ok(&["man", "--out", "man"]);
+    for path in command_paths() {
+        let name = std::iter::once("ledger".to_string())
+            .chain(path.iter().cloned())
+            .collect::<Vec<_>>()
+            .join("-");
+        let file = format!("man/{name}.1");
+        assert!(env.path().join(&file).is_file(), "no {file}");
+        assert!(
+            r.stdout.contains(&file),
+            "`man --out` does not say it wrote {file}: {r}"
+        );
+    }
+}
+
+#[test]
+fn no_command_shows_the_ledger_in_use() {
+    let env = example_project();
+    let r = env.run(&[]);
+    insta::assert_snapshot!("overview", r.to_string());
+    assert_eq!(r.code, 0);
+    let r = env.run_with_env(&[], &[("LEDGER_PATH", "ledger/test.jsonl")], None);
+    assert!(
+        r.stdout
+            .starts_with("ledger: ledger/test.jsonl (from LEDGER_PATH)"),
+        "{r}"
+    );
+    let outside = Env::new();
+    let r = outside.run(&[]);
+    insta::assert_snapshot!("overview_outside", r.to_string());
+    assert_eq!(r.code, 2);
+}

@@ -123,14 +123,12 @@ pub fn run(ledger: Option<&Path>, args: Args, m: &ArgMatches, out: &mut dyn Writ
         return Err(Error::usage("a fact needs at least one --source", None));
     }
     let now = store::now()?;
-    let mut id = String::new();
     let (written, _) = store::append_checked(&path, &now, |_, seq| {
         if fact.id.is_empty() {
             fact.id = format!("f{seq}");
         }
-        id = fact.id.clone();
         Ok(vec![Body::Fact(fact)])
     })?;
-    print_appended(out, args.format, &written, Some(&id))?;
+    print_appended(out, args.format, &path, &written)?;
     Ok(0)
 }

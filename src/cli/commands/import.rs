@@ -42,7 +42,7 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
         |_, _| Ok(bodies),
         |i, _| format!("{file}:{}", lines[i]),
     )?;
-    print_appended(out, args.format, &written, None)?;
+    print_appended(out, args.format, &path, &written)?;
     Ok(0)
 }
 

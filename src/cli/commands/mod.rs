@@ -2,12 +2,15 @@
 
 pub mod add;
 pub mod cite_check;
+pub mod completions;
 pub mod define;
 pub mod dispute;
 pub mod head;
 pub mod import;
 pub mod init;
 pub mod log;
+pub mod man;
+pub mod overview;
 pub mod repair;
 pub mod retract;
 pub mod show;

@@ -34,6 +34,6 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
     });
     let now = store::now()?;
     let (written, _) = store::append_checked(&path, &now, |_, _| Ok(vec![body]))?;
-    print_appended(out, args.format, &written, None)?;
+    print_appended(out, args.format, &path, &written)?;
     Ok(0)
 }

@@ -97,6 +97,6 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
     };
     let now = store::now()?;
     let (written, _) = store::append_checked(&path, &now, |_, _| Ok(vec![Body::Source(source)]))?;
-    print_appended(out, a.format, &written, Some(&a.id))?;
+    print_appended(out, a.format, &path, &written)?;
     Ok(0)
 }

@@ -47,7 +47,6 @@ pub fn run(ledger: Option<&Path>, args: Args, m: &ArgMatches, out: &mut dyn Writ
         .transpose()?;
     let o = args.opts.parse()?;
     let now = store::now()?;
-    let mut id = String::new();
     let (written, _) = store::append_checked(&path, &now, |state, seq| {
         let old = state.fact(&args.target).ok_or_else(|| Error::Refused {
             path: path.clone(),
@@ -73,13 +72,12 @@ pub fn run(ledger: Option<&Path>, args: Args, m: &ArgMatches, out: &mut dyn Writ
         fact.valid_to = o.valid_to.or(fact.valid_to);
         fact.attributed_to = o.attributed_to.or(fact.attributed_to);
         fact.note = o.note.or(fact.note);
-        id = fact.id.clone();
         Ok(vec![Body::Supersede(Supersede {
             target: args.target,
             reason: args.reason,
             fact,
         })])
     })?;
-    print_appended(out, args.format, &written, Some(&id))?;
+    print_appended(out, args.format, &path, &written)?;
     Ok(0)
 }

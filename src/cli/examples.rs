@@ -1,0 +1,203 @@
+//! The "Examples:" block of every command's `--help`, kept in one table so a
+//! new command needs one entry here (a test fails for a command without one,
+//! and runs every example against a small ledger).
+//!
+//! Each example is a comment line (`# ...`) followed by one shell command line.
+//! The test's ledger (under `./ledger/`) holds sources `globe` (archived as
+//! `article.txt`) and `transl`, and a fact `embassy-study`; `batch.jsonl` is an
+//! import file.
+
+/// `(command path, examples)`; the path is the subcommand names joined by a
+/// space (`source add`), the empty path is `ledger` itself.
+pub const EXAMPLES: &[(&str, &str)] = &[
+    (
+        "",
+        "\
+# Inside a project: which ledger is used, its head and counts
+ledger
+# Check the ledger found under ./ledger/
+ledger verify
+# The state-of-relations report
+ledger summary",
+    ),
+    (
+        "init",
+        "\
+# Create ledger/canada-north-korea-relations.jsonl
+ledger init --title \"Canada – North Korea relations\"
+# Create a ledger at a chosen path
+ledger --ledger notes/trial.jsonl init --title \"Trial\"",
+    ),
+    (
+        "verify",
+        "\
+# Check the ledger found under ./ledger/ (exit 1 if it has problems)
+ledger verify
+# Also require history up to a pinned head to be unchanged
+ledger verify --anchor \"$(ledger head)\"
+# In GitHub Actions: problems become annotations on the pull request
+ledger verify --format github
+# For scripts
+ledger verify --format json --max-errors 10",
+    ),
+    (
+        "head",
+        "\
+# Print SEQ:HASH of the last entry, to pin with `verify --anchor`
+ledger head
+ledger head --format json",
+    ),
+    (
+        "repair",
+        "\
+# After an interrupted write: move a torn last line to a side file
+ledger repair",
+    ),
+    (
+        "source",
+        "\
+# Register a source with an archived copy of its text
+ledger source add --id globe-2020 --title \"Report on Canada's secret talks\" --publisher \"The Globe and Mail\" --published 2020 --file article.txt",
+    ),
+    (
+        "source add",
+        "\
+# Register a source with an archived copy of its text
+ledger source add --id globe-2020 --title \"Report on Canada's secret talks\" --publisher \"The Globe and Mail\" --published 2020 --language en --file article.txt
+# Register a translation of it
+ledger source add --id globe-ko --title \"Canada moved closer to North Korea\" --publisher \"Unknown\" --derived-from globe --derivation translation",
+    ),
+    (
+        "add",
+        "\
+# A fact, cited to a paragraph of a source with a verbatim quote
+ledger add --subject CA-KP --topic embassy --modality considered --statement \"Canada studied reopening its embassy in Pyongyang.\" --source globe --locator p1 --quote \"studying the possibility of reopening its embassy\" --valid-from 2019 --id embassy-reopening
+# A fact with a structured value, cited to two sources
+ledger add --subject CA-KP --topic embassy --statement \"Canada has no embassy in Pyongyang.\" --value '{\"embassy\":\"closed\"}' --source globe --locator p1 --source transl",
+    ),
+    (
+        "supersede",
+        "\
+# Correct a fact: the new version cites its evidence; the old stays in history
+ledger supersede embassy-study --reason \"the report dates the study to 2018\" --source globe --locator p1 --valid-from 2018 --id embassy-study-2018",
+    ),
+    (
+        "retract",
+        "\
+# Withdraw a fact that rested on a bad translation
+ledger retract embassy-study --reason mistranslated --note \"the original says 'studying', not 'ready'\"",
+    ),
+    (
+        "dispute",
+        "\
+# Record that a derived source goes further than the fact
+ledger dispute embassy-study --source transl --locator p1 --difference overstates --statement \"Says Ottawa was ready to reopen the embassy.\"",
+    ),
+    (
+        "define",
+        "\
+# Add an actor and a topic to the vocabulary
+ledger define actor HANVOICE --label \"HanVoice\"
+ledger define topic sanctions-relief --label \"Sanctions relief\" --note \"Exemptions and waivers\"",
+    ),
+    (
+        "import",
+        "\
+# Append every entry of a file, or none of them
+ledger import batch.jsonl",
+    ),
+    (
+        "log",
+        "\
+# Every entry
+ledger log
+# Facts about Canada and North Korea under one topic
+ledger log --kind fact --subject CA-KP --topic embassy
+ledger log --format json",
+    ),
+    (
+        "show",
+        "\
+# A fact with every supersession, retraction and dispute
+ledger show embassy-study
+# A source with the facts that cite it
+ledger show globe",
+    ),
+    (
+        "sources",
+        "\
+ledger sources
+ledger sources --format json",
+    ),
+    (
+        "cite-check",
+        "\
+# Check every citation of `globe` against its archived text
+ledger cite-check globe article.txt",
+    ),
+    (
+        "summary",
+        "\
+# The report as Markdown
+ledger summary
+# What was in force at the end of 2018, as plain text
+ledger summary --as-of 2018 --format text
+# What the ledger knew after entry 3
+ledger summary --at 3 --format json",
+    ),
+    (
+        "completions",
+        "\
+# Install completions for fish
+mkdir -p ~/.config/fish/completions && ledger completions fish > ~/.config/fish/completions/ledger.fish
+# For bash, in ~/.bashrc: eval \"$(ledger completions bash)\"
+ledger completions bash > ledger.bash",
+    ),
+    (
+        "man",
+        "\
+# The manual page of `ledger` (read it with `man -l ledger.1`)
+ledger man > ledger.1
+# One page per command, ledger.1, ledger-verify.1, ...
+ledger man --out man/",
+    ),
+];
+
+/// The examples of the command at `path` (`""`, `"verify"`, `"source add"`).
+pub fn examples(path: &str) -> Option<&'static str> {
+    EXAMPLES.iter().find(|(p, _)| *p == path).map(|(_, e)| *e)
+}
+
+/// The example command lines (without their comments) of the command at `path`.
+pub fn commands(path: &str) -> Vec<&'static str> {
+    examples(path)
+        .unwrap_or("")
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .collect()
+}
+
+/// Adds each command's examples to its `--help`, recursively.
+pub fn apply(cmd: clap::Command) -> clap::Command {
+    apply_at(cmd, "")
+}
+
+fn apply_at(cmd: clap::Command, path: &str) -> clap::Command {
+    let cmd = match examples(path) {
+        Some(e) => {
+            let block: String = e.lines().map(|l| format!("  {l}\n")).collect();
+            cmd.after_help(format!("Examples:\n{}", block.trim_end()))
+        }
+        None => cmd,
+    };
+    let path = path.to_string();
+    cmd.mut_subcommands(move |sub| {
+        let name = sub.get_name().to_string();
+        let sub_path = if path.is_empty() {
+            name
+        } else {
+            format!("{path} {name}")
+        };
+        apply_at(sub, &sub_path)
+    })
+}
