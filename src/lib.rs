@@ -21,6 +21,7 @@ pub mod entry;
 pub mod error;
 pub mod hash;
 pub mod jcs;
+pub mod progress;
 pub mod replay;
 pub mod report;
 pub mod store;

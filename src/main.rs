@@ -18,6 +18,7 @@ fn main() -> ExitCode {
         })
         .get_matches_from(args);
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    cli::progress::install(prints_json(&matches));
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let code = match cli::run(cli, &matches, &mut out) {
@@ -35,4 +36,16 @@ fn main() -> ExitCode {
 fn report(e: &Error) {
     let text = cli::diagnostic::render_error(e, color::stderr());
     eprintln!("{text}");
+}
+
+/// Whether the command was asked for `--format json`.
+fn prints_json(matches: &clap::ArgMatches) -> bool {
+    let mut m = matches;
+    while let Some((_, sub)) = m.subcommand() {
+        m = sub;
+    }
+    m.try_get_raw("format")
+        .ok()
+        .flatten()
+        .is_some_and(|mut v| v.any(|x| x == "json"))
 }

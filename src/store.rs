@@ -314,9 +314,10 @@ impl Locked {
         self.file
             .seek(SeekFrom::Start(0))
             .map_err(|e| Error::io(&path, "read", e))?;
-        let (report, state) =
-            chain::verify_reader(&path, BufReader::new(&self.file), VerifyOptions::default())
-                .map_err(|e| Error::io(&path, "read", e))?;
+        let len = self.file.metadata().map_or(0, |m| m.len());
+        let reader = crate::progress::Reader::new(BufReader::new(&self.file), "checking", len);
+        let (report, state) = chain::verify_reader(&path, reader, VerifyOptions::default())
+            .map_err(|e| Error::io(&path, "read", e))?;
         refuse_damaged(&report)?;
         Ok(state)
     }
@@ -456,8 +457,14 @@ pub fn append_checked_labeled(
 /// Opens and verifies a ledger (streaming), returning the report and the state.
 pub fn scan(path: &Path, opts: VerifyOptions) -> Result<(Report, State)> {
     let f = File::open(path).map_err(|e| open_error(path, e))?;
-    chain::verify_reader(path, BufReader::with_capacity(256 * 1024, f), opts)
+    chain::verify_reader(path, observed(f, "verifying"), opts)
         .map_err(|e| Error::io(path, "read", e))
+}
+
+/// A buffered reader of a whole ledger file that reports progress.
+fn observed(f: File, label: &str) -> crate::progress::Reader<BufReader<File>> {
+    let len = f.metadata().map_or(0, |m| m.len());
+    crate::progress::Reader::new(BufReader::with_capacity(256 * 1024, f), label, len)
 }
 
 /// Opens a ledger, verifies it and replays it, refusing a ledger that does not
@@ -467,7 +474,7 @@ pub fn load(path: &Path) -> Result<(Vec<Entry>, State)> {
     let mut entries = Vec::new();
     let (report, state) = chain::verify_reader_with(
         path,
-        BufReader::with_capacity(256 * 1024, f),
+        observed(f, "reading"),
         VerifyOptions::default(),
         |e| entries.push(e.clone()),
     )

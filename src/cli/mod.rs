@@ -9,6 +9,7 @@ pub mod commands;
 pub mod diagnostic;
 pub mod examples;
 pub mod output;
+pub mod progress;
 
 use crate::error::Result;
 use clap::{ArgMatches, CommandFactory, Parser, Subcommand, ValueEnum};

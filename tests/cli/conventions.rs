@@ -320,3 +320,28 @@ fn no_command_shows_the_ledger_in_use() {
     insta::assert_snapshot!("overview_outside", r.to_string());
     assert_eq!(r.code, 2);
 }
+
+/// Long reads report progress: silent on piped stderr, a bar when forced.
+#[test]
+fn progress_only_on_a_terminal() {
+    let runs: [(&[&str], &str); 3] = [
+        (&["verify"], "verifying"),
+        (&["summary"], "reading"),
+        (&["import", "batch.jsonl"], "checking"),
+    ];
+    for (args, label) in runs {
+        let env = example_project();
+        let plain = env.run(args);
+        assert_eq!(plain.code, 0, "{plain}");
+        assert_eq!(plain.stderr, "", "progress on piped stderr: {plain}");
+        let env = example_project();
+        let r = env.run_with_env(args, &[("LEDGER_PROGRESS", "always")], None);
+        assert_eq!(r.code, 0, "{r}");
+        assert!(
+            r.stderr.contains(label) && r.stderr.contains(" B/"),
+            "{args:?}: no bar: {r}"
+        );
+        // The bar is on stderr only: stdout is the same with and without it.
+        assert_eq!(r.stdout, plain.stdout, "{args:?}");
+    }
+}
