@@ -178,6 +178,16 @@ pub fn text_of<'a>(p: &'a Problem, texts: &'a HashMap<u64, String>) -> Option<&'
         .or_else(|| p.line.and_then(|l| texts.get(&l)).map(String::as_str))
 }
 
+/// A long line marked whole is marked at its start instead: the renderer
+/// would elide the middle of a wall of carets.
+fn short(text: &str, bytes: Range<usize>) -> Range<usize> {
+    if bytes == (0..text.len()) && text.chars().count() > 60 {
+        0..text.chars().next().map_or(0, char::len_utf8)
+    } else {
+        bytes
+    }
+}
+
 /// A verification problem, compiler style: `error[kind]: line N (seq S): ...`,
 /// the path and position, the line with the problem marked, and the hint.
 pub fn render_problem(p: &Problem, path: &Path, text: Option<&str>, styled: bool) -> String {
@@ -188,14 +198,7 @@ pub fn render_problem(p: &Problem, path: &Path, text: Option<&str>, styled: bool
         .and_then(|(t, l)| Some((t, l, locate(p, t)?)));
     let mut group = match located {
         Some((t, l, at)) => {
-            // A long line marked whole is marked at its start instead: the
-            // renderer would elide the middle of a wall of carets.
-            let bytes = if at.bytes == (0..t.len()) && at.end_column > 60 {
-                0..t.chars().next().map_or(0, char::len_utf8)
-            } else {
-                at.bytes.clone()
-            };
-            let mut ann = AnnotationKind::Primary.span(bytes);
+            let mut ann = AnnotationKind::Primary.span(short(t, at.bytes.clone()));
             if let Some(label) = at.label {
                 ann = ann.label(label);
             }
@@ -229,12 +232,37 @@ pub fn render_error(e: &Error, styled: bool) -> String {
     let message = e.to_string();
     let mut group = Group::with_title(Level::ERROR.primary_title(message.as_str()));
     let location = e.location();
+    let damaged_line = match e {
+        Error::Damaged { path, line, .. } if *line > 0 => {
+            let text = read_lines(path, &BTreeSet::from([*line])).remove(line);
+            Some((path.display().to_string(), *line, text))
+        }
+        _ => None,
+    };
     if let Some(at) = &location {
         group = group.element(Level::NOTE.message(at.as_str()));
-    } else if let Error::Damaged { path, line, .. } = e
-        && *line > 0
-    {
-        group = group.element(Origin::path(path.display().to_string()).line(*line as usize));
+    } else if let Some((path, line, text)) = &damaged_line {
+        group = match text {
+            // Show the damaged line, marked where reading it on its own finds
+            // a problem (a problem spanning lines marks the line's start).
+            Some(t) if !t.is_empty() => {
+                let read = crate::chain::read_entry(t);
+                let at = read
+                    .problems
+                    .first()
+                    .and_then(|p| locate(p, t))
+                    .map_or(0..t.chars().next().map_or(0, char::len_utf8), |l| {
+                        short(t, l.bytes)
+                    });
+                group.element(
+                    Snippet::source(t.as_str())
+                        .line_start(*line as usize)
+                        .path(path.as_str())
+                        .annotation(AnnotationKind::Primary.span(at)),
+                )
+            }
+            _ => group.element(Origin::path(path.as_str()).line(*line as usize)),
+        };
     }
     if let Some(h) = e.help() {
         group = group.element(Level::HELP.message(h));
