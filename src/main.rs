@@ -18,14 +18,15 @@ fn main() -> ExitCode {
         })
         .get_matches_from(args);
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
-    cli::progress::install(prints_json(&matches));
+    let json = prints_json(&matches);
+    cli::progress::install(json);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let code = match cli::run(cli, &matches, &mut out) {
         Ok(code) => code,
         Err(e) => {
             let _ = out.flush();
-            report(&e);
+            report(&e, json);
             e.exit_code()
         }
     };
@@ -33,9 +34,15 @@ fn main() -> ExitCode {
     ExitCode::from(u8::try_from(code).unwrap_or(2))
 }
 
-fn report(e: &Error) {
-    let text = cli::diagnostic::render_error(e, color::stderr());
-    eprintln!("{text}");
+/// Prints an error on stderr: as JSON when the command prints JSON, else
+/// compiler style.
+fn report(e: &Error, json: bool) {
+    if json {
+        let v = cli::diagnostic::error_json(e);
+        eprintln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    } else {
+        eprintln!("{}", cli::diagnostic::render_error(e, color::stderr()));
+    }
 }
 
 /// Whether the command was asked for `--format json`.

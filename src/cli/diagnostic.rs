@@ -188,6 +188,48 @@ fn short(text: &str, bytes: Range<usize>) -> Range<usize> {
     }
 }
 
+/// The text of a damaged ledger's line `line`, and where reading it on its
+/// own finds a problem (a problem spanning lines marks the line's start).
+fn damaged_at(path: &Path, line: u64) -> Option<(String, Located)> {
+    let text = read_lines(path, &BTreeSet::from([line])).remove(&line)?;
+    if text.is_empty() {
+        return None;
+    }
+    let read = crate::chain::read_entry(&text);
+    let at = read
+        .problems
+        .first()
+        .and_then(|p| locate(p, &text))
+        .unwrap_or_else(|| located(&text, 0..text.len(), None));
+    Some((text, at))
+}
+
+/// An error as one JSON object, for commands run with `--format json`:
+/// `{"error": {"kind", "message", "path", "line", "seq", "span", "help"}}`.
+pub fn error_json(e: &Error) -> serde_json::Value {
+    let (path, line, seq) = match e {
+        Error::Io { path, .. } => (Some(path), None, None),
+        Error::Usage { .. } => (None, None, None),
+        Error::Refused { path, seq, .. } => (Some(path), seq.map(|s| s + 1), *seq),
+        Error::Damaged { path, line, .. } => (Some(path), (*line > 0).then_some(*line), None),
+    };
+    let span = match e {
+        Error::Damaged { path, line, .. } if *line > 0 => damaged_at(path, *line).map(|(_, at)| {
+            serde_json::json!({"start": at.start_column, "end": at.end_column, "label": at.label})
+        }),
+        _ => None,
+    };
+    serde_json::json!({"error": {
+        "kind": e.kind(),
+        "message": e.to_string(),
+        "path": path.map(|p| p.display().to_string()),
+        "line": line,
+        "seq": seq,
+        "span": span,
+        "help": e.help(),
+    }})
+}
+
 /// A verification problem, compiler style: `error[kind]: line N (seq S): ...`,
 /// the path and position, the line with the problem marked, and the hint.
 pub fn render_problem(p: &Problem, path: &Path, text: Option<&str>, styled: bool) -> String {
@@ -198,7 +240,7 @@ pub fn render_problem(p: &Problem, path: &Path, text: Option<&str>, styled: bool
         .and_then(|(t, l)| Some((t, l, locate(p, t)?)));
     let mut group = match located {
         Some((t, l, at)) => {
-            let mut ann = AnnotationKind::Primary.span(short(t, at.bytes.clone()));
+            let mut ann = AnnotationKind::Primary.span(short(t, at.bytes));
             if let Some(label) = at.label {
                 ann = ann.label(label);
             }
@@ -232,36 +274,26 @@ pub fn render_error(e: &Error, styled: bool) -> String {
     let message = e.to_string();
     let mut group = Group::with_title(Level::ERROR.primary_title(message.as_str()));
     let location = e.location();
-    let damaged_line = match e {
-        Error::Damaged { path, line, .. } if *line > 0 => {
-            let text = read_lines(path, &BTreeSet::from([*line])).remove(line);
-            Some((path.display().to_string(), *line, text))
-        }
-        _ => None,
-    };
     if let Some(at) = &location {
         group = group.element(Level::NOTE.message(at.as_str()));
-    } else if let Some((path, line, text)) = &damaged_line {
-        group = match text {
-            // Show the damaged line, marked where reading it on its own finds
-            // a problem (a problem spanning lines marks the line's start).
-            Some(t) if !t.is_empty() => {
-                let read = crate::chain::read_entry(t);
-                let at = read
-                    .problems
-                    .first()
-                    .and_then(|p| locate(p, t))
-                    .map_or(0..t.chars().next().map_or(0, char::len_utf8), |l| {
-                        short(t, l.bytes)
-                    });
+    } else if let Error::Damaged { path, line, .. } = e
+        && *line > 0
+    {
+        let path_s = path.display().to_string();
+        group = match damaged_at(path, *line) {
+            Some((text, at)) => {
+                let mut ann = AnnotationKind::Primary.span(short(&text, at.bytes));
+                if let Some(label) = at.label {
+                    ann = ann.label(label);
+                }
                 group.element(
-                    Snippet::source(t.as_str())
+                    Snippet::source(text)
                         .line_start(*line as usize)
-                        .path(path.as_str())
-                        .annotation(AnnotationKind::Primary.span(at)),
+                        .path(path_s)
+                        .annotation(ann),
                 )
             }
-            _ => group.element(Origin::path(path.as_str()).line(*line as usize)),
+            None => group.element(Origin::path(path_s).line(*line as usize)),
         };
     }
     if let Some(h) = e.help() {

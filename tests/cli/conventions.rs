@@ -345,3 +345,48 @@ fn progress_only_on_a_terminal() {
         assert_eq!(r.stdout, plain.stdout, "{args:?}");
     }
 }
+
+/// With `--format json`, an error is one JSON object on stderr carrying what
+/// the text display shows: kind, message, file, line, seq, span and help.
+#[test]
+fn errors_in_json_carry_the_same_information() {
+    let env = example_project();
+    let r = env.refused(
+        "ledger/test.jsonl",
+        &[
+            "retract",
+            "ghost",
+            "--reason",
+            "erroneous",
+            "--format",
+            "json",
+        ],
+        2,
+    );
+    let v: serde_json::Value = serde_json::from_str(&r.stderr).expect("JSON error");
+    assert_eq!(v["error"]["kind"], "refused", "{r}");
+    assert_eq!(v["error"]["path"], "ledger/test.jsonl", "{r}");
+    assert_eq!(
+        (v["error"]["line"].as_u64(), v["error"]["seq"].as_u64()),
+        (Some(5), Some(4)),
+        "{r}"
+    );
+    assert_eq!(r.stdout, "", "{r}");
+
+    // A damaged ledger: the error names the line and the span at fault, as
+    // the text display underlines it.
+    let damaged = damaged_env();
+    let args = [
+        "--ledger", LEDGER, "define", "topic", "trade2", "--label", "T",
+    ];
+    let text = damaged.refused(LEDGER, &args, 1);
+    insta::assert_snapshot!("damaged_refusal_text", text.to_string());
+    let mut json_args = args.to_vec();
+    json_args.extend(["--format", "json"]);
+    let r = damaged.refused(LEDGER, &json_args, 1);
+    insta::assert_snapshot!("damaged_refusal_json", r.to_string());
+    let v: serde_json::Value = serde_json::from_str(&r.stderr).expect("JSON error");
+    assert_eq!(v["error"]["kind"], "damaged");
+    assert!(v["error"]["span"]["start"].is_u64(), "{r}");
+    assert!(!r.stderr.contains(ESC));
+}
