@@ -87,6 +87,11 @@ fn colour_only_when_asked_for_or_on_a_terminal() {
     assert!(r.stderr.contains(ESC), "{r}");
     let r = env.run(&["--ledger", "missing.jsonl", "verify"]);
     assert!(!r.stderr.contains(ESC), "{r}");
+    // So does clap's own help.
+    let r = env.run(&["--color", "always", "verify", "--help"]);
+    assert!(r.stdout.contains(ESC), "{r}");
+    let r = env.run(&["verify", "--help"]);
+    assert!(!r.stdout.contains(ESC), "{r}");
 }
 
 /// Every command path (`["verify"]`, `["source", "add"]`), from the same
