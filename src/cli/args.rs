@@ -165,6 +165,9 @@ fn what(body: &Body) -> String {
     }
 }
 
+/// How many entries of a batch the text report lists before the last.
+const LISTED: usize = 20;
+
 /// Prints what a writing command appended to the ledger at `path`: for each
 /// entry its kind, the id it creates or acts on, its seq and its hash.
 pub fn print_appended(
@@ -224,13 +227,22 @@ pub fn print_appended(
                         written.len(),
                         path.display()
                     );
-                    for a in written {
-                        s.push_str(&format!(
+                    let line = |a: &Appended| {
+                        format!(
                             "  seq {}: {}, hash {}\n",
                             a.entry.seq,
                             what(&a.entry.body),
                             a.entry.hash
-                        ));
+                        )
+                    };
+                    // A big import lists its first entries and its last (the
+                    // new head), not a line per entry.
+                    if written.len() > LISTED + 1 {
+                        written[..LISTED].iter().for_each(|a| s.push_str(&line(a)));
+                        s.push_str(&format!("  ... {} more\n", written.len() - LISTED - 1));
+                        s.push_str(&line(&written[written.len() - 1]));
+                    } else {
+                        written.iter().for_each(|a| s.push_str(&line(a)));
                     }
                     s
                 }

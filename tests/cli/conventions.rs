@@ -395,3 +395,33 @@ fn errors_in_json_carry_the_same_information() {
     assert!(v["error"]["span"]["start"].is_u64(), "{r}");
     assert!(!r.stderr.contains(ESC));
 }
+
+/// A big import says where it wrote and lists its first entries and the new
+/// head, not every entry.
+#[test]
+fn big_import_lists_its_first_entries_and_its_last() {
+    let env = example_project();
+    let batch: String = (0..25)
+        .map(|i| {
+            format!(
+                r#"{{"kind":"fact","body":{{"citations":[{{"source":"globe"}}],"id":"b{i}","modality":"reported","statement":"S{i}.","subject":"CA-KP","topic":"embassy"}}}}"#
+            ) + "\n"
+        })
+        .collect();
+    env.write("big.jsonl", batch);
+    let r = env.ok(&["import", "big.jsonl"]);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(
+        lines[0], "appended 25 entries to ledger/test.jsonl, seq 4 to 28:",
+        "{r}"
+    );
+    assert_eq!(lines.len(), 1 + 20 + 1 + 1, "{r}");
+    assert_eq!(lines[21], "  ... 4 more", "{r}");
+    let head = env.ok(&["head"]).stdout;
+    let (seq, hash) = head.trim().split_once(':').expect("SEQ:HASH");
+    assert_eq!(
+        lines[22],
+        format!("  seq {seq}: fact b24, hash {hash}"),
+        "{r}"
+    );
+}
