@@ -425,3 +425,39 @@ fn big_import_lists_its_first_entries_and_its_last() {
         "{r}"
     );
 }
+
+/// Under `auto`, a real terminal gets colour and `NO_COLOR` takes it away.
+/// Runs the binary on a pseudo-terminal through util-linux `script`; skipped
+/// (with a message) where `script` is not installed.
+#[test]
+fn auto_colours_a_terminal() {
+    let env = damaged_env();
+    let on_tty = |vars: &[(&str, &str)]| -> Option<String> {
+        let cmd = format!("{} --ledger {LEDGER} verify", crate::util::bin().display());
+        let out = std::process::Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .current_dir(env.path())
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .envs(vars.iter().copied())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .ok()?;
+        Some(String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let Some(coloured) = on_tty(&[]) else {
+        println!("skipped: util-linux `script` is not available to provide a terminal");
+        return;
+    };
+    assert!(
+        coloured.contains("error[hash]") || coloured.contains("hash"),
+        "{coloured}"
+    );
+    assert!(
+        coloured.contains(ESC),
+        "no colour on a terminal: {coloured}"
+    );
+    let plain = on_tty(&[("NO_COLOR", "1")]).unwrap_or_default();
+    assert!(plain.contains("FAILED"), "{plain}");
+    assert!(!plain.contains(ESC), "colour despite NO_COLOR: {plain}");
+}
