@@ -7,7 +7,7 @@
 
 use crate::chain::{Problem, ProblemKind};
 use crate::error::Error;
-use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
+use annotate_snippets::{Annotation, AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 use std::collections::{BTreeSet, HashMap};
 use std::io::{BufRead, BufReader};
 use std::ops::Range;
@@ -188,6 +188,18 @@ fn short(text: &str, bytes: Range<usize>) -> Range<usize> {
     }
 }
 
+/// Line `line` of the ledger at `path`, with `at` marked and labelled.
+fn marked<'a>(text: &'a str, line: u64, path: String, at: Located) -> Snippet<'a, Annotation<'a>> {
+    let mut ann = AnnotationKind::Primary.span(short(text, at.bytes));
+    if let Some(label) = at.label {
+        ann = ann.label(label);
+    }
+    Snippet::source(text)
+        .line_start(line as usize)
+        .path(path)
+        .annotation(ann)
+}
+
 /// The text of a damaged ledger's line `line`, and where reading it on its
 /// own finds a problem (a problem spanning lines marks the line's start).
 fn damaged_at(path: &Path, line: u64) -> Option<(String, Located)> {
@@ -239,18 +251,7 @@ pub fn render_problem(p: &Problem, path: &Path, text: Option<&str>, styled: bool
         .zip(p.line)
         .and_then(|(t, l)| Some((t, l, locate(p, t)?)));
     let mut group = match located {
-        Some((t, l, at)) => {
-            let mut ann = AnnotationKind::Primary.span(short(t, at.bytes));
-            if let Some(label) = at.label {
-                ann = ann.label(label);
-            }
-            title.element(
-                Snippet::source(t)
-                    .line_start(l as usize)
-                    .path(path_s)
-                    .annotation(ann),
-            )
-        }
+        Some((t, l, at)) => title.element(marked(t, l, path_s, at)),
         None => {
             let mut origin = Origin::path(path_s);
             if let Some(l) = p.line {
@@ -274,25 +275,18 @@ pub fn render_error(e: &Error, styled: bool) -> String {
     let message = e.to_string();
     let mut group = Group::with_title(Level::ERROR.primary_title(message.as_str()));
     let location = e.location();
+    let damaged = match e {
+        Error::Damaged { path, line, .. } if *line > 0 => damaged_at(path, *line),
+        _ => None,
+    };
     if let Some(at) = &location {
         group = group.element(Level::NOTE.message(at.as_str()));
     } else if let Error::Damaged { path, line, .. } = e
         && *line > 0
     {
         let path_s = path.display().to_string();
-        group = match damaged_at(path, *line) {
-            Some((text, at)) => {
-                let mut ann = AnnotationKind::Primary.span(short(&text, at.bytes));
-                if let Some(label) = at.label {
-                    ann = ann.label(label);
-                }
-                group.element(
-                    Snippet::source(text)
-                        .line_start(*line as usize)
-                        .path(path_s)
-                        .annotation(ann),
-                )
-            }
+        group = match &damaged {
+            Some((text, at)) => group.element(marked(text, *line, path_s, at.clone())),
             None => group.element(Origin::path(path_s).line(*line as usize)),
         };
     }
