@@ -1,4 +1,4 @@
-//! `ledger completions`: a shell completion script, generated from the same
+//! `ledger completions`: a shell completion script, written from the same
 //! argument definitions the binary parses with.
 
 use crate::cli::output::emit;

@@ -1,4 +1,4 @@
-//! `ledger man`: the manual page (roff), generated from the argument
+//! `ledger man`: the manual page (roff), written from the argument
 //! definitions: to stdout, or one page per command into a directory.
 
 use crate::cli::Format;
