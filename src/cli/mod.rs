@@ -79,6 +79,15 @@ pub enum Command {
     CiteCheck(commands::cite_check::Args),
     /// Replay the ledger into a "state of relations" report
     Summary(commands::summary::Args),
+    /// Set up this git clone to merge ledgers with `ledger merge-driver`
+    #[command(long_about = commands::git_setup::LONG_ABOUT)]
+    GitSetup(commands::git_setup::Args),
+    /// Merge two versions of a ledger (git's merge driver; see `git-setup`)
+    #[command(long_about = commands::merge_driver::LONG_ABOUT)]
+    MergeDriver(commands::merge_driver::Args),
+    /// Re-append this ledger's own entries after another copy of it
+    #[command(long_about = commands::rebase::LONG_ABOUT)]
+    Rebase(commands::rebase::Args),
 }
 
 /// Runs a parsed command line, writing its output to `out`. `matches` are the
@@ -108,5 +117,8 @@ pub fn run(cli: Cli, matches: &ArgMatches, out: &mut dyn Write) -> Result<i32> {
         Command::Verify(a) => commands::verify::run(ledger, a, out),
         Command::Head(a) => commands::head::run(ledger, a, out),
         Command::Repair(a) => commands::repair::run(ledger, a, out),
+        Command::GitSetup(a) => commands::git_setup::run(ledger, a, out),
+        Command::MergeDriver(a) => commands::merge_driver::run(a, out),
+        Command::Rebase(a) => commands::rebase::run(ledger, a, out),
     }
 }

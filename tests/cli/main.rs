@@ -4,6 +4,7 @@
 mod concurrency;
 mod data;
 mod fixture;
+mod git;
 mod golden;
 mod independent;
 mod jcs;

@@ -1,0 +1,360 @@
+//! Merging two copies of a ledger that grew apart from a shared history: the
+//! logic behind `ledger merge-driver` (git's custom merge driver) and
+//! `ledger rebase --onto`.
+//!
+//! A ledger only grows, so two copies that were appended to separately share a
+//! prefix of identical entries (same hashes) and then differ. A merge keeps one
+//! side ("ours") exactly as it is and re-appends the other side's ("theirs")
+//! entries after the shared prefix on top of it: each gets a new `seq`, `prev`
+//! and `hash`, while its `recorded` time and body stay exactly as written. Every
+//! re-appended entry must pass [`State::apply`] against the merged state, so a
+//! semantic conflict (both sides retract or supersede the same fact, or use the
+//! same id) refuses the whole merge, naming the entries on both sides.
+//!
+//! Nothing here writes a file; [`write_atomic`] is the one write, of a result
+//! that has been verified again from its bytes.
+
+use crate::chain::{self, VerifyOptions};
+use crate::entry::{Body, Entry};
+use crate::error::{Error, Result};
+use crate::replay::State;
+use std::fs::{File, OpenOptions};
+use std::io::{BufReader, Write};
+use std::path::{Path, PathBuf};
+
+/// One side of a merge as read from disk: its bytes and its verified entries.
+#[derive(Debug, Clone)]
+pub struct Side {
+    /// How messages name this side, e.g. `theirs (ledger/x.jsonl)`.
+    pub label: String,
+    pub bytes: Vec<u8>,
+    pub entries: Vec<Entry>,
+}
+
+/// Reads and verifies one side. An empty file is an empty side (git passes an
+/// empty base when both branches added the file). A side that does not verify
+/// is refused with its first problem, the file named `name` (git's merge
+/// driver reads temporary files, so `name` is the path in the repository and
+/// which side it is); `label` names the side in merge messages.
+pub fn read_side(path: &Path, label: &str, name: &str) -> Result<Side> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, "read", e))?;
+    let mut entries = Vec::new();
+    if !bytes.is_empty() {
+        let (report, _) = chain::verify_reader_with(
+            Path::new(name),
+            BufReader::new(bytes.as_slice()),
+            VerifyOptions::default(),
+            |e| entries.push(e.clone()),
+        )
+        .map_err(|e| Error::io(path, "read", e))?;
+        if !report.ok() {
+            let first = report.problems.first();
+            return Err(Error::Damaged {
+                path: PathBuf::from(name),
+                line: first.and_then(|p| p.line).unwrap_or(0),
+                message: format!(
+                    "does not verify ({}; {} problem{} in all); nothing was merged",
+                    first.map_or("see `ledger verify`".to_string(), |p| p.headline()),
+                    report.total_problems,
+                    if report.total_problems == 1 { "" } else { "s" }
+                ),
+                help: Some(
+                    "a merge needs every side to verify: run `ledger verify` on that version and repair it first"
+                        .into(),
+                ),
+            });
+        }
+    }
+    Ok(Side {
+        label: label.to_string(),
+        bytes,
+        entries,
+    })
+}
+
+/// What a merge produced.
+#[derive(Debug, Clone)]
+pub struct Merged {
+    /// The merged file, verified.
+    pub bytes: Vec<u8>,
+    /// How many entries both sides share.
+    pub common: usize,
+    /// How many entries of ours were kept (all of them).
+    pub kept: usize,
+    /// Theirs' entries re-appended: (their original seq, the entry as written).
+    pub appended: Vec<(u64, Entry)>,
+    pub how: How,
+}
+
+/// The shape of a merge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum How {
+    /// Theirs adds nothing ours does not have: the result is ours.
+    Unchanged,
+    /// Ours adds nothing: the result is theirs, byte for byte.
+    FastForward,
+    /// Both added entries: theirs' new ones were re-chained after ours.
+    Rechained,
+}
+
+/// How a message names an entry: `line 8 (seq 7, retract of `emb`)`.
+pub fn describe(e: &Entry) -> String {
+    format!("line {} (seq {}, {})", e.seq + 1, e.seq, what(e))
+}
+
+/// What an entry is about: `fact `emb``, `retract of `emb``.
+pub fn what(e: &Entry) -> String {
+    match &e.body {
+        Body::Genesis(_) => "genesis".to_string(),
+        Body::Define(d) => format!("define `{}`", d.id),
+        Body::Source(s) => format!("source `{}`", s.id),
+        Body::Fact(f) => format!("fact `{}`", f.id),
+        Body::Supersede(s) => format!("supersede of `{}` by `{}`", s.target, s.fact.id),
+        Body::Retract(r) => format!("retract of `{}`", r.target),
+        Body::Dispute(d) => format!("dispute of `{}`", d.target),
+    }
+}
+
+/// The ids an entry introduces or acts on: where two entries of different
+/// sides can collide.
+fn ids(e: &Entry) -> Vec<&str> {
+    match &e.body {
+        Body::Genesis(_) => vec![],
+        Body::Define(d) => vec![d.id.as_str()],
+        Body::Source(s) => vec![s.id.as_str()],
+        Body::Fact(f) => vec![f.id.as_str()],
+        Body::Supersede(s) => vec![s.target.as_str(), s.fact.id.as_str()],
+        Body::Retract(r) => vec![r.target.as_str()],
+        Body::Dispute(d) => vec![d.target.as_str()],
+    }
+}
+
+/// Checks that `side` starts with every entry of `base`, unchanged.
+fn check_extends(base: &Side, side: &Side, result: &Path) -> Result<()> {
+    let refuse = |message: String| Error::Refused {
+        path: result.to_path_buf(),
+        seq: None,
+        message,
+        help: Some(
+            "a ledger only grows: find the change that rewrote or removed existing lines \
+             (`git log -p -- FILE`), restore those lines, and merge again"
+                .into(),
+        ),
+    };
+    for (b, s) in base.entries.iter().zip(&side.entries) {
+        if b.hash != s.hash {
+            return Err(refuse(format!(
+                "{} rewrote history shared with {}: line {} (seq {}) has hash {} there but {} in {}",
+                side.label,
+                base.label,
+                b.seq + 1,
+                b.seq,
+                b.hash.short(),
+                s.hash.short(),
+                side.label
+            )));
+        }
+    }
+    if side.entries.len() < base.entries.len() {
+        return Err(refuse(format!(
+            "{} lost entries of {}: it ends at seq {} but {} has {} entries (up to seq {})",
+            side.label,
+            base.label,
+            side.entries.len().saturating_sub(1),
+            base.label,
+            base.entries.len(),
+            base.entries.len().saturating_sub(1),
+        )));
+    }
+    Ok(())
+}
+
+/// Merges `theirs` into `ours`. With `base`, both sides must extend it
+/// unchanged (the git merge base); without, only their shared prefix counts.
+/// `result` names the merged file in messages.
+pub fn merge(base: Option<&Side>, ours: &Side, theirs: &Side, result: &Path) -> Result<Merged> {
+    if let Some(base) = base {
+        check_extends(base, ours, result)?;
+        check_extends(base, theirs, result)?;
+    }
+    let common = ours
+        .entries
+        .iter()
+        .zip(&theirs.entries)
+        .take_while(|(a, b)| a.hash == b.hash)
+        .count();
+    let done = |bytes: &[u8], how, appended| Merged {
+        bytes: bytes.to_vec(),
+        common,
+        kept: ours.entries.len(),
+        appended,
+        how,
+    };
+    if common == 0 {
+        return Err(Error::Refused {
+            path: result.to_path_buf(),
+            seq: None,
+            message: format!(
+                "{} and {} are not the same ledger: their genesis entries (line 1) differ",
+                ours.label, theirs.label
+            ),
+            help: Some(
+                "only copies of one ledger can be merged; keep different ledgers in different files"
+                    .into(),
+            ),
+        });
+    }
+    if common == theirs.entries.len() {
+        return Ok(done(&ours.bytes, How::Unchanged, Vec::new()));
+    }
+    if common == ours.entries.len() {
+        return Ok(done(&theirs.bytes, How::FastForward, Vec::new()));
+    }
+
+    let mut state = State::default();
+    for e in &ours.entries {
+        // Ours verified, so it replays; a refusal here would mean the verifier
+        // and the replay disagree, which is still reported, not unwrapped.
+        state.apply(e).map_err(|m| Error::Damaged {
+            path: PathBuf::from(&ours.label),
+            line: e.seq + 1,
+            message: m,
+            help: None,
+        })?;
+    }
+    let ours_new = &ours.entries[common..];
+    let mut bytes = ours.bytes.clone();
+    let mut appended = Vec::new();
+    let mut conflicts = Vec::new();
+    let mut seq = ours.entries.len() as u64;
+    // common > 0, so ours has a last entry.
+    let mut prev = ours.entries[ours.entries.len() - 1].hash;
+    for t in &theirs.entries[common..] {
+        let moved = Entry::seal(seq, prev, t.recorded.clone(), t.body.clone()).map_err(|e| {
+            Error::Refused {
+                path: result.to_path_buf(),
+                seq: Some(seq),
+                message: format!("{} {}: {}", theirs.label, describe(t), e.0),
+                help: None,
+            }
+        })?;
+        if let Err(why) = state.apply(&moved) {
+            let mine = ids(t);
+            let against: Vec<String> = ours_new
+                .iter()
+                .filter(|o| ids(o).iter().any(|i| mine.contains(i)))
+                .map(|o| format!("{} {}", ours.label, describe(o)))
+                .collect();
+            let with = if against.is_empty() {
+                String::new()
+            } else {
+                format!(" conflicts with {}", against.join(" and "))
+            };
+            conflicts.push(format!("{} {}{with}: {why}", theirs.label, describe(t)));
+            continue;
+        }
+        let line = moved.to_line().map_err(|e| Error::Refused {
+            path: result.to_path_buf(),
+            seq: Some(seq),
+            message: e.0,
+            help: None,
+        })?;
+        bytes.extend_from_slice(line.as_bytes());
+        prev = moved.hash;
+        seq += 1;
+        appended.push((t.seq, moved));
+    }
+    if !conflicts.is_empty() {
+        let auto_id = conflicts.iter().any(|c| c.contains("has the form f<seq>"));
+        let mut help = "settle it on one side (for example retract or supersede the fact \
+                        only once, or choose another id), then merge again"
+            .to_string();
+        if auto_id {
+            help.push_str(
+                "; ids of the form f<seq> are tied to their position, so on shared ledgers \
+                 give every fact an explicit --id",
+            );
+        }
+        return Err(Error::Refused {
+            path: result.to_path_buf(),
+            seq: None,
+            message: format!(
+                "{} and {} conflict; nothing was merged:\n  {}",
+                ours.label,
+                theirs.label,
+                conflicts.join("\n  ")
+            ),
+            help: Some(help),
+        });
+    }
+    // Verify the result from its bytes before anyone writes it.
+    let (report, _) = chain::verify_reader(
+        result,
+        BufReader::new(bytes.as_slice()),
+        VerifyOptions::default(),
+    )
+    .map_err(|e| Error::io(result, "verify", e))?;
+    if !report.ok() {
+        let first = report.problems.first();
+        return Err(Error::Damaged {
+            path: result.to_path_buf(),
+            line: first.and_then(|p| p.line).unwrap_or(0),
+            message: format!(
+                "the merged ledger would not verify ({}); nothing was merged",
+                first.map_or("see `ledger verify`".to_string(), |p| p.headline())
+            ),
+            help: None,
+        });
+    }
+    Ok(Merged {
+        bytes,
+        common,
+        kept: ours.entries.len(),
+        appended,
+        how: How::Rechained,
+    })
+}
+
+impl Merged {
+    /// The last entry of the result: (seq, hash) as `SEQ:HASH`.
+    pub fn head(&self, ours: &Side, theirs: &Side) -> String {
+        let last = match self.how {
+            How::Unchanged => ours.entries.last(),
+            How::FastForward => theirs.entries.last(),
+            How::Rechained => self.appended.last().map(|(_, e)| e),
+        };
+        last.map_or(String::new(), |e| format!("{}:{}", e.seq, e.hash))
+    }
+}
+
+/// Replaces `path` with `bytes` atomically: a temporary file beside it is
+/// written and synced, then renamed over it, so a crash leaves either the old
+/// file or the new one, never a mix.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let name = path
+        .file_name()
+        .map_or("ledger".into(), |n| n.to_string_lossy().to_string());
+    let tmp = path.with_file_name(format!(".{name}.merge-{}", std::process::id()));
+    let write = || -> std::io::Result<()> {
+        let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        // Keep the permissions of the file being replaced.
+        if let Ok(meta) = std::fs::metadata(path) {
+            let _ = std::fs::set_permissions(&tmp, meta.permissions());
+        }
+        std::fs::rename(&tmp, path)
+    };
+    if let Err(e) = write() {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::io(path, "write", e));
+    }
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if let Ok(d) = File::open(parent) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
