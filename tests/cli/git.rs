@@ -11,6 +11,14 @@ use std::process::{Command, Stdio};
 
 const L: &str = "ledger/team.jsonl";
 
+/// `$VAR`, else `$HOME/DEFAULT` of the real home.
+fn tool_home(var: &str, default: &str) -> PathBuf {
+    std::env::var_os(var).map_or_else(
+        || PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(default),
+        PathBuf::from,
+    )
+}
+
 /// A temporary directory holding git repositories and a HOME for git.
 pub struct Team {
     pub env: Env,
@@ -58,6 +66,16 @@ impl Team {
             .env("GIT_COMMITTER_DATE", "2026-01-02T03:04:05Z")
             .env("GIT_MERGE_AUTOEDIT", "no")
             .env("LC_ALL", "C")
+            // Cargo and rustup (for pre-commit's `cargo install`) stay where
+            // they are although HOME moves.
+            .env("CARGO_HOME", tool_home("CARGO_HOME", ".cargo"))
+            .env("RUSTUP_HOME", tool_home("RUSTUP_HOME", ".rustup"))
+            .env("PRE_COMMIT_HOME", home.join(".cache/pre-commit"))
+            // Reuse one build directory across runs of the pre-commit test.
+            .env(
+                "CARGO_TARGET_DIR",
+                crate::util::repo().join("target/pre-commit"),
+            )
             .stdin(if stdin.is_some() {
                 Stdio::piped()
             } else {

@@ -3,14 +3,18 @@
 use crate::chain::{Anchor, Report, VerifyOptions};
 use crate::cli::Format;
 use crate::cli::output::{emit, emit_json};
-use crate::error::{EXIT_INVALID, Result};
+use crate::error::{EXIT_INVALID, Error, Result};
 use crate::store;
 use serde_json::{Value, json};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    /// Ledger files to verify, each on its own (pre-commit passes the changed
+    /// ones); without any, the --ledger file or the default ledger
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
     /// Also require the entry at SEQ to exist and have HASH (as printed by
     /// `ledger head`); catches truncation and rewritten history. May repeat.
     #[arg(long, value_name = "SEQ:HASH")]
@@ -23,18 +27,44 @@ pub struct Args {
 }
 
 pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32> {
-    let path = store::resolve(ledger)?;
-    let opts = VerifyOptions {
-        anchors: args.anchor,
-        max_problems: args.max_errors,
-        index_only: true,
+    let paths = if args.files.is_empty() {
+        vec![store::resolve(ledger)?]
+    } else {
+        args.files.clone()
     };
-    let (report, _) = store::scan(&path, opts)?;
-    match args.format {
-        Format::Json => emit_json(out, &to_json(&report))?,
-        Format::Text => emit(out, &to_text(&report))?,
+    if paths.len() > 1 && !args.anchor.is_empty() {
+        return Err(Error::usage(
+            "--anchor pins one ledger, but several files were given",
+            Some(
+                "verify an anchored ledger on its own: `ledger verify FILE --anchor SEQ:HASH`"
+                    .into(),
+            ),
+        ));
     }
-    Ok(if report.ok() { 0 } else { EXIT_INVALID })
+    // Several files: each is verified on its own, every report is printed (as
+    // one JSON array with --format json), and the exit code is the worst.
+    let mut code = 0;
+    let mut reports = Vec::new();
+    for path in &paths {
+        let opts = VerifyOptions {
+            anchors: args.anchor.clone(),
+            max_problems: args.max_errors,
+            index_only: true,
+        };
+        let (report, _) = store::scan(path, opts)?;
+        if !report.ok() {
+            code = EXIT_INVALID;
+        }
+        match args.format {
+            Format::Json if paths.len() > 1 => reports.push(to_json(&report)),
+            Format::Json => emit_json(out, &to_json(&report))?,
+            Format::Text => emit(out, &to_text(&report))?,
+        }
+    }
+    if !reports.is_empty() {
+        emit_json(out, &reports)?;
+    }
+    Ok(code)
 }
 
 /// The text report: each problem, compiler style, then one summary line.
