@@ -11,13 +11,20 @@
 //! semantic conflict (both sides retract or supersede the same fact, or use the
 //! same id) refuses the whole merge, naming the entries on both sides.
 //!
+//! A re-chained entry keeps its identity as the hash of its record time and
+//! body alone ([`content_id`]): when a branch is merged a second time, the
+//! entries an earlier merge already re-appended are recognised by it and not
+//! appended again, and the merge base's entries may appear re-chained.
+//!
 //! Nothing here writes a file; [`write_atomic`] is the one write, of a result
 //! that has been verified again from its bytes.
 
 use crate::chain::{self, VerifyOptions};
 use crate::entry::{Body, Entry};
 use crate::error::{Error, Result};
+use crate::hash::Hash;
 use crate::replay::State;
+use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
 use std::io::{BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -129,44 +136,61 @@ fn ids(e: &Entry) -> Vec<&str> {
     }
 }
 
-/// Checks that `side` starts with every entry of `base`, unchanged.
+/// An entry's identity across merges: the hash of its record time and body
+/// alone, which re-chaining (new seq, prev and hash) does not change.
+pub fn content_id(e: &Entry) -> Option<Hash> {
+    Entry::seal(0, Hash::ZERO, e.recorded.clone(), e.body.clone())
+        .ok()
+        .map(|s| s.hash)
+}
+
+/// How many leading entries `a` and `b` share (equal hashes).
+fn shared_prefix(a: &[Entry], b: &[Entry]) -> usize {
+    a.iter()
+        .zip(b)
+        .take_while(|(x, y)| x.hash == y.hash)
+        .count()
+}
+
+/// Checks that `side` holds every entry of `base` unchanged: the same entries
+/// up front, or (where an earlier merge re-chained them) the same record time
+/// and body later in the file.
 fn check_extends(base: &Side, side: &Side, result: &Path) -> Result<()> {
-    let refuse = |message: String| Error::Refused {
+    let p = shared_prefix(&base.entries, &side.entries);
+    if p == base.entries.len() {
+        return Ok(());
+    }
+    let later: HashSet<Hash> = side.entries[p..].iter().filter_map(content_id).collect();
+    let Some(missing) = base.entries[p..]
+        .iter()
+        .find(|e| content_id(e).is_none_or(|c| !later.contains(&c)))
+    else {
+        return Ok(());
+    };
+    let at = match side.entries.get(missing.seq as usize) {
+        Some(s) => format!("which has hash {} at that line", s.hash.short()),
+        None => format!("which ends at seq {}", side.entries.len().saturating_sub(1)),
+    };
+    Err(Error::Refused {
         path: result.to_path_buf(),
         seq: None,
-        message,
+        message: format!(
+            "{} rewrote or removed history shared with {}: {} line {} (seq {}, {}, hash {}) is not in {}, {at}",
+            side.label,
+            base.label,
+            base.label,
+            missing.seq + 1,
+            missing.seq,
+            what(missing),
+            missing.hash.short(),
+            side.label,
+        ),
         help: Some(
             "a ledger only grows: find the change that rewrote or removed existing lines \
              (`git log -p -- FILE`), restore those lines, and merge again"
                 .into(),
         ),
-    };
-    for (b, s) in base.entries.iter().zip(&side.entries) {
-        if b.hash != s.hash {
-            return Err(refuse(format!(
-                "{} rewrote history shared with {}: line {} (seq {}) has hash {} there but {} in {}",
-                side.label,
-                base.label,
-                b.seq + 1,
-                b.seq,
-                b.hash.short(),
-                s.hash.short(),
-                side.label
-            )));
-        }
-    }
-    if side.entries.len() < base.entries.len() {
-        return Err(refuse(format!(
-            "{} lost entries of {}: it ends at seq {} but {} has {} entries (up to seq {})",
-            side.label,
-            base.label,
-            side.entries.len().saturating_sub(1),
-            base.label,
-            base.entries.len(),
-            base.entries.len().saturating_sub(1),
-        )));
-    }
-    Ok(())
+    })
 }
 
 /// Merges `theirs` into `ours`. With `base`, both sides must extend it
@@ -177,12 +201,7 @@ pub fn merge(base: Option<&Side>, ours: &Side, theirs: &Side, result: &Path) -> 
         check_extends(base, ours, result)?;
         check_extends(base, theirs, result)?;
     }
-    let common = ours
-        .entries
-        .iter()
-        .zip(&theirs.entries)
-        .take_while(|(a, b)| a.hash == b.hash)
-        .count();
+    let common = shared_prefix(&ours.entries, &theirs.entries);
     let done = |bytes: &[u8], how, appended| Merged {
         bytes: bytes.to_vec(),
         common,
@@ -223,13 +242,22 @@ pub fn merge(base: Option<&Side>, ours: &Side, theirs: &Side, result: &Path) -> 
         })?;
     }
     let ours_new = &ours.entries[common..];
+    // Entries of theirs that an earlier merge already re-appended to ours.
+    let merged_before: HashSet<Hash> = ours_new.iter().filter_map(content_id).collect();
+    let theirs_new: Vec<&Entry> = theirs.entries[common..]
+        .iter()
+        .filter(|t| content_id(t).is_none_or(|c| !merged_before.contains(&c)))
+        .collect();
+    if theirs_new.is_empty() {
+        return Ok(done(&ours.bytes, How::Unchanged, Vec::new()));
+    }
     let mut bytes = ours.bytes.clone();
     let mut appended = Vec::new();
     let mut conflicts = Vec::new();
     let mut seq = ours.entries.len() as u64;
     // common > 0, so ours has a last entry.
     let mut prev = ours.entries[ours.entries.len() - 1].hash;
-    for t in &theirs.entries[common..] {
+    for t in theirs_new {
         let moved = Entry::seal(seq, prev, t.recorded.clone(), t.body.clone()).map_err(|e| {
             Error::Refused {
                 path: result.to_path_buf(),

@@ -222,6 +222,15 @@ fn payloads(bytes: &[u8]) -> Vec<String> {
         .collect()
 }
 
+/// Asserts that README.md shows `text` verbatim (the walkthrough's outputs).
+fn readme_shows(text: &str) {
+    let readme = std::fs::read_to_string(crate::util::repo().join("README.md")).expect("README.md");
+    assert!(
+        readme.contains(text),
+        "README.md does not show this output:\n{text}"
+    );
+}
+
 /// Lines of git's output that come from the merge driver (they name the ledger).
 fn driver_lines(r: &Run) -> String {
     format!("{}{}", r.stdout, r.stderr)
@@ -298,6 +307,36 @@ fn concurrent_appends_merge_cleanly_with_the_driver() {
 }
 
 #[test]
+fn a_branch_merged_twice_adds_only_its_new_entries() {
+    // Bob's branch is merged into main, Bob goes on appending on it, and it is
+    // merged again: the merge base is then Bob's first commit, whose entries
+    // main holds re-chained. They are recognised (same record time and body)
+    // and only Bob's later entries are re-appended.
+    let t = Team::new();
+    team_repo(&t, "repo");
+    t.git("repo", &["checkout", "--quiet", "-b", "bob"]);
+    t.add("repo", "bob-1", "Officials met in Vancouver.");
+    t.commit("repo", "Bob 1");
+    t.git("repo", &["checkout", "--quiet", "main"]);
+    t.add("repo", "alice-1", "Canada offered help.");
+    t.commit("repo", "Alice 1");
+    t.git("repo", &["merge", "--quiet", "--no-edit", "bob"]);
+    t.git("repo", &["checkout", "--quiet", "bob"]);
+    t.add("repo", "bob-2", "Officials met in Ottawa.");
+    t.commit("repo", "Bob 2");
+    t.git("repo", &["checkout", "--quiet", "main"]);
+    t.add("repo", "alice-2", "Canada studied a visit.");
+    t.commit("repo", "Alice 2");
+    let merge = t.git("repo", &["merge", "--no-edit", "bob"]);
+    insta::assert_snapshot!("merge_twice", driver_lines(&merge));
+    assert_eq!(
+        entries(&t.read(&format!("repo/{L}")))[3..],
+        ["fact alice-1", "fact bob-1", "fact alice-2", "fact bob-2"]
+    );
+    t.ok("repo", &["verify"]);
+}
+
+#[test]
 fn a_team_clones_sets_up_and_merges_concurrent_additions() {
     // The README's walkthrough: a shared repository, two clones, one setup
     // command each, facts on branches, and a merge of concurrent additions.
@@ -308,21 +347,30 @@ fn a_team_clones_sets_up_and_merges_concurrent_additions() {
         t.git(".", &["clone", "--quiet", "origin.git", who]);
         let setup = t.ok(who, &["git-setup"]);
         insta::assert_snapshot!("setup_in_a_clone", setup.stdout);
+        readme_shows(&setup.stdout);
     }
     // Bob adds a fact on a branch and it is merged into main on the server.
     t.git("bob", &["switch", "--quiet", "-c", "bob/meetings"]);
     t.add("bob", "vancouver-meetings", "Officials met in Vancouver.");
     t.ok("bob", &["verify"]);
-    t.commit("bob", "Add the Vancouver meetings");
+    t.git(
+        "bob",
+        &["commit", "--quiet", "-am", "Add the Vancouver meetings"],
+    );
     t.git("bob", &["push", "--quiet", "origin", "bob/meetings"]);
-    // Meanwhile Alice adds a fact on her own branch.
+    // Meanwhile Alice adds a fact on her own branch, as the README shows.
     t.git("alice", &["switch", "--quiet", "-c", "alice/offer"]);
     t.add(
         "alice",
         "verification-offer",
         "Canada offered to help verify.",
     );
-    t.commit("alice", "Add the verification offer");
+    t.ok("alice", &["verify"]);
+    t.git(
+        "alice",
+        &["commit", "--quiet", "-am", "Add the verification offer"],
+    );
+    t.git("alice", &["push", "--quiet", "origin", "alice/offer"]);
     // Bob's pull request is merged first.
     t.git("bob", &["switch", "--quiet", "main"]);
     t.git("bob", &["merge", "--quiet", "bob/meetings"]);
@@ -332,6 +380,7 @@ fn a_team_clones_sets_up_and_merges_concurrent_additions() {
     t.git("alice", &["fetch", "--quiet", "origin"]);
     let rebase = t.git("alice", &["rebase", "origin/main"]);
     insta::assert_snapshot!("walkthrough_rebase", driver_lines(&rebase));
+    readme_shows(&driver_lines(&rebase));
     // Her branch now only appends to main: main's head is an anchor of it.
     let main_ledger = t.git("alice", &["show", &format!("origin/main:{L}")]);
     let head = t.cmd(
@@ -347,7 +396,16 @@ fn a_team_clones_sets_up_and_merges_concurrent_additions() {
         ["fact vancouver-meetings", "fact verification-offer"]
     );
     // Her pull request then merges into main without a conflict.
-    t.git("alice", &["push", "--quiet", "origin", "alice/offer"]);
+    t.git(
+        "alice",
+        &[
+            "push",
+            "--quiet",
+            "--force-with-lease",
+            "origin",
+            "alice/offer",
+        ],
+    );
     t.git("bob", &["fetch", "--quiet", "origin"]);
     t.git(
         "bob",
@@ -431,6 +489,7 @@ fn semantic_conflicts_are_refused_naming_both_entries() {
     let merge = t.try_git("repo", &["merge", "--no-edit", "bob"]);
     assert_ne!(merge.code, 0, "{merge}");
     insta::assert_snapshot!("merge_semantic_conflicts", driver_lines(&merge));
+    readme_shows(&driver_lines(&merge));
     assert_eq!(t.read(&format!("repo/{L}")), ours);
     t.git("repo", &["merge", "--abort"]);
 }

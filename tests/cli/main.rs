@@ -8,6 +8,7 @@ mod git;
 mod golden;
 mod independent;
 mod jcs;
+mod merge_props;
 mod precommit;
 mod props;
 mod refusals;

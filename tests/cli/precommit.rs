@@ -128,3 +128,42 @@ fn verify_takes_ledger_files_as_arguments() {
     assert_eq!(r.code, 2, "{r}");
     insta::assert_snapshot!("verify_files_anchor", r.stderr);
 }
+
+/// The plain git hook the README shows, taken from the README itself.
+fn readme_hook() -> String {
+    let readme = std::fs::read_to_string(repo().join("README.md")).expect("README.md");
+    let start = readme
+        .find("#!/bin/sh\n# .git/hooks/pre-commit")
+        .expect("the README shows a pre-commit hook");
+    let end = readme[start..].find("```").expect("end of the hook") + start;
+    readme[start..end].to_string()
+}
+
+#[test]
+fn the_readme_git_hook_refuses_a_commit_of_a_damaged_ledger() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = Team::new();
+    t.init_repo("project");
+    let hook = t.dir("project/.git/hooks/pre-commit");
+    std::fs::write(&hook, readme_hook()).expect("write hook");
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    t.ok(
+        "project",
+        &["--ledger", "ledger/team.jsonl", "init", "--title", "Team"],
+    );
+    t.git("project", &["add", "ledger/team.jsonl"]);
+    t.git("project", &["commit", "--quiet", "-m", "A good ledger"]);
+    let text = String::from_utf8(t.read("project/ledger/team.jsonl")).expect("utf-8");
+    std::fs::write(
+        t.dir("project/ledger/team.jsonl"),
+        text.replacen("Team", "Tea m", 1),
+    )
+    .expect("write");
+    t.git("project", &["add", "ledger/team.jsonl"]);
+    let r = t.try_git("project", &["commit", "--quiet", "-m", "A damaged ledger"]);
+    assert_ne!(r.code, 0, "{r}");
+    // Git shows a hook's output on its standard error.
+    assert!(r.stderr.contains("FAILED: ledger/team.jsonl"), "{r}");
+    let log = t.git("project", &["log", "--oneline"]);
+    assert_eq!(log.stdout.lines().count(), 1, "{log}");
+}
