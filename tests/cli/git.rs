@@ -720,6 +720,24 @@ fn git_setup_writes_once_and_says_what_it_wrote() {
         attr.stdout,
         "ledger/team.jsonl: merge: ledger\nledger/team.jsonl: eol: lf\n"
     );
+    // Another driver program replaces the configured one, and only that.
+    let program = bin().display().to_string();
+    let other = t.ok("repo", &["git-setup", "--program", &program]);
+    assert_eq!(
+        other
+            .stdout
+            .lines()
+            .filter(|l| l.contains(": wrote "))
+            .count(),
+        1,
+        "{other}"
+    );
+    let driver = t.git("repo", &["config", "--get", "merge.ledger.driver"]);
+    assert_eq!(
+        driver.stdout,
+        format!("{program} merge-driver %O %A %B %P\n")
+    );
+    t.ok("repo", &["git-setup"]);
     // A ledger elsewhere gets its own directory's pattern.
     let json = t.ok(
         "repo",
@@ -766,4 +784,124 @@ fn head_stdin_prints_what_head_prints_for_the_file() {
     let empty = t.cmd(".", &bin(), &["head", "--stdin"], Some(b""));
     insta::assert_snapshot!("head_stdin_refusals", format!("{cut}{empty}"));
     assert_eq!((cut.code, empty.code), (1, 1));
+}
+
+#[test]
+fn rebase_onto_a_copy_that_has_everything_or_is_another_ledger() {
+    let t = Team::new();
+    three_versions(&t);
+    std::fs::rename(t.dir("theirs"), t.dir("shared.jsonl")).expect("mv");
+    std::fs::rename(t.dir("ours"), t.dir("offline.jsonl")).expect("mv");
+    // This copy has nothing of its own: it becomes a copy of the other.
+    add_to(&t, "shared.jsonl", "shared-1");
+    let r = t.ok(
+        ".",
+        &[
+            "--ledger",
+            "offline.jsonl",
+            "rebase",
+            "--onto",
+            "shared.jsonl",
+        ],
+    );
+    insta::assert_snapshot!("rebase_onto_copy", r.stdout);
+    assert_eq!(t.read("offline.jsonl"), t.read("shared.jsonl"));
+    // Another ledger altogether is refused, and nothing changes.
+    let other = Env::new();
+    other.ok(&["--ledger", "x.jsonl", "init", "--title", "Another"]);
+    std::fs::write(t.dir("other.jsonl"), other.read("x.jsonl")).expect("write");
+    let before = t.read("offline.jsonl");
+    let r = t.run(
+        ".",
+        &[
+            "--ledger",
+            "offline.jsonl",
+            "rebase",
+            "--onto",
+            "other.jsonl",
+        ],
+    );
+    assert_eq!(r.code, 2, "{r}");
+    assert_eq!(t.read("offline.jsonl"), before);
+    insta::assert_snapshot!("rebase_onto_other_ledger", r.stderr);
+}
+
+/// The shell commands of the `run:` steps of a GitHub Actions workflow file,
+/// in order (a small reader for the shapes docs/ci/ledger-verify.yml uses).
+fn workflow_runs(yaml: &str) -> Vec<String> {
+    let lines: Vec<&str> = yaml.lines().collect();
+    let mut runs = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        let indent = line.len() - line.trim_start().len();
+        if let Some(rest) = line.trim_start().strip_prefix("run:") {
+            if rest.trim() == "|" {
+                let mut block = String::new();
+                i += 1;
+                while i < lines.len()
+                    && (lines[i].trim().is_empty()
+                        || lines[i].len() - lines[i].trim_start().len() > indent)
+                {
+                    block.push_str(lines[i].trim_start());
+                    block.push('\n');
+                    i += 1;
+                }
+                runs.push(block);
+                continue;
+            }
+            runs.push(rest.trim().to_string());
+        }
+        i += 1;
+    }
+    runs
+}
+
+#[test]
+fn the_documented_workflow_passes_an_append_and_fails_a_rewrite() {
+    let yaml = std::fs::read_to_string(crate::util::repo().join("docs/ci/ledger-verify.yml"))
+        .expect("docs/ci/ledger-verify.yml");
+    let runs = workflow_runs(&yaml);
+    assert_eq!(runs.len(), 3, "{runs:?}");
+    assert!(runs[0].starts_with("cargo install"), "{runs:?}");
+    let t = Team::new();
+    // The workflow uses `verify --since` and `verify --format github`; run it
+    // only with a build that has both.
+    let help = t.run(".", &["verify", "--help"]);
+    if !(help.stdout.contains("--since") && help.stdout.contains("github")) {
+        eprintln!("skipped: this build's `ledger verify` lacks --since or --format github");
+        return;
+    }
+    team_repo(&t, "seed");
+    t.git(".", &["clone", "--quiet", "--bare", "seed", "origin.git"]);
+    t.git(".", &["clone", "--quiet", "origin.git", "pr"]);
+    t.git("pr", &["switch", "--quiet", "-c", "feature"]);
+    t.add("pr", "new-fact", "Officials met.");
+    let ci = |label: &str| {
+        let mut out = String::new();
+        let mut code = 0;
+        for run in &runs[1..] {
+            let r = t.cmd(
+                "pr",
+                Path::new("bash"),
+                &["-e", "-c", &format!("BASE=main\n{run}")],
+                None,
+            );
+            out.push_str(&r.to_string());
+            if r.code != 0 {
+                code = r.code;
+                break;
+            }
+        }
+        eprintln!("{label}:\n{out}");
+        code
+    };
+    assert_eq!(ci("append"), 0);
+    // A pull request that rewrote main's last entry fails.
+    let text = String::from_utf8(t.read(&format!("pr/{L}"))).expect("utf-8");
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.truncate(2);
+    std::fs::write(t.dir(&format!("pr/{L}")), format!("{}\n", lines.join("\n"))).expect("write");
+    t.add("pr", "emb", "Canada studied something else.");
+    assert_ne!(ci("rewrite"), 0);
 }
