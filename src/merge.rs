@@ -29,54 +29,103 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufReader, Write};
 use std::path::{Path, PathBuf};
 
-/// One side of a merge as read from disk: its bytes and its verified entries.
+/// One side of a merge: its bytes, verified, with the hash of every entry and
+/// the (index-only) state they replay to. Entries themselves are parsed only
+/// where the two sides differ ([`Side::entries_from`]), so a merge of large
+/// ledgers costs about one `verify` of each file.
 #[derive(Debug, Clone)]
 pub struct Side {
-    /// How messages name this side, e.g. `theirs (ledger/x.jsonl)`.
+    /// How messages name this side: `ours`, or a file name.
     pub label: String,
     pub bytes: Vec<u8>,
-    pub entries: Vec<Entry>,
+    /// The hash of each entry, in order.
+    pub hashes: Vec<Hash>,
+    /// The state after the last entry (references only, as verify keeps it).
+    pub state: State,
 }
 
-/// Reads and verifies one side. An empty file is an empty side (git passes an
-/// empty base when both branches added the file). A side that does not verify
-/// is refused with its first problem, the file named `name` (git's merge
-/// driver reads temporary files, so `name` is the path in the repository and
-/// which side it is); `label` names the side in merge messages.
+/// Reads and verifies one side from a file; see [`Side::from_bytes`].
 pub fn read_side(path: &Path, label: &str, name: &str) -> Result<Side> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, "read", e))?;
-    let mut entries = Vec::new();
-    if !bytes.is_empty() {
-        let (report, _) = chain::verify_reader_with(
-            Path::new(name),
-            BufReader::new(bytes.as_slice()),
-            VerifyOptions::default(),
-            |e| entries.push(e.clone()),
-        )
-        .map_err(|e| Error::io(path, "read", e))?;
-        if !report.ok() {
-            let first = report.problems.first();
-            return Err(Error::Damaged {
-                path: PathBuf::from(name),
-                line: first.and_then(|p| p.line).unwrap_or(0),
-                message: format!(
-                    "does not verify ({}; {} problem{} in all); nothing was merged",
-                    first.map_or("see `ledger verify`".to_string(), |p| p.headline()),
-                    report.total_problems,
-                    if report.total_problems == 1 { "" } else { "s" }
-                ),
-                help: Some(
-                    "a merge needs every side to verify: run `ledger verify` on that version and repair it first"
-                        .into(),
-                ),
-            });
+    Side::from_bytes(bytes, label, name)
+}
+
+impl Side {
+    /// Verifies one side. An empty file is an empty side (git passes an empty
+    /// base when both branches added the file). A side that does not verify is
+    /// refused with its first problem, the file named `name` (git's merge driver
+    /// reads temporary files, so `name` is the path in the repository and which
+    /// side it is); `label` names the side in merge messages.
+    pub fn from_bytes(bytes: Vec<u8>, label: &str, name: &str) -> Result<Side> {
+        let mut hashes = Vec::new();
+        let mut state = State::index_only();
+        if !bytes.is_empty() {
+            let opts = VerifyOptions {
+                index_only: true,
+                ..VerifyOptions::default()
+            };
+            let (report, s) = chain::verify_reader_with(
+                Path::new(name),
+                BufReader::new(bytes.as_slice()),
+                opts,
+                |e| hashes.push(e.hash),
+            )
+            .map_err(|e| Error::io(name, "read", e))?;
+            if !report.ok() {
+                let first = report.problems.first();
+                return Err(Error::Damaged {
+                    path: PathBuf::from(name),
+                    line: first.and_then(|p| p.line).unwrap_or(0),
+                    message: format!(
+                        "does not verify ({}; {} problem{} in all); nothing was merged",
+                        first.map_or("see `ledger verify`".to_string(), |p| p.headline()),
+                        report.total_problems,
+                        if report.total_problems == 1 { "" } else { "s" }
+                    ),
+                    help: Some(
+                        "a merge needs every side to verify: run `ledger verify` on that version and repair it first"
+                            .into(),
+                    ),
+                });
+            }
+            state = s;
         }
+        Ok(Side {
+            label: label.to_string(),
+            bytes,
+            hashes,
+            state,
+        })
     }
-    Ok(Side {
-        label: label.to_string(),
-        bytes,
-        entries,
-    })
+
+    /// The entries from index `from` (= seq) on, parsed from the verified bytes.
+    pub fn entries_from(&self, from: usize) -> Result<Vec<Entry>> {
+        self.bytes
+            .split(|&b| b == b'\n')
+            .skip(from)
+            .take(self.hashes.len().saturating_sub(from))
+            .enumerate()
+            .map(|(i, line)| {
+                let read = std::str::from_utf8(line).map(chain::read_entry);
+                match read {
+                    Ok(chain::ReadLine { entry: Some(e), .. }) => Ok(e),
+                    _ => Err(Error::Damaged {
+                        path: PathBuf::from(&self.label),
+                        line: (from + i + 1) as u64,
+                        message: "a verified line no longer reads as an entry".into(),
+                        help: None,
+                    }),
+                }
+            })
+            .collect()
+    }
+
+    /// `SEQ:HASH` of the last entry.
+    fn head(&self) -> String {
+        self.hashes
+            .last()
+            .map_or(String::new(), |h| format!("{}:{h}", self.hashes.len() - 1))
+    }
 }
 
 /// What a merge produced.
@@ -91,6 +140,8 @@ pub struct Merged {
     /// Theirs' entries re-appended: (their original seq, the entry as written).
     pub appended: Vec<(u64, Entry)>,
     pub how: How,
+    /// `SEQ:HASH` of the result's last entry.
+    pub head: String,
 }
 
 /// The shape of a merge.
@@ -145,31 +196,33 @@ pub fn content_id(e: &Entry) -> Option<Hash> {
 }
 
 /// How many leading entries `a` and `b` share (equal hashes).
-fn shared_prefix(a: &[Entry], b: &[Entry]) -> usize {
-    a.iter()
-        .zip(b)
-        .take_while(|(x, y)| x.hash == y.hash)
-        .count()
+fn shared_prefix(a: &[Hash], b: &[Hash]) -> usize {
+    a.iter().zip(b).take_while(|(x, y)| x == y).count()
 }
 
 /// Checks that `side` holds every entry of `base` unchanged: the same entries
 /// up front, or (where an earlier merge re-chained them) the same record time
 /// and body later in the file.
 fn check_extends(base: &Side, side: &Side, result: &Path) -> Result<()> {
-    let p = shared_prefix(&base.entries, &side.entries);
-    if p == base.entries.len() {
+    let p = shared_prefix(&base.hashes, &side.hashes);
+    if p == base.hashes.len() {
         return Ok(());
     }
-    let later: HashSet<Hash> = side.entries[p..].iter().filter_map(content_id).collect();
-    let Some(missing) = base.entries[p..]
+    let later: HashSet<Hash> = side
+        .entries_from(p)?
+        .iter()
+        .filter_map(content_id)
+        .collect();
+    let base_rest = base.entries_from(p)?;
+    let Some(missing) = base_rest
         .iter()
         .find(|e| content_id(e).is_none_or(|c| !later.contains(&c)))
     else {
         return Ok(());
     };
-    let at = match side.entries.get(missing.seq as usize) {
-        Some(s) => format!("which has hash {} at that line", s.hash.short()),
-        None => format!("which ends at seq {}", side.entries.len().saturating_sub(1)),
+    let at = match side.hashes.get(missing.seq as usize) {
+        Some(h) => format!("which has hash {} at that line", h.short()),
+        None => format!("which ends at seq {}", side.hashes.len().saturating_sub(1)),
     };
     Err(Error::Refused {
         path: result.to_path_buf(),
@@ -201,13 +254,14 @@ pub fn merge(base: Option<&Side>, ours: &Side, theirs: &Side, result: &Path) -> 
         check_extends(base, ours, result)?;
         check_extends(base, theirs, result)?;
     }
-    let common = shared_prefix(&ours.entries, &theirs.entries);
-    let done = |bytes: &[u8], how, appended| Merged {
-        bytes: bytes.to_vec(),
+    let common = shared_prefix(&ours.hashes, &theirs.hashes);
+    let done = |side: &Side, how| Merged {
+        bytes: side.bytes.clone(),
         common,
-        kept: ours.entries.len(),
-        appended,
+        kept: ours.hashes.len(),
+        appended: Vec::new(),
         how,
+        head: side.head(),
     };
     if common == 0 {
         return Err(Error::Refused {
@@ -223,41 +277,32 @@ pub fn merge(base: Option<&Side>, ours: &Side, theirs: &Side, result: &Path) -> 
             ),
         });
     }
-    if common == theirs.entries.len() {
-        return Ok(done(&ours.bytes, How::Unchanged, Vec::new()));
+    if common == theirs.hashes.len() {
+        return Ok(done(ours, How::Unchanged));
     }
-    if common == ours.entries.len() {
-        return Ok(done(&theirs.bytes, How::FastForward, Vec::new()));
+    if common == ours.hashes.len() {
+        return Ok(done(theirs, How::FastForward));
     }
 
-    let mut state = State::default();
-    for e in &ours.entries {
-        // Ours verified, so it replays; a refusal here would mean the verifier
-        // and the replay disagree, which is still reported, not unwrapped.
-        state.apply(e).map_err(|m| Error::Damaged {
-            path: PathBuf::from(&ours.label),
-            line: e.seq + 1,
-            message: m,
-            help: None,
-        })?;
-    }
-    let ours_new = &ours.entries[common..];
+    let mut state = ours.state.clone();
+    let ours_new = ours.entries_from(common)?;
     // Entries of theirs that an earlier merge already re-appended to ours.
     let merged_before: HashSet<Hash> = ours_new.iter().filter_map(content_id).collect();
-    let theirs_new: Vec<&Entry> = theirs.entries[common..]
-        .iter()
+    let theirs_new: Vec<Entry> = theirs
+        .entries_from(common)?
+        .into_iter()
         .filter(|t| content_id(t).is_none_or(|c| !merged_before.contains(&c)))
         .collect();
     if theirs_new.is_empty() {
-        return Ok(done(&ours.bytes, How::Unchanged, Vec::new()));
+        return Ok(done(ours, How::Unchanged));
     }
     let mut bytes = ours.bytes.clone();
     let mut appended = Vec::new();
     let mut conflicts = Vec::new();
-    let mut seq = ours.entries.len() as u64;
+    let mut seq = ours.hashes.len() as u64;
     // common > 0, so ours has a last entry.
-    let mut prev = ours.entries[ours.entries.len() - 1].hash;
-    for t in theirs_new {
+    let mut prev = ours.hashes[ours.hashes.len() - 1];
+    for t in &theirs_new {
         let moved = Entry::seal(seq, prev, t.recorded.clone(), t.body.clone()).map_err(|e| {
             Error::Refused {
                 path: result.to_path_buf(),
@@ -315,44 +360,36 @@ pub fn merge(base: Option<&Side>, ours: &Side, theirs: &Side, result: &Path) -> 
             help: Some(help),
         });
     }
-    // Verify the result from its bytes before anyone writes it.
-    let (report, _) = chain::verify_reader(
-        result,
-        BufReader::new(bytes.as_slice()),
-        VerifyOptions::default(),
-    )
-    .map_err(|e| Error::io(result, "verify", e))?;
-    if !report.ok() {
-        let first = report.problems.first();
-        return Err(Error::Damaged {
+    // Read every new line back as the verifier would, and check its link:
+    // ours verified, and each new entry was sealed after it and replayed.
+    let mut link = ours.hashes[ours.hashes.len() - 1];
+    for (_, e) in &appended {
+        let line = e.to_line().map_err(|err| Error::Refused {
             path: result.to_path_buf(),
-            line: first.and_then(|p| p.line).unwrap_or(0),
-            message: format!(
-                "the merged ledger would not verify ({}); nothing was merged",
-                first.map_or("see `ledger verify`".to_string(), |p| p.headline())
-            ),
+            seq: Some(e.seq),
+            message: err.0,
             help: None,
-        });
+        })?;
+        let back = chain::read_entry(line.trim_end_matches('\n'));
+        if !back.problems.is_empty() || back.entry.as_ref() != Some(e) || e.prev != link {
+            return Err(Error::Damaged {
+                path: result.to_path_buf(),
+                line: e.seq + 1,
+                message: "the merged entry does not read back as written; nothing was merged"
+                    .into(),
+                help: None,
+            });
+        }
+        link = e.hash;
     }
     Ok(Merged {
         bytes,
         common,
-        kept: ours.entries.len(),
+        kept: ours.hashes.len(),
         appended,
         how: How::Rechained,
+        head: format!("{}:{link}", seq - 1),
     })
-}
-
-impl Merged {
-    /// The last entry of the result: (seq, hash) as `SEQ:HASH`.
-    pub fn head(&self, ours: &Side, theirs: &Side) -> String {
-        let last = match self.how {
-            How::Unchanged => ours.entries.last(),
-            How::FastForward => theirs.entries.last(),
-            How::Rechained => self.appended.last().map(|(_, e)| e),
-        };
-        last.map_or(String::new(), |e| format!("{}:{}", e.seq, e.hash))
-    }
 }
 
 /// Replaces `path` with `bytes` atomically: a temporary file beside it is

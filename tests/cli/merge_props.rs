@@ -77,11 +77,7 @@ fn extend(entries: &mut Vec<Entry>, state: &mut State, bodies: Vec<Body>, at: &s
 
 fn side(label: &str, entries: &[Entry]) -> Side {
     let bytes: String = entries.iter().map(|e| e.to_line().expect("line")).collect();
-    Side {
-        label: label.into(),
-        bytes: bytes.into_bytes(),
-        entries: entries.to_vec(),
-    }
+    Side::from_bytes(bytes.into_bytes(), label, label).expect("a side that verifies")
 }
 
 fn base() -> (Vec<Entry>, State) {
@@ -150,7 +146,7 @@ proptest! {
                     }
                 }
                 // Merging theirs into the result again adds nothing.
-                let result = side("result", &m_entries(&m.bytes));
+                let result = Side::from_bytes(m.bytes.clone(), "result", "result").expect("verifies");
                 let again = merge::merge(Some(&base), &result, &theirs, Path::new("x.jsonl"))
                     .expect("merge again");
                 prop_assert_eq!(again.how, How::Unchanged);
@@ -162,18 +158,4 @@ proptest! {
             }
         }
     }
-}
-
-/// The entries of verified bytes.
-fn m_entries(bytes: &[u8]) -> Vec<Entry> {
-    let mut out = Vec::new();
-    let (report, _) = ledger::chain::verify_reader_with(
-        Path::new("mem.jsonl"),
-        bytes,
-        ledger::chain::VerifyOptions::default(),
-        |e| out.push(e.clone()),
-    )
-    .expect("read");
-    assert!(report.ok());
-    out
 }

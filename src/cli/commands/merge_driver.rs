@@ -49,21 +49,21 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<i32> {
     let base = side(&args.base, "base")?;
     let ours = side(&args.ours, "ours")?;
     let theirs = side(&args.theirs, "theirs")?;
-    let base = (!base.entries.is_empty()).then_some(&base);
+    let base = (!base.hashes.is_empty()).then_some(&base);
     let merged = merge::merge(base, &ours, &theirs, std::path::Path::new(&name))?;
     if merged.bytes != ours.bytes {
         merge::write_atomic(&args.ours, &merged.bytes)?;
     }
     match args.format {
-        Format::Json => emit_json(out, &to_json(&merged, &ours, &theirs))?,
-        Format::Text => emit(out, &to_text(&name, &merged, &ours, &theirs))?,
+        Format::Json => emit_json(out, &to_json(&merged))?,
+        Format::Text => emit(out, &to_text(&name, &merged, &theirs))?,
     }
     Ok(0)
 }
 
 /// What a merge did, for people.
-fn to_text(name: &str, m: &Merged, o: &Side, t: &Side) -> String {
-    let head = m.head(o, t);
+fn to_text(name: &str, m: &Merged, t: &Side) -> String {
+    let head = &m.head;
     let s = match m.how {
         How::Unchanged => format!(
             "{name}: theirs adds nothing new; kept ours ({} entries, head {head})\n",
@@ -71,7 +71,7 @@ fn to_text(name: &str, m: &Merged, o: &Side, t: &Side) -> String {
         ),
         How::FastForward => format!(
             "{name}: ours adds nothing new; took theirs ({} entries, head {head})\n",
-            t.entries.len()
+            t.hashes.len()
         ),
         How::Rechained => format!(
             "{name}: kept ours ({} entries) and re-appended {} new entr{} of theirs after it; head {head}\n",
@@ -98,7 +98,7 @@ pub fn moved(m: &Merged) -> String {
 }
 
 /// What a merge did, as JSON.
-pub fn to_json(m: &Merged, o: &Side, t: &Side) -> Value {
+pub fn to_json(m: &Merged) -> Value {
     let appended: Vec<Value> = m
         .appended
         .iter()
@@ -115,6 +115,6 @@ pub fn to_json(m: &Merged, o: &Side, t: &Side) -> Value {
         "common": m.common,
         "kept": m.kept,
         "appended": appended,
-        "head": m.head(o, t),
+        "head": m.head,
     })
 }

@@ -43,9 +43,9 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
         merge::write_atomic(&path, &merged.bytes)?;
     }
     match args.format {
-        Format::Json => emit_json(out, &to_json(&merged, &onto, &mine))?,
+        Format::Json => emit_json(out, &to_json(&merged))?,
         Format::Text => {
-            let head = merged.head(&onto, &mine);
+            let head = &merged.head;
             let s = match merged.how {
                 How::Unchanged => format!(
                     "{mine_name} had no entries of its own after those of {onto_name}; \
