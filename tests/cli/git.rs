@@ -737,6 +737,9 @@ fn git_setup_writes_once_and_says_what_it_wrote() {
         driver.stdout,
         format!("{program} merge-driver %O %A %B %P\n")
     );
+    // A program git cannot find is configured, with a warning.
+    let missing = t.ok("repo", &["git-setup", "--program", "no-such-ledger"]);
+    insta::assert_snapshot!("git_setup_program_not_on_path", missing.stdout);
     t.ok("repo", &["git-setup"]);
     // A ledger elsewhere gets its own directory's pattern.
     let json = t.ok(

@@ -116,10 +116,27 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
                 "Commit .gitattributes and .gitignore. The git config stays in this clone: \
                  every contributor runs `ledger git-setup` once in their own clone.\n",
             );
+            if !on_path(&args.program) {
+                s.push_str(&format!(
+                    "note: `{}` is not on PATH; git will fail to run the merge driver (and report \
+                     a conflict) until it is, or pass --program with an absolute path\n",
+                    args.program
+                ));
+            }
             emit(out, &s)?
         }
     }
     Ok(0)
+}
+
+/// Whether `program` names an executable git can run: a path that exists, or
+/// a name found in a directory of PATH.
+fn on_path(program: &str) -> bool {
+    if program.contains('/') {
+        return Path::new(program).is_file();
+    }
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
 }
 
 /// Runs git with `args` in the current directory and returns its output.
