@@ -587,6 +587,15 @@ fn the_driver_refuses_and_leaves_ours_unchanged() {
     let r = t.run(".", &["merge-driver", "empty", "ours", "theirs", L]);
     assert_eq!(t.read("ours"), ours);
     insta::assert_snapshot!("driver_not_the_same_ledger", r.to_string());
+    // Ours lost an entry of the base: refused the same way, ours unchanged.
+    std::fs::copy(t.dir("base"), t.dir("theirs")).expect("copy");
+    add_to(&t, "theirs", "t1");
+    std::fs::write(t.dir("ours"), cut).expect("write");
+    let r = t.run(".", &["merge-driver", "base", "ours", "theirs", L]);
+    assert_ne!(r.code, 0, "{r}");
+    assert_eq!(t.read("ours"), cut);
+    insta::assert_snapshot!("driver_truncated_ours", r.stderr);
+    std::fs::write(t.dir("ours"), &ours).expect("write");
     // An automatic id f<seq> cannot move to another seq.
     std::fs::copy(t.dir("base"), t.dir("theirs")).expect("copy");
     t.ok(
