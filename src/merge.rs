@@ -131,7 +131,8 @@ impl Side {
 /// What a merge produced.
 #[derive(Debug, Clone)]
 pub struct Merged {
-    /// The merged file, verified.
+    /// The merged file: a side that verified, plus any re-appended lines,
+    /// each read back and link-checked.
     pub bytes: Vec<u8>,
     /// How many entries both sides share.
     pub common: usize,
@@ -142,6 +143,8 @@ pub struct Merged {
     pub how: How,
     /// `SEQ:HASH` of the result's last entry.
     pub head: String,
+    /// How many entries the result has.
+    pub entries: usize,
 }
 
 /// The shape of a merge.
@@ -249,19 +252,23 @@ fn check_extends(base: &Side, side: &Side, result: &Path) -> Result<()> {
 /// Merges `theirs` into `ours`. With `base`, both sides must extend it
 /// unchanged (the git merge base); without, only their shared prefix counts.
 /// `result` names the merged file in messages.
-pub fn merge(base: Option<&Side>, ours: &Side, theirs: &Side, result: &Path) -> Result<Merged> {
+/// The sides are taken by value: a merge of large ledgers holds each file
+/// once, and the result reuses ours' bytes and state.
+pub fn merge(base: Option<Side>, ours: Side, theirs: Side, result: &Path) -> Result<Merged> {
     if let Some(base) = base {
-        check_extends(base, ours, result)?;
-        check_extends(base, theirs, result)?;
+        check_extends(&base, &ours, result)?;
+        check_extends(&base, &theirs, result)?;
     }
     let common = shared_prefix(&ours.hashes, &theirs.hashes);
-    let done = |side: &Side, how| Merged {
-        bytes: side.bytes.clone(),
+    let kept = ours.hashes.len();
+    let done = |side: Side, how| Merged {
+        head: side.head(),
+        entries: side.hashes.len(),
+        bytes: side.bytes,
         common,
-        kept: ours.hashes.len(),
+        kept,
         appended: Vec::new(),
         how,
-        head: side.head(),
     };
     if common == 0 {
         return Err(Error::Refused {
@@ -284,7 +291,6 @@ pub fn merge(base: Option<&Side>, ours: &Side, theirs: &Side, result: &Path) -> 
         return Ok(done(theirs, How::FastForward));
     }
 
-    let mut state = ours.state.clone();
     let ours_new = ours.entries_from(common)?;
     // Entries of theirs that an earlier merge already re-appended to ours.
     let merged_before: HashSet<Hash> = ours_new.iter().filter_map(content_id).collect();
@@ -296,18 +302,25 @@ pub fn merge(base: Option<&Side>, ours: &Side, theirs: &Side, result: &Path) -> 
     if theirs_new.is_empty() {
         return Ok(done(ours, How::Unchanged));
     }
-    let mut bytes = ours.bytes.clone();
+    let theirs_label = theirs.label.clone();
+    drop(theirs);
+    let ours_label = ours.label.clone();
+    let last = ours.hashes[ours.hashes.len() - 1];
+    let Side {
+        mut bytes,
+        mut state,
+        ..
+    } = ours;
     let mut appended = Vec::new();
     let mut conflicts = Vec::new();
-    let mut seq = ours.hashes.len() as u64;
-    // common > 0, so ours has a last entry.
-    let mut prev = ours.hashes[ours.hashes.len() - 1];
+    let mut seq = kept as u64;
+    let mut prev = last;
     for t in &theirs_new {
         let moved = Entry::seal(seq, prev, t.recorded.clone(), t.body.clone()).map_err(|e| {
             Error::Refused {
                 path: result.to_path_buf(),
                 seq: Some(seq),
-                message: format!("{} {}: {}", theirs.label, describe(t), e.0),
+                message: format!("{} {}: {}", theirs_label, describe(t), e.0),
                 help: None,
             }
         })?;
@@ -316,14 +329,14 @@ pub fn merge(base: Option<&Side>, ours: &Side, theirs: &Side, result: &Path) -> 
             let against: Vec<String> = ours_new
                 .iter()
                 .filter(|o| ids(o).iter().any(|i| mine.contains(i)))
-                .map(|o| format!("{} {}", ours.label, describe(o)))
+                .map(|o| format!("{} {}", ours_label, describe(o)))
                 .collect();
             let with = if against.is_empty() {
                 String::new()
             } else {
                 format!(" conflicts with {}", against.join(" and "))
             };
-            conflicts.push(format!("{} {}{with}: {why}", theirs.label, describe(t)));
+            conflicts.push(format!("{} {}{with}: {why}", theirs_label, describe(t)));
             continue;
         }
         let line = moved.to_line().map_err(|e| Error::Refused {
@@ -353,8 +366,8 @@ pub fn merge(base: Option<&Side>, ours: &Side, theirs: &Side, result: &Path) -> 
             seq: None,
             message: format!(
                 "{} and {} conflict; nothing was merged:\n  {}",
-                ours.label,
-                theirs.label,
+                ours_label,
+                theirs_label,
                 conflicts.join("\n  ")
             ),
             help: Some(help),
@@ -362,7 +375,7 @@ pub fn merge(base: Option<&Side>, ours: &Side, theirs: &Side, result: &Path) -> 
     }
     // Read every new line back as the verifier would, and check its link:
     // ours verified, and each new entry was sealed after it and replayed.
-    let mut link = ours.hashes[ours.hashes.len() - 1];
+    let mut link = last;
     for (_, e) in &appended {
         let line = e.to_line().map_err(|err| Error::Refused {
             path: result.to_path_buf(),
@@ -385,7 +398,8 @@ pub fn merge(base: Option<&Side>, ours: &Side, theirs: &Side, result: &Path) -> 
     Ok(Merged {
         bytes,
         common,
-        kept: ours.hashes.len(),
+        kept,
+        entries: seq as usize,
         appended,
         how: How::Rechained,
         head: format!("{}:{link}", seq - 1),

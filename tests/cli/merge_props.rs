@@ -128,7 +128,7 @@ proptest! {
             expect.apply(&moved).is_ok()
         });
 
-        match merge::merge(Some(&base), &ours, &theirs, Path::new("x.jsonl")) {
+        match merge::merge(Some(base.clone()), ours.clone(), theirs.clone(), Path::new("x.jsonl")) {
             Ok(m) => {
                 prop_assert!(fits);
                 prop_assert!(verify_bytes(&m.bytes, vec![]).ok());
@@ -147,7 +147,7 @@ proptest! {
                 }
                 // Merging theirs into the result again adds nothing.
                 let result = Side::from_bytes(m.bytes.clone(), "result", "result").expect("verifies");
-                let again = merge::merge(Some(&base), &result, &theirs, Path::new("x.jsonl"))
+                let again = merge::merge(Some(base), result, theirs, Path::new("x.jsonl"))
                     .expect("merge again");
                 prop_assert_eq!(again.how, How::Unchanged);
                 prop_assert_eq!(again.bytes, m.bytes);

@@ -8,7 +8,7 @@
 use crate::cli::Format;
 use crate::cli::output::{emit, emit_json};
 use crate::error::Result;
-use crate::merge::{self, How, Merged, Side};
+use crate::merge::{self, How, Merged};
 use serde_json::{Value, json};
 use std::io::Write;
 use std::path::PathBuf;
@@ -49,20 +49,21 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<i32> {
     let base = side(&args.base, "base")?;
     let ours = side(&args.ours, "ours")?;
     let theirs = side(&args.theirs, "theirs")?;
-    let base = (!base.hashes.is_empty()).then_some(&base);
-    let merged = merge::merge(base, &ours, &theirs, std::path::Path::new(&name))?;
-    if merged.bytes != ours.bytes {
+    let base = (!base.hashes.is_empty()).then_some(base);
+    let merged = merge::merge(base, ours, theirs, std::path::Path::new(&name))?;
+    // Unchanged: the result is ours, already in place.
+    if merged.how != How::Unchanged {
         merge::write_atomic(&args.ours, &merged.bytes)?;
     }
     match args.format {
         Format::Json => emit_json(out, &to_json(&merged))?,
-        Format::Text => emit(out, &to_text(&name, &merged, &theirs))?,
+        Format::Text => emit(out, &to_text(&name, &merged))?,
     }
     Ok(0)
 }
 
 /// What a merge did, for people.
-fn to_text(name: &str, m: &Merged, t: &Side) -> String {
+fn to_text(name: &str, m: &Merged) -> String {
     let head = &m.head;
     let s = match m.how {
         How::Unchanged => format!(
@@ -71,7 +72,7 @@ fn to_text(name: &str, m: &Merged, t: &Side) -> String {
         ),
         How::FastForward => format!(
             "{name}: ours adds nothing new; took theirs ({} entries, head {head})\n",
-            t.hashes.len()
+            m.entries
         ),
         How::Rechained => format!(
             "{name}: kept ours ({} entries) and re-appended {} new entr{} of theirs after it; head {head}\n",

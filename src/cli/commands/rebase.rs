@@ -38,8 +38,9 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
     let onto_name = args.onto.display().to_string();
     let mine = merge::read_side(&path, &mine_name, &mine_name)?;
     let onto = merge::read_side(&args.onto, &onto_name, &onto_name)?;
-    let merged = merge::merge(None, &onto, &mine, &path)?;
-    if merged.bytes != mine.bytes {
+    let merged = merge::merge(None, onto, mine, &path)?;
+    // Fast-forward: the result is this ledger, already in place.
+    if merged.how != How::FastForward {
         merge::write_atomic(&path, &merged.bytes)?;
     }
     match args.format {
