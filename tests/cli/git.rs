@@ -337,6 +337,40 @@ fn a_branch_merged_twice_adds_only_its_new_entries() {
 }
 
 #[test]
+fn a_branch_of_several_commits_rebases_onto_main() {
+    // Each commit is replayed with the driver: from the second one on, the
+    // merge base is the previous commit, whose entries ours holds re-chained.
+    let t = Team::new();
+    team_repo(&t, "repo");
+    t.git("repo", &["checkout", "--quiet", "-b", "feature"]);
+    for id in ["feature-1", "feature-2", "feature-3"] {
+        t.add("repo", id, "A statement.");
+        t.commit("repo", id);
+    }
+    t.git("repo", &["checkout", "--quiet", "main"]);
+    t.add("repo", "main-1", "Another statement.");
+    t.commit("repo", "main-1");
+    let main = t.read(&format!("repo/{L}"));
+    t.git("repo", &["checkout", "--quiet", "feature"]);
+    let rebase = t.git("repo", &["rebase", "main"]);
+    insta::assert_snapshot!("rebase_three_commits", driver_lines(&rebase));
+    let rebased = t.read(&format!("repo/{L}"));
+    assert!(rebased.starts_with(&main));
+    assert_eq!(
+        entries(&rebased)[3..],
+        [
+            "fact main-1",
+            "fact feature-1",
+            "fact feature-2",
+            "fact feature-3"
+        ]
+    );
+    t.ok("repo", &["verify"]);
+    let log = t.git("repo", &["log", "--format=%s", "main..feature"]);
+    assert_eq!(log.stdout, "feature-3\nfeature-2\nfeature-1\n");
+}
+
+#[test]
 fn a_team_clones_sets_up_and_merges_concurrent_additions() {
     // The README's walkthrough: a shared repository, two clones, one setup
     // command each, facts on branches, and a merge of concurrent additions.
