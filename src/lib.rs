@@ -9,6 +9,7 @@
 //! - [`store`]: file I/O, locking, appends, repair;
 //! - [`replay`]: the fold of entries into state, with referential integrity;
 //! - [`report`]: the "state of relations" report;
+//! - [`merge`]: merging two copies of a ledger (git merge driver, rebase);
 //! - [`citations`]: checking citations against an archived source text;
 //! - [`cli`]: the command-line interface (argument types and one module per command);
 //! - [`error`]: the error type and exit codes.
@@ -21,6 +22,7 @@ pub mod entry;
 pub mod error;
 pub mod hash;
 pub mod jcs;
+pub mod merge;
 pub mod progress;
 pub mod replay;
 pub mod report;

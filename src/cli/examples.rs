@@ -45,7 +45,29 @@ ledger verify --format json --max-errors 10",
         "\
 # Print SEQ:HASH of the last entry, to pin with `verify --anchor`
 ledger head
-ledger head --format json",
+ledger head --format json
+# The head of a ledger read from standard input (e.g. from `git show`)
+ledger head --stdin < ledger/test.jsonl",
+    ),
+    (
+        "git-setup",
+        "\
+# Once in each clone: merge ledgers with `ledger merge-driver`
+ledger git-setup
+# Use another program as the driver (e.g. a pinned path)
+ledger git-setup --program /usr/local/bin/ledger",
+    ),
+    (
+        "merge-driver",
+        "\
+# Git runs it (after `ledger git-setup`); by hand: BASE OURS THEIRS, result in OURS
+ledger merge-driver base.jsonl ours.jsonl theirs.jsonl",
+    ),
+    (
+        "rebase",
+        "\
+# Put this copy's own entries after those of another copy of the ledger
+ledger --ledger offline.jsonl rebase --onto ledger/test.jsonl",
     ),
     (
         "repair",

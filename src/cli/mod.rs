@@ -91,6 +91,15 @@ pub enum Command {
     CiteCheck(commands::cite_check::Args),
     /// Replay the ledger into a "state of relations" report
     Summary(commands::summary::Args),
+    /// Set up this git clone to merge ledgers with `ledger merge-driver`
+    #[command(long_about = commands::git_setup::LONG_ABOUT)]
+    GitSetup(commands::git_setup::Args),
+    /// Merge two versions of a ledger (git's merge driver; see `git-setup`)
+    #[command(long_about = commands::merge_driver::LONG_ABOUT)]
+    MergeDriver(commands::merge_driver::Args),
+    /// Re-append this ledger's own entries after another copy of it
+    #[command(long_about = commands::rebase::LONG_ABOUT)]
+    Rebase(commands::rebase::Args),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     Completions(commands::completions::Args),
     /// Print the manual page (roff), or write one page per command
@@ -134,5 +143,8 @@ pub fn run(cli: Cli, matches: &ArgMatches, out: &mut dyn Write) -> Result<i32> {
         Command::Repair(a) => commands::repair::run(ledger, a, out),
         Command::Completions(a) => commands::completions::run(a, out),
         Command::Man(a) => commands::man::run(a, out),
+        Command::GitSetup(a) => commands::git_setup::run(ledger, a, out),
+        Command::MergeDriver(a) => commands::merge_driver::run(a, out),
+        Command::Rebase(a) => commands::rebase::run(ledger, a, out),
     }
 }

@@ -197,6 +197,20 @@ fn example_project() -> Env {
         r#"{"kind":"fact","body":{"citations":[{"source":"globe"}],"id":"no-embassy","modality":"reported","statement":"Canada has no embassy in Pyongyang.","subject":"CA-KP","topic":"embassy"}}
 "#,
     );
+    // A git clone (for `git-setup`) and other copies of the ledger (for
+    // `merge-driver` and `rebase`).
+    let git = std::process::Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(env.path())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", env.path())
+        .status()
+        .expect("run git");
+    assert!(git.success(), "git init");
+    let copy = String::from_utf8(env.read("ledger/test.jsonl")).expect("utf-8 ledger");
+    for name in ["base.jsonl", "ours.jsonl", "theirs.jsonl", "offline.jsonl"] {
+        env.write(name, &copy);
+    }
     env
 }
 

@@ -3,12 +3,12 @@
 use crate::chain::{Anchor, Problem, Report, VerifyOptions};
 use crate::cli::output::{emit, emit_json};
 use crate::cli::{color, diagnostic};
-use crate::error::{EXIT_INVALID, Result};
+use crate::error::{EXIT_INVALID, Error, Result};
 use crate::store;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Output formats of `verify`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
@@ -24,6 +24,10 @@ pub enum VerifyFormat {
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    /// Ledger files to verify, each on its own (pre-commit passes the changed
+    /// ones); without any, the --ledger file or the default ledger
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
     /// Also require the entry at SEQ to exist and have HASH (as printed by
     /// `ledger head`); catches truncation and rewritten history. May repeat.
     #[arg(long, value_name = "SEQ:HASH")]
@@ -36,20 +40,46 @@ pub struct Args {
 }
 
 pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32> {
-    let path = store::resolve(ledger)?;
-    let opts = VerifyOptions {
-        anchors: args.anchor,
-        max_problems: args.max_errors,
-        index_only: true,
+    let paths = if args.files.is_empty() {
+        vec![store::resolve(ledger)?]
+    } else {
+        args.files.clone()
     };
-    let (report, _) = store::scan(&path, opts)?;
-    let texts = diagnostic::problem_texts(&report.path, &report.problems);
-    match args.format {
-        VerifyFormat::Json => emit_json(out, &to_json(&report, &texts))?,
-        VerifyFormat::Text => emit(out, &to_text(&report, &texts, color::stdout()))?,
-        VerifyFormat::Github => emit(out, &to_github(&report, &texts))?,
+    if paths.len() > 1 && !args.anchor.is_empty() {
+        return Err(Error::usage(
+            "--anchor pins one ledger, but several files were given",
+            Some(
+                "verify an anchored ledger on its own: `ledger verify FILE --anchor SEQ:HASH`"
+                    .into(),
+            ),
+        ));
     }
-    Ok(if report.ok() { 0 } else { EXIT_INVALID })
+    // Several files: each is verified on its own, every report is printed (as
+    // one JSON array with --format json), and the exit code is the worst.
+    let mut code = 0;
+    let mut reports = Vec::new();
+    for path in &paths {
+        let opts = VerifyOptions {
+            anchors: args.anchor.clone(),
+            max_problems: args.max_errors,
+            index_only: true,
+        };
+        let (report, _) = store::scan(path, opts)?;
+        if !report.ok() {
+            code = EXIT_INVALID;
+        }
+        let texts = diagnostic::problem_texts(&report.path, &report.problems);
+        match args.format {
+            VerifyFormat::Json if paths.len() > 1 => reports.push(to_json(&report, &texts)),
+            VerifyFormat::Json => emit_json(out, &to_json(&report, &texts))?,
+            VerifyFormat::Text => emit(out, &to_text(&report, &texts, color::stdout()))?,
+            VerifyFormat::Github => emit(out, &to_github(&report, &texts))?,
+        }
+    }
+    if !reports.is_empty() {
+        emit_json(out, &reports)?;
+    }
+    Ok(code)
 }
 
 /// The text report: each problem, compiler style (with the offending line
