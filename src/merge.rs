@@ -66,7 +66,11 @@ impl Side {
             };
             let (report, s) = chain::verify_reader_with(
                 Path::new(name),
-                BufReader::new(bytes.as_slice()),
+                BufReader::new(crate::progress::Reader::new(
+                    bytes.as_slice(),
+                    &format!("merging: reading {label}"),
+                    bytes.len() as u64,
+                )),
                 opts,
                 |e| hashes.push(e.hash),
             )
