@@ -5,6 +5,7 @@
 //! - [`hash`]: SHA-256 entry hashes;
 //! - [`date`], [`vocab`]: partial dates and the actor/topic vocabulary;
 //! - [`entry`]: the envelope and the payload of every entry kind;
+//! - [`lines`]: reading lines with a bound on their length;
 //! - [`chain`]: verification of lines and links;
 //! - [`store`]: file I/O, locking, appends, repair;
 //! - [`replay`]: the fold of entries into state, with referential integrity;
@@ -21,6 +22,7 @@ pub mod entry;
 pub mod error;
 pub mod hash;
 pub mod jcs;
+pub mod lines;
 pub mod replay;
 pub mod report;
 pub mod store;
