@@ -8,6 +8,7 @@
 //! - [`lines`]: reading lines with a bound on their length;
 //! - [`chain`]: verification of lines and links;
 //! - [`store`]: file I/O, locking, appends, repair;
+//! - [`fault`]: fault injection into appends, for the reliability tests;
 //! - [`replay`]: the fold of entries into state, with referential integrity;
 //! - [`report`]: the "state of relations" report;
 //! - [`citations`]: checking citations against an archived source text;
@@ -20,6 +21,7 @@ pub mod cli;
 pub mod date;
 pub mod entry;
 pub mod error;
+pub mod fault;
 pub mod hash;
 pub mod jcs;
 pub mod lines;
