@@ -2,13 +2,17 @@
 //! directories with a fixed clock (see `util`).
 
 mod concurrency;
+mod crash;
 mod data;
 mod fixture;
+mod fuzz;
 mod golden;
+mod hostile;
 mod independent;
 mod jcs;
 mod props;
 mod refusals;
+mod reliability;
 mod replay_props;
 mod schemas;
 mod summary;
