@@ -6,7 +6,7 @@
 //! the next LF), so a 100 MB line in a ledger or an import file costs no more
 //! memory than a 1 MiB one, and is reported with its line number and length.
 
-use std::io::{self, BufRead};
+use std::io::{self, BufRead, Read};
 
 /// The longest line a ledger may hold, and the longest line of an import file:
 /// 1 MiB (1,048,576 bytes), not counting the LF. An entry whose canonical text
@@ -34,8 +34,22 @@ pub fn read_line<R: BufRead + ?Sized>(
     max: usize,
 ) -> io::Result<Line> {
     buf.clear();
-    let mut len: u64 = 0;
-    let mut too_long = false;
+    // The common case: `read_until` (a fast LF search), bounded to one byte
+    // more than a line may hold.
+    let n = (&mut *r).take(max as u64 + 1).read_until(b'\n', buf)?;
+    if n == 0 {
+        return Ok(Line::Eof);
+    }
+    if buf.last() == Some(&b'\n') {
+        buf.pop();
+        return Ok(Line::Fits { terminated: true });
+    }
+    if buf.len() <= max {
+        return Ok(Line::Fits { terminated: false });
+    }
+    // Too long: count and skip the rest of the line without keeping it.
+    let mut len = buf.len() as u64;
+    *buf = Vec::new();
     loop {
         let available = match r.fill_buf() {
             Ok(b) => b,
@@ -43,39 +57,24 @@ pub fn read_line<R: BufRead + ?Sized>(
             Err(e) => return Err(e),
         };
         if available.is_empty() {
-            return Ok(match (len, too_long) {
-                (0, _) => Line::Eof,
-                (_, false) => Line::Fits { terminated: false },
-                (len, true) => Line::TooLong {
-                    len,
-                    terminated: false,
-                },
+            return Ok(Line::TooLong {
+                len,
+                terminated: false,
             });
         }
-        let (chunk, found) = match available.iter().position(|&b| b == b'\n') {
-            Some(i) => (&available[..i], true),
-            None => (available, false),
-        };
-        let n = chunk.len();
-        if !too_long {
-            if buf.len() + n > max {
-                too_long = true;
-                *buf = Vec::new();
-            } else {
-                buf.extend_from_slice(chunk);
-            }
-        }
-        len += n as u64;
-        r.consume(n + usize::from(found));
-        if found {
-            return Ok(if too_long {
-                Line::TooLong {
-                    len,
+        match available.iter().position(|&b| b == b'\n') {
+            Some(i) => {
+                r.consume(i + 1);
+                return Ok(Line::TooLong {
+                    len: len + i as u64,
                     terminated: true,
-                }
-            } else {
-                Line::Fits { terminated: true }
-            });
+                });
+            }
+            None => {
+                let n = available.len();
+                len += n as u64;
+                r.consume(n);
+            }
         }
     }
 }
