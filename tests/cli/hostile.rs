@@ -648,3 +648,55 @@ fn a_100_mb_line_is_refused_in_bounded_memory() {
     );
     assert_eq!(env.read(LEDGER), good);
 }
+
+/// A ledger on a read-only file system: readers work, a writer is refused with
+/// a message saying so. Needs permission to mount a tmpfs; skipped with a
+/// message where that is not allowed. (Unlike file permissions, a read-only
+/// mount holds for root too.)
+#[test]
+fn a_ledger_on_a_read_only_file_system_is_named() {
+    use std::process::{Command, Stdio};
+    let env = Env::new();
+    let mnt = env.path().join("ro");
+    std::fs::create_dir(&mnt).expect("mkdir");
+    let mount = |opts: &str| {
+        Command::new("mount")
+            .args(["-t", "tmpfs", "-o", opts, "tmpfs"])
+            .arg(&mnt)
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !mount("size=1m") {
+        eprintln!(
+            "skipped a_ledger_on_a_read_only_file_system_is_named: cannot mount a tmpfs here"
+        );
+        return;
+    }
+    struct Unmount<'a>(&'a std::path::Path);
+    impl Drop for Unmount<'_> {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg(self.0).status();
+        }
+    }
+    let _guard = Unmount(&mnt);
+    let l = "ro/test.jsonl";
+    env.ok(&["--ledger", l, "init", "--title", "Read-only"]);
+    let remounted = Command::new("mount")
+        .args(["-o", "remount,ro"])
+        .arg(&mnt)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(remounted, "remount read-only");
+    let before = env.read(l);
+    env.ok(&["--ledger", l, "verify"]);
+    env.ok(&["--ledger", l, "head"]);
+    let r = env.run(&["--ledger", l, "define", "topic", "t", "--label", "T"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert!(
+        r.stderr
+            .contains("ro/test.jsonl is on a read-only file system; nothing was written"),
+        "{r}"
+    );
+    assert_eq!(env.read(l), before);
+}
