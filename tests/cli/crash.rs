@@ -191,7 +191,8 @@ fn sigkill_inside_a_line_loses_no_complete_entry() {
     for round in 0..5 {
         let before = env.read(LEDGER);
         env.write("batch.jsonl", import_file(&format!("r{round}-"), 3));
-        let cut = 1 + rng.below(1000);
+        // Inside the first new line (each is over 300 bytes), so it must tear.
+        let cut = 1 + rng.below(300);
         let fault = format!("pause-after:{cut}:20000");
         let mut child = command(
             env.path(),
