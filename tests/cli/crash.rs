@@ -222,7 +222,8 @@ fn sigkill_inside_a_line_loses_no_complete_entry() {
     }
 }
 
-/// `SIGKILL` at random times during `import` and `add` processes, many times:
+/// `SIGKILL` at random times during `import` and `add` processes (up to 1.5
+/// times as long as an import takes), many times:
 /// whatever the moment, the ledger is the old one plus whole entries, possibly
 /// with one torn line that `repair` moves aside.
 #[test]
@@ -231,6 +232,12 @@ fn sigkill_at_random_times_loses_no_complete_entry() {
     let mut rng = Rng::new(seed);
     let env = Env::new();
     ledger_with_source(&env);
+    // How long an import runs here, so that kills land around its end, where
+    // it writes, as well as earlier.
+    env.write("batch.jsonl", import_file("warm-", 300));
+    let start = Instant::now();
+    env.ok(&["--ledger", LEDGER, "import", "batch.jsonl"]);
+    let took = start.elapsed().as_micros() as u64;
     let mut outcomes = Vec::new();
     for round in 0..30 {
         let before = env.read(LEDGER);
@@ -244,7 +251,7 @@ fn sigkill_at_random_times_loses_no_complete_entry() {
             .stderr(Stdio::null())
             .spawn()
             .expect("spawn writer");
-        std::thread::sleep(Duration::from_micros(rng.below(60_000)));
+        std::thread::sleep(Duration::from_micros(rng.below(took * 3 / 2 + 1)));
         let _ = child.kill();
         child.wait().expect("reap");
         let what = format!("seed {seed}, round {round}, {}", args[2]);
