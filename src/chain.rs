@@ -10,6 +10,7 @@
 use crate::entry::{Body, ENVELOPE_MEMBERS, Entry, FORMAT_VERSION, check_timestamp};
 use crate::hash::{Hash, hash_entry};
 use crate::jcs::{self, ParseErrorKind};
+use crate::lines::{self, Line, MAX_ENTRY_BYTES};
 use crate::replay::State;
 use serde_json::{Map, Value};
 use std::io::BufRead;
@@ -24,6 +25,7 @@ pub enum ProblemKind {
     Crlf,
     BlankLine,
     Syntax,
+    TooLong,
     DuplicateKey,
     NumberRange,
     NotCanonical,
@@ -46,6 +48,7 @@ impl ProblemKind {
             ProblemKind::Crlf => "crlf",
             ProblemKind::BlankLine => "blank-line",
             ProblemKind::Syntax => "syntax",
+            ProblemKind::TooLong => "too-long",
             ProblemKind::DuplicateKey => "duplicate-key",
             ProblemKind::NumberRange => "number-range",
             ProblemKind::NotCanonical => "not-canonical",
@@ -641,6 +644,31 @@ impl Verifier {
         self.last.as_ref()
     }
 
+    /// Counts a line longer than [`MAX_ENTRY_BYTES`] (`len` bytes without its
+    /// LF), which was skipped unread; an unterminated one is a torn tail.
+    pub fn feed_too_long(&mut self, len: u64, terminated: bool) {
+        self.report.lines += 1;
+        let (line_no, expected) = (self.report.lines, self.next_seq);
+        if terminated {
+            self.push(
+                Problem::new(
+                    ProblemKind::TooLong,
+                    format!(
+                        "line is {len} bytes long; no entry may be longer than {MAX_ENTRY_BYTES} bytes (1 MiB)"
+                    ),
+                )
+                .help("the line is not an entry `ledger` wrote; restore the original line from a copy or from version control"),
+                Some(line_no),
+                Some(expected),
+                None,
+            );
+        } else {
+            self.torn(line_no, expected);
+        }
+        self.next_seq += 1;
+        self.prev = None;
+    }
+
     fn torn(&mut self, line_no: u64, expected: u64) {
         self.push(
             Problem::new(
@@ -827,17 +855,15 @@ pub fn verify_reader_with<R: BufRead>(
     let mut v = Verifier::new(path, opts);
     let mut buf = Vec::with_capacity(4096);
     loop {
-        buf.clear();
-        let n = r.read_until(b'\n', &mut buf)?;
-        if n == 0 {
-            break;
-        }
-        let terminated = buf.last() == Some(&b'\n');
-        if terminated {
-            buf.pop();
-        }
-        if let Some(e) = v.feed(&buf, terminated) {
-            on_entry(e);
+        // Lines beyond the maximum entry size are skipped, not buffered.
+        match lines::read_line(&mut r, &mut buf, MAX_ENTRY_BYTES)? {
+            Line::Eof => break,
+            Line::TooLong { len, terminated } => v.feed_too_long(len, terminated),
+            Line::Fits { terminated } => {
+                if let Some(e) = v.feed(&buf, terminated) {
+                    on_entry(e);
+                }
+            }
         }
     }
     Ok(v.finish())

@@ -521,8 +521,10 @@ pub fn check_id(what: &str, id: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
+        // Escaped, so a newline or terminal escape in a refused id shows as such.
         Err(format!(
-            "{what} `{id}` is not a valid id: use 1-64 letters, digits, `.`, `_` or `-`, starting with a letter or digit"
+            "{what} `{}` is not a valid id: use 1-64 letters, digits, `.`, `_` or `-`, starting with a letter or digit",
+            id.escape_debug()
         ))
     }
 }

@@ -105,11 +105,31 @@ impl Error {
     /// The hint, if any.
     pub fn help(&self) -> Option<&str> {
         match self {
-            Error::Io { .. } => None,
+            Error::Io { action, source, .. } => io_help(action, source),
             Error::Usage { help, .. }
             | Error::Refused { help, .. }
             | Error::Damaged { help, .. } => help.as_deref(),
         }
+    }
+}
+
+/// What to do about an I/O error, when there is something to say. A failed
+/// append was cut back to the ledger's old length before this error was made
+/// (see `store`), so it can say that nothing was written.
+fn io_help(action: &str, e: &io::Error) -> Option<&'static str> {
+    let full = matches!(
+        e.kind(),
+        io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded
+    );
+    match (full, action == "append to") {
+        (true, true) => Some(
+            "the disk is full: nothing was written (the ledger was cut back to its old length); free some space and run the command again",
+        ),
+        (false, true) => Some(
+            "nothing was written (the ledger was cut back to its old length); run the command again once the cause is fixed",
+        ),
+        (true, false) => Some("the disk is full: free some space and run the command again"),
+        (false, false) => None,
     }
 }
 

@@ -21,6 +21,13 @@ use std::fmt;
 /// The largest integer magnitude an IEEE double holds exactly (2^53).
 pub const MAX_SAFE_INTEGER: u64 = 1 << 53;
 
+/// The deepest nesting of arrays and objects [`parse_strict`] accepts: 127
+/// arrays or objects one inside another (counting the outermost) are read; one
+/// more level is refused as a syntax error. This is `serde_json`'s recursion limit,
+/// which keeps parsing (and every later walk of the tree) off the end of the
+/// stack; a test pins it, so a change of dependency cannot move it silently.
+pub const MAX_NESTING: usize = 127;
+
 /// Why a JSON text was refused by [`parse_strict`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError {
@@ -84,6 +91,13 @@ fn classify(text: &str, e: &serde_json::Error) -> ParseError {
         (
             ParseErrorKind::DuplicateKey,
             format!("duplicate key {rest}: an object may name a member only once"),
+        )
+    } else if bare == "recursion limit exceeded" {
+        (
+            ParseErrorKind::Syntax,
+            format!(
+                "invalid JSON: nested too deeply (at most {MAX_NESTING} levels of arrays and objects)"
+            ),
         )
     } else if let Some(rest) = bare.strip_prefix(RANGE_TAG) {
         (ParseErrorKind::NumberRange, rest.to_string())
@@ -600,6 +614,26 @@ fn key_less(a: &[u8], b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The nesting limit is where docs and `MAX_NESTING` say it is, and deeper
+    /// input (10,000 levels) is an error, not a stack overflow.
+    #[test]
+    fn nesting_limit() {
+        let nest = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        assert!(parse_strict(&nest(MAX_NESTING)).is_ok());
+        for n in [MAX_NESTING + 1, 10_000] {
+            let e = parse_strict(&nest(n)).unwrap_err();
+            assert_eq!(e.kind, ParseErrorKind::Syntax);
+            assert!(e.message.contains("nested too deeply"), "{}", e.message);
+        }
+        let objects = format!("{}1{}", "{\"a\":".repeat(10_000), "}".repeat(10_000));
+        assert!(
+            parse_strict(&objects)
+                .unwrap_err()
+                .message
+                .contains("nested too deeply")
+        );
+    }
 
     fn num(f: f64) -> String {
         let mut s = String::new();

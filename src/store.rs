@@ -7,11 +7,18 @@
 //! `write_all` and `fsync`s before returning. If the write fails part-way the file
 //! is cut back to its old length, so a refused or failed command leaves the
 //! ledger byte-for-byte as it was.
+//!
+//! Readers (`verify`, `summary`, `head`, ...) take the same lock shared
+//! ([`File::lock_shared`]), so they wait for a writer in the middle of an
+//! append and never see its half-written line; a torn final line that a reader
+//! does see was left by a writer that died (see docs/RELIABILITY.md).
 
 use crate::chain::{self, Report, VerifyOptions};
 use crate::entry::{Body, Entry, Genesis, check_timestamp};
 use crate::error::{Error, Result};
+use crate::fault::Fault;
 use crate::hash::Hash;
+use crate::lines::MAX_ENTRY_BYTES;
 use crate::replay::State;
 use std::fs::{File, OpenOptions};
 use std::io::{BufReader, Read, Seek, SeekFrom, Write};
@@ -131,9 +138,12 @@ pub fn init(path: &Path, title: &str, now: &str) -> Result<Appended> {
         }
         Err(e) => return Err(Error::io(path, "create", e)),
     };
-    f.write_all(line.as_bytes())
-        .and_then(|_| f.sync_all())
-        .map_err(|e| Error::io(path, "write", e))?;
+    if let Err(e) = f.write_all(line.as_bytes()).and_then(|_| f.sync_all()) {
+        // Leave no half-written ledger behind: the file is new and ours.
+        drop(f);
+        let _ = std::fs::remove_file(path);
+        return Err(Error::io(path, "write", e));
+    }
     sync_parent(path);
     Ok(Appended { entry })
 }
@@ -166,13 +176,13 @@ pub struct Locked {
 }
 
 /// Opens `path` for appending and takes the exclusive lock (waiting for other
-/// writers to finish).
+/// writers to finish, and for readers holding the shared lock).
 pub fn lock(path: &Path) -> Result<Locked> {
     let file = OpenOptions::new()
         .read(true)
         .append(true)
         .open(path)
-        .map_err(|e| open_error(path, e))?;
+        .map_err(|e| open_error(path, e, true))?;
     file.lock().map_err(|e| Error::io(path, "lock", e))?;
     Ok(Locked {
         path: path.to_path_buf(),
@@ -180,16 +190,68 @@ pub fn lock(path: &Path) -> Result<Locked> {
     })
 }
 
-fn open_error(path: &Path, e: std::io::Error) -> Error {
-    if e.kind() == std::io::ErrorKind::NotFound {
-        Error::usage(
-            format!("{}: no such ledger", path.display()),
-            Some(
-                "create it with `ledger init --title TEXT`, or pass the right --ledger PATH".into(),
+/// Opens `path` for reading only and takes the lock shared: waits for a writer
+/// in the middle of an append, lets other readers in. For `head`, which reads
+/// the tail ([`Locked::tail`]) and must work on a read-only ledger.
+pub fn lock_shared(path: &Path) -> Result<Locked> {
+    Ok(Locked {
+        path: path.to_path_buf(),
+        file: open_for_reading(path)?,
+    })
+}
+
+/// Opens a ledger for reading, refusing a directory, and takes the shared lock.
+fn open_for_reading(path: &Path) -> Result<File> {
+    let file = File::open(path).map_err(|e| open_error(path, e, false))?;
+    if file.metadata().is_ok_and(|m| m.is_dir()) {
+        return Err(is_a_directory(path));
+    }
+    file.lock_shared().map_err(|e| Error::io(path, "lock", e))?;
+    Ok(file)
+}
+
+fn is_a_directory(path: &Path) -> Error {
+    Error::usage(
+        format!("{} is a directory, not a ledger file", path.display()),
+        Some("pass the path of the ledger's *.jsonl file with --ledger PATH".into()),
+    )
+}
+
+/// A specific error for a ledger that cannot be opened.
+fn open_error(path: &Path, e: std::io::Error, for_writing: bool) -> Error {
+    use std::io::ErrorKind;
+    let shown = path.display();
+    match e.kind() {
+        ErrorKind::NotFound => match std::fs::read_link(path) {
+            Ok(target) => Error::usage(
+                format!(
+                    "{shown} is a symbolic link to {}, which does not exist",
+                    target.display()
+                ),
+                Some("point the link at the ledger file, or pass its path with --ledger PATH".into()),
             ),
-        )
-    } else {
-        Error::io(path, "open", e)
+            Err(_) => Error::usage(
+                format!("{shown}: no such ledger"),
+                Some(
+                    "create it with `ledger init --title TEXT`, or pass the right --ledger PATH"
+                        .into(),
+                ),
+            ),
+        },
+        ErrorKind::IsADirectory => is_a_directory(path),
+        ErrorKind::PermissionDenied if for_writing => Error::usage(
+            format!("{shown} is not writable (permission denied); nothing was written"),
+            Some("a read-only ledger can be verified and read but not appended to; check the file's permissions".into()),
+        ),
+        ErrorKind::ReadOnlyFilesystem => Error::usage(
+            format!("{shown} is on a read-only file system; nothing was written"),
+            Some("a read-only ledger can be verified and read but not appended to".into()),
+        ),
+        ErrorKind::PermissionDenied => Error::usage(
+            format!("{shown} is not readable (permission denied)"),
+            Some("check the file's permissions".into()),
+        ),
+        _ => Error::io(path, "open", e),
     }
 }
 
@@ -233,8 +295,20 @@ impl Locked {
             let from = match body.iter().rposition(|&b| b == b'\n') {
                 Some(i) => i + 1,
                 None if start == 0 => 0,
+                // A line longer than any entry may be: do not read it all.
+                None if chunk > MAX_ENTRY_BYTES as u64 + 1 => {
+                    let line = self.count_lines()?;
+                    return Err(Error::Damaged {
+                        path,
+                        line,
+                        message: format!(
+                            "the last line is longer than the maximum entry size ({MAX_ENTRY_BYTES} bytes)"
+                        ),
+                        help: Some("run `ledger verify` to see every problem".into()),
+                    });
+                }
                 None => {
-                    chunk *= 4;
+                    chunk = (chunk * 4).min(MAX_ENTRY_BYTES as u64 + 2);
                     continue;
                 }
             };
@@ -354,6 +428,17 @@ impl Locked {
                 message: e.0,
                 help: None,
             })?;
+            if line.len() > MAX_ENTRY_BYTES + 1 {
+                return Err(Error::Refused {
+                    path: self.path.clone(),
+                    seq: Some(seq),
+                    message: format!(
+                        "the entry would be {} bytes long; no entry may be longer than {MAX_ENTRY_BYTES} bytes (1 MiB)",
+                        line.len() - 1
+                    ),
+                    help: Some("shorten the text; quote a source, do not copy it whole".into()),
+                });
+            }
             buf.push_str(&line);
             prev = entry.hash;
             out.push(Appended { entry });
@@ -361,20 +446,39 @@ impl Locked {
         if buf.is_empty() {
             return Ok(out);
         }
-        let path = self.path.clone();
-        let written = self
-            .file
-            .write_all(buf.as_bytes())
-            .and_then(|_| self.file.sync_data());
-        if let Err(e) = written {
-            // Undo a partial write so the file is exactly as it was.
-            let _ = self
-                .file
-                .set_len(tail.len)
-                .and_then(|_| self.file.sync_data());
-            return Err(Error::io(&path, "append to", e));
-        }
+        self.write_whole(tail.len, buf.as_bytes())?;
         Ok(out)
+    }
+
+    /// Writes `bytes` at the end of the file (of length `len`) and flushes them
+    /// to disk. Success means every byte is written and flushed. If the write
+    /// or the flush fails part-way, the file is cut back to `len`, so it is
+    /// exactly as it was and the error says nothing was written; if even that
+    /// fails, the ledger is reported damaged at its new last line, for
+    /// `ledger repair`.
+    fn write_whole(&mut self, len: u64, bytes: &[u8]) -> Result<()> {
+        let fault = Fault::from_env()?;
+        let path = self.path.clone();
+        let written = fault
+            .write_all(&mut self.file, bytes)
+            .and_then(|_| fault.sync_data(&self.file));
+        let Err(e) = written else {
+            return Ok(());
+        };
+        match self.file.set_len(len).and_then(|_| self.file.sync_data()) {
+            Ok(()) => Err(Error::io(&path, "append to", e)),
+            Err(undo) => {
+                let line = self.count_lines()?;
+                Err(Error::Damaged {
+                    path,
+                    line,
+                    message: format!(
+                        "appending failed ({e}) and the partly written entry could not be removed ({undo})"
+                    ),
+                    help: Some("once the cause is fixed, run `ledger repair` to move the incomplete last line aside".into()),
+                })
+            }
+        }
     }
 }
 
@@ -390,7 +494,8 @@ fn refuse(report: &Report, consequence: &str) -> Result<()> {
     let first = report.problems.first();
     Err(Error::Damaged {
         path: report.path.clone(),
-        line: first.and_then(|p| p.line).unwrap_or(0),
+        // Problems of the whole file (an empty file) have no line: name line 1.
+        line: first.and_then(|p| p.line).unwrap_or(1),
         message: format!(
             "the ledger does not verify ({}; {} problem{} in all){consequence}",
             first.map_or("see `ledger verify`".to_string(), |p| p.headline()),
@@ -456,7 +561,7 @@ pub fn append_checked_labeled(
 
 /// Opens and verifies a ledger (streaming), returning the report and the state.
 pub fn scan(path: &Path, opts: VerifyOptions) -> Result<(Report, State)> {
-    let f = File::open(path).map_err(|e| open_error(path, e))?;
+    let f = open_for_reading(path)?;
     chain::verify_reader(path, observed(f, "verifying"), opts)
         .map_err(|e| Error::io(path, "read", e))
 }
@@ -470,7 +575,7 @@ fn observed(f: File, label: &str) -> crate::progress::Reader<BufReader<File>> {
 /// Opens a ledger, verifies it and replays it, refusing a ledger that does not
 /// verify. Returns every entry and the state after the last.
 pub fn load(path: &Path) -> Result<(Vec<Entry>, State)> {
-    let f = File::open(path).map_err(|e| open_error(path, e))?;
+    let f = open_for_reading(path)?;
     let mut entries = Vec::new();
     let (report, state) = chain::verify_reader_with(
         path,
@@ -511,34 +616,42 @@ pub fn repair(path: &Path, now: &str) -> Result<Repair> {
         .metadata()
         .map_err(|e| Error::io(path, "read", e))?
         .len();
-    if len == 0 || locked.read_at(len - 1, 1)? == b"\n" {
+    if len == 0 {
+        // Nothing to repair, and nothing to call intact either.
+        return Err(Error::Damaged {
+            path: path.to_path_buf(),
+            line: 1,
+            message: "the ledger is empty: it has no genesis entry, so there is nothing to repair"
+                .into(),
+            help: Some("create a ledger with `ledger init --title TEXT`".into()),
+        });
+    }
+    if locked.read_at(len - 1, 1)? == b"\n" {
         return Ok(Repair::Intact);
     }
-    // Find the start of the last line, reading backwards in growing chunks.
-    let mut chunk: u64 = 64 * 1024;
+    // Find the start of the last line, reading backwards a chunk at a time
+    // (memory stays bounded however long the torn line is).
+    const CHUNK: u64 = 64 * 1024;
+    let mut end = len;
     let keep = loop {
-        let start = len.saturating_sub(chunk);
-        let buf = locked.read_at(start, (len - start) as usize)?;
+        let start = end.saturating_sub(CHUNK);
+        let buf = locked.read_at(start, (end - start) as usize)?;
         match buf.iter().rposition(|&b| b == b'\n') {
             Some(i) => break start + i as u64 + 1,
             None if start == 0 => break 0,
-            None => chunk *= 4,
+            None => end = start,
         }
     };
-    let torn = locked.read_at(keep, (len - keep) as usize)?;
+    let torn_len = len - keep;
     let line = locked.count_lines()?;
-    let complete = std::str::from_utf8(&torn)
-        .map(chain::read_entry)
-        .is_ok_and(|r| r.entry.is_some() && r.problems.is_empty());
+    let complete = torn_len <= MAX_ENTRY_BYTES as u64
+        && std::str::from_utf8(&locked.read_at(keep, torn_len as usize)?)
+            .map(chain::read_entry)
+            .is_ok_and(|r| r.entry.is_some() && r.problems.is_empty());
     if complete {
-        locked
-            .file
-            .write_all(b"\n")
-            .and_then(|_| locked.file.sync_data())
-            .map_err(|e| Error::io(path, "append to", e))?;
+        locked.write_whole(len, b"\n")?;
         return Ok(Repair::Terminated { line });
     }
-    let torn = torn.as_slice();
     let stamp: String = now.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
     let file_name = path
         .file_name()
@@ -561,9 +674,25 @@ pub fn repair(path: &Path, now: &str) -> Result<Repair> {
             Err(e) => return Err(Error::io(&candidate, "create", e)),
         }
     };
-    side.write_all(torn)
-        .and_then(|_| side.sync_all())
-        .map_err(|e| Error::io(&saved_to, "write", e))?;
+    let copied = locked
+        .file
+        .seek(SeekFrom::Start(keep))
+        .and_then(|_| std::io::copy(&mut (&locked.file).take(torn_len), &mut side))
+        .and_then(|n| {
+            if n == torn_len {
+                side.sync_all()
+            } else {
+                Err(std::io::Error::other(
+                    "the ledger changed while it was read",
+                ))
+            }
+        });
+    if let Err(e) = copied {
+        // The ledger is untouched; do not leave a partial copy behind.
+        drop(side);
+        let _ = std::fs::remove_file(&saved_to);
+        return Err(Error::io(&saved_to, "write", e));
+    }
     sync_parent(&saved_to);
     locked
         .file
@@ -572,7 +701,7 @@ pub fn repair(path: &Path, now: &str) -> Result<Repair> {
         .map_err(|e| Error::io(path, "truncate", e))?;
     Ok(Repair::Removed {
         line,
-        bytes: torn.len() as u64,
+        bytes: torn_len,
         saved_to,
     })
 }

@@ -9,7 +9,7 @@ use crate::chain::{Problem, ProblemKind};
 use crate::error::Error;
 use annotate_snippets::{Annotation, AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 use std::collections::{BTreeSet, HashMap};
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::ops::Range;
 use std::path::Path;
 
@@ -136,14 +136,15 @@ pub fn read_lines(path: &Path, wanted: &BTreeSet<u64>) -> HashMap<u64, String> {
     let mut r = BufReader::new(f);
     let mut buf = Vec::new();
     for n in 1..=last {
-        buf.clear();
-        match r.read_until(b'\n', &mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {}
+        // Bounded like verify's own reads: a line over the maximum entry size
+        // is skipped (its problem says how long it is), never held whole.
+        match crate::lines::read_line(&mut r, &mut buf, crate::lines::MAX_ENTRY_BYTES) {
+            Ok(crate::lines::Line::Eof) | Err(_) => break,
+            Ok(crate::lines::Line::TooLong { .. }) => continue,
+            Ok(crate::lines::Line::Fits { .. }) => {}
         }
         if wanted.contains(&n) {
             let mut b = buf.as_slice();
-            b = b.strip_suffix(b"\n").unwrap_or(b);
             b = b.strip_suffix(b"\r").unwrap_or(b);
             if n == 1 {
                 b = b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b);

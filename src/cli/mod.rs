@@ -131,14 +131,20 @@ pub fn run(cli: Cli, matches: &ArgMatches, out: &mut dyn Write) -> Result<i32> {
         Command::Retract(a) => commands::retract::run(ledger, a, out),
         Command::Dispute(a) => commands::dispute::run(ledger, a, out),
         Command::Define(a) => commands::define::run(ledger, a, out),
-        Command::Summary(a) => commands::summary::run(ledger, a, out),
+        Command::Summary(a) => {
+            let json = a.format == commands::summary::ReportFormat::Json;
+            output::json_on_error(json, out, |out| commands::summary::run(ledger, a, out))
+        }
         Command::Import(a) => commands::import::run(ledger, a, out),
         Command::Log(a) => commands::log::run(ledger, a, out),
         Command::Show(a) => commands::show::run(ledger, a, out),
         Command::Sources(a) => commands::sources::run(ledger, a, out),
         Command::CiteCheck(a) => commands::cite_check::run(ledger, a, out),
         Command::Init(a) => commands::init::run(ledger, a, out),
-        Command::Verify(a) => commands::verify::run(ledger, a, out),
+        Command::Verify(a) => {
+            let json = a.format == commands::verify::VerifyFormat::Json;
+            output::json_on_error(json, out, |out| commands::verify::run(ledger, a, out))
+        }
         Command::Head(a) => commands::head::run(ledger, a, out),
         Command::Repair(a) => commands::repair::run(ledger, a, out),
         Command::Completions(a) => commands::completions::run(a, out),

@@ -3,16 +3,20 @@
 
 mod concurrency;
 mod conventions;
+mod crash;
 mod data;
 mod fixture;
+mod fuzz;
 mod git;
 mod golden;
+mod hostile;
 mod independent;
 mod jcs;
 mod merge_props;
 mod precommit;
 mod props;
 mod refusals;
+mod reliability;
 mod replay_props;
 mod schemas;
 mod summary;

@@ -874,6 +874,9 @@ class Replay:
 # ---------------------------------------------------------------------------
 
 
+MAX_LINE_BYTES = 1048576  # section 2
+
+
 def split_lines(data):
     """[(bytes, terminated)] as in 2.1."""
     parts = data.split(b"\n")
@@ -909,6 +912,16 @@ def verify(data, anchors):
     for idx, (raw, terminated) in enumerate(lines):
         n = idx + 1
         expected = next_seq
+        # 0. Length
+        if len(raw) > MAX_LINE_BYTES:
+            if terminated:
+                report("too-long", n, expected, "the line is longer than 1 MiB")
+            else:
+                report("torn-tail", n, expected, "the last line is incomplete",
+                       None, "run ledger repair")
+            next_seq = expected + 1
+            prev = None
+            continue
         # 1. BOM
         if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
             report("bom", n, expected, "the file starts with a byte-order mark", 1)

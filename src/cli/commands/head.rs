@@ -25,8 +25,9 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
         tail_of(std::io::stdin().lock(), Path::new("<stdin>"))?
     } else {
         let path = store::resolve(ledger)?;
-        // Reading the tail under the lock checks the last entry is complete and intact.
-        let tail = store::lock(&path)?.tail()?;
+        // Reading the tail under the shared lock checks the last entry is
+        // complete and intact, and works on a read-only ledger.
+        let tail = store::lock_shared(&path)?.tail()?;
         (tail.seq, tail.hash)
     };
     match args.format {

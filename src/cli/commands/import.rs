@@ -11,9 +11,11 @@ use crate::cli::args::print_appended;
 use crate::entry::Body;
 use crate::error::{Error, Result};
 use crate::jcs;
+use crate::lines::{self, Line, MAX_ENTRY_BYTES};
 use crate::store;
 use serde_json::Value;
-use std::io::Write;
+use std::fs::File;
+use std::io::{BufReader, Write};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
@@ -46,19 +48,61 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
     Ok(0)
 }
 
-/// Reads and checks every line of an import file.
+/// Reads and checks every line of an import file, streaming it: no line longer
+/// than the maximum entry size is held in memory.
 /// Returns each entry with its 1-based line number.
 pub fn read_bodies(file: &Path) -> Result<Vec<(usize, Body)>> {
-    let text = store::read_text(file)?;
     let bad = |line: usize, msg: String| {
         Error::usage(
             format!("{}:{line}: {msg}; nothing was imported", file.display()),
             Some("each line must be {\"kind\": KIND, \"body\": {...}} as in docs/FORMAT.md".into()),
         )
     };
+    let f = File::open(file).map_err(|e| Error::io(file, "read", e))?;
+    if f.metadata().is_ok_and(|m| m.is_dir()) {
+        return Err(Error::usage(
+            format!("{} is a directory, not an import file", file.display()),
+            None,
+        ));
+    }
+    let mut r = BufReader::new(f);
+    let mut buf = Vec::new();
     let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let n = i + 1;
+    let mut offset: u64 = 0;
+    for n in 1.. {
+        let terminated = match lines::read_line(&mut r, &mut buf, MAX_ENTRY_BYTES)
+            .map_err(|e| Error::io(file, "read", e))?
+        {
+            Line::Eof => break,
+            Line::TooLong { len, .. } => {
+                return Err(bad(
+                    n,
+                    format!(
+                        "the line is {len} bytes long; no entry may be longer than {MAX_ENTRY_BYTES} bytes (1 MiB)"
+                    ),
+                ));
+            }
+            Line::Fits { terminated } => terminated,
+        };
+        let text = std::str::from_utf8(&buf).map_err(|e| {
+            Error::usage(
+                format!(
+                    "{}:{n}: not UTF-8 (invalid byte at offset {} of the file)",
+                    file.display(),
+                    offset + e.valid_up_to() as u64
+                ),
+                Some("save the file as UTF-8".into()),
+            )
+        })?;
+        offset += buf.len() as u64 + u64::from(terminated);
+        if n == 1 && text.starts_with('\u{FEFF}') {
+            return Err(bad(
+                n,
+                "the file starts with a byte-order mark (EF BB BF); save it as UTF-8 without a BOM"
+                    .into(),
+            ));
+        }
+        let line = text.strip_suffix('\r').unwrap_or(text);
         if line.trim().is_empty() {
             continue;
         }
