@@ -12,8 +12,9 @@ use crate::hash::{Hash, hash_entry};
 use crate::jcs::{self, ParseErrorKind};
 use crate::replay::State;
 use serde_json::{Map, Value};
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 /// The classes of problem verification reports; [`ProblemKind::as_str`] is the
 /// stable name used in JSON output and docs/FORMAT.md.
@@ -437,6 +438,117 @@ fn check_envelope(map: &Map<String, Value>) -> Result<Entry, String> {
     })
 }
 
+/// What [`check_line`] found on one line, before the links to other lines are
+/// checked by [`Verifier::link`]. Problems carry no line number or seq yet.
+pub struct CheckedLine {
+    /// Byte-level problems found before the line was read (BOM, CR LF).
+    early: Vec<Problem>,
+    terminated: bool,
+    outcome: Outcome,
+}
+
+impl CheckedLine {
+    /// The entry read from the line, if it could be understood as one.
+    pub fn entry(&self) -> Option<&Entry> {
+        match &self.outcome {
+            Outcome::Read(r) => r.entry.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+// Nearly every line is `Read`: boxing it would cost an allocation per line.
+#[allow(clippy::large_enum_variant)]
+enum Outcome {
+    /// An empty final fragment: nothing to report.
+    Blank,
+    /// A blank line ending in LF.
+    BadBlank(Box<Problem>),
+    /// Not UTF-8 (on a complete line).
+    Encoding(Box<Problem>),
+    /// An incomplete last line that is not a clean entry.
+    Torn,
+    Read(ReadLine),
+}
+
+/// The independent half of verifying a line: everything that needs only the
+/// line itself (see [`Verifier::link`] for the rest). `first` says whether it
+/// is the first line of the file; `terminated` whether it ended in LF.
+pub fn check_line(raw: &[u8], first: bool, terminated: bool) -> CheckedLine {
+    let mut early = Vec::new();
+    let mut bytes = raw;
+    if first && bytes.starts_with(b"\xEF\xBB\xBF") {
+        early.push(
+            Problem::new(
+                ProblemKind::Bom,
+                "the file starts with a byte-order mark (EF BB BF)",
+            )
+            .help("save the file as UTF-8 without a BOM"),
+        );
+        bytes = &bytes[3..];
+    }
+    if let Some(stripped) = bytes.strip_suffix(b"\r") {
+        early.push(
+            Problem::new(
+                ProblemKind::Crlf,
+                "line ends in CR LF; ledger lines end in LF alone",
+            )
+            .help("add `*.jsonl text eol=lf` to .gitattributes and check the file out again"),
+        );
+        bytes = stripped;
+    }
+    let outcome = outcome(bytes, terminated);
+    CheckedLine {
+        early,
+        terminated,
+        outcome,
+    }
+}
+
+fn outcome(bytes: &[u8], terminated: bool) -> Outcome {
+    if bytes.is_empty() {
+        if terminated {
+            return Outcome::BadBlank(Box::new(
+                Problem::new(
+                    ProblemKind::BlankLine,
+                    "blank line; every line must hold one entry",
+                )
+                .help("delete the blank line"),
+            ));
+        }
+        return Outcome::Blank;
+    }
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(_) if !terminated => return Outcome::Torn,
+        Err(e) => {
+            let lossy = String::from_utf8_lossy(bytes);
+            let col = String::from_utf8_lossy(&bytes[..e.valid_up_to()])
+                .chars()
+                .count()
+                + 1;
+            let mut p = Problem::new(
+                ProblemKind::Encoding,
+                format!("invalid UTF-8 at byte {} of the line", e.valid_up_to() + 1),
+            )
+            .at_column(Some(col));
+            p.source_line = Some(lossy.into_owned());
+            return Outcome::Encoding(Box::new(p));
+        }
+    };
+    let mut read = read_entry(text);
+    if !terminated && (read.entry.is_none() || !read.problems.is_empty()) {
+        // An incomplete last line: one problem, pointing at `ledger repair`.
+        return Outcome::Torn;
+    }
+    for p in &mut read.problems {
+        if p.column.is_some() {
+            p.source_line = Some(text.to_string());
+        }
+    }
+    Outcome::Read(read)
+}
+
 /// An `--anchor SEQ:HASH` pin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Anchor {
@@ -486,7 +598,7 @@ impl Default for VerifyOptions {
 }
 
 /// The outcome of verifying a ledger.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Report {
     pub path: PathBuf,
     /// Lines read (a torn final line counts).
@@ -518,7 +630,8 @@ pub struct Verifier {
     prev: Option<Hash>,
     anchors_seen: Vec<Option<Hash>>,
     state: State,
-    last: Option<Entry>,
+    /// The line [`Verifier::feed`] last read.
+    last: Option<CheckedLine>,
 }
 
 impl Verifier {
@@ -551,8 +664,10 @@ impl Verifier {
     fn push(&mut self, mut p: Problem, line: Option<u64>, seq: Option<u64>, text: Option<&str>) {
         p.line = p.line.or(line);
         p.seq = p.seq.or(seq);
-        if p.column.is_some() {
-            p.source_line = text.map(str::to_string);
+        if p.column.is_some()
+            && let Some(t) = text
+        {
+            p.source_line = Some(t.to_string());
         }
         self.report.total_problems += 1;
         if self.report.problems.len() < self.opts.max_problems {
@@ -563,91 +678,57 @@ impl Verifier {
     /// Feeds one raw line (without its LF); `terminated` says whether it ended in
     /// LF. Returns the entry when the line was understood.
     pub fn feed(&mut self, raw: &[u8], terminated: bool) -> Option<&Entry> {
+        let mut checked = check_line(raw, self.report.lines == 0, terminated);
+        let understood = self.link(&mut checked).is_some();
+        self.last = Some(checked);
+        self.last
+            .as_ref()
+            .and_then(|c| c.entry())
+            .filter(|_| understood)
+    }
+
+    /// The sequential half of [`Verifier::feed`]: takes the result of
+    /// [`check_line`] for the next line and checks what spans lines. Feeding
+    /// lines through `check_line` (in any order, on any thread) and then through
+    /// `link` in file order gives exactly the report `feed` gives.
+    ///
+    /// Problems are moved out of `checked`; the entry stays there, and is
+    /// returned when the line was understood. (Leaving it lets the thread that
+    /// built it free it.)
+    pub fn link<'c>(&mut self, checked: &'c mut CheckedLine) -> Option<&'c Entry> {
         self.report.lines += 1;
         let line_no = self.report.lines;
         let expected = self.next_seq;
-        let mut bytes = raw;
-        if line_no == 1 && bytes.starts_with(b"\xEF\xBB\xBF") {
-            self.push(
-                Problem::new(
-                    ProblemKind::Bom,
-                    "the file starts with a byte-order mark (EF BB BF)",
-                )
-                .help("save the file as UTF-8 without a BOM"),
-                Some(line_no),
-                Some(expected),
-                None,
-            );
-            bytes = &bytes[3..];
+        for p in std::mem::take(&mut checked.early) {
+            self.push(p, Some(line_no), Some(expected), None);
         }
-        if let Some(stripped) = bytes.strip_suffix(b"\r") {
-            self.push(
-                Problem::new(
-                    ProblemKind::Crlf,
-                    "line ends in CR LF; ledger lines end in LF alone",
-                )
-                .help("add `*.jsonl text eol=lf` to .gitattributes and check the file out again"),
-                Some(line_no),
-                Some(expected),
-                None,
-            );
-            bytes = stripped;
-        }
-        if bytes.is_empty() {
-            if terminated {
-                self.push(
-                    Problem::new(
-                        ProblemKind::BlankLine,
-                        "blank line; every line must hold one entry",
-                    )
-                    .help("delete the blank line"),
-                    Some(line_no),
-                    Some(expected),
-                    None,
-                );
+        let read = match &mut checked.outcome {
+            Outcome::Blank => return None,
+            Outcome::BadBlank(p) => {
+                let p = (**p).clone();
+                self.push(p, Some(line_no), Some(expected), None);
+                return None;
             }
-            return None;
-        }
-        let text = match std::str::from_utf8(bytes) {
-            Ok(t) => t,
-            Err(e) => {
-                let col = String::from_utf8_lossy(&bytes[..e.valid_up_to()])
-                    .chars()
-                    .count()
-                    + 1;
-                let p = Problem::new(
-                    ProblemKind::Encoding,
-                    format!("invalid UTF-8 at byte {} of the line", e.valid_up_to() + 1),
-                )
-                .at_column(Some(col));
-                if terminated {
-                    self.push(
-                        p,
-                        Some(line_no),
-                        Some(expected),
-                        Some(&String::from_utf8_lossy(bytes)),
-                    );
-                } else {
-                    self.torn(line_no, expected);
-                }
+            Outcome::Encoding(p) => {
+                let p = (**p).clone();
+                self.push(p, Some(line_no), Some(expected), None);
                 self.next_seq += 1;
                 self.prev = None;
                 return None;
             }
+            Outcome::Torn => {
+                self.torn(line_no, expected);
+                self.next_seq += 1;
+                self.prev = None;
+                return None;
+            }
+            Outcome::Read(read) => read,
         };
-        let read = read_entry(text);
-        if !terminated && (read.entry.is_none() || !read.problems.is_empty()) {
-            // An incomplete last line: one problem, pointing at `ledger repair`.
-            self.torn(line_no, expected);
-            self.next_seq += 1;
-            self.prev = None;
-            return None;
-        }
         let seq = read.seq.unwrap_or(expected);
-        for p in read.problems {
-            self.push(p, Some(line_no), Some(seq), Some(text));
+        for p in std::mem::take(&mut read.problems) {
+            self.push(p, Some(line_no), Some(seq), None);
         }
-        if !terminated {
+        if !checked.terminated {
             self.push(
                 Problem::new(ProblemKind::TornTail, "the file does not end in a newline")
                     .help("run `ledger repair` to add the missing newline"),
@@ -656,7 +737,7 @@ impl Verifier {
                 None,
             );
         }
-        let Some(entry) = read.entry else {
+        let Some(entry) = read.entry.as_ref() else {
             // Its `seq` member may be as damaged as the rest: count it as
             // occupying the expected position.
             self.next_seq = expected + 1;
@@ -664,7 +745,7 @@ impl Verifier {
             self.prev = read.stored_hash;
             return None;
         };
-        self.check_links(&entry, line_no);
+        self.check_links(entry, line_no);
         self.report.entries += 1;
         self.report.head = Some((entry.seq, entry.hash));
         for (i, a) in self.opts.anchors.iter().enumerate() {
@@ -672,7 +753,8 @@ impl Verifier {
                 self.anchors_seen[i] = Some(entry.hash);
             }
         }
-        if let Err(msg) = self.state.apply(&entry) {
+        // The one place an entry meets the entries before it (references).
+        if let Err(msg) = self.state.apply(entry) {
             self.push(
                 Problem::new(ProblemKind::Reference, msg),
                 Some(line_no),
@@ -682,8 +764,7 @@ impl Verifier {
         }
         self.advance_seq(entry.seq);
         self.prev = Some(entry.hash);
-        self.last = Some(entry);
-        self.last.as_ref()
+        Some(entry)
     }
 
     fn torn(&mut self, line_no: u64, expected: u64) {
@@ -862,30 +943,194 @@ pub fn verify_reader<R: BufRead>(
 }
 
 /// Verifies a whole ledger from a reader, streaming, handing every entry that
-/// was understood to `on_entry`.
+/// was understood to `on_entry` (in file order).
+///
+/// The reader is read in blocks of whole lines; the lines of each block are
+/// checked on their own ([`check_line`]) by one worker thread per core, and
+/// the results are linked in file order on the calling thread
+/// ([`Verifier::link`]). At most a few blocks are in flight, so memory does
+/// not grow with the ledger. An input that fits in one block is checked on
+/// the calling thread alone.
 pub fn verify_reader_with<R: BufRead>(
     path: &Path,
-    mut r: R,
+    r: R,
+    opts: VerifyOptions,
+    on_entry: impl FnMut(&Entry),
+) -> std::io::Result<(Report, State)> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    verify_blocks(path, r, opts, on_entry, BLOCK_SIZE, workers)
+}
+
+/// How many bytes of whole lines make one unit of work.
+const BLOCK_SIZE: usize = 1 << 20;
+
+/// [`verify_reader_with`] with the block size and number of worker threads
+/// given (so tests can put block boundaries anywhere).
+pub fn verify_blocks<R: Read>(
+    path: &Path,
+    r: R,
     opts: VerifyOptions,
     mut on_entry: impl FnMut(&Entry),
+    block_size: usize,
+    workers: usize,
 ) -> std::io::Result<(Report, State)> {
     let mut v = Verifier::new(path, opts);
-    let mut buf = Vec::with_capacity(4096);
-    loop {
+    let mut blocks = Blocks {
+        r,
+        carry: Vec::new(),
+        size: block_size.max(1),
+        eof: false,
+        spare: Vec::new(),
+    };
+    let Some(first) = blocks.next()? else {
+        return Ok(v.finish());
+    };
+    let mut link_all = |v: &mut Verifier, lines: &mut Vec<CheckedLine>| {
+        for c in lines.iter_mut() {
+            if let Some(e) = v.link(c) {
+                on_entry(e);
+            }
+        }
+    };
+    if workers <= 1 || blocks.eof && blocks.carry.is_empty() {
+        let mut block = Some(first);
+        let mut is_first = true;
+        while let Some(b) = block {
+            let mut lines = Vec::new();
+            check_block(&b, is_first, &mut lines);
+            link_all(&mut v, &mut lines);
+            is_first = false;
+            blocks.spare.push(b);
+            block = blocks.next()?;
+        }
+        return Ok(v.finish());
+    }
+    // Blocks go to worker `i % workers` and come back from it in the same
+    // order, so results arrive in file order without a reorder buffer.
+    let depth = 2 * workers;
+    std::thread::scope(|s| {
+        let mut jobs = Vec::with_capacity(workers);
+        let mut results = Vec::with_capacity(workers);
+        for _ in 0..workers {
+            // A job carries the results of an earlier block back to the
+            // worker that built them, to be freed there: freeing memory on
+            // the thread that allocated it is much cheaper.
+            let (job_tx, job_rx) = mpsc::channel::<(Vec<u8>, bool, Vec<CheckedLine>)>();
+            let (res_tx, res_rx) = mpsc::channel::<(Vec<u8>, Vec<CheckedLine>)>();
+            s.spawn(move || {
+                for (block, is_first, mut lines) in job_rx {
+                    check_block(&block, is_first, &mut lines);
+                    if res_tx.send((block, lines)).is_err() {
+                        break;
+                    }
+                }
+            });
+            jobs.push(job_tx);
+            results.push(res_rx);
+        }
+        let (mut sent, mut done) = (0usize, 0usize);
+        let mut pending = Some(first);
+        let mut used: Vec<Vec<CheckedLine>> = (0..workers).map(|_| Vec::new()).collect();
+        loop {
+            while sent - done < depth {
+                let Some(b) = pending
+                    .take()
+                    .map_or_else(|| blocks.next(), |b| Ok(Some(b)))?
+                else {
+                    break;
+                };
+                let w = sent % workers;
+                let garbage = std::mem::take(&mut used[w]);
+                if jobs[w].send((b, sent == 0, garbage)).is_err() {
+                    break;
+                }
+                sent += 1;
+            }
+            if done == sent {
+                break;
+            }
+            let w = done % workers;
+            let Ok((block, mut lines)) = results[w].recv() else {
+                // A worker died; the scope re-raises its panic.
+                break;
+            };
+            done += 1;
+            blocks.spare.push(block);
+            link_all(&mut v, &mut lines);
+            used[w] = lines;
+        }
+        Ok::<(), std::io::Error>(())
+    })?;
+    Ok(v.finish())
+}
+
+/// Checks every line of a block of whole lines (the last block of a file may
+/// end without LF).
+/// `out` is cleared first (and its old contents freed).
+fn check_block(block: &[u8], first_block: bool, out: &mut Vec<CheckedLine>) {
+    out.clear();
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', block) {
+        out.push(check_line(
+            &block[start..end],
+            first_block && start == 0,
+            true,
+        ));
+        start = end + 1;
+    }
+    if start < block.len() {
+        out.push(check_line(
+            &block[start..],
+            first_block && start == 0,
+            false,
+        ));
+    }
+}
+
+/// Cuts a reader into blocks of whole lines of about `size` bytes (a line
+/// longer than that makes a longer block).
+struct Blocks<R> {
+    r: R,
+    /// Bytes read after the last LF of the previous block.
+    carry: Vec<u8>,
+    size: usize,
+    eof: bool,
+    /// Buffers handed back, to be reused.
+    spare: Vec<Vec<u8>>,
+}
+
+impl<R: Read> Blocks<R> {
+    fn next(&mut self) -> std::io::Result<Option<Vec<u8>>> {
+        let mut buf = self.spare.pop().unwrap_or_default();
         buf.clear();
-        let n = r.read_until(b'\n', &mut buf)?;
-        if n == 0 {
-            break;
-        }
-        let terminated = buf.last() == Some(&b'\n');
-        if terminated {
-            buf.pop();
-        }
-        if let Some(e) = v.feed(&buf, terminated) {
-            on_entry(e);
+        buf.extend_from_slice(&self.carry);
+        self.carry.clear();
+        let mut target = self.size.max(buf.len() + 1);
+        loop {
+            while buf.len() < target && !self.eof {
+                let len = buf.len();
+                buf.resize(target, 0);
+                match self.r.read(&mut buf[len..]) {
+                    Ok(0) => {
+                        self.eof = true;
+                        buf.truncate(len);
+                    }
+                    Ok(n) => buf.truncate(len + n),
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => buf.truncate(len),
+                    Err(e) => return Err(e),
+                }
+            }
+            if self.eof {
+                return Ok((!buf.is_empty()).then_some(buf));
+            }
+            if let Some(nl) = memchr::memrchr(b'\n', &buf) {
+                self.carry.extend_from_slice(&buf[nl + 1..]);
+                buf.truncate(nl + 1);
+                return Ok(Some(buf));
+            }
+            target += self.size;
         }
     }
-    Ok(v.finish())
 }
 
 #[cfg(test)]
