@@ -611,6 +611,9 @@ pub struct Report {
     pub problems: Vec<Problem>,
     /// Problems found, including those not kept.
     pub total_problems: usize,
+    /// The `--since` entry the check started from, with the number of lines
+    /// before it (read for their ids only, not checked).
+    pub since: Option<(Anchor, u64)>,
 }
 
 impl Report {
@@ -651,6 +654,7 @@ impl Verifier {
                 head: None,
                 problems: Vec::new(),
                 total_problems: 0,
+                since: None,
             },
             next_seq: 0,
             alt_seq: None,
@@ -765,6 +769,32 @@ impl Verifier {
         self.advance_seq(entry.seq);
         self.prev = Some(entry.hash);
         Some(entry)
+    }
+
+    /// Takes an entry before the `--since` entry on trust: counts its line,
+    /// records its ids (reporting references that do not resolve) and links
+    /// the next line to it, checking nothing else.
+    fn trust(&mut self, entry: &Entry) {
+        self.report.lines += 1;
+        self.report.entries += 1;
+        self.report.head = Some((entry.seq, entry.hash));
+        for (i, a) in self.opts.anchors.iter().enumerate() {
+            if a.seq == entry.seq && self.anchors_seen[i].is_none() {
+                self.anchors_seen[i] = Some(entry.hash);
+            }
+        }
+        if let Err(msg) = self.state.apply(entry) {
+            let line_no = self.report.lines;
+            self.push(
+                Problem::new(ProblemKind::Reference, msg),
+                Some(line_no),
+                Some(entry.seq),
+                None,
+            );
+        }
+        self.next_seq = entry.seq + 1;
+        self.alt_seq = None;
+        self.prev = Some(entry.hash);
     }
 
     fn torn(&mut self, line_no: u64, expected: u64) {
@@ -962,7 +992,7 @@ pub fn verify_reader_with<R: BufRead>(
 }
 
 /// How many bytes of whole lines make one unit of work.
-const BLOCK_SIZE: usize = 1 << 20;
+pub const BLOCK_SIZE: usize = 1 << 20;
 
 /// [`verify_reader_with`] with the block size and number of worker threads
 /// given (so tests can put block boundaries anywhere).
@@ -975,6 +1005,30 @@ pub fn verify_blocks<R: Read>(
     workers: usize,
 ) -> std::io::Result<(Report, State)> {
     let mut v = Verifier::new(path, opts);
+    let link_all = |lines: &mut Vec<CheckedLine>| {
+        for c in lines.iter_mut() {
+            if let Some(e) = v.link(c) {
+                on_entry(e);
+            }
+        }
+    };
+    for_each_block(r, block_size, workers, true, check_block, link_all)?;
+    Ok(v.finish())
+}
+
+/// The pipeline under [`verify_blocks`]: cuts `r` into blocks of whole lines,
+/// runs `work` on each (on `workers` threads when there is more than one
+/// block) and hands the results to `sink` on the calling thread, in file
+/// order. `work` gets whether the block starts the file (`at_start` says
+/// whether `r` does). At most `2 × workers` blocks are in flight.
+fn for_each_block<R: Read, T: Send>(
+    r: R,
+    block_size: usize,
+    workers: usize,
+    at_start: bool,
+    work: fn(&[u8], bool, &mut Vec<T>),
+    mut sink: impl FnMut(&mut Vec<T>),
+) -> std::io::Result<()> {
     let mut blocks = Blocks {
         r,
         carry: Vec::new(),
@@ -983,27 +1037,20 @@ pub fn verify_blocks<R: Read>(
         spare: Vec::new(),
     };
     let Some(first) = blocks.next()? else {
-        return Ok(v.finish());
-    };
-    let mut link_all = |v: &mut Verifier, lines: &mut Vec<CheckedLine>| {
-        for c in lines.iter_mut() {
-            if let Some(e) = v.link(c) {
-                on_entry(e);
-            }
-        }
+        return Ok(());
     };
     if workers <= 1 || blocks.eof && blocks.carry.is_empty() {
         let mut block = Some(first);
-        let mut is_first = true;
+        let mut is_first = at_start;
+        let mut out = Vec::new();
         while let Some(b) = block {
-            let mut lines = Vec::new();
-            check_block(&b, is_first, &mut lines);
-            link_all(&mut v, &mut lines);
+            work(&b, is_first, &mut out);
+            sink(&mut out);
             is_first = false;
             blocks.spare.push(b);
             block = blocks.next()?;
         }
-        return Ok(v.finish());
+        return Ok(());
     }
     // Blocks go to worker `i % workers` and come back from it in the same
     // order, so results arrive in file order without a reorder buffer.
@@ -1015,12 +1062,12 @@ pub fn verify_blocks<R: Read>(
             // A job carries the results of an earlier block back to the
             // worker that built them, to be freed there: freeing memory on
             // the thread that allocated it is much cheaper.
-            let (job_tx, job_rx) = mpsc::channel::<(Vec<u8>, bool, Vec<CheckedLine>)>();
-            let (res_tx, res_rx) = mpsc::channel::<(Vec<u8>, Vec<CheckedLine>)>();
+            let (job_tx, job_rx) = mpsc::channel::<(Vec<u8>, bool, Vec<T>)>();
+            let (res_tx, res_rx) = mpsc::channel::<(Vec<u8>, Vec<T>)>();
             s.spawn(move || {
-                for (block, is_first, mut lines) in job_rx {
-                    check_block(&block, is_first, &mut lines);
-                    if res_tx.send((block, lines)).is_err() {
+                for (block, is_first, mut out) in job_rx {
+                    work(&block, is_first, &mut out);
+                    if res_tx.send((block, out)).is_err() {
                         break;
                     }
                 }
@@ -1030,7 +1077,7 @@ pub fn verify_blocks<R: Read>(
         }
         let (mut sent, mut done) = (0usize, 0usize);
         let mut pending = Some(first);
-        let mut used: Vec<Vec<CheckedLine>> = (0..workers).map(|_| Vec::new()).collect();
+        let mut used: Vec<Vec<T>> = (0..workers).map(|_| Vec::new()).collect();
         loop {
             while sent - done < depth {
                 let Some(b) = pending
@@ -1041,7 +1088,7 @@ pub fn verify_blocks<R: Read>(
                 };
                 let w = sent % workers;
                 let garbage = std::mem::take(&mut used[w]);
-                if jobs[w].send((b, sent == 0, garbage)).is_err() {
+                if jobs[w].send((b, at_start && sent == 0, garbage)).is_err() {
                     break;
                 }
                 sent += 1;
@@ -1050,17 +1097,154 @@ pub fn verify_blocks<R: Read>(
                 break;
             }
             let w = done % workers;
-            let Ok((block, mut lines)) = results[w].recv() else {
+            let Ok((block, mut out)) = results[w].recv() else {
                 // A worker died; the scope re-raises its panic.
                 break;
             };
             done += 1;
             blocks.spare.push(block);
-            link_all(&mut v, &mut lines);
-            used[w] = lines;
+            sink(&mut out);
+            used[w] = out;
         }
-        Ok::<(), std::io::Error>(())
+        Ok(())
+    })
+}
+
+/// A line before the `--since` entry: read for what the referential checks
+/// need, or, when it cannot be read that cheaply, fully checked.
+enum Trusted {
+    Entry(Entry),
+    Checked(CheckedLine),
+}
+
+/// Reads an entry without checking its canonical form, hash or payload rules:
+/// for lines vouched for by a later trusted entry (`--since`). `None` when the
+/// line is not even a well-formed entry.
+fn read_trusted(text: &str) -> Option<Entry> {
+    let raw: RawEnvelope = serde_json::from_str(text).ok()?;
+    Some(Entry {
+        seq: raw.seq,
+        prev: Hash::from_hex(raw.prev)?,
+        hash: Hash::from_hex(raw.hash)?,
+        recorded: raw.recorded.to_string(),
+        body: Body::from_canonical_str(raw.kind, raw.body.get())?,
+    })
+}
+
+fn trusted_block(block: &[u8], first_block: bool, out: &mut Vec<Trusted>) {
+    out.clear();
+    let mut start = 0;
+    while start < block.len() {
+        let (end, terminated) = match memchr::memchr(b'\n', &block[start..]) {
+            Some(n) => (start + n, true),
+            None => (block.len(), false),
+        };
+        let line = &block[start..end];
+        let first = first_block && start == 0;
+        let read = (terminated && !(first && line.starts_with(b"\xEF\xBB\xBF")))
+            .then(|| std::str::from_utf8(line).ok().and_then(read_trusted))
+            .flatten();
+        out.push(match read {
+            Some(e) => Trusted::Entry(e),
+            None => Trusted::Checked(check_line(line, first, terminated)),
+        });
+        start = end + 1;
+    }
+}
+
+/// Where the `--since` entry is in the file, as found by the store.
+pub struct SinceLine {
+    /// Byte offset of the line's first byte.
+    pub start: u64,
+    /// The line, without its LF.
+    pub text: Vec<u8>,
+    /// Whether it ends in LF.
+    pub terminated: bool,
+}
+
+/// `ledger verify --since SEQ:HASH`: trusts the entry at `since.seq` once its
+/// line checks out and has hash `since.hash`, and fully verifies every line
+/// after it, linking from it.
+///
+/// The lines before it are read only for the ids the referential checks need
+/// (envelope and payload parsed, nothing else checked; a line that does not
+/// parse is fully checked and its problems reported). `file` is read from
+/// `found.start` back to 0 for those, and after the line for the rest.
+pub fn verify_since<F: Read + std::io::Seek>(
+    path: &Path,
+    file: &mut F,
+    since: Anchor,
+    found: Option<SinceLine>,
+    opts: VerifyOptions,
+    block_size: usize,
+    workers: usize,
+) -> std::io::Result<(Report, State)> {
+    let mut v = Verifier::new(path, opts);
+    let Some(found) = found else {
+        v.push(
+            Problem::new(
+                ProblemKind::Anchor,
+                "`--since`: the ledger has no entry with this seq",
+            )
+            .help("entries were removed from the ledger, or SEQ:HASH was taken from another ledger; run `ledger verify` without --since"),
+            None,
+            Some(since.seq),
+            None,
+        );
+        // Nothing was read: report only this (not an empty ledger).
+        v.report.since = Some((since, 0));
+        return Ok((v.report, v.state));
+    };
+    // The lines before it: ids only.
+    file.seek(std::io::SeekFrom::Start(0))?;
+    let prefix = Read::take(&mut *file, found.start);
+    for_each_block(prefix, block_size, workers, true, trusted_block, |out| {
+        for t in out.iter_mut() {
+            match t {
+                Trusted::Entry(e) => v.trust(e),
+                Trusted::Checked(c) => {
+                    v.link(c);
+                }
+            }
+        }
     })?;
+    let prefix_lines = v.report.lines;
+    // The entry itself: fully checked, and linked to the line before it.
+    let mut c = check_line(&found.text, found.start == 0, found.terminated);
+    let before = v.report.total_problems;
+    let line_no = prefix_lines + 1;
+    let hash = v.link(&mut c).map(|e| (e.seq, e.hash));
+    let intact = v.report.total_problems == before;
+    let mismatch = match hash {
+        Some((seq, h)) if seq == since.seq && h == since.hash && intact => None,
+        Some((seq, h)) if seq == since.seq && h != since.hash => Some(format!(
+            "`--since`: the entry has hash {}..., not {}...",
+            h.short(),
+            since.hash.short()
+        )),
+        _ => Some("`--since`: the entry is damaged (see above)".to_string()),
+    };
+    if let Some(m) = mismatch {
+        v.push(
+            Problem::new(ProblemKind::Anchor, m).help(
+                "history up to SEQ was rewritten since SEQ:HASH was taken; run `ledger verify` without --since to see what changed",
+            ),
+            Some(line_no),
+            Some(since.seq),
+            None,
+        );
+        v.report.since = Some((since, prefix_lines));
+        return Ok(v.finish());
+    }
+    // Everything after it: fully verified.
+    let end = found.start + found.text.len() as u64 + 1;
+    file.seek(std::io::SeekFrom::Start(end))?;
+    for_each_block(&mut *file, block_size, workers, false, check_block, |out| {
+        for c in out.iter_mut() {
+            v.link(c);
+        }
+    })?;
+    v.report.since = Some((since, prefix_lines));
     Ok(v.finish())
 }
 

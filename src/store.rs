@@ -460,6 +460,90 @@ pub fn scan(path: &Path, opts: VerifyOptions) -> Result<(Report, State)> {
         .map_err(|e| Error::io(path, "read", e))
 }
 
+/// Opens and verifies a ledger from the entry `since` on (`verify --since`);
+/// see [`chain::verify_since`]. The entry is found by binary search over byte
+/// offsets, reading a few dozen lines, not the lines before it.
+pub fn scan_since(
+    path: &Path,
+    since: chain::Anchor,
+    opts: VerifyOptions,
+) -> Result<(Report, State)> {
+    let mut f = File::open(path).map_err(|e| open_error(path, e))?;
+    let io = |e| Error::io(path, "read", e);
+    let found = find_seq_line(&mut f, since.seq).map_err(io)?;
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    chain::verify_since(path, &mut f, since, found, opts, chain::BLOCK_SIZE, workers).map_err(io)
+}
+
+/// The seq a line ends with: canonical entries end in `,"seq":N}` (`seq`
+/// sorts last of the envelope's members).
+fn trailing_seq(line: &[u8]) -> Option<u64> {
+    let body = line.strip_suffix(b"}")?;
+    let at = memchr::memmem::rfind(body, b"\"seq\":")?;
+    let digits = &body[at + 6..];
+    if digits.is_empty() || digits.len() > 19 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(digits).ok()?.parse().ok()
+}
+
+/// The first line starting at or after byte `off` whose seq can be read
+/// (lines that cannot are stepped over), and its seq.
+fn seq_line_from(f: &mut File, off: u64) -> std::io::Result<Option<(chain::SinceLine, u64)>> {
+    use std::io::BufRead;
+    let mut start = off;
+    f.seek(SeekFrom::Start(off.saturating_sub(1)))?;
+    let mut r = BufReader::with_capacity(16 * 1024, &mut *f);
+    let mut line = Vec::new();
+    if off > 0 {
+        // Skip to the end of the line that byte `off - 1` is in.
+        let n = r.read_until(b'\n', &mut line)?;
+        if line.last() != Some(&b'\n') {
+            return Ok(None);
+        }
+        start = off - 1 + n as u64;
+    }
+    loop {
+        line.clear();
+        let n = r.read_until(b'\n', &mut line)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        let terminated = line.last() == Some(&b'\n');
+        if terminated {
+            line.pop();
+        }
+        if let Some(seq) = trailing_seq(&line) {
+            let text = line;
+            return Ok(Some((
+                chain::SinceLine {
+                    start,
+                    text,
+                    terminated,
+                },
+                seq,
+            )));
+        }
+        start += n as u64;
+    }
+}
+
+/// Finds the line whose seq is `seq` by binary search over byte offsets
+/// (seqs grow along the file), reading O(log n) lines.
+fn find_seq_line(f: &mut File, seq: u64) -> std::io::Result<Option<chain::SinceLine>> {
+    let len = f.seek(SeekFrom::End(0))?;
+    // Every line starting before `lo` has a smaller seq.
+    let (mut lo, mut hi) = (0, len);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        match seq_line_from(f, mid)? {
+            Some((l, s)) if s < seq => lo = l.start + l.text.len() as u64 + 1,
+            _ => hi = mid,
+        }
+    }
+    Ok(seq_line_from(f, lo)?.and_then(|(l, s)| (s == seq).then_some(l)))
+}
+
 /// Opens a ledger, verifies it and replays it, refusing a ledger that does not
 /// verify. Returns every entry and the state after the last.
 pub fn load(path: &Path) -> Result<(Vec<Entry>, State)> {

@@ -11,6 +11,7 @@ mod props;
 mod refusals;
 mod replay_props;
 mod schemas;
+mod since;
 mod summary;
 mod util;
 mod verify;
