@@ -276,15 +276,27 @@ struct RawEnvelope<'a> {
 /// the same entry.
 fn read_clean_entry(text: &str) -> Option<ReadLine> {
     let scan = jcs::scan_canonical(text)?;
-    if scan.hash_range.is_empty() {
+    if scan.hash_range.is_empty() || scan.member_count != ENVELOPE_MEMBERS.len() {
         return None;
     }
-    let raw: RawEnvelope = serde_json::from_str(text).ok()?;
-    let (prev, hash) = (Hash::from_hex(raw.prev)?, Hash::from_hex(raw.hash)?);
-    if raw.format != FORMAT_VERSION || check_timestamp(raw.recorded).is_err() {
+    // The scan found the members in canonical order; they must be exactly
+    // the envelope's (which are listed sorted).
+    let mut v = [""; 7];
+    for (slot, (&(ks, ke, vs, ve), name)) in
+        v.iter_mut().zip(scan.members.iter().zip(ENVELOPE_MEMBERS))
+    {
+        if &text[ks..ke] != name {
+            return None;
+        }
+        *slot = &text[vs..ve];
+    }
+    let [body_text, format, hash, kind, prev, recorded, seq] = v;
+    let (prev, hash) = (Hash::from_hex(plain(prev)?)?, Hash::from_hex(plain(hash)?)?);
+    let (kind, recorded) = (plain(kind)?, plain(recorded)?);
+    let seq: u64 = seq.parse().ok()?;
+    if format.parse::<u64>().ok()? != FORMAT_VERSION || check_timestamp(recorded).is_err() {
         return None;
     }
-    let body_text = raw.body.get();
     if !body_text.starts_with('{') {
         return None;
     }
@@ -295,20 +307,26 @@ fn read_clean_entry(text: &str) -> Option<ReadLine> {
     if computed != hash {
         return None;
     }
-    let body = Body::from_canonical_str(raw.kind, body_text)?;
+    let body = Body::from_canonical_str(kind, body_text)?;
     body.check().ok()?;
     Some(ReadLine {
         entry: Some(Entry {
-            seq: raw.seq,
+            seq,
             prev,
             hash,
-            recorded: raw.recorded.to_string(),
+            recorded: recorded.to_string(),
             body,
         }),
-        seq: Some(raw.seq),
+        seq: Some(seq),
         stored_hash: Some(hash),
         problems: Vec::new(),
     })
+}
+
+/// A JSON string member's text between its quotes, when it has no escapes.
+fn plain(s: &str) -> Option<&str> {
+    let inner = s.strip_prefix('"')?.strip_suffix('"')?;
+    (!inner.contains('\\')).then_some(inner)
 }
 
 /// The canonical text of an entry object and the byte range of its top-level
@@ -987,8 +1005,20 @@ pub fn verify_reader_with<R: BufRead>(
     opts: VerifyOptions,
     on_entry: impl FnMut(&Entry),
 ) -> std::io::Result<(Report, State)> {
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    verify_blocks(path, r, opts, on_entry, BLOCK_SIZE, workers)
+    verify_blocks(path, r, opts, on_entry, BLOCK_SIZE, workers())
+}
+
+/// The environment variable that sets how many threads check lines (default:
+/// one per core); `1` checks on the calling thread alone.
+pub const THREADS_ENV: &str = "LEDGER_THREADS";
+
+/// How many threads check lines: [`THREADS_ENV`], else one per core.
+pub fn workers() -> usize {
+    std::env::var(THREADS_ENV)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n: &usize| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 /// How many bytes of whole lines make one unit of work.
@@ -1122,6 +1152,9 @@ enum Trusted {
 /// line is not even a well-formed entry.
 fn read_trusted(text: &str) -> Option<Entry> {
     let raw: RawEnvelope = serde_json::from_str(text).ok()?;
+    if raw.format != FORMAT_VERSION {
+        return None;
+    }
     Some(Entry {
         seq: raw.seq,
         prev: Hash::from_hex(raw.prev)?,
@@ -1291,18 +1324,11 @@ impl<R: Read> Blocks<R> {
         self.carry.clear();
         let mut target = self.size.max(buf.len() + 1);
         loop {
-            while buf.len() < target && !self.eof {
-                let len = buf.len();
-                buf.resize(target, 0);
-                match self.r.read(&mut buf[len..]) {
-                    Ok(0) => {
-                        self.eof = true;
-                        buf.truncate(len);
-                    }
-                    Ok(n) => buf.truncate(len + n),
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => buf.truncate(len),
-                    Err(e) => return Err(e),
-                }
+            if buf.len() < target && !self.eof {
+                // `read_to_end` fills without zeroing the buffer first.
+                let want = (target - buf.len()) as u64;
+                let n = Read::take(&mut self.r, want).read_to_end(&mut buf)?;
+                self.eof = (n as u64) < want;
             }
             if self.eof {
                 return Ok((!buf.is_empty()).then_some(buf));

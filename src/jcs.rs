@@ -382,7 +382,17 @@ pub struct CanonicalScan {
     /// joins it to a neighbour (empty when there is none): cutting it out leaves
     /// the canonical text of the object without `hash`.
     pub hash_range: std::ops::Range<usize>,
+    /// Byte ranges `(key_start, key_end, value_start, value_end)` of the first
+    /// [`TOP_MEMBERS`] top-level members, in order (key without its quotes,
+    /// value as written), so a caller can read the members without a second
+    /// parse.
+    pub members: [(usize, usize, usize, usize); TOP_MEMBERS],
+    /// How many top-level members there are (may exceed [`TOP_MEMBERS`]).
+    pub member_count: usize,
 }
+
+/// How many top-level members [`CanonicalScan::members`] records.
+pub const TOP_MEMBERS: usize = 8;
 
 /// Checks, in one pass over the bytes and without building a tree, that `text`
 /// is a JSON object exactly in RFC 8785 canonical form, i.e. that
@@ -400,10 +410,14 @@ pub fn scan_canonical(text: &str) -> Option<CanonicalScan> {
         b,
         i: 0,
         hash_range: 0..0,
+        members: [(0, 0, 0, 0); TOP_MEMBERS],
+        member_count: 0,
     };
     sc.object(0)?;
     (sc.i == b.len()).then_some(CanonicalScan {
         hash_range: sc.hash_range,
+        members: sc.members,
+        member_count: sc.member_count,
     })
 }
 
@@ -411,6 +425,8 @@ struct Scanner<'a> {
     b: &'a [u8],
     i: usize,
     hash_range: std::ops::Range<usize>,
+    members: [(usize, usize, usize, usize); TOP_MEMBERS],
+    member_count: usize,
 }
 
 impl Scanner<'_> {
@@ -466,6 +482,12 @@ impl Scanner<'_> {
             self.eat(b':')?;
             let value_start = self.i;
             self.value(depth)?;
+            if depth == 0 {
+                if let Some(m) = self.members.get_mut(self.member_count) {
+                    *m = (ks, ke, value_start, self.i);
+                }
+                self.member_count += 1;
+            }
             if depth == 0 && &self.b[ks..ke] == b"hash" {
                 let v = &self.b[value_start..self.i];
                 if v.first() != Some(&b'"') {
