@@ -541,6 +541,7 @@ impl Scanner<'_> {
         self.eat(b'"')?;
         let start = self.i;
         loop {
+            self.skip_plain();
             let c = self.peek()?;
             match c {
                 b'"' => {
@@ -575,6 +576,27 @@ impl Scanner<'_> {
                 }
                 _ => self.i += 1,
             }
+        }
+    }
+
+    /// Skips string bytes that need no attention (not `"`, `\\` or a control
+    /// character), eight at a time: strings are most of a line's bytes.
+    fn skip_plain(&mut self) {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HIGH: u64 = 0x8080_8080_8080_8080;
+        // Whether any byte of `x` is zero (exact, not just likely).
+        let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x & HIGH != 0;
+        while let Some(chunk) = self.b.get(self.i..self.i + 8) {
+            let x = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+            // A byte below 0x20 is one whose top three bits are zero.
+            let control = x & 0xE0E0_E0E0_E0E0_E0E0;
+            let special = zero_byte(x ^ (ONES * b'"' as u64))
+                || zero_byte(x ^ (ONES * b'\\' as u64))
+                || zero_byte(control);
+            if special {
+                return;
+            }
+            self.i += 8;
         }
     }
 
