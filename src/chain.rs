@@ -1,11 +1,14 @@
 //! Chain verification: checking each line of a ledger and the links between them.
 //!
-//! [`read_entry`] checks one line on its own (UTF-8 already decoded): strict JSON,
-//! envelope shape, canonical form, hash, and the payload's shape. [`Verifier`]
-//! streams lines through it and adds what spans lines: encoding, line endings,
-//! `seq` continuity, `prev` linkage, the genesis rule, referential integrity (via
-//! [`crate::replay::State`]), a torn tail and `--anchor` pins. It holds one line at
-//! a time, so memory does not grow with the ledger.
+//! [`check_line`] checks one line on its own (encoding, then [`read_entry`]:
+//! strict JSON, envelope shape, canonical form, hash, and the payload's shape).
+//! [`Verifier::link`] takes those results in file order and adds what spans
+//! lines: `seq` continuity, `prev` linkage, the genesis rule, referential
+//! integrity (via [`crate::replay::State`], in one call per entry), a torn tail
+//! and `--anchor` pins. [`verify_reader_with`] runs the first half on every
+//! core over blocks of whole lines and the second on the calling thread; with
+//! a few blocks in flight at most, memory does not grow with the ledger.
+//! [`verify_since`] is `verify --since`: it starts from a trusted entry.
 
 use crate::entry::{Body, ENVELOPE_MEMBERS, Entry, FORMAT_VERSION, check_timestamp};
 use crate::hash::{Hash, hash_entry};
