@@ -175,3 +175,21 @@ fn a_malformed_since_is_a_usage_error() {
         2,
     );
 }
+
+#[test]
+fn an_earlier_line_that_does_not_read_is_checked_in_full() {
+    let env = Env::new();
+    let (old_head, bytes) = grown(&env);
+    // Line 3 cut short: not an entry at all, so it cannot be read for ids.
+    let mut l = lines(&bytes);
+    let cut = l[2].len() - 10;
+    l[2].truncate(cut);
+    l[2].push(b'\n');
+    env.write(LEDGER, join(&l));
+    let (text, json) = verify(&env, &["--since", &old_head]);
+    assert_eq!(text.code, 1, "{text}");
+    let report: Value = serde_json::from_str(&json.stdout).expect("JSON");
+    assert_eq!(report["errors"][0]["kind"], "syntax", "{report:#}");
+    assert_eq!(report["errors"][0]["line"], 3);
+    assert_eq!(report["lines"], 10);
+}
