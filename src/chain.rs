@@ -1,20 +1,24 @@
 //! Chain verification: checking each line of a ledger and the links between them.
 //!
-//! [`read_entry`] checks one line on its own (UTF-8 already decoded): strict JSON,
-//! envelope shape, canonical form, hash, and the payload's shape. [`Verifier`]
-//! streams lines through it and adds what spans lines: encoding, line endings,
-//! `seq` continuity, `prev` linkage, the genesis rule, referential integrity (via
-//! [`crate::replay::State`]), a torn tail and `--anchor` pins. It holds one line at
-//! a time, so memory does not grow with the ledger.
+//! [`check_line`] checks one line on its own (encoding, then [`read_entry`]:
+//! strict JSON, envelope shape, canonical form, hash, and the payload's shape).
+//! [`Verifier::link`] takes those results in file order and adds what spans
+//! lines: `seq` continuity, `prev` linkage, the genesis rule, referential
+//! integrity (via [`crate::replay::State`], in one call per entry), a torn tail
+//! and `--anchor` pins. [`verify_reader_with`] runs the first half on every
+//! core over blocks of whole lines and the second on the calling thread; with
+//! a few blocks in flight at most, memory does not grow with the ledger.
+//! [`verify_since`] is `verify --since`: it starts from a trusted entry.
 
 use crate::entry::{Body, ENVELOPE_MEMBERS, Entry, FORMAT_VERSION, check_timestamp};
 use crate::hash::{Hash, hash_entry};
 use crate::jcs::{self, ParseErrorKind};
-use crate::lines::{self, Line, MAX_ENTRY_BYTES};
+use crate::lines::MAX_ENTRY_BYTES;
 use crate::replay::State;
 use serde_json::{Map, Value};
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 /// The classes of problem verification reports; [`ProblemKind::as_str`] is the
 /// stable name used in JSON output and docs/FORMAT.md.
@@ -210,20 +214,6 @@ pub fn read_entry(text: &str) -> ReadLine {
     out
 }
 
-/// The envelope as written, borrowed from the line (fast path only).
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawEnvelope<'a> {
-    #[serde(borrow)]
-    body: &'a serde_json::value::RawValue,
-    format: u64,
-    hash: &'a str,
-    kind: &'a str,
-    prev: &'a str,
-    recorded: &'a str,
-    seq: u64,
-}
-
 /// The fast path of [`read_entry`]: for a line that is a clean entry (the
 /// common case) it confirms canonical form with a byte scan, hashes the line
 /// with the hash member cut out, and deserializes the typed entry straight
@@ -233,15 +223,27 @@ struct RawEnvelope<'a> {
 /// the same entry.
 fn read_clean_entry(text: &str) -> Option<ReadLine> {
     let scan = jcs::scan_canonical(text)?;
-    if scan.hash_range.is_empty() {
+    if scan.hash_range.is_empty() || scan.member_count != ENVELOPE_MEMBERS.len() {
         return None;
     }
-    let raw: RawEnvelope = serde_json::from_str(text).ok()?;
-    let (prev, hash) = (Hash::from_hex(raw.prev)?, Hash::from_hex(raw.hash)?);
-    if raw.format != FORMAT_VERSION || check_timestamp(raw.recorded).is_err() {
+    // The scan found the members in canonical order; they must be exactly
+    // the envelope's (which are listed sorted).
+    let mut v = [""; 7];
+    for (slot, (&(ks, ke, vs, ve), name)) in
+        v.iter_mut().zip(scan.members.iter().zip(ENVELOPE_MEMBERS))
+    {
+        if &text[ks..ke] != name {
+            return None;
+        }
+        *slot = &text[vs..ve];
+    }
+    let [body_text, format, hash, kind, prev, recorded, seq] = v;
+    let (prev, hash) = (Hash::from_hex(plain(prev)?)?, Hash::from_hex(plain(hash)?)?);
+    let (kind, recorded) = (plain(kind)?, plain(recorded)?);
+    let seq: u64 = seq.parse().ok()?;
+    if format.parse::<u64>().ok()? != FORMAT_VERSION || check_timestamp(recorded).is_err() {
         return None;
     }
-    let body_text = raw.body.get();
     if !body_text.starts_with('{') {
         return None;
     }
@@ -252,20 +254,26 @@ fn read_clean_entry(text: &str) -> Option<ReadLine> {
     if computed != hash {
         return None;
     }
-    let body = Body::from_canonical_str(raw.kind, body_text)?;
+    let body = Body::from_canonical_str(kind, body_text)?;
     body.check().ok()?;
     Some(ReadLine {
         entry: Some(Entry {
-            seq: raw.seq,
+            seq,
             prev,
             hash,
-            recorded: raw.recorded.to_string(),
+            recorded: recorded.to_string(),
             body,
         }),
-        seq: Some(raw.seq),
+        seq: Some(seq),
         stored_hash: Some(hash),
         problems: Vec::new(),
     })
+}
+
+/// A JSON string member's text between its quotes, when it has no escapes.
+fn plain(s: &str) -> Option<&str> {
+    let inner = s.strip_prefix('"')?.strip_suffix('"')?;
+    (!inner.contains('\\')).then_some(inner)
 }
 
 /// The canonical text of an entry object and the byte range of its top-level
@@ -395,6 +403,117 @@ fn check_envelope(map: &Map<String, Value>) -> Result<Entry, String> {
     })
 }
 
+/// What [`check_line`] found on one line, before the links to other lines are
+/// checked by [`Verifier::link`]. Problems carry no line number or seq yet.
+pub struct CheckedLine {
+    /// Byte-level problems found before the line was read (BOM, CR LF).
+    early: Vec<Problem>,
+    terminated: bool,
+    outcome: Outcome,
+}
+
+impl CheckedLine {
+    /// The entry read from the line, if it could be understood as one.
+    pub fn entry(&self) -> Option<&Entry> {
+        match &self.outcome {
+            Outcome::Read(r) => r.entry.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+// Nearly every line is `Read`: boxing it would cost an allocation per line.
+#[allow(clippy::large_enum_variant)]
+enum Outcome {
+    /// An empty final fragment: nothing to report.
+    Blank,
+    /// A blank line ending in LF.
+    BadBlank(Box<Problem>),
+    /// Not UTF-8 (on a complete line).
+    Encoding(Box<Problem>),
+    /// An incomplete last line that is not a clean entry.
+    Torn,
+    Read(ReadLine),
+}
+
+/// The independent half of verifying a line: everything that needs only the
+/// line itself (see [`Verifier::link`] for the rest). `first` says whether it
+/// is the first line of the file; `terminated` whether it ended in LF.
+pub fn check_line(raw: &[u8], first: bool, terminated: bool) -> CheckedLine {
+    let mut early = Vec::new();
+    let mut bytes = raw;
+    if first && bytes.starts_with(b"\xEF\xBB\xBF") {
+        early.push(
+            Problem::new(
+                ProblemKind::Bom,
+                "the file starts with a byte-order mark (EF BB BF)",
+            )
+            .help("save the file as UTF-8 without a BOM"),
+        );
+        bytes = &bytes[3..];
+    }
+    if let Some(stripped) = bytes.strip_suffix(b"\r") {
+        early.push(
+            Problem::new(
+                ProblemKind::Crlf,
+                "line ends in CR LF; ledger lines end in LF alone",
+            )
+            .help("add `*.jsonl text eol=lf` to .gitattributes and check the file out again"),
+        );
+        bytes = stripped;
+    }
+    let outcome = outcome(bytes, terminated);
+    CheckedLine {
+        early,
+        terminated,
+        outcome,
+    }
+}
+
+fn outcome(bytes: &[u8], terminated: bool) -> Outcome {
+    if bytes.is_empty() {
+        if terminated {
+            return Outcome::BadBlank(Box::new(
+                Problem::new(
+                    ProblemKind::BlankLine,
+                    "blank line; every line must hold one entry",
+                )
+                .help("delete the blank line"),
+            ));
+        }
+        return Outcome::Blank;
+    }
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(_) if !terminated => return Outcome::Torn,
+        Err(e) => {
+            let lossy = String::from_utf8_lossy(bytes);
+            let col = String::from_utf8_lossy(&bytes[..e.valid_up_to()])
+                .chars()
+                .count()
+                + 1;
+            let mut p = Problem::new(
+                ProblemKind::Encoding,
+                format!("invalid UTF-8 at byte {} of the line", e.valid_up_to() + 1),
+            )
+            .at_column(Some(col));
+            p.source_line = Some(lossy.into_owned());
+            return Outcome::Encoding(Box::new(p));
+        }
+    };
+    let mut read = read_entry(text);
+    if !terminated && (read.entry.is_none() || !read.problems.is_empty()) {
+        // An incomplete last line: one problem, pointing at `ledger repair`.
+        return Outcome::Torn;
+    }
+    for p in &mut read.problems {
+        if p.column.is_some() {
+            p.source_line = Some(text.to_string());
+        }
+    }
+    Outcome::Read(read)
+}
+
 /// An `--anchor SEQ:HASH` pin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Anchor {
@@ -444,7 +563,7 @@ impl Default for VerifyOptions {
 }
 
 /// The outcome of verifying a ledger.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Report {
     pub path: PathBuf,
     /// Lines read (a torn final line counts).
@@ -457,6 +576,9 @@ pub struct Report {
     pub problems: Vec<Problem>,
     /// Problems found, including those not kept.
     pub total_problems: usize,
+    /// The `--since` entry the check started from, with the number of lines
+    /// before it (read for their ids only, not checked).
+    pub since: Option<(Anchor, u64)>,
 }
 
 impl Report {
@@ -476,7 +598,8 @@ pub struct Verifier {
     prev: Option<Hash>,
     anchors_seen: Vec<Option<Hash>>,
     state: State,
-    last: Option<Entry>,
+    /// The line [`Verifier::feed`] last read.
+    last: Option<CheckedLine>,
 }
 
 impl Verifier {
@@ -496,6 +619,7 @@ impl Verifier {
                 head: None,
                 problems: Vec::new(),
                 total_problems: 0,
+                since: None,
             },
             next_seq: 0,
             alt_seq: None,
@@ -509,8 +633,10 @@ impl Verifier {
     fn push(&mut self, mut p: Problem, line: Option<u64>, seq: Option<u64>, text: Option<&str>) {
         p.line = p.line.or(line);
         p.seq = p.seq.or(seq);
-        if p.column.is_some() {
-            p.source_line = text.map(str::to_string);
+        if p.column.is_some()
+            && let Some(t) = text
+        {
+            p.source_line = Some(t.to_string());
         }
         self.report.total_problems += 1;
         if self.report.problems.len() < self.opts.max_problems {
@@ -521,91 +647,57 @@ impl Verifier {
     /// Feeds one raw line (without its LF); `terminated` says whether it ended in
     /// LF. Returns the entry when the line was understood.
     pub fn feed(&mut self, raw: &[u8], terminated: bool) -> Option<&Entry> {
+        let mut checked = check_line(raw, self.report.lines == 0, terminated);
+        let understood = self.link(&mut checked).is_some();
+        self.last = Some(checked);
+        self.last
+            .as_ref()
+            .and_then(|c| c.entry())
+            .filter(|_| understood)
+    }
+
+    /// The sequential half of [`Verifier::feed`]: takes the result of
+    /// [`check_line`] for the next line and checks what spans lines. Feeding
+    /// lines through `check_line` (in any order, on any thread) and then through
+    /// `link` in file order gives exactly the report `feed` gives.
+    ///
+    /// Problems are moved out of `checked`; the entry stays there, and is
+    /// returned when the line was understood. (Leaving it lets the thread that
+    /// built it free it.)
+    pub fn link<'c>(&mut self, checked: &'c mut CheckedLine) -> Option<&'c Entry> {
         self.report.lines += 1;
         let line_no = self.report.lines;
         let expected = self.next_seq;
-        let mut bytes = raw;
-        if line_no == 1 && bytes.starts_with(b"\xEF\xBB\xBF") {
-            self.push(
-                Problem::new(
-                    ProblemKind::Bom,
-                    "the file starts with a byte-order mark (EF BB BF)",
-                )
-                .help("save the file as UTF-8 without a BOM"),
-                Some(line_no),
-                Some(expected),
-                None,
-            );
-            bytes = &bytes[3..];
+        for p in std::mem::take(&mut checked.early) {
+            self.push(p, Some(line_no), Some(expected), None);
         }
-        if let Some(stripped) = bytes.strip_suffix(b"\r") {
-            self.push(
-                Problem::new(
-                    ProblemKind::Crlf,
-                    "line ends in CR LF; ledger lines end in LF alone",
-                )
-                .help("add `*.jsonl text eol=lf` to .gitattributes and check the file out again"),
-                Some(line_no),
-                Some(expected),
-                None,
-            );
-            bytes = stripped;
-        }
-        if bytes.is_empty() {
-            if terminated {
-                self.push(
-                    Problem::new(
-                        ProblemKind::BlankLine,
-                        "blank line; every line must hold one entry",
-                    )
-                    .help("delete the blank line"),
-                    Some(line_no),
-                    Some(expected),
-                    None,
-                );
+        let read = match &mut checked.outcome {
+            Outcome::Blank => return None,
+            Outcome::BadBlank(p) => {
+                let p = (**p).clone();
+                self.push(p, Some(line_no), Some(expected), None);
+                return None;
             }
-            return None;
-        }
-        let text = match std::str::from_utf8(bytes) {
-            Ok(t) => t,
-            Err(e) => {
-                let col = String::from_utf8_lossy(&bytes[..e.valid_up_to()])
-                    .chars()
-                    .count()
-                    + 1;
-                let p = Problem::new(
-                    ProblemKind::Encoding,
-                    format!("invalid UTF-8 at byte {} of the line", e.valid_up_to() + 1),
-                )
-                .at_column(Some(col));
-                if terminated {
-                    self.push(
-                        p,
-                        Some(line_no),
-                        Some(expected),
-                        Some(&String::from_utf8_lossy(bytes)),
-                    );
-                } else {
-                    self.torn(line_no, expected);
-                }
+            Outcome::Encoding(p) => {
+                let p = (**p).clone();
+                self.push(p, Some(line_no), Some(expected), None);
                 self.next_seq += 1;
                 self.prev = None;
                 return None;
             }
+            Outcome::Torn => {
+                self.torn(line_no, expected);
+                self.next_seq += 1;
+                self.prev = None;
+                return None;
+            }
+            Outcome::Read(read) => read,
         };
-        let read = read_entry(text);
-        if !terminated && (read.entry.is_none() || !read.problems.is_empty()) {
-            // An incomplete last line: one problem, pointing at `ledger repair`.
-            self.torn(line_no, expected);
-            self.next_seq += 1;
-            self.prev = None;
-            return None;
-        }
         let seq = read.seq.unwrap_or(expected);
-        for p in read.problems {
-            self.push(p, Some(line_no), Some(seq), Some(text));
+        for p in std::mem::take(&mut read.problems) {
+            self.push(p, Some(line_no), Some(seq), None);
         }
-        if !terminated {
+        if !checked.terminated {
             self.push(
                 Problem::new(ProblemKind::TornTail, "the file does not end in a newline")
                     .help("run `ledger repair` to add the missing newline"),
@@ -614,7 +706,7 @@ impl Verifier {
                 None,
             );
         }
-        let Some(entry) = read.entry else {
+        let Some(entry) = read.entry.as_ref() else {
             // Its `seq` member may be as damaged as the rest: count it as
             // occupying the expected position.
             self.next_seq = expected + 1;
@@ -622,7 +714,7 @@ impl Verifier {
             self.prev = read.stored_hash;
             return None;
         };
-        self.check_links(&entry, line_no);
+        self.check_links(entry, line_no);
         self.report.entries += 1;
         self.report.head = Some((entry.seq, entry.hash));
         for (i, a) in self.opts.anchors.iter().enumerate() {
@@ -630,7 +722,8 @@ impl Verifier {
                 self.anchors_seen[i] = Some(entry.hash);
             }
         }
-        if let Err(msg) = self.state.apply(&entry) {
+        // The one place an entry meets the entries before it (references).
+        if let Err(msg) = self.state.apply(entry) {
             self.push(
                 Problem::new(ProblemKind::Reference, msg),
                 Some(line_no),
@@ -640,8 +733,33 @@ impl Verifier {
         }
         self.advance_seq(entry.seq);
         self.prev = Some(entry.hash);
-        self.last = Some(entry);
-        self.last.as_ref()
+        Some(entry)
+    }
+
+    /// Takes an entry before the `--since` entry on trust: counts its line,
+    /// records its ids (reporting references that do not resolve) and links
+    /// the next line to it, checking nothing else.
+    fn trust(&mut self, entry: &Entry) {
+        self.report.lines += 1;
+        self.report.entries += 1;
+        self.report.head = Some((entry.seq, entry.hash));
+        for (i, a) in self.opts.anchors.iter().enumerate() {
+            if a.seq == entry.seq && self.anchors_seen[i].is_none() {
+                self.anchors_seen[i] = Some(entry.hash);
+            }
+        }
+        if let Err(msg) = self.state.apply(entry) {
+            let line_no = self.report.lines;
+            self.push(
+                Problem::new(ProblemKind::Reference, msg),
+                Some(line_no),
+                Some(entry.seq),
+                None,
+            );
+        }
+        self.next_seq = entry.seq + 1;
+        self.alt_seq = None;
+        self.prev = Some(entry.hash);
     }
 
     /// Counts a line longer than [`MAX_ENTRY_BYTES`] (`len` bytes without its
@@ -845,28 +963,462 @@ pub fn verify_reader<R: BufRead>(
 }
 
 /// Verifies a whole ledger from a reader, streaming, handing every entry that
-/// was understood to `on_entry`.
+/// was understood to `on_entry` (in file order).
+///
+/// The reader is read in blocks of whole lines; the lines of each block are
+/// checked on their own ([`check_line`]) by one worker thread per core, and
+/// the results are linked in file order on the calling thread
+/// ([`Verifier::link`]). At most a few blocks are in flight, so memory does
+/// not grow with the ledger. An input that fits in one block is checked on
+/// the calling thread alone.
 pub fn verify_reader_with<R: BufRead>(
     path: &Path,
-    mut r: R,
+    r: R,
+    opts: VerifyOptions,
+    on_entry: impl FnMut(&Entry),
+) -> std::io::Result<(Report, State)> {
+    verify_blocks(path, r, opts, on_entry, BLOCK_SIZE, workers())
+}
+
+/// The environment variable that sets how many threads check lines (default:
+/// one per core); `1` checks on the calling thread alone.
+pub const THREADS_ENV: &str = "LEDGER_THREADS";
+
+/// How many threads check lines: [`THREADS_ENV`], else one per core.
+pub fn workers() -> usize {
+    std::env::var(THREADS_ENV)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n: &usize| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// How many bytes of whole lines make one unit of work.
+pub const BLOCK_SIZE: usize = 1 << 20;
+
+/// [`verify_reader_with`] with the block size and number of worker threads
+/// given (so tests can put block boundaries anywhere).
+pub fn verify_blocks<R: Read>(
+    path: &Path,
+    r: R,
     opts: VerifyOptions,
     mut on_entry: impl FnMut(&Entry),
+    block_size: usize,
+    workers: usize,
 ) -> std::io::Result<(Report, State)> {
     let mut v = Verifier::new(path, opts);
-    let mut buf = Vec::with_capacity(4096);
-    loop {
-        // Lines beyond the maximum entry size are skipped, not buffered.
-        match lines::read_line(&mut r, &mut buf, MAX_ENTRY_BYTES)? {
-            Line::Eof => break,
-            Line::TooLong { len, terminated } => v.feed_too_long(len, terminated),
-            Line::Fits { terminated } => {
-                if let Some(e) = v.feed(&buf, terminated) {
-                    on_entry(e);
-                }
+    let link_all = |lines: &mut Vec<CheckedLine>, too_long: Option<TooLong>| {
+        for c in lines.iter_mut() {
+            if let Some(e) = v.link(c) {
+                on_entry(e);
             }
         }
-    }
+        if let Some(t) = too_long {
+            v.feed_too_long(t.len, t.terminated);
+        }
+    };
+    for_each_block(r, block_size, workers, true, check_block, link_all)?;
     Ok(v.finish())
+}
+
+/// The pipeline under [`verify_blocks`]: cuts `r` into blocks of whole lines,
+/// runs `work` on each (on `workers` threads when there is more than one
+/// block) and hands the results to `sink` on the calling thread, in file
+/// order. `work` gets whether the block starts the file (`at_start` says
+/// whether `r` does). At most `2 × workers` blocks are in flight.
+fn for_each_block<R: Read, T: Send>(
+    r: R,
+    block_size: usize,
+    workers: usize,
+    at_start: bool,
+    work: fn(&[u8], bool, &mut Vec<T>),
+    mut sink: impl FnMut(&mut Vec<T>, Option<TooLong>),
+) -> std::io::Result<()> {
+    let mut blocks = Blocks {
+        r,
+        carry: Vec::new(),
+        size: block_size.max(1),
+        eof: false,
+        spare: Vec::new(),
+    };
+    let Some(first) = blocks.next()? else {
+        return Ok(());
+    };
+    if workers <= 1 || blocks.eof && blocks.carry.is_empty() {
+        let mut block = Some(first);
+        let mut is_first = at_start;
+        let mut out = Vec::new();
+        while let Some((b, too_long)) = block {
+            work(&b, is_first, &mut out);
+            sink(&mut out, too_long);
+            is_first = false;
+            blocks.spare.push(b);
+            block = blocks.next()?;
+        }
+        return Ok(());
+    }
+    // Blocks go to worker `i % workers` and come back from it in the same
+    // order, so results arrive in file order without a reorder buffer.
+    let depth = 2 * workers;
+    std::thread::scope(|s| {
+        let mut jobs = Vec::with_capacity(workers);
+        let mut results = Vec::with_capacity(workers);
+        for _ in 0..workers {
+            // A job carries the results of an earlier block back to the
+            // worker that built them, to be freed there: freeing memory on
+            // the thread that allocated it is much cheaper.
+            let (job_tx, job_rx) = mpsc::channel::<(Vec<u8>, bool, Vec<T>)>();
+            let (res_tx, res_rx) = mpsc::channel::<(Vec<u8>, Vec<T>)>();
+            s.spawn(move || {
+                for (block, is_first, mut out) in job_rx {
+                    work(&block, is_first, &mut out);
+                    if res_tx.send((block, out)).is_err() {
+                        break;
+                    }
+                }
+            });
+            jobs.push(job_tx);
+            results.push(res_rx);
+        }
+        let (mut sent, mut done) = (0usize, 0usize);
+        let mut pending = Some(first);
+        // Each block's over-long line, if it ends in one, waits here in
+        // block order: it has no bytes for a worker to check.
+        let mut too_longs = std::collections::VecDeque::with_capacity(depth);
+        let mut used: Vec<Vec<T>> = (0..workers).map(|_| Vec::new()).collect();
+        loop {
+            while sent - done < depth {
+                let Some((b, too_long)) = pending
+                    .take()
+                    .map_or_else(|| blocks.next(), |b| Ok(Some(b)))?
+                else {
+                    break;
+                };
+                too_longs.push_back(too_long);
+                let w = sent % workers;
+                let garbage = std::mem::take(&mut used[w]);
+                if jobs[w].send((b, at_start && sent == 0, garbage)).is_err() {
+                    break;
+                }
+                sent += 1;
+            }
+            if done == sent {
+                break;
+            }
+            let w = done % workers;
+            let Ok((block, mut out)) = results[w].recv() else {
+                // A worker died; the scope re-raises its panic.
+                break;
+            };
+            done += 1;
+            blocks.spare.push(block);
+            sink(&mut out, too_longs.pop_front().flatten());
+            used[w] = out;
+        }
+        Ok(())
+    })
+}
+
+/// A line before the `--since` entry: read for what the referential checks
+/// need, or, when it cannot be read that cheaply, fully checked.
+enum Trusted {
+    Entry(Entry),
+    Checked(CheckedLine),
+}
+
+/// Reads an entry without checking its canonical form, hash or payload rules:
+/// for lines vouched for by a later trusted entry (`--since`). `None` when the
+/// line is not laid out as a canonical entry; the caller then checks it fully.
+///
+/// Only the body is parsed. In a canonical entry `body` is the first member
+/// and the others follow in a fixed order with plain string or integer values
+/// (a quote inside a string is escaped), so the last `,"format":` ends the
+/// body and the members after it can be read by position.
+fn read_trusted(text: &str) -> Option<Entry> {
+    let b = text.as_bytes();
+    let body_end = memchr::memmem::rfind(b, b",\"format\":")?;
+    let body = text
+        .get(8..body_end)
+        .filter(|_| b.starts_with(b"{\"body\":{"))?;
+    let tail = &text[body_end..];
+    // `,"format":1,"hash":"…","kind":"…","prev":"…","recorded":"…","seq":N}`
+    let rest = tail.strip_prefix(",\"format\":1,\"hash\":\"")?;
+    let (hash, rest) = (rest.get(..64)?, rest.get(64..)?);
+    let rest = rest.strip_prefix("\",\"kind\":\"")?;
+    let (kind, rest) = rest.split_once('"')?;
+    let rest = rest.strip_prefix(",\"prev\":\"")?;
+    let (prev, rest) = (rest.get(..64)?, rest.get(64..)?);
+    let rest = rest.strip_prefix("\",\"recorded\":\"")?;
+    let (recorded, rest) = rest.split_once('"')?;
+    let digits = rest.strip_prefix(",\"seq\":")?.strip_suffix('}')?;
+    if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    Some(Entry {
+        seq: digits.parse().ok()?,
+        prev: Hash::from_hex(prev)?,
+        hash: Hash::from_hex(hash)?,
+        recorded: recorded.to_string(),
+        body: Body::from_canonical_str(kind, body)?,
+    })
+}
+
+fn trusted_block(block: &[u8], first_block: bool, out: &mut Vec<Trusted>) {
+    out.clear();
+    let mut start = 0;
+    while start < block.len() {
+        let (end, terminated) = match memchr::memchr(b'\n', &block[start..]) {
+            Some(n) => (start + n, true),
+            None => (block.len(), false),
+        };
+        let line = &block[start..end];
+        let first = first_block && start == 0;
+        let read = (terminated && !(first && line.starts_with(b"\xEF\xBB\xBF")))
+            .then(|| std::str::from_utf8(line).ok().and_then(read_trusted))
+            .flatten();
+        out.push(match read {
+            Some(e) => Trusted::Entry(e),
+            None => Trusted::Checked(check_line(line, first, terminated)),
+        });
+        start = end + 1;
+    }
+}
+
+/// Where the `--since` entry is in the file, as found by the store.
+pub struct SinceLine {
+    /// Byte offset of the line's first byte.
+    pub start: u64,
+    /// The line, without its LF.
+    pub text: Vec<u8>,
+    /// Whether it ends in LF.
+    pub terminated: bool,
+}
+
+/// `ledger verify --since SEQ:HASH`: trusts the entry at `since.seq` once its
+/// line checks out and has hash `since.hash`, and fully verifies every line
+/// after it, linking from it.
+///
+/// The lines before it are read only for the ids the referential checks need
+/// (envelope and payload parsed, nothing else checked; a line that does not
+/// parse is fully checked and its problems reported). `file` is read from
+/// `found.start` back to 0 for those, and after the line for the rest.
+pub fn verify_since<F: Read + std::io::Seek>(
+    path: &Path,
+    file: &mut F,
+    since: Anchor,
+    found: Option<SinceLine>,
+    opts: VerifyOptions,
+    block_size: usize,
+    workers: usize,
+) -> std::io::Result<(Report, State)> {
+    let mut v = Verifier::new(path, opts);
+    let Some(found) = found else {
+        v.push(
+            Problem::new(
+                ProblemKind::Anchor,
+                "`--since`: the ledger has no entry with this seq",
+            )
+            .help("entries were removed from the ledger, or SEQ:HASH was taken from another ledger; run `ledger verify` without --since"),
+            None,
+            Some(since.seq),
+            None,
+        );
+        // Nothing was read: report only this (not an empty ledger).
+        v.report.since = Some((since, 0));
+        return Ok((v.report, v.state));
+    };
+    // The lines before it: ids only.
+    file.seek(std::io::SeekFrom::Start(0))?;
+    let prefix = Read::take(&mut *file, found.start);
+    for_each_block(
+        prefix,
+        block_size,
+        workers,
+        true,
+        trusted_block,
+        |out, too_long| {
+            for t in out.iter_mut() {
+                match t {
+                    Trusted::Entry(e) => v.trust(e),
+                    Trusted::Checked(c) => {
+                        v.link(c);
+                    }
+                }
+            }
+            if let Some(t) = too_long {
+                v.feed_too_long(t.len, t.terminated);
+            }
+        },
+    )?;
+    let prefix_lines = v.report.lines;
+    // The entry itself: fully checked, and linked to the line before it.
+    let mut c = check_line(&found.text, found.start == 0, found.terminated);
+    let before = v.report.total_problems;
+    let line_no = prefix_lines + 1;
+    let hash = v.link(&mut c).map(|e| (e.seq, e.hash));
+    let intact = v.report.total_problems == before;
+    let mismatch = match hash {
+        Some((seq, h)) if seq == since.seq && h == since.hash && intact => None,
+        Some((seq, h)) if seq == since.seq && h != since.hash => Some(format!(
+            "`--since`: the entry has hash {}..., not {}...",
+            h.short(),
+            since.hash.short()
+        )),
+        _ => Some("`--since`: the entry is damaged (see above)".to_string()),
+    };
+    if let Some(m) = mismatch {
+        v.push(
+            Problem::new(ProblemKind::Anchor, m).help(
+                "history up to SEQ was rewritten since SEQ:HASH was taken; run `ledger verify` without --since to see what changed",
+            ),
+            Some(line_no),
+            Some(since.seq),
+            None,
+        );
+        v.report.since = Some((since, prefix_lines));
+        return Ok(v.finish());
+    }
+    // Everything after it: fully verified.
+    let end = found.start + found.text.len() as u64 + 1;
+    file.seek(std::io::SeekFrom::Start(end))?;
+    for_each_block(
+        &mut *file,
+        block_size,
+        workers,
+        false,
+        check_block,
+        |out, too_long| {
+            for c in out.iter_mut() {
+                v.link(c);
+            }
+            if let Some(t) = too_long {
+                v.feed_too_long(t.len, t.terminated);
+            }
+        },
+    )?;
+    v.report.since = Some((since, prefix_lines));
+    Ok(v.finish())
+}
+
+/// Checks every line of a block of whole lines (the last block of a file may
+/// end without LF).
+/// `out` is cleared first (and its old contents freed).
+fn check_block(block: &[u8], first_block: bool, out: &mut Vec<CheckedLine>) {
+    out.clear();
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', block) {
+        out.push(check_line(
+            &block[start..end],
+            first_block && start == 0,
+            true,
+        ));
+        start = end + 1;
+    }
+    if start < block.len() {
+        out.push(check_line(
+            &block[start..],
+            first_block && start == 0,
+            false,
+        ));
+    }
+}
+
+/// A line longer than [`MAX_ENTRY_BYTES`], skipped unread: its length in
+/// bytes (without its LF) and whether an LF ended it.
+#[derive(Debug, Clone, Copy)]
+struct TooLong {
+    len: u64,
+    terminated: bool,
+}
+
+/// Cuts a reader into blocks of whole lines of about `size` bytes (a line
+/// longer than that makes a longer block, up to [`MAX_ENTRY_BYTES`]). A line
+/// over the maximum entry size ends its block: it is read past without being
+/// kept, and reported with the block as a [`TooLong`], so memory stays
+/// bounded whatever the input.
+struct Blocks<R> {
+    r: R,
+    /// Bytes read after the last LF of the previous block.
+    carry: Vec<u8>,
+    size: usize,
+    eof: bool,
+    /// Buffers handed back, to be reused.
+    spare: Vec<Vec<u8>>,
+}
+
+impl<R: Read> Blocks<R> {
+    fn next(&mut self) -> std::io::Result<Option<(Vec<u8>, Option<TooLong>)>> {
+        let mut buf = self.spare.pop().unwrap_or_default();
+        buf.clear();
+        buf.extend_from_slice(&self.carry);
+        self.carry.clear();
+        let mut target = self.size.max(buf.len() + 1);
+        loop {
+            if buf.len() < target && !self.eof {
+                // `read_to_end` fills without zeroing the buffer first.
+                let want = (target - buf.len()) as u64;
+                let n = Read::take(&mut self.r, want).read_to_end(&mut buf)?;
+                self.eof = (n as u64) < want;
+            }
+            // Only the first line of a block can outgrow a block; past the
+            // maximum entry size it is skipped rather than read whole.
+            let first_end = memchr::memchr(b'\n', &buf);
+            if first_end.unwrap_or(buf.len()) > MAX_ENTRY_BYTES {
+                let too_long = match first_end {
+                    Some(p) => {
+                        self.carry.extend_from_slice(&buf[p + 1..]);
+                        TooLong {
+                            len: p as u64,
+                            terminated: true,
+                        }
+                    }
+                    None => self.skip_line(buf.len() as u64)?,
+                };
+                buf.clear();
+                return Ok(Some((buf, Some(too_long))));
+            }
+            if self.eof {
+                return Ok((!buf.is_empty()).then_some((buf, None)));
+            }
+            if let Some(nl) = memchr::memrchr(b'\n', &buf) {
+                self.carry.extend_from_slice(&buf[nl + 1..]);
+                buf.truncate(nl + 1);
+                return Ok(Some((buf, None)));
+            }
+            target += self.size;
+        }
+    }
+
+    /// Reads past the rest of a line of which `seen` bytes were read, keeping
+    /// what follows its LF in `carry`.
+    fn skip_line(&mut self, seen: u64) -> std::io::Result<TooLong> {
+        let mut len = seen;
+        let mut chunk = vec![0u8; 64 * 1024];
+        while !self.eof {
+            let n = match self.r.read(&mut chunk) {
+                Ok(0) => {
+                    self.eof = true;
+                    break;
+                }
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if let Some(nl) = memchr::memchr(b'\n', &chunk[..n]) {
+                len += nl as u64;
+                self.carry.extend_from_slice(&chunk[nl + 1..n]);
+                return Ok(TooLong {
+                    len,
+                    terminated: true,
+                });
+            }
+            len += n as u64;
+        }
+        Ok(TooLong {
+            len,
+            terminated: false,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -889,7 +1441,8 @@ mod tests {
         }
     }
 
-    /// The fast path accepts clean entries, and agrees with the slow path.
+    /// The fast path accepts clean entries, and agrees with the slow path and
+    /// with the reading of lines before a `--since` entry.
     #[test]
     fn fast_path_reads_clean_entries_as_the_slow_path_does() {
         use crate::entry::{Body, Citation, Fact, Genesis, Modality};
@@ -899,7 +1452,10 @@ mod tests {
             topic: "embassy".into(),
             statement: "Tab\there, quote \" and \u{1} and \u{1F600}.".into(),
             modality: Modality::Considered,
-            value: Some(serde_json::json!({"\u{E000}": [1.5, -2, "s"], "\u{1F600}": {"a": true}})),
+            // A nested `format` member must not confuse `read_trusted`.
+            value: Some(
+                serde_json::json!({"\u{E000}": [1.5, -2, "s"], "\u{1F600}": {"a": true, "format": 1}}),
+            ),
             valid_from: None,
             valid_to: None,
             attributed_to: None,
@@ -924,6 +1480,7 @@ mod tests {
             let text = line.trim_end_matches('\n');
             let fast = read_clean_entry(text).expect("a clean entry takes the fast path");
             assert_eq!(fast.entry.as_ref(), Some(&e));
+            assert_eq!(read_trusted(text).as_ref(), Some(&e), "--since's reading");
             // The slow path, forced by a check that skips the fast one.
             let Value::Object(map) = jcs::parse_strict(text).unwrap() else {
                 unreachable!()

@@ -34,11 +34,16 @@ impl Hash {
         if b.len() != 64 {
             return None;
         }
+        // Table lookups without a branch per digit (verify reads two hashes
+        // per line); a non-digit has high bits set in its table value.
         let mut out = [0u8; 32];
-        for (i, pair) in b.chunks(2).enumerate() {
-            out[i] = (nibble(pair[0])? << 4) | nibble(pair[1])?;
+        let mut bad = 0u8;
+        for (o, pair) in out.iter_mut().zip(b.chunks_exact(2)) {
+            let (hi, lo) = (NIBBLE[pair[0] as usize], NIBBLE[pair[1] as usize]);
+            bad |= hi | lo;
+            *o = (hi << 4) | (lo & 0xF);
         }
-        Some(Hash(out))
+        (bad & 0xF0 == 0).then_some(Hash(out))
     }
 
     /// The first 12 hex digits, for messages.
@@ -49,13 +54,21 @@ impl Hash {
     }
 }
 
-fn nibble(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        _ => None,
+/// The value of each lowercase hex digit; 0xFF for every other byte.
+static NIBBLE: [u8; 256] = {
+    let mut t = [0xFF; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
     }
-}
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
 
 impl fmt::Display for Hash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -396,7 +396,17 @@ pub struct CanonicalScan {
     /// joins it to a neighbour (empty when there is none): cutting it out leaves
     /// the canonical text of the object without `hash`.
     pub hash_range: std::ops::Range<usize>,
+    /// Byte ranges `(key_start, key_end, value_start, value_end)` of the first
+    /// [`TOP_MEMBERS`] top-level members, in order (key without its quotes,
+    /// value as written), so a caller can read the members without a second
+    /// parse.
+    pub members: [(usize, usize, usize, usize); TOP_MEMBERS],
+    /// How many top-level members there are (may exceed [`TOP_MEMBERS`]).
+    pub member_count: usize,
 }
+
+/// How many top-level members [`CanonicalScan::members`] records.
+pub const TOP_MEMBERS: usize = 8;
 
 /// Checks, in one pass over the bytes and without building a tree, that `text`
 /// is a JSON object exactly in RFC 8785 canonical form, i.e. that
@@ -414,10 +424,14 @@ pub fn scan_canonical(text: &str) -> Option<CanonicalScan> {
         b,
         i: 0,
         hash_range: 0..0,
+        members: [(0, 0, 0, 0); TOP_MEMBERS],
+        member_count: 0,
     };
     sc.object(0)?;
     (sc.i == b.len()).then_some(CanonicalScan {
         hash_range: sc.hash_range,
+        members: sc.members,
+        member_count: sc.member_count,
     })
 }
 
@@ -425,6 +439,8 @@ struct Scanner<'a> {
     b: &'a [u8],
     i: usize,
     hash_range: std::ops::Range<usize>,
+    members: [(usize, usize, usize, usize); TOP_MEMBERS],
+    member_count: usize,
 }
 
 impl Scanner<'_> {
@@ -480,6 +496,12 @@ impl Scanner<'_> {
             self.eat(b':')?;
             let value_start = self.i;
             self.value(depth)?;
+            if depth == 0 {
+                if let Some(m) = self.members.get_mut(self.member_count) {
+                    *m = (ks, ke, value_start, self.i);
+                }
+                self.member_count += 1;
+            }
             if depth == 0 && &self.b[ks..ke] == b"hash" {
                 let v = &self.b[value_start..self.i];
                 if v.first() != Some(&b'"') {
@@ -533,6 +555,7 @@ impl Scanner<'_> {
         self.eat(b'"')?;
         let start = self.i;
         loop {
+            self.skip_plain();
             let c = self.peek()?;
             match c {
                 b'"' => {
@@ -567,6 +590,27 @@ impl Scanner<'_> {
                 }
                 _ => self.i += 1,
             }
+        }
+    }
+
+    /// Skips string bytes that need no attention (not `"`, `\\` or a control
+    /// character), eight at a time: strings are most of a line's bytes.
+    fn skip_plain(&mut self) {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HIGH: u64 = 0x8080_8080_8080_8080;
+        // Whether any byte of `x` is zero (exact, not just likely).
+        let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x & HIGH != 0;
+        while let Some(chunk) = self.b.get(self.i..self.i + 8) {
+            let x = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+            // A byte below 0x20 is one whose top three bits are zero.
+            let control = x & 0xE0E0_E0E0_E0E0_E0E0;
+            let special = zero_byte(x ^ (ONES * b'"' as u64))
+                || zero_byte(x ^ (ONES * b'\\' as u64))
+                || zero_byte(control);
+            if special {
+                return;
+            }
+            self.i += 8;
         }
     }
 

@@ -572,6 +572,91 @@ fn observed(f: File, label: &str) -> crate::progress::Reader<BufReader<File>> {
     crate::progress::Reader::new(BufReader::with_capacity(256 * 1024, f), label, len)
 }
 
+/// Opens and verifies a ledger from the entry `since` on (`verify --since`);
+/// see [`chain::verify_since`]. The entry is found by binary search over byte
+/// offsets, reading a few dozen lines, not the lines before it.
+pub fn scan_since(
+    path: &Path,
+    since: chain::Anchor,
+    opts: VerifyOptions,
+) -> Result<(Report, State)> {
+    let mut f = open_for_reading(path)?;
+    let io = |e| Error::io(path, "read", e);
+    let found = find_seq_line(&mut f, since.seq).map_err(io)?;
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    chain::verify_since(path, &mut f, since, found, opts, chain::BLOCK_SIZE, workers).map_err(io)
+}
+
+/// The seq a line ends with: canonical entries end in `,"seq":N}` (`seq`
+/// sorts last of the envelope's members).
+fn trailing_seq(line: &[u8]) -> Option<u64> {
+    let body = line.strip_suffix(b"}")?;
+    let at = memchr::memmem::rfind(body, b"\"seq\":")?;
+    let digits = &body[at + 6..];
+    if digits.is_empty() || digits.len() > 19 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(digits).ok()?.parse().ok()
+}
+
+/// The first line starting at or after byte `off` whose seq can be read
+/// (lines that cannot are stepped over), and its seq.
+fn seq_line_from(f: &mut File, off: u64) -> std::io::Result<Option<(chain::SinceLine, u64)>> {
+    use crate::lines::{Line, MAX_ENTRY_BYTES, read_line};
+    let mut start = off;
+    f.seek(SeekFrom::Start(off.saturating_sub(1)))?;
+    let mut r = BufReader::with_capacity(16 * 1024, &mut *f);
+    let mut line = Vec::new();
+    // Lines are read with the maximum entry size as bound: an over-long line
+    // is stepped over, never held whole.
+    let mut next = |line: &mut Vec<u8>| -> std::io::Result<Option<(u64, bool, bool)>> {
+        Ok(match read_line(&mut r, line, MAX_ENTRY_BYTES)? {
+            Line::Eof => None,
+            Line::Fits { terminated } => Some((line.len() as u64, terminated, true)),
+            Line::TooLong { len, terminated } => Some((len, terminated, false)),
+        })
+    };
+    if off > 0 {
+        // Skip to the end of the line that byte `off - 1` is in.
+        match next(&mut line)? {
+            Some((n, true, _)) => start = off + n,
+            _ => return Ok(None),
+        }
+    }
+    loop {
+        let Some((n, terminated, kept)) = next(&mut line)? else {
+            return Ok(None);
+        };
+        if kept && let Some(seq) = trailing_seq(&line) {
+            return Ok(Some((
+                chain::SinceLine {
+                    start,
+                    text: std::mem::take(&mut line),
+                    terminated,
+                },
+                seq,
+            )));
+        }
+        start += n + u64::from(terminated);
+    }
+}
+
+/// Finds the line whose seq is `seq` by binary search over byte offsets
+/// (seqs grow along the file), reading O(log n) lines.
+fn find_seq_line(f: &mut File, seq: u64) -> std::io::Result<Option<chain::SinceLine>> {
+    let len = f.seek(SeekFrom::End(0))?;
+    // Every line starting before `lo` has a smaller seq.
+    let (mut lo, mut hi) = (0, len);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        match seq_line_from(f, mid)? {
+            Some((l, s)) if s < seq => lo = l.start + l.text.len() as u64 + 1,
+            _ => hi = mid,
+        }
+    }
+    Ok(seq_line_from(f, lo)?.and_then(|(l, s)| (s == seq).then_some(l)))
+}
+
 /// Opens a ledger, verifies it and replays it, refusing a ledger that does not
 /// verify. Returns every entry and the state after the last.
 pub fn load(path: &Path) -> Result<(Vec<Entry>, State)> {

@@ -19,6 +19,7 @@ mod refusals;
 mod reliability;
 mod replay_props;
 mod schemas;
+mod since;
 mod summary;
 mod util;
 mod verify;

@@ -308,6 +308,39 @@ proptest! {
         }
     }
 
+    /// The parallel verifier gives exactly the report of feeding lines one at
+    /// a time, on intact and damaged ledgers, wherever block boundaries fall and
+    /// however many workers check them.
+    #[test]
+    fn block_verification_equals_line_by_line(
+        (bytes, _) in ledger_strategy(),
+        damage in prop::collection::vec((0..8u8, any::<Index>(), 1..=255u8), 0..4),
+        block_size in 1..400usize,
+        workers in 1..4usize,
+        max_problems in prop::sample::select(vec![0usize, 1, 3, 100]),
+    ) {
+        let damaged = damage_bytes(&bytes, &damage);
+        let opts = ledger::chain::VerifyOptions {
+            max_problems,
+            anchors: vec![anchor(&head_of(&bytes))],
+            ..Default::default()
+        };
+        let path = std::path::Path::new("mem.jsonl");
+        let (want, want_entries) = line_by_line(&damaged, opts.clone());
+        let mut got_entries = Vec::new();
+        let (got, _) = ledger::chain::verify_blocks(
+            path,
+            &damaged[..],
+            opts,
+            |e| got_entries.push((e.seq, e.hash)),
+            block_size,
+            workers,
+        )
+        .expect("reading from memory cannot fail");
+        prop_assert_eq!(&got, &want, "{}", String::from_utf8_lossy(&damaged));
+        prop_assert_eq!(got_entries, want_entries);
+    }
+
     #[test]
     fn canonical_json_is_a_fixed_point(v in json()) {
         let c = canonicalize(&v).expect("canonicalize");
@@ -426,4 +459,63 @@ impl<'de> Deserialize<'de> for Ordered {
         }
         d.deserialize_any(V)
     }
+}
+
+/// Damage of the kinds verification must explain: changed bytes, deleted,
+/// duplicated and blank lines, CR LF, a BOM, invalid UTF-8, a cut tail.
+fn damage_bytes(bytes: &[u8], damage: &[(u8, Index, u8)]) -> Vec<u8> {
+    let mut b = bytes.to_vec();
+    for (kind, at, delta) in damage {
+        if b.is_empty() {
+            break;
+        }
+        let i = at.index(b.len());
+        let line_start = b[..i]
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .map_or(0, |p| p + 1);
+        let line_end = b[i..]
+            .iter()
+            .position(|&c| c == b'\n')
+            .map_or(b.len(), |p| i + p + 1);
+        match kind {
+            0 => b[i] = b[i].wrapping_add(*delta),
+            1 => {
+                b.drain(line_start..line_end);
+            }
+            2 => {
+                let line = b[line_start..line_end].to_vec();
+                b.splice(line_end..line_end, line);
+            }
+            3 => b.insert(line_start, b'\n'),
+            4 if line_end > line_start && b[line_end - 1] == b'\n' => b.insert(line_end - 1, b'\r'),
+            5 => {
+                b.splice(0..0, *b"\xEF\xBB\xBF");
+            }
+            6 => b.insert(i, 0xFF),
+            _ => b.truncate(i),
+        };
+    }
+    b
+}
+
+/// The reference: every line through [`ledger::chain::Verifier::feed`].
+fn line_by_line(
+    bytes: &[u8],
+    opts: ledger::chain::VerifyOptions,
+) -> (ledger::chain::Report, Vec<(u64, ledger::hash::Hash)>) {
+    let mut v = ledger::chain::Verifier::new(std::path::Path::new("mem.jsonl"), opts);
+    let mut entries = Vec::new();
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let (line, terminated, next) = match rest.iter().position(|&c| c == b'\n') {
+            Some(p) => (&rest[..p], true, &rest[p + 1..]),
+            None => (rest, false, &rest[rest.len()..]),
+        };
+        if let Some(e) = v.feed(line, terminated) {
+            entries.push((e.seq, e.hash));
+        }
+        rest = next;
+    }
+    (v.finish().0, entries)
 }
