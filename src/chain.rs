@@ -9,6 +9,7 @@
 
 use crate::entry::{Body, ENVELOPE_MEMBERS, Entry, FORMAT_VERSION, check_timestamp};
 use crate::hash::{Hash, hash_entry};
+use crate::index::Compact;
 use crate::jcs::{self, ParseErrorKind};
 use crate::replay::State;
 use serde_json::{Map, Value};
@@ -473,6 +474,25 @@ pub struct VerifyOptions {
     /// checks in memory proportional to the number of ids. For `verify`, whose
     /// caller does not need the facts themselves.
     pub index_only: bool,
+    /// Replay into a compact fingerprint index ([`crate::index::Compact`]):
+    /// the same accept/refuse decisions in about 40 bytes per id, but
+    /// reference problems are worded without id text (no "did you mean").
+    pub compact: bool,
+}
+
+/// What entries are replayed into during verification.
+pub enum Replay {
+    Full(State),
+    Compact(Compact),
+}
+
+impl Replay {
+    fn apply(&mut self, entry: &Entry) -> Result<(), String> {
+        match self {
+            Replay::Full(s) => s.apply(entry),
+            Replay::Compact(c) => c.apply(entry),
+        }
+    }
 }
 
 impl Default for VerifyOptions {
@@ -481,6 +501,7 @@ impl Default for VerifyOptions {
             anchors: Vec::new(),
             max_problems: 100,
             index_only: false,
+            compact: false,
         }
     }
 }
@@ -517,16 +538,18 @@ pub struct Verifier {
     /// Hash of the previous line's entry, when it could be read.
     prev: Option<Hash>,
     anchors_seen: Vec<Option<Hash>>,
-    state: State,
+    state: Replay,
     last: Option<Entry>,
 }
 
 impl Verifier {
     pub fn new(path: &Path, opts: VerifyOptions) -> Verifier {
-        let state = if opts.index_only {
-            State::index_only()
+        let state = if opts.compact {
+            Replay::Compact(Compact::default())
+        } else if opts.index_only {
+            Replay::Full(State::index_only())
         } else {
-            State::default()
+            Replay::Full(State::default())
         };
         let anchors_seen = vec![None; opts.anchors.len()];
         Verifier {
@@ -801,8 +824,18 @@ impl Verifier {
         }
     }
 
-    /// Ends the stream: anchors and the empty-file check.
-    pub fn finish(mut self) -> (Report, State) {
+    /// Ends the stream: anchors and the empty-file check. With
+    /// [`VerifyOptions::compact`] the state returned is empty; see
+    /// [`Verifier::finish_replay`].
+    pub fn finish(self) -> (Report, State) {
+        match self.finish_replay() {
+            (r, Replay::Full(s)) => (r, s),
+            (r, Replay::Compact(_)) => (r, State::default()),
+        }
+    }
+
+    /// [`Verifier::finish`], returning what the entries were replayed into.
+    pub fn finish_replay(mut self) -> (Report, Replay) {
         if self.report.lines == 0 {
             self.push(
                 Problem::new(

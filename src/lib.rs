@@ -7,8 +7,10 @@
 //! - [`entry`]: the envelope and the payload of every entry kind;
 //! - [`chain`]: verification of lines and links;
 //! - [`store`]: file I/O, locking, appends, repair;
+//! - [`index`]: the compact referential index, in memory and on disk (O(1) appends);
 //! - [`replay`]: the fold of entries into state, with referential integrity;
 //! - [`report`]: the "state of relations" report;
+//! - [`synthetic`]: realistic ledgers of any size, for benchmarks;
 //! - [`citations`]: checking citations against an archived source text;
 //! - [`cli`]: the command-line interface (argument types and one module per command);
 //! - [`error`]: the error type and exit codes.
@@ -20,8 +22,10 @@ pub mod date;
 pub mod entry;
 pub mod error;
 pub mod hash;
+pub mod index;
 pub mod jcs;
 pub mod replay;
 pub mod report;
 pub mod store;
+pub mod synthetic;
 pub mod vocab;

@@ -9,12 +9,13 @@
 //! ledger byte-for-byte as it was.
 
 use crate::chain::{self, Report, VerifyOptions};
-use crate::entry::{Body, Entry, Genesis, check_timestamp};
+use crate::entry::{Body, Entry, Fact, Genesis, check_timestamp};
 use crate::error::{Error, Result};
 use crate::hash::Hash;
+use crate::index::{self, Compact, Covers};
 use crate::replay::State;
 use std::fs::{File, OpenOptions};
-use std::io::{BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 /// The environment variable that fixes the record time (tests, reproducible
@@ -151,7 +152,7 @@ fn sync_parent(path: &Path) {
 }
 
 /// The last entry of a ledger, read from its tail.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct Tail {
     pub seq: u64,
     pub hash: Hash,
@@ -340,19 +341,13 @@ impl Locked {
                 help: None,
             })?;
             seq += 1;
-            let entry =
-                Entry::seal(seq, prev, now.to_string(), body).map_err(|e| Error::Refused {
+            let (entry, line) =
+                Entry::seal_line(seq, prev, now.to_string(), body).map_err(|e| Error::Refused {
                     path: self.path.clone(),
                     seq: Some(seq),
                     message: e.0,
                     help: None,
                 })?;
-            let line = entry.to_line().map_err(|e| Error::Refused {
-                path: self.path.clone(),
-                seq: Some(seq),
-                message: e.0,
-                help: None,
-            })?;
             buf.push_str(&line);
             prev = entry.hash;
             out.push(Appended { entry });
@@ -400,15 +395,207 @@ fn refuse(report: &Report, consequence: &str) -> Result<()> {
     })
 }
 
-/// Appends entries built from the current state, under one lock: the whole
-/// ledger is verified and replayed, `build` makes the bodies, each is checked
-/// against the state in order ([`State::apply`]), and only if all pass are they
-/// written. Returns the entries written and the state after them.
+/// What a write's `build` step may ask about the ledger before its new
+/// entries. With a current on-disk index ([`crate::index`]) it answers without
+/// reading the whole ledger: a fact is found by its seq (from the index) with a
+/// binary search over the file and read from its own line, whose hash is
+/// checked. Whenever that does not add up, it falls back to a full verify and
+/// replay, so the answer is always the full state's.
+pub struct Prior<'a> {
+    path: &'a Path,
+    file: &'a File,
+    len: u64,
+    disk: Option<&'a index::Disk>,
+    compact: Option<&'a Compact>,
+    full: std::cell::OnceCell<State>,
+}
+
+impl Prior<'_> {
+    /// The fact with this id, whatever its status, as it was recorded.
+    pub fn fact(&self, id: &str) -> Result<Option<Fact>> {
+        if let Some(s) = self.full.get() {
+            return Ok(s.fact(id).map(|r| r.fact.clone()));
+        }
+        let seq = match (self.disk, self.compact) {
+            (Some(d), _) => match d.fact_seq(id) {
+                Ok(s) => s,
+                // A damaged index: answer from the full state.
+                Err(_) => return Ok(self.full()?.fact(id).map(|r| r.fact.clone())),
+            },
+            (None, Some(c)) => c.fact_seq(id),
+            (None, None) => None,
+        };
+        if (self.disk.is_some() || self.compact.is_some()) && seq.is_none() {
+            return Ok(None);
+        }
+        if let Some(seq) = seq
+            && let Some(e) = find_entry(self.file, self.len, seq)
+        {
+            let f = match e.body {
+                Body::Fact(f) => Some(f),
+                Body::Supersede(s) => Some(s.fact),
+                _ => None,
+            };
+            if let Some(f) = f.filter(|f| f.id == id) {
+                return Ok(Some(f));
+            }
+        }
+        Ok(self.full()?.fact(id).map(|r| r.fact.clone()))
+    }
+
+    fn full(&self) -> Result<&State> {
+        if let Some(s) = self.full.get() {
+            return Ok(s);
+        }
+        let s = verified_state(self.path, self.file)?;
+        Ok(self.full.get_or_init(|| s))
+    }
+}
+
+/// The intact entry with `seq`, found by binary search over line starts (seqs
+/// increase along a verified file); `None` if it cannot be found that way.
+fn find_entry(file: &File, len: u64, seq: u64) -> Option<Entry> {
+    use std::os::unix::fs::FileExt;
+    // The first full line starting at or after `off`: (start, text).
+    let line_from = |off: u64| -> Option<(u64, String)> {
+        let mut start = off;
+        if off > 0 {
+            let mut b = [0u8; 1];
+            file.read_exact_at(&mut b, off - 1).ok()?;
+            if b[0] != b'\n' {
+                // Skip to the next line start.
+                let mut pos = off;
+                loop {
+                    let n = 4096.min(len.saturating_sub(pos)) as usize;
+                    if n == 0 {
+                        return None;
+                    }
+                    let mut buf = vec![0u8; n];
+                    file.read_exact_at(&mut buf, pos).ok()?;
+                    if let Some(i) = buf.iter().position(|&b| b == b'\n') {
+                        start = pos + i as u64 + 1;
+                        break;
+                    }
+                    pos += n as u64;
+                }
+            }
+        }
+        let mut out = Vec::new();
+        let mut pos = start;
+        loop {
+            let n = 4096.min(len.saturating_sub(pos)) as usize;
+            if n == 0 {
+                return None;
+            }
+            let mut buf = vec![0u8; n];
+            file.read_exact_at(&mut buf, pos).ok()?;
+            if let Some(i) = buf.iter().position(|&b| b == b'\n') {
+                out.extend_from_slice(&buf[..i]);
+                return Some((start, String::from_utf8(out).ok()?));
+            }
+            out.extend_from_slice(&buf);
+            pos += n as u64;
+        }
+    };
+    // Canonical lines end in `,"seq":N}`.
+    let seq_of = |line: &str| -> Option<u64> {
+        let at = line.rfind(",\"seq\":")?;
+        line[at + 7..].strip_suffix('}')?.parse().ok()
+    };
+    let (mut lo, mut hi) = (0u64, len);
+    for _ in 0..128 {
+        if lo >= hi {
+            return None;
+        }
+        let mid = lo + (hi - lo) / 2;
+        let Some((start, line)) = line_from(mid) else {
+            hi = mid;
+            continue;
+        };
+        let q = seq_of(&line)?;
+        if q == seq {
+            let read = chain::read_entry(&line);
+            return read
+                .entry
+                .filter(|e| e.seq == seq && read.problems.is_empty());
+        } else if q < seq {
+            lo = start + line.len() as u64 + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    None
+}
+
+/// Verifies the whole file (read from the start through a shared handle) and
+/// replays it into a full state; refuses a ledger with any problem.
+fn verified_state(path: &Path, mut file: &File) -> Result<State> {
+    file.seek(SeekFrom::Start(0))
+        .map_err(|e| Error::io(path, "read", e))?;
+    let (report, state) = chain::verify_reader(
+        path,
+        BufReader::with_capacity(256 * 1024, file),
+        VerifyOptions::default(),
+    )
+    .map_err(|e| Error::io(path, "read", e))?;
+    refuse_damaged(&report)?;
+    Ok(state)
+}
+
+/// [`verified_state`] into a compact index (memory proportional to the
+/// number of ids, not the ledger's size).
+fn verified_compact(path: &Path, mut file: &File) -> Result<Compact> {
+    file.seek(SeekFrom::Start(0))
+        .map_err(|e| Error::io(path, "read", e))?;
+    let opts = VerifyOptions {
+        compact: true,
+        ..VerifyOptions::default()
+    };
+    let mut v = chain::Verifier::new(path, opts);
+    let mut r = BufReader::with_capacity(256 * 1024, file);
+    let mut buf = Vec::with_capacity(4096);
+    loop {
+        buf.clear();
+        let n = r
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| Error::io(path, "read", e))?;
+        if n == 0 {
+            break;
+        }
+        let terminated = buf.last() == Some(&b'\n');
+        if terminated {
+            buf.pop();
+        }
+        v.feed(&buf, terminated);
+    }
+    let (report, replay) = v.finish_replay();
+    if !report.ok() {
+        // A compact index words reference problems without id text: word the
+        // refusal from the full check.
+        verified_state(path, file)?;
+        refuse_damaged(&report)?;
+    }
+    Ok(match replay {
+        chain::Replay::Compact(c) => c,
+        chain::Replay::Full(s) => Compact::from_state(&s),
+    })
+}
+
+/// Appends entries built from the current state, under one lock: `build`
+/// makes the bodies (it may look up earlier facts through [`Prior`]), each is
+/// checked against the entries before it in order, and only if all pass are
+/// they written. Returns the entries written and the new tail.
+///
+/// With a current index beside the ledger the checks look up only the ids the
+/// new entries name, so a write costs the same on any length of ledger.
+/// Without one (or when it is stale, damaged or too full) the ledger is
+/// verified in full and the index rebuilt. A refusal is always worded from a
+/// full replay, so the index never changes what a user reads.
 pub fn append_checked(
     path: &Path,
     now: &str,
-    build: impl FnOnce(&State, u64) -> Result<Vec<Body>>,
-) -> Result<(Vec<Appended>, State)> {
+    build: impl FnOnce(&Prior, u64) -> Result<Vec<Body>>,
+) -> Result<(Vec<Appended>, Tail)> {
     append_checked_labeled(path, now, build, |i, n| format!("entry {} of {n}", i + 1))
 }
 
@@ -417,47 +604,155 @@ pub fn append_checked(
 pub fn append_checked_labeled(
     path: &Path,
     now: &str,
-    build: impl FnOnce(&State, u64) -> Result<Vec<Body>>,
+    build: impl FnOnce(&Prior, u64) -> Result<Vec<Body>>,
     label: impl Fn(usize, usize) -> String,
-) -> Result<(Vec<Appended>, State)> {
+) -> Result<(Vec<Appended>, Tail)> {
     let mut locked = lock(path)?;
     // The tail first: a torn last line gets the same refusal, pointing at
     // `ledger repair`, as every other write.
     let tail = locked.tail()?;
-    let mut state = locked.state()?;
-    let next_seq = state.last_seq.map_or(0, |s| s + 1);
-    let bodies = build(&state, next_seq)?;
-    // Dry-run the new entries against the state before touching the file.
-    for (seq, (i, body)) in (next_seq..).zip(bodies.iter().enumerate()) {
-        let probe = Entry {
+    let covers = Covers {
+        len: tail.len,
+        seq: tail.seq,
+        hash: tail.hash,
+    };
+    let mut disk = index::Disk::open_matching(path, &covers);
+    let mut compact = match disk {
+        Some(_) => None,
+        None => Some(verified_compact(path, &locked.file)?),
+    };
+    let next_seq = tail.seq + 1;
+    let (bodies, mut full) = {
+        let prior = Prior {
+            path,
+            file: &locked.file,
+            len: tail.len,
+            disk: disk.as_ref(),
+            compact: compact.as_ref(),
+            full: std::cell::OnceCell::new(),
+        };
+        let bodies = build(&prior, next_seq)?;
+        (bodies, prior.full.into_inner())
+    };
+    let mut probes: Vec<Entry> = (next_seq..)
+        .zip(bodies)
+        .map(|(seq, body)| Entry {
             seq,
             prev: Hash::ZERO,
             hash: Hash::ZERO,
-            recorded: now.to_string(),
-            body: body.clone(),
-        };
-        body.check()
-            .and_then(|_| state.apply(&probe))
-            .map_err(|m| Error::Refused {
-                path: path.to_path_buf(),
-                seq: Some(seq),
-                message: if bodies.len() > 1 {
-                    format!("{}: {m}", label(i, bodies.len()))
-                } else {
-                    m
-                },
-                help: None,
-            })?;
+            recorded: String::new(),
+            body,
+        })
+        .collect();
+    let shape_ok = probes.iter().all(|e| e.body.check().is_ok());
+    let mut decided = false;
+    if shape_ok && full.is_none() {
+        if let Some(d) = &disk {
+            // An index that cannot be read or has a damaged slot is rebuilt
+            // like one that is too full.
+            match d.accepts(&probes).unwrap_or(index::Decision::Full) {
+                index::Decision::Accept => decided = true,
+                index::Decision::Refuse => {}
+                index::Decision::Full => {
+                    // Rebuilt (larger, when full) below.
+                    disk = None;
+                    let mut c = verified_compact(path, &locked.file)?;
+                    decided = probes.iter().all(|p| c.apply(p).is_ok());
+                    compact = Some(c);
+                }
+            }
+        } else if let Some(c) = &mut compact {
+            decided = probes.iter().all(|p| c.apply(p).is_ok());
+        }
     }
+    if !decided {
+        // The full check, entry by entry, words any refusal.
+        let mut state = match full.take() {
+            Some(s) => s,
+            None => verified_state(path, &locked.file)?,
+        };
+        let n = probes.len();
+        for (i, probe) in probes.iter().enumerate() {
+            probe
+                .body
+                .check()
+                .and_then(|_| state.apply(probe))
+                .map_err(|m| Error::Refused {
+                    path: path.to_path_buf(),
+                    seq: Some(probe.seq),
+                    message: if n > 1 {
+                        format!("{}: {m}", label(i, n))
+                    } else {
+                        m
+                    },
+                    help: None,
+                })?;
+        }
+        // Accepted by the full check although the index refused: the index
+        // was wrong; rebuild it from the state.
+        disk = None;
+        compact = Some(Compact::from_state(&state));
+    }
+    let bodies: Vec<Body> = probes.drain(..).map(|e| e.body).collect();
     let written = locked.append_after(tail, now, bodies)?;
-    Ok((written, state))
+    let new_len = locked
+        .file
+        .metadata()
+        .map_err(|e| Error::io(path, "read", e))?
+        .len();
+    let new_tail = match written.last() {
+        Some(a) => Tail {
+            seq: a.entry.seq,
+            hash: a.entry.hash,
+            len: new_len,
+        },
+        None => tail,
+    };
+    let covers = Covers {
+        len: new_tail.len,
+        seq: new_tail.seq,
+        hash: new_tail.hash,
+    };
+    // The index is derived: failing to update it loses nothing (the next
+    // write finds it stale and rebuilds it), so errors are ignored.
+    match (&mut disk, &compact) {
+        (Some(d), _) => {
+            let _ = d.record(written.iter().map(|a| &a.entry), covers);
+        }
+        (None, Some(c)) => {
+            let _ = index::Disk::write(path, c, covers);
+        }
+        (None, None) => {}
+    }
+    Ok((written, new_tail))
 }
 
 /// Opens and verifies a ledger (streaming), returning the report and the state.
+///
+/// With [`VerifyOptions::index_only`] the replay goes into a compact index
+/// first (memory bounded by the number of ids); only if that finds a
+/// reference problem is the ledger read again with an index that keeps id
+/// text, so every problem is worded in full ("did you mean").
 pub fn scan(path: &Path, opts: VerifyOptions) -> Result<(Report, State)> {
-    let f = File::open(path).map_err(|e| open_error(path, e))?;
-    chain::verify_reader(path, BufReader::with_capacity(256 * 1024, f), opts)
-        .map_err(|e| Error::io(path, "read", e))
+    let run = |opts: VerifyOptions| {
+        let f = File::open(path).map_err(|e| open_error(path, e))?;
+        chain::verify_reader(path, BufReader::with_capacity(256 * 1024, f), opts)
+            .map_err(|e| Error::io(path, "read", e))
+    };
+    if opts.index_only && !opts.compact {
+        let (report, state) = run(VerifyOptions {
+            compact: true,
+            ..opts.clone()
+        })?;
+        if !report
+            .problems
+            .iter()
+            .any(|p| p.kind == chain::ProblemKind::Reference)
+        {
+            return Ok((report, state));
+        }
+    }
+    run(opts)
 }
 
 /// Opens a ledger, verifies it and replays it, refusing a ledger that does not

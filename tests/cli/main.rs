@@ -10,6 +10,7 @@ mod jcs;
 mod props;
 mod refusals;
 mod replay_props;
+mod scale;
 mod schemas;
 mod summary;
 mod util;

@@ -28,6 +28,7 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
         anchors: args.anchor,
         max_problems: args.max_errors,
         index_only: true,
+        ..VerifyOptions::default()
     };
     let (report, _) = store::scan(&path, opts)?;
     match args.format {
