@@ -1,6 +1,8 @@
 //! Writes a synthetic ledger of realistic shape (see `ledger::synthetic`).
 //!
-//! `cargo run --release --example gen_ledger -- --entries N --out PATH [--seed S]`
+//! `cargo run --release --example gen_ledger -- --entries N --out PATH [--seed S] [--import-out PATH]`
+//! `--import-out` also writes the entries after the genesis as a file for
+//! `ledger import` (imported into a fresh ledger they get the same seqs).
 //! The same seed always gives the same bytes; every record time is
 //! `LEDGER_NOW` when set, else 2026-01-02T03:04:05Z, so the output does not
 //! depend on the clock.
@@ -8,7 +10,7 @@
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: gen_ledger --entries N --out PATH [--seed S]";
+const USAGE: &str = "usage: gen_ledger --entries N --out PATH [--seed S] [--import-out PATH]";
 
 fn main() -> ExitCode {
     match run() {
@@ -24,6 +26,7 @@ fn run() -> Result<(), String> {
     let mut entries: Option<u64> = None;
     let mut out: Option<String> = None;
     let mut seed: u64 = 1;
+    let mut import_out: Option<String> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut value = || {
@@ -39,6 +42,7 @@ fn run() -> Result<(), String> {
                 );
             }
             "--out" => out = Some(value()?),
+            "--import-out" => import_out = Some(value()?),
             "--seed" => {
                 let v = value()?;
                 seed = v
@@ -64,5 +68,11 @@ fn run() -> Result<(), String> {
         .map_err(|e| format!("{out}: {e}"))?;
     w.flush().map_err(|e| format!("{out}: {e}"))?;
     eprintln!("{out}: {entries} entries, head {seq}:{}", hash.to_hex());
+    if let Some(p) = import_out {
+        let file = std::fs::File::create(&p).map_err(|e| format!("{p}: {e}"))?;
+        let mut w = BufWriter::with_capacity(1 << 20, file);
+        ledger::synthetic::write_import(&mut w, entries, seed).map_err(|e| format!("{p}: {e}"))?;
+        w.flush().map_err(|e| format!("{p}: {e}"))?;
+    }
     Ok(())
 }

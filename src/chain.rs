@@ -551,6 +551,12 @@ impl Verifier {
         } else {
             Replay::Full(State::default())
         };
+        Verifier::with_replay(path, opts, state)
+    }
+
+    /// A verifier that replays into `state` (its `compact` and `index_only`
+    /// options are then ignored).
+    pub fn with_replay(path: &Path, opts: VerifyOptions, state: Replay) -> Verifier {
         let anchors_seen = vec![None; opts.anchors.len()];
         Verifier {
             opts,

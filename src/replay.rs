@@ -13,7 +13,7 @@ use crate::entry::{
     Body, Citation, Define, DerivationKind, Dispute, Entry, Fact, Retract, Source, Term,
 };
 use crate::vocab;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// What has happened to a fact.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,15 +65,20 @@ pub struct State {
     pub last_hash: Option<crate::hash::Hash>,
     /// Sources in registration order.
     pub sources: Vec<SourceRecord>,
-    source_index: BTreeMap<String, usize>,
+    /// Hash maps: lookups are the hot path of replay; "did you mean" sorts
+    /// its candidates itself.
+    source_index: HashMap<String, usize>,
     /// Facts in the order they were recorded (supersessions included).
     pub facts: Vec<FactRecord>,
-    fact_index: BTreeMap<String, usize>,
+    fact_index: HashMap<String, usize>,
     pub actors: BTreeMap<String, String>,
     pub topics: BTreeMap<String, String>,
     /// Keep only what referential checks need (ids, statuses, sources and the
     /// vocabulary), not fact bodies or disputes; see [`State::index_only`].
     index_only: bool,
+    /// Drop the body and disputes of a fact once it is superseded or
+    /// retracted; see [`State::live_only`].
+    live_only: bool,
 }
 
 impl State {
@@ -84,6 +89,18 @@ impl State {
     pub fn index_only() -> State {
         State {
             index_only: true,
+            ..State::default()
+        }
+    }
+
+    /// A state for the report: the same checks and records, but a fact that
+    /// is superseded or retracted keeps only its id, seq and status (the
+    /// report counts such facts and names what a live fact supersedes, but
+    /// renders neither their text nor their disputes). Memory then follows
+    /// the live facts, not the length of the log.
+    pub fn live_only() -> State {
+        State {
+            live_only: true,
             ..State::default()
         }
     }
@@ -111,21 +128,31 @@ impl State {
             }
             Body::Fact(f) => self.insert_fact(f, seq, None),
             Body::Supersede(s) => {
+                let drop = self.live_only;
                 if let Some(old) = self.fact_mut(&s.target) {
                     old.status = Status::Superseded {
                         by: s.fact.id.clone(),
                         seq,
                         reason: s.reason.clone(),
                     };
+                    if drop {
+                        old.fact = stub(&old.fact);
+                        old.disputes = Vec::new();
+                    }
                 }
                 self.insert_fact(&s.fact, seq, Some((s.target.clone(), s.reason.clone())));
             }
             Body::Retract(r) => {
+                let drop = self.live_only;
                 if let Some(f) = self.fact_mut(&r.target) {
                     f.status = Status::Retracted {
                         seq,
                         retract: r.clone(),
                     };
+                    if drop {
+                        f.fact = stub(&f.fact);
+                        f.disputes = Vec::new();
+                    }
                 }
             }
             Body::Dispute(d) => {
@@ -144,23 +171,7 @@ impl State {
 
     fn insert_fact(&mut self, f: &Fact, seq: u64, supersedes: Option<(String, String)>) {
         self.fact_index.insert(f.id.clone(), self.facts.len());
-        let fact = if self.index_only {
-            Fact {
-                id: f.id.clone(),
-                subject: String::new(),
-                topic: String::new(),
-                statement: String::new(),
-                modality: f.modality,
-                value: None,
-                valid_from: None,
-                valid_to: None,
-                attributed_to: None,
-                citations: Vec::new(),
-                note: None,
-            }
-        } else {
-            f.clone()
-        };
+        let fact = if self.index_only { stub(f) } else { f.clone() };
         self.facts.push(FactRecord {
             fact,
             seq,
@@ -336,13 +347,15 @@ impl Refs for State {
             self.source_index.keys()
         };
         let lower = id.to_lowercase();
-        keys.filter(|k| {
-            let k = k.to_lowercase();
-            k.contains(&lower) || lower.contains(&k) || edit_distance(&k, &lower) <= 2
-        })
-        .take(3)
-        .cloned()
-        .collect()
+        let mut close: Vec<&String> = keys
+            .filter(|k| {
+                let k = k.to_lowercase();
+                k.contains(&lower) || lower.contains(&k) || edit_distance(&k, &lower) <= 2
+            })
+            .collect();
+        // The first three in id order, whatever the map's order.
+        close.sort_unstable();
+        close.into_iter().take(3).cloned().collect()
     }
 
     fn topic_list(&self) -> Vec<String> {
@@ -485,6 +498,23 @@ pub fn check(r: &(impl Refs + ?Sized), entry: &Entry) -> Result<(), String> {
             check_live(r, &d.target, "dispute")?;
             check_citation(r, &d.citation)
         }
+    }
+}
+
+/// A fact reduced to its id and modality.
+fn stub(f: &Fact) -> Fact {
+    Fact {
+        id: f.id.clone(),
+        subject: String::new(),
+        topic: String::new(),
+        statement: String::new(),
+        modality: f.modality,
+        value: None,
+        valid_from: None,
+        valid_to: None,
+        attributed_to: None,
+        citations: Vec::new(),
+        note: None,
     }
 }
 

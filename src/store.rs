@@ -552,22 +552,12 @@ fn verified_compact(path: &Path, mut file: &File) -> Result<Compact> {
         ..VerifyOptions::default()
     };
     let mut v = chain::Verifier::new(path, opts);
-    let mut r = BufReader::with_capacity(256 * 1024, file);
-    let mut buf = Vec::with_capacity(4096);
-    loop {
-        buf.clear();
-        let n = r
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| Error::io(path, "read", e))?;
-        if n == 0 {
-            break;
-        }
-        let terminated = buf.last() == Some(&b'\n');
-        if terminated {
-            buf.pop();
-        }
-        v.feed(&buf, terminated);
-    }
+    feed_all(
+        path,
+        BufReader::with_capacity(256 * 1024, file),
+        &mut v,
+        |_| {},
+    )?;
     let (report, replay) = v.finish_replay();
     if !report.ok() {
         // A compact index words reference problems without id text: word the
@@ -753,6 +743,79 @@ pub fn scan(path: &Path, opts: VerifyOptions) -> Result<(Report, State)> {
         }
     }
     run(opts)
+}
+
+/// Feeds every line of `r` to `v`, handing each entry understood to `on_entry`.
+fn feed_all(
+    path: &Path,
+    mut r: impl BufRead,
+    v: &mut chain::Verifier,
+    mut on_entry: impl FnMut(&Entry),
+) -> Result<()> {
+    let mut buf = Vec::with_capacity(4096);
+    loop {
+        buf.clear();
+        let n = r
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| Error::io(path, "read", e))?;
+        if n == 0 {
+            return Ok(());
+        }
+        let terminated = buf.last() == Some(&b'\n');
+        if terminated {
+            buf.pop();
+        }
+        if let Some(e) = v.feed(&buf, terminated) {
+            on_entry(e);
+        }
+    }
+}
+
+/// Verifies a whole ledger (refusing one with any problem) and returns the
+/// state for the report ([`State::live_only`]) after entry `at`, or after the
+/// last entry, with the seq of the last entry. Streams: no entry is kept
+/// beyond its line.
+pub fn load_for_report(path: &Path, at: Option<u64>) -> Result<(State, u64)> {
+    let f = File::open(path).map_err(|e| open_error(path, e))?;
+    let r = BufReader::with_capacity(256 * 1024, f);
+    let (report, state) = match at {
+        None => {
+            let mut v = chain::Verifier::with_replay(
+                path,
+                VerifyOptions::default(),
+                chain::Replay::Full(State::live_only()),
+            );
+            feed_all(path, r, &mut v, |_| {})?;
+            v.finish_replay()
+        }
+        Some(at) => {
+            // The whole ledger is verified; only entries up to `at` are replayed
+            // into the report's state (they verified, so they apply).
+            let mut past = State::live_only();
+            let opts = VerifyOptions {
+                compact: true,
+                ..VerifyOptions::default()
+            };
+            let mut v = chain::Verifier::new(path, opts);
+            feed_all(path, r, &mut v, |e| {
+                if e.seq <= at {
+                    let _ = past.apply(e);
+                }
+            })?;
+            let (report, _) = v.finish_replay();
+            (report, chain::Replay::Full(past))
+        }
+    };
+    if !report.ok() {
+        // Word the refusal as the full check does.
+        load(path)?;
+        refuse(&report, "")?;
+    }
+    let head = report.head.map_or(0, |(seq, _)| seq);
+    match state {
+        chain::Replay::Full(s) => Ok((s, head)),
+        chain::Replay::Compact(_) => Ok((State::live_only(), head)),
+    }
 }
 
 /// Opens a ledger, verifies it and replays it, refusing a ledger that does not

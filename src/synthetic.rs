@@ -216,25 +216,55 @@ fn fact(rng: &mut Rng, seq: u64, sources: &[String]) -> Fact {
 
 /// Writes a ledger of exactly `entries` entries (at least 1: the genesis) to
 /// `out`, the same bytes for the same `seed`. Every record time is `recorded`.
-/// Returns the seq and hash of the last entry.
+/// Returns the seq and hash of the last entry. A ledger of N entries is the
+/// first N lines of any longer one with the same seed.
 pub fn write_ledger(
     out: &mut impl Write,
     entries: u64,
     seed: u64,
     recorded: &str,
 ) -> io::Result<(u64, Hash)> {
-    let mut rng = Rng(seed);
     let mut prev = Hash::ZERO;
+    bodies(entries, seed, recorded, |seq, body| {
+        let (entry, line): (Entry, String) =
+            Entry::seal_line(seq, prev, recorded.to_string(), body)
+                .map_err(|e| io::Error::other(e.0))?;
+        prev = entry.hash;
+        out.write_all(line.as_bytes())
+    })?;
+    Ok((entries.max(1) - 1, prev))
+}
+
+/// Writes the entries after the genesis of the same ledger as an import file
+/// for `ledger import` (`{"body":...,"kind":...}` per line): imported into a
+/// fresh ledger, they get the same seqs, so the result has the same bodies.
+pub fn write_import(out: &mut impl Write, entries: u64, seed: u64) -> io::Result<()> {
+    bodies(entries, seed, "2026-01-02T03:04:05Z", |seq, body| {
+        if seq == 0 {
+            return Ok(());
+        }
+        let mut line = String::with_capacity(640);
+        line.push_str("{\"body\":");
+        crate::jcs::write_canonical(&body.to_value(), &mut line)
+            .map_err(|e| io::Error::other(e.0))?;
+        line.push_str(",\"kind\":\"");
+        line.push_str(body.kind());
+        line.push_str("\"}\n");
+        out.write_all(line.as_bytes())
+    })
+}
+
+/// Hands the bodies of the synthetic ledger to `emit`, in seq order.
+fn bodies(
+    entries: u64,
+    seed: u64,
+    recorded: &str,
+    mut emit: impl FnMut(u64, Body) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut rng = Rng(seed);
     let mut sources: Vec<String> = Vec::new();
     // Live facts, for supersede/retract/dispute to name.
     let mut live: Vec<String> = Vec::new();
-    let emit = |out: &mut dyn Write, seq: u64, body: Body, prev: &mut Hash| {
-        let (entry, line): (Entry, String) =
-            Entry::seal_line(seq, *prev, recorded.to_string(), body)
-                .map_err(|e| io::Error::other(e.0))?;
-        *prev = entry.hash;
-        out.write_all(line.as_bytes())
-    };
     for seq in 0..entries.max(1) {
         let body = if seq == 0 {
             Body::Genesis(Genesis {
@@ -313,9 +343,9 @@ pub fn write_ledger(
                 })
             }
         };
-        emit(out, seq, body, &mut prev)?;
+        emit(seq, body)?;
     }
-    Ok((entries.max(1) - 1, prev))
+    Ok(())
 }
 
 #[cfg(test)]
