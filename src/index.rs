@@ -2,13 +2,15 @@
 //! ledger (which ids exist, whether a fact is live, which actors and topics are
 //! defined), kept compactly.
 //!
-//! Each id is reduced to a 96-bit fingerprint (the first 12 bytes of SHA-256
+//! Each id is reduced to a 128-bit fingerprint (the first 16 bytes of SHA-256
 //! of a namespace byte and the id) and a 64-bit word holding its kind and the
 //! seq that recorded or last changed it. [`Compact`] holds that in memory
 //! (about 40 bytes per id; `verify` uses it, so its memory does not grow with
-//! the text of the ledger). [`Disk`] holds the same in a file beside the
+//! the text of the ledger). Two ids with the same fingerprint would be taken
+//! for one: finding such a pair on purpose costs about 2^64 SHA-256
+//! computations, and by chance it is about 2^-128 per pair of ids. [`Disk`] holds the same in a file beside the
 //! ledger, `.NAME.jsonl.idx`: an open-addressing hash table of fixed 24-byte
-//! slots (fingerprint, word, a 32-bit check) read with positioned reads, so a write looks up only the ids its new
+//! slots (the fingerprint's low 96 bits, the word, a 32-bit check) read with positioned reads, so a write looks up only the ids its new
 //! entries name and appends in time independent of the ledger's length.
 //!
 //! The file is derived and disposable: its header records the ledger length,
@@ -46,14 +48,20 @@ const DEFINED: u8 = 5;
 const SEQ_MASK: u64 = (1 << 56) - 1;
 
 fn fp(ns: u8, id: &str) -> Fp {
-    let mut b = Vec::with_capacity(id.len() + 1);
-    b.push(ns);
-    b.extend_from_slice(id.as_bytes());
-    let h = sha256(&b).0;
+    use sha2::{Digest, Sha256};
+    let h = Sha256::new()
+        .chain_update([ns])
+        .chain_update(id.as_bytes())
+        .finalize();
     let mut x = [0u8; 16];
-    x[..12].copy_from_slice(&h[..12]);
-    // Zero is the empty slot on disk; a fingerprint of zero (2^-96) is moved.
-    u128::from_le_bytes(x).max(1)
+    x.copy_from_slice(&h[..16]);
+    u128::from_le_bytes(x)
+}
+
+/// The part of a fingerprint the file keeps: its low 96 bits, never zero
+/// (zero marks an empty slot).
+fn disk_fp(fp: Fp) -> Fp {
+    (fp & ((1u128 << 96) - 1)).max(1)
 }
 
 /// A slot's check value, so that a damaged slot is noticed rather than
@@ -66,6 +74,7 @@ fn slot_check(fp: Fp, w: u64) -> u32 {
 }
 
 fn encode_slot(fp: Fp, w: u64) -> [u8; SLOT as usize] {
+    let fp = disk_fp(fp);
     let mut slot = [0u8; SLOT as usize];
     slot[..12].copy_from_slice(&fp.to_le_bytes()[..12]);
     slot[12..20].copy_from_slice(&w.to_le_bytes());
@@ -359,6 +368,7 @@ impl Disk {
     }
 
     fn probe(&self, fp: Fp) -> std::io::Result<(u64, Option<u64>)> {
+        let fp = disk_fp(fp);
         let mask = (1u64 << self.bits) - 1;
         let mut i = (fp as u64) & mask;
         let mut slot = [0u8; SLOT as usize];
@@ -446,7 +456,7 @@ impl Disk {
         let mask = (1u64 << bits) - 1;
         let mut table = vec![0u8; (SLOT << bits) as usize];
         for (&k, &w) in &c.map {
-            let mut i = (k as u64) & mask;
+            let mut i = (disk_fp(k) as u64) & mask;
             loop {
                 let at = (i * SLOT) as usize;
                 if table[at..at + SLOT as usize].iter().all(|&b| b == 0) {

@@ -331,11 +331,34 @@ impl Locked {
     /// [`Locked::append`] after a tail already read under this lock.
     fn append_after(&mut self, tail: Tail, now: &str, bodies: Vec<Body>) -> Result<Vec<Appended>> {
         let mut out = Vec::with_capacity(bodies.len());
-        let mut buf = String::new();
+        let result = self.seal_and_write(tail, now, bodies, &mut out);
+        if result.is_err() && !out.is_empty() {
+            // Undo a partial write so the file is exactly as it was.
+            let _ = self
+                .file
+                .set_len(tail.len)
+                .and_then(|_| self.file.sync_data());
+        }
+        result.map(|_| out)
+    }
+
+    /// Seals `bodies` after `tail` into `out` and writes their lines, in
+    /// chunks of a few MiB (a large import need not hold its whole text),
+    /// then syncs once. On error the caller cuts the file back.
+    fn seal_and_write(
+        &mut self,
+        tail: Tail,
+        now: &str,
+        bodies: Vec<Body>,
+        out: &mut Vec<Appended>,
+    ) -> Result<()> {
+        const CHUNK: usize = 8 << 20;
+        let path = self.path.clone();
+        let mut buf = String::with_capacity(CHUNK.min(bodies.len() * 1024));
         let (mut seq, mut prev) = (tail.seq, tail.hash);
         for body in bodies {
             body.check().map_err(|m| Error::Refused {
-                path: self.path.clone(),
+                path: path.clone(),
                 seq: Some(seq + 1),
                 message: m,
                 help: None,
@@ -343,7 +366,7 @@ impl Locked {
             seq += 1;
             let (entry, line) =
                 Entry::seal_line(seq, prev, now.to_string(), body).map_err(|e| Error::Refused {
-                    path: self.path.clone(),
+                    path: path.clone(),
                     seq: Some(seq),
                     message: e.0,
                     help: None,
@@ -351,24 +374,20 @@ impl Locked {
             buf.push_str(&line);
             prev = entry.hash;
             out.push(Appended { entry });
+            if buf.len() >= CHUNK {
+                self.file
+                    .write_all(buf.as_bytes())
+                    .map_err(|e| Error::io(&path, "append to", e))?;
+                buf.clear();
+            }
         }
-        if buf.is_empty() {
-            return Ok(out);
+        if out.is_empty() {
+            return Ok(());
         }
-        let path = self.path.clone();
-        let written = self
-            .file
+        self.file
             .write_all(buf.as_bytes())
-            .and_then(|_| self.file.sync_data());
-        if let Err(e) = written {
-            // Undo a partial write so the file is exactly as it was.
-            let _ = self
-                .file
-                .set_len(tail.len)
-                .and_then(|_| self.file.sync_data());
-            return Err(Error::io(&path, "append to", e));
-        }
-        Ok(out)
+            .and_then(|_| self.file.sync_data())
+            .map_err(|e| Error::io(&path, "append to", e))
     }
 }
 
