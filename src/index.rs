@@ -10,12 +10,14 @@
 //! for one: finding such a pair on purpose costs about 2^64 SHA-256
 //! computations, and by chance it is about 2^-128 per pair of ids. [`Disk`] holds the same in a file beside the
 //! ledger, `.NAME.jsonl.idx`: an open-addressing hash table of fixed 24-byte
-//! slots (the fingerprint's low 96 bits, the word, a 32-bit check) read with positioned reads, so a write looks up only the ids its new
-//! entries name and appends in time independent of the ledger's length.
+//! slots (the fingerprint's low 96 bits, the word, a 32-bit check) read with
+//! positioned reads, so a write looks up only the ids its new entries name
+//! and appends in time independent of the ledger's length.
 //!
 //! The file is derived and disposable: its header records the ledger length,
 //! last seq and last hash it covers, and is used only when all three match the
-//! ledger's tail. Otherwise (missing, behind, damaged, or the ledger was
+//! ledger's tail. An index that is behind catches up from the lines after
+//! what it covers (`store`); otherwise (missing, damaged, or the ledger was
 //! rewritten) the writing command falls back to a full verify and replay, and
 //! writes a fresh index. What it trusts: the prefix it covers verified when it
 //! was indexed; `ledger verify` remains the integrity check.
@@ -332,6 +334,12 @@ impl Disk {
     /// Opens the index of `ledger` if it exists, is well formed and covers
     /// exactly `covers`; `None` otherwise (the caller rebuilds it).
     pub fn open_matching(ledger: &Path, covers: &Covers) -> Option<Disk> {
+        Disk::open(ledger).filter(|d| d.covers == *covers)
+    }
+
+    /// Opens the index of `ledger` if it exists and is well formed, whatever
+    /// it covers.
+    pub fn open(ledger: &Path) -> Option<Disk> {
         let path = path_for(ledger);
         let file = OpenOptions::new().read(true).write(true).open(&path).ok()?;
         let mut h = [0u8; HEADER as usize];
@@ -350,7 +358,7 @@ impl Disk {
             hash: Hash(hash),
         };
         let size = file.metadata().ok()?.len();
-        if !(10..=40).contains(&bits) || size != HEADER + (SLOT << bits) || found != *covers {
+        if !(10..=40).contains(&bits) || size != HEADER + (SLOT << bits) {
             return None;
         }
         Some(Disk {

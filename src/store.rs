@@ -590,6 +590,68 @@ fn verified_compact(path: &Path, mut file: &File) -> Result<Compact> {
     })
 }
 
+/// Brings an index that is behind the ledger (entries were appended without
+/// it: another tool, a `git pull`) up to `tail`, reading only the lines after
+/// what it covers: the last covered line must still be the entry the index
+/// recorded, and each later line must read cleanly on its own (7.4), follow
+/// on by seq and prev, and pass the referential checks against the index.
+/// At the first doubt it gives up (`None`) and the caller rebuilds the index
+/// from a full verify, which also reports any problem exactly.
+fn catch_up(file: &File, mut disk: index::Disk, tail: Covers) -> Option<index::Disk> {
+    use std::os::unix::fs::FileExt;
+    let from = disk.covers();
+    // Lines to read at most; more than this is cheaper to rebuild in one pass.
+    const LIMIT: u64 = 64 << 20;
+    if from.len == 0 || tail.len - from.len > LIMIT {
+        return None;
+    }
+    // The last covered line, read backwards from `from.len`.
+    let mut back = 4096u64;
+    let last = loop {
+        let start = from.len.saturating_sub(back);
+        let mut buf = vec![0u8; (from.len - start) as usize];
+        file.read_exact_at(&mut buf, start).ok()?;
+        if buf.last() != Some(&b'\n') {
+            return None;
+        }
+        buf.pop();
+        match buf.iter().rposition(|&b| b == b'\n') {
+            Some(i) => break buf.split_off(i + 1),
+            None if start == 0 => break buf,
+            None if back >= LIMIT => return None,
+            None => back *= 4,
+        }
+    };
+    let read = chain::read_entry(std::str::from_utf8(&last).ok()?);
+    let e = read.entry.filter(|_| read.problems.is_empty())?;
+    if e.seq != from.seq || e.hash != from.hash {
+        return None;
+    }
+    let mut rest = vec![0u8; (tail.len - from.len) as usize];
+    file.read_exact_at(&mut rest, from.len).ok()?;
+    let text = std::str::from_utf8(&rest).ok()?;
+    let (mut seq, mut prev) = (from.seq, from.hash);
+    let mut entries = Vec::new();
+    for line in text.strip_suffix('\n')?.split('\n') {
+        let read = chain::read_entry(line);
+        let e = read.entry.filter(|_| read.problems.is_empty())?;
+        if e.seq != seq + 1 || e.prev != prev || matches!(e.body, Body::Genesis(_)) {
+            return None;
+        }
+        (seq, prev) = (e.seq, e.hash);
+        entries.push(e);
+    }
+    if (seq, prev) != (tail.seq, tail.hash) {
+        return None;
+    }
+    match disk.accepts(&entries).ok()? {
+        index::Decision::Accept => {}
+        _ => return None,
+    }
+    disk.record(&entries, tail).ok()?;
+    Some(disk)
+}
+
 /// Appends entries built from the current state, under one lock: `build`
 /// makes the bodies (it may look up earlier facts through [`Prior`]), each is
 /// checked against the entries before it in order, and only if all pass are
@@ -625,7 +687,11 @@ pub fn append_checked_labeled(
         seq: tail.seq,
         hash: tail.hash,
     };
-    let mut disk = index::Disk::open_matching(path, &covers);
+    let mut disk = match index::Disk::open(path) {
+        Some(d) if d.covers() == covers => Some(d),
+        Some(d) if d.covers().len < covers.len => catch_up(&locked.file, d, covers),
+        _ => None,
+    };
     let mut compact = match disk {
         Some(_) => None,
         None => Some(verified_compact(path, &locked.file)?),

@@ -333,10 +333,9 @@ fn a_deleted_truncated_corrupted_or_stale_index_is_rebuilt_and_never_changes_a_d
         decisions_hold(&env, &refusal);
     }
 
-    // Stale: the ledger grew after the index was written.
-    let env = indexed();
-    let old = env.read(IDX);
-    env.ok(&[
+    // Stale: the ledger grew after the index was written. The index catches
+    // up in place (same file, not a rebuild) from the lines after it.
+    let add_a = [
         "add",
         "--subject",
         "CA-KP",
@@ -346,9 +345,70 @@ fn a_deleted_truncated_corrupted_or_stale_index_is_rebuilt_and_never_changes_a_d
         "S.",
         "--source",
         "a",
+    ];
+    let env = indexed();
+    let old = env.read(IDX);
+    env.ok(&add_a);
+    env.ok(&["retract", "f4", "--reason", "duplicate"]);
+    env.write(IDX, &old);
+    let inode = |env: &Env| {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(env.path().join(IDX)).unwrap().ino()
+    };
+    let before = inode(&env);
+    // f4 was retracted after the index was written: only a caught-up index
+    // knows, and the full check that words the refusal agrees.
+    let dispute = [
+        "dispute",
+        "f4",
+        "--difference",
+        "overstates",
+        "--statement",
+        "D.",
+        "--source",
+        "a",
+    ];
+    let r = env.refused(L, &dispute, 2);
+    assert!(r.stderr.contains("already retracted"), "{r}");
+    assert_eq!(inode(&env), before, "caught up in place");
+    assert_index_current(&env);
+    env.ok(&[
+        "supersede",
+        "f7",
+        "--reason",
+        "r",
+        "--statement",
+        "New.",
+        "--source",
+        "a",
+    ]);
+    assert_eq!(inode(&env), before, "updated in place");
+    assert_index_current(&env);
+    env.ok(&["verify"]);
+
+    // Behind, and a line after what it covers was altered: not caught up; the
+    // full check refuses the write and names the damage.
+    let env = indexed();
+    let old = env.read(IDX);
+    env.ok(&add_a);
+    env.ok(&[
+        "add",
+        "--subject",
+        "CA-KP",
+        "--topic",
+        "t-one",
+        "--statement",
+        "X.",
+        "--source",
+        "b",
     ]);
     env.write(IDX, &old);
-    decisions_hold(&env, &refusal);
+    let led = String::from_utf8(env.read(L)).unwrap();
+    let at = led.rfind("\"statement\":\"S.\"").unwrap();
+    let led = format!("{}\"statement\":\"T.\"{}", &led[..at], &led[at + 16..]);
+    env.write(L, &led);
+    let r = env.refused(L, &add_a, 1);
+    assert!(r.stderr.contains("does not verify"), "{r}");
 
     // Mismatched: the ledger was replaced by another of the same length.
     let env = indexed();
