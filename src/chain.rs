@@ -12,6 +12,7 @@
 
 use crate::entry::{Body, ENVELOPE_MEMBERS, Entry, FORMAT_VERSION, check_timestamp};
 use crate::hash::{Hash, hash_entry};
+use crate::index::Compact;
 use crate::jcs::{self, ParseErrorKind};
 use crate::lines::MAX_ENTRY_BYTES;
 use crate::replay::State;
@@ -550,6 +551,25 @@ pub struct VerifyOptions {
     /// checks in memory proportional to the number of ids. For `verify`, whose
     /// caller does not need the facts themselves.
     pub index_only: bool,
+    /// Replay into a compact fingerprint index ([`crate::index::Compact`]):
+    /// the same accept/refuse decisions in about 40 bytes per id, but
+    /// reference problems are worded without id text (no "did you mean").
+    pub compact: bool,
+}
+
+/// What entries are replayed into during verification.
+pub enum Replay {
+    Full(State),
+    Compact(Compact),
+}
+
+impl Replay {
+    fn apply(&mut self, entry: &Entry) -> Result<(), String> {
+        match self {
+            Replay::Full(s) => s.apply(entry),
+            Replay::Compact(c) => c.apply(entry),
+        }
+    }
 }
 
 impl Default for VerifyOptions {
@@ -558,6 +578,7 @@ impl Default for VerifyOptions {
             anchors: Vec::new(),
             max_problems: 100,
             index_only: false,
+            compact: false,
         }
     }
 }
@@ -597,18 +618,26 @@ pub struct Verifier {
     /// Hash of the previous line's entry, when it could be read.
     prev: Option<Hash>,
     anchors_seen: Vec<Option<Hash>>,
-    state: State,
+    state: Replay,
     /// The line [`Verifier::feed`] last read.
     last: Option<CheckedLine>,
 }
 
 impl Verifier {
     pub fn new(path: &Path, opts: VerifyOptions) -> Verifier {
-        let state = if opts.index_only {
-            State::index_only()
+        let state = if opts.compact {
+            Replay::Compact(Compact::default())
+        } else if opts.index_only {
+            Replay::Full(State::index_only())
         } else {
-            State::default()
+            Replay::Full(State::default())
         };
+        Verifier::with_replay(path, opts, state)
+    }
+
+    /// A verifier that replays into `state` (its `compact` and `index_only`
+    /// options are then ignored).
+    pub fn with_replay(path: &Path, opts: VerifyOptions, state: Replay) -> Verifier {
         let anchors_seen = vec![None; opts.anchors.len()];
         Verifier {
             opts,
@@ -902,8 +931,18 @@ impl Verifier {
         }
     }
 
-    /// Ends the stream: anchors and the empty-file check.
-    pub fn finish(mut self) -> (Report, State) {
+    /// Ends the stream: anchors and the empty-file check. With
+    /// [`VerifyOptions::compact`] the state returned is empty; see
+    /// [`Verifier::finish_replay`].
+    pub fn finish(self) -> (Report, State) {
+        match self.finish_replay() {
+            (r, Replay::Full(s)) => (r, s),
+            (r, Replay::Compact(_)) => (r, State::default()),
+        }
+    }
+
+    /// [`Verifier::finish`], returning what the entries were replayed into.
+    pub fn finish_replay(mut self) -> (Report, Replay) {
         if self.report.lines == 0 {
             self.push(
                 Problem::new(
@@ -1007,6 +1046,28 @@ pub fn verify_blocks<R: Read>(
     workers: usize,
 ) -> std::io::Result<(Report, State)> {
     let mut v = Verifier::new(path, opts);
+    feed_blocks(&mut v, r, &mut on_entry, block_size, workers)?;
+    Ok(v.finish())
+}
+
+/// Feeds a whole ledger from `r` to a verifier the caller built (e.g. one
+/// replaying into a report's state, see [`Verifier::with_replay`]) through
+/// the same block pipeline as [`verify_reader_with`]; the caller finishes it.
+pub fn feed_all<R: Read>(
+    v: &mut Verifier,
+    r: R,
+    mut on_entry: impl FnMut(&Entry),
+) -> std::io::Result<()> {
+    feed_blocks(v, r, &mut on_entry, BLOCK_SIZE, workers())
+}
+
+fn feed_blocks<R: Read>(
+    v: &mut Verifier,
+    r: R,
+    on_entry: &mut impl FnMut(&Entry),
+    block_size: usize,
+    workers: usize,
+) -> std::io::Result<()> {
     let link_all = |lines: &mut Vec<CheckedLine>, too_long: Option<TooLong>| {
         for c in lines.iter_mut() {
             if let Some(e) = v.link(c) {
@@ -1017,8 +1078,7 @@ pub fn verify_blocks<R: Read>(
             v.feed_too_long(t.len, t.terminated);
         }
     };
-    for_each_block(r, block_size, workers, true, check_block, link_all)?;
-    Ok(v.finish())
+    for_each_block(r, block_size, workers, true, check_block, link_all)
 }
 
 /// The pipeline under [`verify_blocks`]: cuts `r` into blocks of whole lines,
@@ -1225,7 +1285,7 @@ pub fn verify_since<F: Read + std::io::Seek>(
         );
         // Nothing was read: report only this (not an empty ledger).
         v.report.since = Some((since, 0));
-        return Ok((v.report, v.state));
+        return Ok((v.report, State::default()));
     };
     // The lines before it: ids only.
     file.seek(std::io::SeekFrom::Start(0))?;

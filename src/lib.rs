@@ -12,6 +12,8 @@
 //! - [`replay`]: the fold of entries into state, with referential integrity;
 //! - [`report`]: the "state of relations" report;
 //! - [`merge`]: merging two copies of a ledger (git merge driver, rebase);
+//! - [`index`]: the compact referential index, in memory and on disk (O(1) appends);
+//! - [`synthetic`]: realistic ledgers of any size, for benchmarks;
 //! - [`citations`]: checking citations against an archived source text;
 //! - [`cli`]: the command-line interface (argument types and one module per command);
 //! - [`error`]: the error type and exit codes.
@@ -24,6 +26,7 @@ pub mod entry;
 pub mod error;
 pub mod fault;
 pub mod hash;
+pub mod index;
 pub mod jcs;
 pub mod lines;
 pub mod merge;
@@ -31,4 +34,5 @@ pub mod progress;
 pub mod replay;
 pub mod report;
 pub mod store;
+pub mod synthetic;
 pub mod vocab;

@@ -13,7 +13,7 @@ use crate::entry::{
     Body, Citation, Define, DerivationKind, Dispute, Entry, Fact, Retract, Source, Term,
 };
 use crate::vocab;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// What has happened to a fact.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,15 +65,20 @@ pub struct State {
     pub last_hash: Option<crate::hash::Hash>,
     /// Sources in registration order.
     pub sources: Vec<SourceRecord>,
-    source_index: BTreeMap<String, usize>,
+    /// Hash maps: lookups are the hot path of replay; "did you mean" sorts
+    /// its candidates itself.
+    source_index: HashMap<String, usize>,
     /// Facts in the order they were recorded (supersessions included).
     pub facts: Vec<FactRecord>,
-    fact_index: BTreeMap<String, usize>,
+    fact_index: HashMap<String, usize>,
     pub actors: BTreeMap<String, String>,
     pub topics: BTreeMap<String, String>,
     /// Keep only what referential checks need (ids, statuses, sources and the
     /// vocabulary), not fact bodies or disputes; see [`State::index_only`].
     index_only: bool,
+    /// Drop the body and disputes of a fact once it is superseded or
+    /// retracted; see [`State::live_only`].
+    live_only: bool,
 }
 
 impl State {
@@ -88,10 +93,22 @@ impl State {
         }
     }
 
+    /// A state for the report: the same checks and records, but a fact that
+    /// is superseded or retracted keeps only its id, seq and status (the
+    /// report counts such facts and names what a live fact supersedes, but
+    /// renders neither their text nor their disputes). Memory then follows
+    /// the live facts, not the length of the log.
+    pub fn live_only() -> State {
+        State {
+            live_only: true,
+            ..State::default()
+        }
+    }
+
     /// Applies one entry, or explains why it does not fit the entries before it.
     /// A refused entry leaves the state unchanged.
     pub fn apply(&mut self, entry: &Entry) -> Result<(), String> {
-        self.check(entry)?;
+        check(self, entry)?;
         let seq = entry.seq;
         match &entry.body {
             Body::Genesis(g) => self.title = Some(g.title.clone()),
@@ -111,21 +128,31 @@ impl State {
             }
             Body::Fact(f) => self.insert_fact(f, seq, None),
             Body::Supersede(s) => {
+                let drop = self.live_only;
                 if let Some(old) = self.fact_mut(&s.target) {
                     old.status = Status::Superseded {
                         by: s.fact.id.clone(),
                         seq,
                         reason: s.reason.clone(),
                     };
+                    if drop {
+                        old.fact = stub(&old.fact);
+                        old.disputes = Vec::new();
+                    }
                 }
                 self.insert_fact(&s.fact, seq, Some((s.target.clone(), s.reason.clone())));
             }
             Body::Retract(r) => {
+                let drop = self.live_only;
                 if let Some(f) = self.fact_mut(&r.target) {
                     f.status = Status::Retracted {
                         seq,
                         retract: r.clone(),
                     };
+                    if drop {
+                        f.fact = stub(&f.fact);
+                        f.disputes = Vec::new();
+                    }
                 }
             }
             Body::Dispute(d) => {
@@ -144,23 +171,7 @@ impl State {
 
     fn insert_fact(&mut self, f: &Fact, seq: u64, supersedes: Option<(String, String)>) {
         self.fact_index.insert(f.id.clone(), self.facts.len());
-        let fact = if self.index_only {
-            Fact {
-                id: f.id.clone(),
-                subject: String::new(),
-                topic: String::new(),
-                statement: String::new(),
-                modality: f.modality,
-                value: None,
-                valid_from: None,
-                valid_to: None,
-                attributed_to: None,
-                citations: Vec::new(),
-                note: None,
-            }
-        } else {
-            f.clone()
-        };
+        let fact = if self.index_only { stub(f) } else { f.clone() };
         self.facts.push(FactRecord {
             fact,
             seq,
@@ -237,105 +248,6 @@ impl State {
             .map_or(id, |(_, r)| r.source.id.as_str())
     }
 
-    fn id_taken(&self, id: &str) -> Option<&'static str> {
-        if self.source_index.contains_key(id) {
-            Some("a source")
-        } else if self.fact_index.contains_key(id) {
-            Some("a fact")
-        } else {
-            None
-        }
-    }
-
-    fn check_new_id(&self, id: &str, seq: u64) -> Result<(), String> {
-        if let Some(what) = self.id_taken(id) {
-            return Err(format!(
-                "id `{id}` is already used by {what}; ids must be unique"
-            ));
-        }
-        if let Some(n) = id.strip_prefix('f')
-            && !n.is_empty()
-            && n.bytes().all(|b| b.is_ascii_digit())
-            && n != seq.to_string()
-        {
-            return Err(format!(
-                "id `{id}` has the form f<seq>, which is reserved for the fact recorded at that seq (this entry is seq {seq})"
-            ));
-        }
-        Ok(())
-    }
-
-    fn check_source_ref(&self, id: &str, what: &str) -> Result<(), String> {
-        if self.source_index.contains_key(id) {
-            Ok(())
-        } else {
-            Err(format!(
-                "{what} names source `{id}`, which is not registered{}",
-                self.suggest(id, self.source_index.keys())
-            ))
-        }
-    }
-
-    fn check_live(&self, id: &str, verb: &str) -> Result<(), String> {
-        match self.fact(id) {
-            None => Err(format!(
-                "cannot {verb} `{id}`: no fact has that id{}",
-                self.suggest(id, self.fact_index.keys())
-            )),
-            Some(f) => match &f.status {
-                Status::Live => Ok(()),
-                Status::Superseded { by, seq, .. } => Err(format!(
-                    "cannot {verb} `{id}`: it was superseded by `{by}` at seq {seq}; {verb} `{by}` instead"
-                )),
-                Status::Retracted { seq, .. } => Err(format!(
-                    "cannot {verb} `{id}`: it was already retracted at seq {seq}"
-                )),
-            },
-        }
-    }
-
-    fn suggest<'a>(&self, id: &str, known: impl Iterator<Item = &'a String>) -> String {
-        let lower = id.to_lowercase();
-        let close: Vec<&String> = known
-            .filter(|k| {
-                let k = k.to_lowercase();
-                k.contains(&lower) || lower.contains(&k) || edit_distance(&k, &lower) <= 2
-            })
-            .take(3)
-            .collect();
-        if close.is_empty() {
-            String::new()
-        } else {
-            let names: Vec<String> = close.iter().map(|k| format!("`{k}`")).collect();
-            format!(" (did you mean {}?)", names.join(" or "))
-        }
-    }
-
-    fn check_fact(&self, f: &Fact, seq: u64) -> Result<(), String> {
-        self.check_new_id(&f.id, seq)?;
-        for actor in vocab::parse_subject(&f.subject)? {
-            if self.actor_label(actor).is_none() {
-                return Err(format!(
-                    "subject `{}`: unknown actor `{actor}`; add it with `ledger define actor {actor} --label NAME`",
-                    f.subject
-                ));
-            }
-        }
-        if self.topic_label(&f.topic).is_none() {
-            return Err(format!(
-                "unknown topic `{}`; known topics: {}; add one with `ledger define topic {} --label NAME`",
-                f.topic,
-                self.topic_ids().join(", "),
-                f.topic
-            ));
-        }
-        f.citations.iter().try_for_each(|c| self.check_citation(c))
-    }
-
-    fn check_citation(&self, c: &Citation) -> Result<(), String> {
-        self.check_source_ref(&c.source, "citation")
-    }
-
     /// All topic ids, built-in first in report order, then defined ones.
     pub fn topic_ids(&self) -> Vec<String> {
         let mut ids: Vec<String> = vocab::TOPICS.iter().map(|(t, _)| t.to_string()).collect();
@@ -348,54 +260,261 @@ impl State {
         ids
     }
 
-    fn check_define(&self, d: &Define) -> Result<(), String> {
-        let exists = match d.term {
-            Term::Actor => self.actor_label(&d.id).is_some(),
-            Term::Topic => self.topic_label(&d.id).is_some(),
+    /// Checks an entry against the entries before it, without applying it.
+    pub fn check(&self, entry: &Entry) -> Result<(), String> {
+        check(self, entry)
+    }
+}
+
+/// What a fact's status is, as far as referential checks need it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Liveness {
+    Live,
+    /// Superseded at `seq`; `by` is the new version's id when the index
+    /// knows it (a compact index does not keep id text).
+    Superseded {
+        by: Option<String>,
+        seq: u64,
+    },
+    Retracted {
+        seq: u64,
+    },
+}
+
+/// What the referential checks ask about the entries before the one checked.
+/// The same check code ([`check`]) runs against the full [`State`], the compact
+/// in-memory [`crate::index::Compact`] and the on-disk index, so they cannot
+/// disagree on what is accepted; only the wording of a refusal may be poorer
+/// in a compact index (no id text for "did you mean"), which is why callers
+/// that show refusals to users re-derive them from a full state.
+pub trait Refs {
+    /// Whether `id` names a source or a fact (they share one namespace).
+    fn id_use(&self, id: &str) -> Option<IdUse>;
+    /// A fact's status; `None` when no fact has that id.
+    fn liveness(&self, id: &str) -> Option<Liveness>;
+    /// Whether an actor is built in or defined.
+    fn actor_known(&self, id: &str) -> bool;
+    /// Whether a topic is built in or defined.
+    fn topic_known(&self, id: &str) -> bool;
+    /// Up to three known ids close to `id` (for "did you mean"), of sources or
+    /// of facts; empty when the index cannot tell.
+    fn near(&self, id: &str, facts: bool) -> Vec<String>;
+    /// All topic ids for the "known topics" hint; empty when unknown.
+    fn topic_list(&self) -> Vec<String>;
+}
+
+/// What an id is used by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdUse {
+    Source,
+    Fact,
+}
+
+impl Refs for State {
+    fn id_use(&self, id: &str) -> Option<IdUse> {
+        if self.source_index.contains_key(id) {
+            Some(IdUse::Source)
+        } else if self.fact_index.contains_key(id) {
+            Some(IdUse::Fact)
+        } else {
+            None
+        }
+    }
+
+    fn liveness(&self, id: &str) -> Option<Liveness> {
+        self.fact(id).map(|f| match &f.status {
+            Status::Live => Liveness::Live,
+            Status::Superseded { by, seq, .. } => Liveness::Superseded {
+                by: Some(by.clone()),
+                seq: *seq,
+            },
+            Status::Retracted { seq, .. } => Liveness::Retracted { seq: *seq },
+        })
+    }
+
+    fn actor_known(&self, id: &str) -> bool {
+        self.actors.contains_key(id) || vocab::builtin_actor(id).is_some()
+    }
+
+    fn topic_known(&self, id: &str) -> bool {
+        self.topics.contains_key(id) || vocab::builtin_topic(id).is_some()
+    }
+
+    fn near(&self, id: &str, facts: bool) -> Vec<String> {
+        let keys = if facts {
+            self.fact_index.keys()
+        } else {
+            self.source_index.keys()
         };
-        if exists {
+        let lower = id.to_lowercase();
+        let mut close: Vec<&String> = keys
+            .filter(|k| {
+                let k = k.to_lowercase();
+                k.contains(&lower) || lower.contains(&k) || edit_distance(&k, &lower) <= 2
+            })
+            .collect();
+        // The first three in id order, whatever the map's order.
+        close.sort_unstable();
+        close.into_iter().take(3).cloned().collect()
+    }
+
+    fn topic_list(&self) -> Vec<String> {
+        self.topic_ids()
+    }
+}
+
+fn suggest(close: Vec<String>) -> String {
+    if close.is_empty() {
+        String::new()
+    } else {
+        let names: Vec<String> = close.iter().map(|k| format!("`{k}`")).collect();
+        format!(" (did you mean {}?)", names.join(" or "))
+    }
+}
+
+fn check_new_id(r: &(impl Refs + ?Sized), id: &str, seq: u64) -> Result<(), String> {
+    if let Some(what) = r.id_use(id) {
+        let what = match what {
+            IdUse::Source => "a source",
+            IdUse::Fact => "a fact",
+        };
+        return Err(format!(
+            "id `{id}` is already used by {what}; ids must be unique"
+        ));
+    }
+    if let Some(n) = id.strip_prefix('f')
+        && !n.is_empty()
+        && n.bytes().all(|b| b.is_ascii_digit())
+        && n != seq.to_string()
+    {
+        return Err(format!(
+            "id `{id}` has the form f<seq>, which is reserved for the fact recorded at that seq (this entry is seq {seq})"
+        ));
+    }
+    Ok(())
+}
+
+fn check_source_ref(r: &(impl Refs + ?Sized), id: &str, what: &str) -> Result<(), String> {
+    if r.id_use(id) == Some(IdUse::Source) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} names source `{id}`, which is not registered{}",
+            suggest(r.near(id, false))
+        ))
+    }
+}
+
+fn check_live(r: &(impl Refs + ?Sized), id: &str, verb: &str) -> Result<(), String> {
+    match r.liveness(id) {
+        None => Err(format!(
+            "cannot {verb} `{id}`: no fact has that id{}",
+            suggest(r.near(id, true))
+        )),
+        Some(Liveness::Live) => Ok(()),
+        Some(Liveness::Superseded { by, seq }) => {
+            let by = by.unwrap_or_default();
+            Err(format!(
+                "cannot {verb} `{id}`: it was superseded by `{by}` at seq {seq}; {verb} `{by}` instead"
+            ))
+        }
+        Some(Liveness::Retracted { seq }) => Err(format!(
+            "cannot {verb} `{id}`: it was already retracted at seq {seq}"
+        )),
+    }
+}
+
+fn check_fact(r: &(impl Refs + ?Sized), f: &Fact, seq: u64) -> Result<(), String> {
+    check_new_id(r, &f.id, seq)?;
+    for actor in vocab::parse_subject(&f.subject)? {
+        if !r.actor_known(actor) {
             return Err(format!(
-                "{} `{}` is already defined",
-                term_name(d.term),
-                d.id
+                "subject `{}`: unknown actor `{actor}`; add it with `ledger define actor {actor} --label NAME`",
+                f.subject
             ));
         }
-        Ok(())
     }
-
-    fn check_source(&self, s: &Source, seq: u64) -> Result<(), String> {
-        self.check_new_id(&s.id, seq)?;
-        if let Some(d) = &s.derived_from {
-            // Only earlier sources can be named, so derivations never form a cycle.
-            self.check_source_ref(&d.source, "derived_from")?;
-        }
-        Ok(())
+    if !r.topic_known(&f.topic) {
+        return Err(format!(
+            "unknown topic `{}`; known topics: {}; add one with `ledger define topic {} --label NAME`",
+            f.topic,
+            r.topic_list().join(", "),
+            f.topic
+        ));
     }
+    f.citations.iter().try_for_each(|c| check_citation(r, c))
+}
 
-    fn check_retract(&self, r: &Retract) -> Result<(), String> {
-        self.check_live(&r.target, "retract")?;
-        if let Some(s) = &r.source {
-            self.check_source_ref(s, "retraction")?;
-        }
-        Ok(())
+fn check_citation(r: &(impl Refs + ?Sized), c: &Citation) -> Result<(), String> {
+    check_source_ref(r, &c.source, "citation")
+}
+
+fn check_define(r: &(impl Refs + ?Sized), d: &Define) -> Result<(), String> {
+    let exists = match d.term {
+        Term::Actor => r.actor_known(&d.id),
+        Term::Topic => r.topic_known(&d.id),
+    };
+    if exists {
+        return Err(format!(
+            "{} `{}` is already defined",
+            term_name(d.term),
+            d.id
+        ));
     }
+    Ok(())
+}
 
-    fn check(&self, entry: &Entry) -> Result<(), String> {
-        match &entry.body {
-            Body::Genesis(_) => Ok(()),
-            Body::Define(d) => self.check_define(d),
-            Body::Source(s) => self.check_source(s, entry.seq),
-            Body::Fact(f) => self.check_fact(f, entry.seq),
-            Body::Supersede(s) => {
-                self.check_live(&s.target, "supersede")?;
-                self.check_fact(&s.fact, entry.seq)
-            }
-            Body::Retract(r) => self.check_retract(r),
-            Body::Dispute(d) => {
-                self.check_live(&d.target, "dispute")?;
-                self.check_citation(&d.citation)
-            }
+fn check_source(r: &(impl Refs + ?Sized), s: &Source, seq: u64) -> Result<(), String> {
+    check_new_id(r, &s.id, seq)?;
+    if let Some(d) = &s.derived_from {
+        // Only earlier sources can be named, so derivations never form a cycle.
+        check_source_ref(r, &d.source, "derived_from")?;
+    }
+    Ok(())
+}
+
+fn check_retract(r: &(impl Refs + ?Sized), x: &Retract) -> Result<(), String> {
+    check_live(r, &x.target, "retract")?;
+    if let Some(s) = &x.source {
+        check_source_ref(r, s, "retraction")?;
+    }
+    Ok(())
+}
+
+/// Checks that `entry` makes sense after the entries `r` describes: the one
+/// definition of referential integrity.
+pub fn check(r: &(impl Refs + ?Sized), entry: &Entry) -> Result<(), String> {
+    match &entry.body {
+        Body::Genesis(_) => Ok(()),
+        Body::Define(d) => check_define(r, d),
+        Body::Source(s) => check_source(r, s, entry.seq),
+        Body::Fact(f) => check_fact(r, f, entry.seq),
+        Body::Supersede(s) => {
+            check_live(r, &s.target, "supersede")?;
+            check_fact(r, &s.fact, entry.seq)
         }
+        Body::Retract(x) => check_retract(r, x),
+        Body::Dispute(d) => {
+            check_live(r, &d.target, "dispute")?;
+            check_citation(r, &d.citation)
+        }
+    }
+}
+
+/// A fact reduced to its id and modality.
+fn stub(f: &Fact) -> Fact {
+    Fact {
+        id: f.id.clone(),
+        subject: String::new(),
+        topic: String::new(),
+        statement: String::new(),
+        modality: f.modality,
+        value: None,
+        valid_from: None,
+        valid_to: None,
+        attributed_to: None,
+        citations: Vec::new(),
+        note: None,
     }
 }
 

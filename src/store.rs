@@ -14,10 +14,11 @@
 //! does see was left by a writer that died (see docs/RELIABILITY.md).
 
 use crate::chain::{self, Report, VerifyOptions};
-use crate::entry::{Body, Entry, Genesis, check_timestamp};
+use crate::entry::{Body, Entry, Fact, Genesis, check_timestamp};
 use crate::error::{Error, Result};
 use crate::fault::Fault;
 use crate::hash::Hash;
+use crate::index::{self, Compact, Covers};
 use crate::lines::MAX_ENTRY_BYTES;
 use crate::replay::State;
 use std::fs::{File, OpenOptions};
@@ -161,7 +162,7 @@ fn sync_parent(path: &Path) {
 }
 
 /// The last entry of a ledger, read from its tail.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct Tail {
     pub seq: u64,
     pub hash: Hash,
@@ -404,33 +405,53 @@ impl Locked {
 
     /// [`Locked::append`] after a tail already read under this lock.
     fn append_after(&mut self, tail: Tail, now: &str, bodies: Vec<Body>) -> Result<Vec<Appended>> {
+        let fault = Fault::from_env()?;
         let mut out = Vec::with_capacity(bodies.len());
-        let mut buf = String::new();
+        let mut wrote = false;
+        match self.seal_and_write(fault, tail, now, bodies, &mut out, &mut wrote) {
+            Ok(()) => Ok(out),
+            Err(e) if !wrote => Err(e),
+            Err(e) => Err(self.cut_back(tail.len, e)),
+        }
+    }
+
+    /// Seals `bodies` after `tail` into `out` and writes their lines, in
+    /// chunks of a few MiB (a large import need not hold its whole text),
+    /// then flushes them to disk once. Success means every byte is written
+    /// and flushed. `wrote` is set once any byte may have reached the file;
+    /// on error the caller then cuts the file back.
+    fn seal_and_write(
+        &mut self,
+        fault: Fault,
+        tail: Tail,
+        now: &str,
+        bodies: Vec<Body>,
+        out: &mut Vec<Appended>,
+        wrote: &mut bool,
+    ) -> Result<()> {
+        const CHUNK: usize = 8 << 20;
+        let path = self.path.clone();
+        let io = |e| Error::io(&path, "append to", e);
+        let mut buf = String::with_capacity(CHUNK.min(bodies.len() * 1024));
         let (mut seq, mut prev) = (tail.seq, tail.hash);
         for body in bodies {
             body.check().map_err(|m| Error::Refused {
-                path: self.path.clone(),
+                path: path.clone(),
                 seq: Some(seq + 1),
                 message: m,
                 help: None,
             })?;
             seq += 1;
-            let entry =
-                Entry::seal(seq, prev, now.to_string(), body).map_err(|e| Error::Refused {
-                    path: self.path.clone(),
+            let (entry, line) =
+                Entry::seal_line(seq, prev, now.to_string(), body).map_err(|e| Error::Refused {
+                    path: path.clone(),
                     seq: Some(seq),
                     message: e.0,
                     help: None,
                 })?;
-            let line = entry.to_line().map_err(|e| Error::Refused {
-                path: self.path.clone(),
-                seq: Some(seq),
-                message: e.0,
-                help: None,
-            })?;
             if line.len() > MAX_ENTRY_BYTES + 1 {
                 return Err(Error::Refused {
-                    path: self.path.clone(),
+                    path: path.clone(),
                     seq: Some(seq),
                     message: format!(
                         "the entry would be {} bytes long; no entry may be longer than {MAX_ENTRY_BYTES} bytes (1 MiB)",
@@ -442,42 +463,58 @@ impl Locked {
             buf.push_str(&line);
             prev = entry.hash;
             out.push(Appended { entry });
+            if buf.len() >= CHUNK {
+                *wrote = true;
+                fault
+                    .write_all(&mut self.file, buf.as_bytes())
+                    .map_err(io)?;
+                buf.clear();
+            }
         }
-        if buf.is_empty() {
-            return Ok(out);
+        if out.is_empty() {
+            return Ok(());
         }
-        self.write_whole(tail.len, buf.as_bytes())?;
-        Ok(out)
+        *wrote = true;
+        fault
+            .write_all(&mut self.file, buf.as_bytes())
+            .and_then(|_| fault.sync_data(&self.file))
+            .map_err(io)
     }
 
-    /// Writes `bytes` at the end of the file (of length `len`) and flushes them
-    /// to disk. Success means every byte is written and flushed. If the write
-    /// or the flush fails part-way, the file is cut back to `len`, so it is
-    /// exactly as it was and the error says nothing was written; if even that
-    /// fails, the ledger is reported damaged at its new last line, for
-    /// `ledger repair`.
+    /// Writes `bytes` at the end of the file (of length `len`) and flushes
+    /// them to disk, or cuts the file back as [`Locked::cut_back`] does.
     fn write_whole(&mut self, len: u64, bytes: &[u8]) -> Result<()> {
         let fault = Fault::from_env()?;
-        let path = self.path.clone();
         let written = fault
             .write_all(&mut self.file, bytes)
             .and_then(|_| fault.sync_data(&self.file));
-        let Err(e) = written else {
-            return Ok(());
-        };
+        match written {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let cause = Error::io(&self.path, "append to", e);
+                Err(self.cut_back(len, cause))
+            }
+        }
+    }
+
+    /// After a failed append: cuts the file back to `len`, so it is exactly
+    /// as it was and `cause` (which says nothing was written) stands; if even
+    /// that fails, the ledger is reported damaged at its new last line, for
+    /// `ledger repair`.
+    fn cut_back(&mut self, len: u64, cause: Error) -> Error {
         match self.file.set_len(len).and_then(|_| self.file.sync_data()) {
-            Ok(()) => Err(Error::io(&path, "append to", e)),
-            Err(undo) => {
-                let line = self.count_lines()?;
-                Err(Error::Damaged {
-                    path,
+            Ok(()) => cause,
+            Err(undo) => match self.count_lines() {
+                Ok(line) => Error::Damaged {
+                    path: self.path.clone(),
                     line,
                     message: format!(
-                        "appending failed ({e}) and the partly written entry could not be removed ({undo})"
+                        "appending failed ({cause}) and the partly written entry could not be removed ({undo})"
                     ),
                     help: Some("once the cause is fixed, run `ledger repair` to move the incomplete last line aside".into()),
-                })
-            }
+                },
+                Err(e) => e,
+            },
         }
     }
 }
@@ -506,15 +543,256 @@ fn refuse(report: &Report, consequence: &str) -> Result<()> {
     })
 }
 
-/// Appends entries built from the current state, under one lock: the whole
-/// ledger is verified and replayed, `build` makes the bodies, each is checked
-/// against the state in order ([`State::apply`]), and only if all pass are they
-/// written. Returns the entries written and the state after them.
+/// What a write's `build` step may ask about the ledger before its new
+/// entries. With a current on-disk index ([`crate::index`]) it answers without
+/// reading the whole ledger: a fact is found by its seq (from the index) with a
+/// binary search over the file and read from its own line, whose hash is
+/// checked. Whenever that does not add up, it falls back to a full verify and
+/// replay, so the answer is always the full state's.
+pub struct Prior<'a> {
+    path: &'a Path,
+    file: &'a File,
+    len: u64,
+    disk: Option<&'a index::Disk>,
+    compact: Option<&'a Compact>,
+    full: std::cell::OnceCell<State>,
+}
+
+impl Prior<'_> {
+    /// The fact with this id, whatever its status, as it was recorded.
+    pub fn fact(&self, id: &str) -> Result<Option<Fact>> {
+        if let Some(s) = self.full.get() {
+            return Ok(s.fact(id).map(|r| r.fact.clone()));
+        }
+        let seq = match (self.disk, self.compact) {
+            (Some(d), _) => match d.fact_seq(id) {
+                Ok(s) => s,
+                // A damaged index: answer from the full state.
+                Err(_) => return Ok(self.full()?.fact(id).map(|r| r.fact.clone())),
+            },
+            (None, Some(c)) => c.fact_seq(id),
+            (None, None) => None,
+        };
+        if (self.disk.is_some() || self.compact.is_some()) && seq.is_none() {
+            return Ok(None);
+        }
+        if let Some(seq) = seq
+            && let Some(e) = find_entry(self.file, self.len, seq)
+        {
+            let f = match e.body {
+                Body::Fact(f) => Some(f),
+                Body::Supersede(s) => Some(s.fact),
+                _ => None,
+            };
+            if let Some(f) = f.filter(|f| f.id == id) {
+                return Ok(Some(f));
+            }
+        }
+        Ok(self.full()?.fact(id).map(|r| r.fact.clone()))
+    }
+
+    fn full(&self) -> Result<&State> {
+        if let Some(s) = self.full.get() {
+            return Ok(s);
+        }
+        let s = verified_state(self.path, self.file)?;
+        Ok(self.full.get_or_init(|| s))
+    }
+}
+
+/// The intact entry with `seq`, found by binary search over line starts (seqs
+/// increase along a verified file); `None` if it cannot be found that way.
+fn find_entry(file: &File, len: u64, seq: u64) -> Option<Entry> {
+    use std::os::unix::fs::FileExt;
+    // The first full line starting at or after `off`: (start, text).
+    let line_from = |off: u64| -> Option<(u64, String)> {
+        let mut start = off;
+        if off > 0 {
+            let mut b = [0u8; 1];
+            file.read_exact_at(&mut b, off - 1).ok()?;
+            if b[0] != b'\n' {
+                // Skip to the next line start.
+                let mut pos = off;
+                loop {
+                    let n = 4096.min(len.saturating_sub(pos)) as usize;
+                    if n == 0 {
+                        return None;
+                    }
+                    let mut buf = vec![0u8; n];
+                    file.read_exact_at(&mut buf, pos).ok()?;
+                    if let Some(i) = buf.iter().position(|&b| b == b'\n') {
+                        start = pos + i as u64 + 1;
+                        break;
+                    }
+                    pos += n as u64;
+                }
+            }
+        }
+        let mut out = Vec::new();
+        let mut pos = start;
+        loop {
+            let n = 4096.min(len.saturating_sub(pos)) as usize;
+            if n == 0 {
+                return None;
+            }
+            let mut buf = vec![0u8; n];
+            file.read_exact_at(&mut buf, pos).ok()?;
+            if let Some(i) = buf.iter().position(|&b| b == b'\n') {
+                out.extend_from_slice(&buf[..i]);
+                return Some((start, String::from_utf8(out).ok()?));
+            }
+            out.extend_from_slice(&buf);
+            pos += n as u64;
+        }
+    };
+    // Canonical lines end in `,"seq":N}`.
+    let seq_of = |line: &str| -> Option<u64> {
+        let at = line.rfind(",\"seq\":")?;
+        line[at + 7..].strip_suffix('}')?.parse().ok()
+    };
+    let (mut lo, mut hi) = (0u64, len);
+    for _ in 0..128 {
+        if lo >= hi {
+            return None;
+        }
+        let mid = lo + (hi - lo) / 2;
+        let Some((start, line)) = line_from(mid) else {
+            hi = mid;
+            continue;
+        };
+        let q = seq_of(&line)?;
+        if q == seq {
+            let read = chain::read_entry(&line);
+            return read
+                .entry
+                .filter(|e| e.seq == seq && read.problems.is_empty());
+        } else if q < seq {
+            lo = start + line.len() as u64 + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    None
+}
+
+/// Verifies the whole file (read from the start through a shared handle) and
+/// replays it into a full state; refuses a ledger with any problem.
+fn verified_state(path: &Path, mut file: &File) -> Result<State> {
+    file.seek(SeekFrom::Start(0))
+        .map_err(|e| Error::io(path, "read", e))?;
+    let (report, state) = chain::verify_reader(
+        path,
+        BufReader::with_capacity(256 * 1024, file),
+        VerifyOptions::default(),
+    )
+    .map_err(|e| Error::io(path, "read", e))?;
+    refuse_damaged(&report)?;
+    Ok(state)
+}
+
+/// [`verified_state`] into a compact index (memory proportional to the
+/// number of ids, not the ledger's size).
+fn verified_compact(path: &Path, mut file: &File) -> Result<Compact> {
+    file.seek(SeekFrom::Start(0))
+        .map_err(|e| Error::io(path, "read", e))?;
+    let opts = VerifyOptions {
+        compact: true,
+        ..VerifyOptions::default()
+    };
+    let mut v = chain::Verifier::new(path, opts);
+    let len = file.metadata().map_or(0, |m| m.len());
+    let reader = crate::progress::Reader::new(file, "indexing", len);
+    feed_all(path, reader, &mut v, |_| {})?;
+    let (report, replay) = v.finish_replay();
+    if !report.ok() {
+        // A compact index words reference problems without id text: word the
+        // refusal from the full check.
+        verified_state(path, file)?;
+        refuse_damaged(&report)?;
+    }
+    Ok(match replay {
+        chain::Replay::Compact(c) => c,
+        chain::Replay::Full(s) => Compact::from_state(&s),
+    })
+}
+
+/// Brings an index that is behind the ledger (entries were appended without
+/// it: another tool, a `git pull`) up to `tail`, reading only the lines after
+/// what it covers: the last covered line must still be the entry the index
+/// recorded, and each later line must read cleanly on its own (7.4), follow
+/// on by seq and prev, and pass the referential checks against the index.
+/// At the first doubt it gives up (`None`) and the caller rebuilds the index
+/// from a full verify, which also reports any problem exactly.
+fn catch_up(file: &File, mut disk: index::Disk, tail: Covers) -> Option<index::Disk> {
+    use std::os::unix::fs::FileExt;
+    let from = disk.covers();
+    // Lines to read at most; more than this is cheaper to rebuild in one pass.
+    const LIMIT: u64 = 64 << 20;
+    if from.len == 0 || tail.len - from.len > LIMIT {
+        return None;
+    }
+    // The last covered line, read backwards from `from.len`.
+    let mut back = 4096u64;
+    let last = loop {
+        let start = from.len.saturating_sub(back);
+        let mut buf = vec![0u8; (from.len - start) as usize];
+        file.read_exact_at(&mut buf, start).ok()?;
+        if buf.last() != Some(&b'\n') {
+            return None;
+        }
+        buf.pop();
+        match buf.iter().rposition(|&b| b == b'\n') {
+            Some(i) => break buf.split_off(i + 1),
+            None if start == 0 => break buf,
+            None if back >= LIMIT => return None,
+            None => back *= 4,
+        }
+    };
+    let read = chain::read_entry(std::str::from_utf8(&last).ok()?);
+    let e = read.entry.filter(|_| read.problems.is_empty())?;
+    if e.seq != from.seq || e.hash != from.hash {
+        return None;
+    }
+    let mut rest = vec![0u8; (tail.len - from.len) as usize];
+    file.read_exact_at(&mut rest, from.len).ok()?;
+    let text = std::str::from_utf8(&rest).ok()?;
+    let (mut seq, mut prev) = (from.seq, from.hash);
+    let mut entries = Vec::new();
+    for line in text.strip_suffix('\n')?.split('\n') {
+        let read = chain::read_entry(line);
+        let e = read.entry.filter(|_| read.problems.is_empty())?;
+        if e.seq != seq + 1 || e.prev != prev || matches!(e.body, Body::Genesis(_)) {
+            return None;
+        }
+        (seq, prev) = (e.seq, e.hash);
+        entries.push(e);
+    }
+    if (seq, prev) != (tail.seq, tail.hash) {
+        return None;
+    }
+    match disk.accepts(&entries).ok()? {
+        index::Decision::Accept => {}
+        _ => return None,
+    }
+    disk.record(&entries, tail).ok()?;
+    Some(disk)
+}
+
+/// Appends entries built from the current state, under one lock: `build`
+/// makes the bodies (it may look up earlier facts through [`Prior`]), each is
+/// checked against the entries before it in order, and only if all pass are
+/// they written. Returns the entries written and the new tail.
+///
+/// With a current index beside the ledger the checks look up only the ids the
+/// new entries name, so a write costs the same on any length of ledger.
+/// Without one (or when it is stale, damaged or too full) the ledger is
+/// verified in full and the index rebuilt. A refusal is always worded from a
+/// full replay, so the index never changes what a user reads.
 pub fn append_checked(
     path: &Path,
     now: &str,
-    build: impl FnOnce(&State, u64) -> Result<Vec<Body>>,
-) -> Result<(Vec<Appended>, State)> {
+    build: impl FnOnce(&Prior, u64) -> Result<Vec<Body>>,
+) -> Result<(Vec<Appended>, Tail)> {
     append_checked_labeled(path, now, build, |i, n| format!("entry {} of {n}", i + 1))
 }
 
@@ -523,47 +801,217 @@ pub fn append_checked(
 pub fn append_checked_labeled(
     path: &Path,
     now: &str,
-    build: impl FnOnce(&State, u64) -> Result<Vec<Body>>,
+    build: impl FnOnce(&Prior, u64) -> Result<Vec<Body>>,
     label: impl Fn(usize, usize) -> String,
-) -> Result<(Vec<Appended>, State)> {
+) -> Result<(Vec<Appended>, Tail)> {
     let mut locked = lock(path)?;
     // The tail first: a torn last line gets the same refusal, pointing at
     // `ledger repair`, as every other write.
     let tail = locked.tail()?;
-    let mut state = locked.state()?;
-    let next_seq = state.last_seq.map_or(0, |s| s + 1);
-    let bodies = build(&state, next_seq)?;
-    // Dry-run the new entries against the state before touching the file.
-    for (seq, (i, body)) in (next_seq..).zip(bodies.iter().enumerate()) {
-        let probe = Entry {
+    let covers = Covers {
+        len: tail.len,
+        seq: tail.seq,
+        hash: tail.hash,
+    };
+    let mut disk = match index::Disk::open(path) {
+        Some(d) if d.covers() == covers => Some(d),
+        Some(d) if d.covers().len < covers.len => catch_up(&locked.file, d, covers),
+        _ => None,
+    };
+    let mut compact = match disk {
+        Some(_) => None,
+        None => Some(verified_compact(path, &locked.file)?),
+    };
+    let next_seq = tail.seq + 1;
+    let (bodies, mut full) = {
+        let prior = Prior {
+            path,
+            file: &locked.file,
+            len: tail.len,
+            disk: disk.as_ref(),
+            compact: compact.as_ref(),
+            full: std::cell::OnceCell::new(),
+        };
+        let bodies = build(&prior, next_seq)?;
+        (bodies, prior.full.into_inner())
+    };
+    let mut probes: Vec<Entry> = (next_seq..)
+        .zip(bodies)
+        .map(|(seq, body)| Entry {
             seq,
             prev: Hash::ZERO,
             hash: Hash::ZERO,
-            recorded: now.to_string(),
-            body: body.clone(),
-        };
-        body.check()
-            .and_then(|_| state.apply(&probe))
-            .map_err(|m| Error::Refused {
-                path: path.to_path_buf(),
-                seq: Some(seq),
-                message: if bodies.len() > 1 {
-                    format!("{}: {m}", label(i, bodies.len()))
-                } else {
-                    m
-                },
-                help: None,
-            })?;
+            recorded: String::new(),
+            body,
+        })
+        .collect();
+    let shape_ok = probes.iter().all(|e| e.body.check().is_ok());
+    let mut decided = false;
+    if shape_ok && full.is_none() {
+        if let Some(d) = &disk {
+            // An index that cannot be read or has a damaged slot is rebuilt
+            // like one that is too full.
+            match d.accepts(&probes).unwrap_or(index::Decision::Full) {
+                index::Decision::Accept => decided = true,
+                index::Decision::Refuse => {}
+                index::Decision::Full => {
+                    // Rebuilt (larger, when full) below.
+                    disk = None;
+                    let mut c = verified_compact(path, &locked.file)?;
+                    decided = probes.iter().all(|p| c.apply(p).is_ok());
+                    compact = Some(c);
+                }
+            }
+        } else if let Some(c) = &mut compact {
+            decided = probes.iter().all(|p| c.apply(p).is_ok());
+        }
     }
+    if !decided {
+        // The full check, entry by entry, words any refusal.
+        let mut state = match full.take() {
+            Some(s) => s,
+            None => verified_state(path, &locked.file)?,
+        };
+        let n = probes.len();
+        for (i, probe) in probes.iter().enumerate() {
+            probe
+                .body
+                .check()
+                .and_then(|_| state.apply(probe))
+                .map_err(|m| Error::Refused {
+                    path: path.to_path_buf(),
+                    seq: Some(probe.seq),
+                    message: if n > 1 {
+                        format!("{}: {m}", label(i, n))
+                    } else {
+                        m
+                    },
+                    help: None,
+                })?;
+        }
+        // Accepted by the full check although the index refused: the index
+        // was wrong; rebuild it from the state.
+        disk = None;
+        compact = Some(Compact::from_state(&state));
+    }
+    let bodies: Vec<Body> = probes.drain(..).map(|e| e.body).collect();
     let written = locked.append_after(tail, now, bodies)?;
-    Ok((written, state))
+    let new_len = locked
+        .file
+        .metadata()
+        .map_err(|e| Error::io(path, "read", e))?
+        .len();
+    let new_tail = match written.last() {
+        Some(a) => Tail {
+            seq: a.entry.seq,
+            hash: a.entry.hash,
+            len: new_len,
+        },
+        None => tail,
+    };
+    let covers = Covers {
+        len: new_tail.len,
+        seq: new_tail.seq,
+        hash: new_tail.hash,
+    };
+    // The index is derived: failing to update it loses nothing (the next
+    // write finds it stale and rebuilds it), so errors are ignored.
+    match (&mut disk, &compact) {
+        (Some(d), _) => {
+            let _ = d.record(written.iter().map(|a| &a.entry), covers);
+        }
+        (None, Some(c)) => {
+            let _ = index::Disk::write(path, c, covers);
+        }
+        (None, None) => {}
+    }
+    Ok((written, new_tail))
 }
 
 /// Opens and verifies a ledger (streaming), returning the report and the state.
+///
+/// With [`VerifyOptions::index_only`] the replay goes into a compact index
+/// first (memory bounded by the number of ids); only if that finds a
+/// reference problem is the ledger read again with an index that keeps id
+/// text, so every problem is worded in full ("did you mean").
 pub fn scan(path: &Path, opts: VerifyOptions) -> Result<(Report, State)> {
+    let run = |opts: VerifyOptions| {
+        let f = open_for_reading(path)?;
+        chain::verify_reader(path, observed(f, "verifying"), opts)
+            .map_err(|e| Error::io(path, "read", e))
+    };
+    if opts.index_only && !opts.compact {
+        let (report, state) = run(VerifyOptions {
+            compact: true,
+            ..opts.clone()
+        })?;
+        if !report
+            .problems
+            .iter()
+            .any(|p| p.kind == chain::ProblemKind::Reference)
+        {
+            return Ok((report, state));
+        }
+    }
+    run(opts)
+}
+
+/// Feeds every line of `r` to `v` (through verify's block pipeline), handing
+/// each entry understood to `on_entry`.
+fn feed_all(
+    path: &Path,
+    r: impl Read,
+    v: &mut chain::Verifier,
+    on_entry: impl FnMut(&Entry),
+) -> Result<()> {
+    chain::feed_all(v, r, on_entry).map_err(|e| Error::io(path, "read", e))
+}
+
+/// Verifies a whole ledger (refusing one with any problem) and returns the
+/// state for the report ([`State::live_only`]) after entry `at`, or after the
+/// last entry, with the seq of the last entry. Streams: no entry is kept
+/// beyond its line.
+pub fn load_for_report(path: &Path, at: Option<u64>) -> Result<(State, u64)> {
     let f = open_for_reading(path)?;
-    chain::verify_reader(path, observed(f, "verifying"), opts)
-        .map_err(|e| Error::io(path, "read", e))
+    let r = observed(f, "reading");
+    let (report, state) = match at {
+        None => {
+            let mut v = chain::Verifier::with_replay(
+                path,
+                VerifyOptions::default(),
+                chain::Replay::Full(State::live_only()),
+            );
+            feed_all(path, r, &mut v, |_| {})?;
+            v.finish_replay()
+        }
+        Some(at) => {
+            // The whole ledger is verified; only entries up to `at` are replayed
+            // into the report's state (they verified, so they apply).
+            let mut past = State::live_only();
+            let opts = VerifyOptions {
+                compact: true,
+                ..VerifyOptions::default()
+            };
+            let mut v = chain::Verifier::new(path, opts);
+            feed_all(path, r, &mut v, |e| {
+                if e.seq <= at {
+                    let _ = past.apply(e);
+                }
+            })?;
+            let (report, _) = v.finish_replay();
+            (report, chain::Replay::Full(past))
+        }
+    };
+    if !report.ok() {
+        // Word the refusal as the full check does.
+        load(path)?;
+        refuse(&report, "")?;
+    }
+    let head = report.head.map_or(0, |(seq, _)| seq);
+    match state {
+        chain::Replay::Full(s) => Ok((s, head)),
+        chain::Replay::Compact(_) => Ok((State::live_only(), head)),
+    }
 }
 
 /// A buffered reader of a whole ledger file that reports progress.
@@ -580,11 +1028,30 @@ pub fn scan_since(
     since: chain::Anchor,
     opts: VerifyOptions,
 ) -> Result<(Report, State)> {
-    let mut f = open_for_reading(path)?;
-    let io = |e| Error::io(path, "read", e);
-    let found = find_seq_line(&mut f, since.seq).map_err(io)?;
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    chain::verify_since(path, &mut f, since, found, opts, chain::BLOCK_SIZE, workers).map_err(io)
+    let run = |opts: VerifyOptions| {
+        let mut f = open_for_reading(path)?;
+        let io = |e| Error::io(path, "read", e);
+        let found = find_seq_line(&mut f, since.seq).map_err(io)?;
+        let workers = chain::workers();
+        chain::verify_since(path, &mut f, since, found, opts, chain::BLOCK_SIZE, workers)
+            .map_err(io)
+    };
+    // As in [`scan`]: the compact index first, the id-keeping one to word
+    // reference problems in full.
+    if opts.index_only && !opts.compact {
+        let (report, state) = run(VerifyOptions {
+            compact: true,
+            ..opts.clone()
+        })?;
+        if !report
+            .problems
+            .iter()
+            .any(|p| p.kind == chain::ProblemKind::Reference)
+        {
+            return Ok((report, state));
+        }
+    }
+    run(opts)
 }
 
 /// The seq a line ends with: canonical entries end in `,"seq":N}` (`seq`

@@ -18,6 +18,7 @@ mod props;
 mod refusals;
 mod reliability;
 mod replay_props;
+mod scale;
 mod schemas;
 mod since;
 mod summary;

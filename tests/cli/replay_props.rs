@@ -55,16 +55,21 @@ fn cite(src: usize) -> Citation {
     }
 }
 
-fn seal(state: &mut State, seq: &mut u64, prev: &mut Hash, body: Body) -> bool {
+/// Every entry offered to the state, with whether it was accepted.
+type Attempts = Vec<(Entry, bool)>;
+
+fn seal(state: &mut State, seq: &mut u64, prev: &mut Hash, body: Body, log: &mut Attempts) -> bool {
     let e = Entry::seal(*seq, *prev, "2026-01-02T03:04:05Z".into(), body).unwrap();
     let before = (state.facts.clone(), state.sources.clone(), state.last_seq);
-    match state.apply(&e) {
-        Ok(()) => {
+    let accepted = state.apply(&e).is_ok();
+    log.push((e.clone(), accepted));
+    match accepted {
+        true => {
             *seq += 1;
             *prev = e.hash;
             true
         }
-        Err(_) => {
+        false => {
             // A refused entry leaves the state exactly as it was.
             assert_eq!(
                 (state.facts.clone(), state.sources.clone(), state.last_seq),
@@ -83,7 +88,8 @@ fn pick(ids: &[String], t: usize) -> String {
 
 /// Replays `ops`, returning the state and, from an independent model, the ids
 /// that should be live.
-fn build(ops: &[Op]) -> (State, std::collections::BTreeSet<String>) {
+fn build(ops: &[Op]) -> (State, std::collections::BTreeSet<String>, Attempts) {
+    let mut log = Attempts::new();
     let mut state = State::default();
     let (mut seq, mut prev) = (0u64, Hash::ZERO);
     seal(
@@ -94,6 +100,7 @@ fn build(ops: &[Op]) -> (State, std::collections::BTreeSet<String>) {
             title: "P".into(),
             created: "2026-01-02T03:04:05Z".into(),
         }),
+        &mut log,
     );
     for (i, id) in SOURCES.iter().enumerate() {
         let body = Body::Source(Source {
@@ -113,7 +120,7 @@ fn build(ops: &[Op]) -> (State, std::collections::BTreeSet<String>) {
             sha256: None,
             note: None,
         });
-        assert!(seal(&mut state, &mut seq, &mut prev, body));
+        assert!(seal(&mut state, &mut seq, &mut prev, body, &mut log));
     }
     let mut ids: Vec<String> = Vec::new();
     let mut live = std::collections::BTreeSet::new();
@@ -188,14 +195,14 @@ fn build(ops: &[Op]) -> (State, std::collections::BTreeSet<String>) {
             Body::Retract(r) => (None, Some(r.target.clone())),
             _ => (None, None),
         };
-        if seal(&mut state, &mut seq, &mut prev, body) {
+        if seal(&mut state, &mut seq, &mut prev, body, &mut log) {
             live.extend(new);
             if let Some(g) = gone {
                 live.remove(&g);
             }
         }
     }
-    (state, live)
+    (state, live, log)
 }
 
 proptest! {
@@ -203,7 +210,7 @@ proptest! {
 
     #[test]
     fn replay_invariants(ops in proptest::collection::vec(op(), 0..40), year in 1999u16..2027) {
-        let (state, model_live) = build(&ops);
+        let (state, model_live, _) = build(&ops);
         let live: std::collections::BTreeSet<String> =
             state.facts.iter().filter(|f| f.is_live()).map(|f| f.fact.id.clone()).collect();
         prop_assert_eq!(live, model_live);
@@ -233,5 +240,27 @@ proptest! {
                 prop_assert!(state.fact(id).is_some_and(|f| f.is_live()));
             }
         }
+    }
+
+    /// The compact index (verify, writes) and the report's state decide every
+    /// entry as the full state does, and the report's state gives the same
+    /// report.
+    #[test]
+    fn compact_and_report_states_decide_as_the_full_state(
+        ops in proptest::collection::vec(op(), 0..40),
+        year in 1999u16..2027,
+    ) {
+        let (full, _, log) = build(&ops);
+        let mut compact = ledger::index::Compact::default();
+        let mut lean = State::live_only();
+        for (e, accepted) in &log {
+            prop_assert_eq!(compact.apply(e).is_ok(), *accepted, "compact, seq {}", e.seq);
+            prop_assert_eq!(lean.apply(e).is_ok(), *accepted, "live-only, seq {}", e.seq);
+        }
+        let opts = Options { subject: Some("CA-KP".into()), as_of: (year, 6, 30) };
+        prop_assert_eq!(
+            report::render(&report::build(&full, &opts).unwrap(), true),
+            report::render(&report::build(&lean, &opts).unwrap(), true)
+        );
     }
 }

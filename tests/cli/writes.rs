@@ -422,8 +422,16 @@ fn repair_adds_a_missing_newline_and_never_removes_a_complete_entry() {
         original,
         "repair must restore the newline only"
     );
+    // The hidden `.test.jsonl.idx` is the derived index, not a side file.
     let side_files = std::fs::read_dir(env.path().join("ledger"))
         .unwrap()
+        .filter(|e| {
+            !e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with('.')
+        })
         .count();
     assert_eq!(side_files, 1, "no side file for a complete entry");
     env.ok(&["verify"]);

@@ -17,10 +17,16 @@ use std::process::Command;
 /// Files `ledger` may leave beside a ledger that never belong in the
 /// repository: (pattern relative to the ledger directory, why). Add new
 /// side files here.
-pub const SIDE_FILES: &[(&str, &str)] = &[(
-    "*.jsonl.torn-*",
-    "incomplete last lines moved aside by `ledger repair`",
-)];
+pub const SIDE_FILES: &[(&str, &str)] = &[
+    (
+        "*.jsonl.torn-*",
+        "incomplete last lines moved aside by `ledger repair`",
+    ),
+    (
+        ".*.jsonl.idx",
+        "the derived index that makes appends O(1); rebuilt when missing",
+    ),
+];
 
 /// The merge driver's name in git's configuration and `.gitattributes`.
 pub const DRIVER: &str = "ledger";

@@ -3,7 +3,6 @@
 use crate::cli::output::{emit, emit_json};
 use crate::date::parse_day;
 use crate::error::{Error, Result};
-use crate::replay::State;
 use crate::report::{self, Options};
 use crate::store;
 use std::io::Write;
@@ -44,20 +43,15 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
             parse_day(&now[..10]).map_err(|e| Error::usage(e, None))?
         }
     };
-    let (entries, full) = store::load(&path)?;
-    let state = match args.at {
-        None => full,
-        Some(at) => {
-            let head = full.last_seq.unwrap_or(0);
-            if at > head {
-                return Err(Error::usage(
-                    format!("--at {at}: the ledger ends at seq {head}"),
-                    None,
-                ));
-            }
-            replay_until(&entries, at)
-        }
-    };
+    let (state, head) = store::load_for_report(&path, args.at)?;
+    if let Some(at) = args.at
+        && at > head
+    {
+        return Err(Error::usage(
+            format!("--at {at}: the ledger ends at seq {head}"),
+            None,
+        ));
+    }
     let report = report::build(
         &state,
         &Options {
@@ -72,14 +66,4 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
         ReportFormat::Text => emit(out, &report::render(&report, false))?,
     }
     Ok(0)
-}
-
-/// Replays entries up to and including `at` (they verified already).
-fn replay_until(entries: &[crate::entry::Entry], at: u64) -> State {
-    let mut state = State::default();
-    for e in entries.iter().take_while(|e| e.seq <= at) {
-        // Entries of a verified ledger always apply; a refusal cannot happen here.
-        let _ = state.apply(e);
-    }
-    state
 }

@@ -48,13 +48,13 @@ pub fn run(ledger: Option<&Path>, args: Args, m: &ArgMatches, out: &mut dyn Writ
     let o = args.opts.parse()?;
     let now = store::now()?;
     let (written, _) = store::append_checked(&path, &now, |state, seq| {
-        let old = state.fact(&args.target).ok_or_else(|| Error::Refused {
+        let old = state.fact(&args.target)?.ok_or_else(|| Error::Refused {
             path: path.clone(),
             seq: Some(seq),
             message: format!("cannot supersede `{}`: no fact has that id", args.target),
             help: Some("list facts with `ledger log --kind fact`".into()),
         })?;
-        let mut fact = old.fact.clone();
+        let mut fact = old;
         fact.id = o.id.unwrap_or_else(|| format!("f{seq}"));
         fact.citations = cites;
         if let Some(s) = args.statement {

@@ -74,6 +74,7 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
             anchors: args.anchor.clone(),
             max_problems: args.max_errors,
             index_only: true,
+            ..VerifyOptions::default()
         };
         let (report, _) = match args.since {
             Some(since) => store::scan_since(path, since, opts)?,

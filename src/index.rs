@@ -1,0 +1,515 @@
+//! The referential index: what the referential checks need to know about a
+//! ledger (which ids exist, whether a fact is live, which actors and topics are
+//! defined), kept compactly.
+//!
+//! Each id is reduced to a 128-bit fingerprint (the first 16 bytes of SHA-256
+//! of a namespace byte and the id) and a 64-bit word holding its kind and the
+//! seq that recorded or last changed it. [`Compact`] holds that in memory
+//! (about 40 bytes per id; `verify` uses it, so its memory does not grow with
+//! the text of the ledger). Two ids with the same fingerprint would be taken
+//! for one: finding such a pair on purpose costs about 2^64 SHA-256
+//! computations, and by chance it is about 2^-128 per pair of ids. [`Disk`] holds the same in a file beside the
+//! ledger, `.NAME.jsonl.idx`: an open-addressing hash table of fixed 24-byte
+//! slots (the fingerprint's low 96 bits, the word, a 32-bit check) read with
+//! positioned reads, so a write looks up only the ids its new entries name
+//! and appends in time independent of the ledger's length.
+//!
+//! The file is derived and disposable: its header records the ledger length,
+//! last seq and last hash it covers, and is used only when all three match the
+//! ledger's tail. An index that is behind catches up from the lines after
+//! what it covers (`store`); otherwise (missing, damaged, or the ledger was
+//! rewritten) the writing command falls back to a full verify and replay, and
+//! writes a fresh index. What it trusts: the prefix it covers verified when it
+//! was indexed; `ledger verify` remains the integrity check.
+
+use crate::entry::{Body, Entry};
+use crate::hash::{Hash, sha256};
+use crate::replay::{IdUse, Liveness, Refs, State, Status, check};
+use crate::vocab;
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::io::{BufWriter, Write};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+/// A fingerprint of a namespaced id.
+pub type Fp = u128;
+
+const NS_ID: u8 = 0;
+const NS_ACTOR: u8 = 1;
+const NS_TOPIC: u8 = 2;
+
+/// Kinds stored in a slot's top byte (0 marks an empty slot on disk).
+const SOURCE: u8 = 1;
+const LIVE: u8 = 2;
+const SUPERSEDED: u8 = 3;
+const RETRACTED: u8 = 4;
+const DEFINED: u8 = 5;
+
+const SEQ_MASK: u64 = (1 << 56) - 1;
+
+fn fp(ns: u8, id: &str) -> Fp {
+    use sha2::{Digest, Sha256};
+    let h = Sha256::new()
+        .chain_update([ns])
+        .chain_update(id.as_bytes())
+        .finalize();
+    let mut x = [0u8; 16];
+    x.copy_from_slice(&h[..16]);
+    u128::from_le_bytes(x)
+}
+
+/// The part of a fingerprint the file keeps: its low 96 bits, never zero
+/// (zero marks an empty slot).
+fn disk_fp(fp: Fp) -> Fp {
+    (fp & ((1u128 << 96) - 1)).max(1)
+}
+
+/// A slot's check value, so that a damaged slot is noticed rather than
+/// trusted (a flipped status bit could otherwise change a decision).
+fn slot_check(fp: Fp, w: u64) -> u32 {
+    let mut z = (fp as u64) ^ ((fp >> 64) as u64).rotate_left(17) ^ w.rotate_left(41);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    ((z ^ (z >> 31)) as u32) | 1
+}
+
+fn encode_slot(fp: Fp, w: u64) -> [u8; SLOT as usize] {
+    let fp = disk_fp(fp);
+    let mut slot = [0u8; SLOT as usize];
+    slot[..12].copy_from_slice(&fp.to_le_bytes()[..12]);
+    slot[12..20].copy_from_slice(&w.to_le_bytes());
+    slot[20..].copy_from_slice(&slot_check(fp, w).to_le_bytes());
+    slot
+}
+
+/// A slot's fingerprint and word; `Ok(None)` for an empty slot, an error for a
+/// damaged one.
+fn decode_slot(slot: &[u8]) -> std::io::Result<Option<(Fp, u64)>> {
+    let mut f = [0u8; 16];
+    f[..12].copy_from_slice(&slot[..12]);
+    let fp = u128::from_le_bytes(f);
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&slot[12..20]);
+    let w = u64::from_le_bytes(b);
+    let mut c = [0u8; 4];
+    c.copy_from_slice(&slot[20..24]);
+    let check = u32::from_le_bytes(c);
+    if fp == 0 && w == 0 && check == 0 {
+        return Ok(None);
+    }
+    if fp == 0 || check != slot_check(fp, w) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "damaged index slot",
+        ));
+    }
+    Ok(Some((fp, w)))
+}
+
+fn word(kind: u8, seq: u64) -> u64 {
+    (u64::from(kind) << 56) | (seq & SEQ_MASK)
+}
+
+fn kind_of(w: u64) -> u8 {
+    (w >> 56) as u8
+}
+
+/// Fingerprints are uniformly distributed already: hash by truncation.
+#[derive(Default)]
+pub struct FpHasher(u64);
+
+impl Hasher for FpHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes.iter().take(8) {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u128(&mut self, n: u128) {
+        self.0 = n as u64;
+    }
+}
+
+type FpMap = HashMap<Fp, u64, BuildHasherDefault<FpHasher>>;
+
+/// Lookups against a set of slots, with the checks of [`crate::replay`].
+trait Slots {
+    fn get(&self, fp: Fp) -> Option<u64>;
+}
+
+/// Answers [`Refs`] from slots. Refusals it produces lack id text (no "did you
+/// mean", no superseding id); callers re-derive refusals from a full state.
+struct View<'a, S: Slots + ?Sized>(&'a S);
+
+impl<S: Slots + ?Sized> Refs for View<'_, S> {
+    fn id_use(&self, id: &str) -> Option<IdUse> {
+        self.0.get(fp(NS_ID, id)).map(|w| {
+            if kind_of(w) == SOURCE {
+                IdUse::Source
+            } else {
+                IdUse::Fact
+            }
+        })
+    }
+    fn liveness(&self, id: &str) -> Option<Liveness> {
+        let w = self.0.get(fp(NS_ID, id))?;
+        let seq = w & SEQ_MASK;
+        match kind_of(w) {
+            LIVE => Some(Liveness::Live),
+            SUPERSEDED => Some(Liveness::Superseded { by: None, seq }),
+            RETRACTED => Some(Liveness::Retracted { seq }),
+            _ => None,
+        }
+    }
+    fn actor_known(&self, id: &str) -> bool {
+        vocab::builtin_actor(id).is_some() || self.0.get(fp(NS_ACTOR, id)).is_some()
+    }
+    fn topic_known(&self, id: &str) -> bool {
+        vocab::builtin_topic(id).is_some() || self.0.get(fp(NS_TOPIC, id)).is_some()
+    }
+    fn near(&self, _id: &str, _facts: bool) -> Vec<String> {
+        Vec::new()
+    }
+    fn topic_list(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+/// The slot writes an accepted entry makes: `(fingerprint, word)`.
+fn changes(entry: &Entry) -> Vec<(Fp, u64)> {
+    let seq = entry.seq;
+    match &entry.body {
+        Body::Genesis(_) => vec![],
+        Body::Define(d) => {
+            let ns = match d.term {
+                crate::entry::Term::Actor => NS_ACTOR,
+                crate::entry::Term::Topic => NS_TOPIC,
+            };
+            vec![(fp(ns, &d.id), word(DEFINED, seq))]
+        }
+        Body::Source(s) => vec![(fp(NS_ID, &s.id), word(SOURCE, seq))],
+        Body::Fact(f) => vec![(fp(NS_ID, &f.id), word(LIVE, seq))],
+        Body::Supersede(s) => vec![
+            (fp(NS_ID, &s.target), word(SUPERSEDED, seq)),
+            (fp(NS_ID, &s.fact.id), word(LIVE, seq)),
+        ],
+        Body::Retract(r) => vec![(fp(NS_ID, &r.target), word(RETRACTED, seq))],
+        Body::Dispute(_) => vec![],
+    }
+}
+
+/// The referential index in memory.
+#[derive(Default)]
+pub struct Compact {
+    map: FpMap,
+    /// Seq and hash of the last entry applied.
+    pub last: Option<(u64, Hash)>,
+}
+
+impl Slots for Compact {
+    fn get(&self, fp: Fp) -> Option<u64> {
+        self.map.get(&fp).copied()
+    }
+}
+
+impl Compact {
+    /// Applies one entry, or refuses it with the same decision as
+    /// [`State::apply`] (the wording may lack id text).
+    pub fn apply(&mut self, entry: &Entry) -> Result<(), String> {
+        check(&View(self), entry)?;
+        for (k, w) in changes(entry) {
+            self.map.insert(k, w);
+        }
+        self.last = Some((entry.seq, entry.hash));
+        Ok(())
+    }
+
+    /// The index of a replayed state.
+    pub fn from_state(state: &State) -> Compact {
+        let mut map = FpMap::default();
+        map.reserve(state.sources.len() + state.facts.len());
+        for s in &state.sources {
+            map.insert(fp(NS_ID, &s.source.id), word(SOURCE, s.seq));
+        }
+        for f in &state.facts {
+            let w = match &f.status {
+                Status::Live => word(LIVE, f.seq),
+                Status::Superseded { seq, .. } => word(SUPERSEDED, *seq),
+                Status::Retracted { seq, .. } => word(RETRACTED, *seq),
+            };
+            map.insert(fp(NS_ID, &f.fact.id), w);
+        }
+        for a in state.actors.keys() {
+            map.insert(fp(NS_ACTOR, a), word(DEFINED, 0));
+        }
+        for t in state.topics.keys() {
+            map.insert(fp(NS_TOPIC, t), word(DEFINED, 0));
+        }
+        Compact {
+            map,
+            last: state.last_seq.zip(state.last_hash),
+        }
+    }
+
+    /// Seq of the entry that recorded fact `id` while it is live; for a fact
+    /// no longer live, the seq that ended it.
+    pub fn fact_seq(&self, id: &str) -> Option<u64> {
+        self.get(fp(NS_ID, id))
+            .filter(|&w| kind_of(w) != SOURCE)
+            .map(|w| w & SEQ_MASK)
+    }
+
+    /// Number of ids and vocabulary terms held.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
+/// What the on-disk index says about new entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Every entry passes the referential checks.
+    Accept,
+    /// One is refused: re-check with a full replay, which words the refusal.
+    Refuse,
+    /// They would fill the table past its load limit: rebuild it larger.
+    Full,
+}
+
+/// The ledger state an index file covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Covers {
+    /// Byte length of the ledger.
+    pub len: u64,
+    pub seq: u64,
+    pub hash: Hash,
+}
+
+const MAGIC: &[u8; 8] = b"LEDGERIX";
+const VERSION: u32 = 1;
+const HEADER: u64 = 128;
+const SLOT: u64 = 24;
+
+/// The index file's path for a ledger: `.NAME.idx` beside it.
+pub fn path_for(ledger: &Path) -> PathBuf {
+    let name = ledger
+        .file_name()
+        .map_or("ledger.jsonl".into(), |n| n.to_string_lossy().to_string());
+    ledger.with_file_name(format!(".{name}.idx"))
+}
+
+/// The on-disk index, opened read-write.
+pub struct Disk {
+    file: File,
+    path: PathBuf,
+    /// log2 of the number of slots.
+    bits: u32,
+    used: u64,
+    covers: Covers,
+}
+
+fn header_bytes(bits: u32, used: u64, c: &Covers) -> [u8; HEADER as usize] {
+    let mut h = [0u8; HEADER as usize];
+    h[0..8].copy_from_slice(MAGIC);
+    h[8..12].copy_from_slice(&VERSION.to_le_bytes());
+    h[12..16].copy_from_slice(&bits.to_le_bytes());
+    h[16..24].copy_from_slice(&used.to_le_bytes());
+    h[24..32].copy_from_slice(&c.len.to_le_bytes());
+    h[32..40].copy_from_slice(&c.seq.to_le_bytes());
+    h[40..72].copy_from_slice(&c.hash.0);
+    let sum = sha256(&h[..72]).0;
+    h[72..88].copy_from_slice(&sum[..16]);
+    h
+}
+
+impl Disk {
+    /// Opens the index of `ledger` if it exists, is well formed and covers
+    /// exactly `covers`; `None` otherwise (the caller rebuilds it).
+    pub fn open_matching(ledger: &Path, covers: &Covers) -> Option<Disk> {
+        Disk::open(ledger).filter(|d| d.covers == *covers)
+    }
+
+    /// Opens the index of `ledger` if it exists and is well formed, whatever
+    /// it covers.
+    pub fn open(ledger: &Path) -> Option<Disk> {
+        let path = path_for(ledger);
+        let file = OpenOptions::new().read(true).write(true).open(&path).ok()?;
+        let mut h = [0u8; HEADER as usize];
+        file.read_exact_at(&mut h, 0).ok()?;
+        let u32_at = |i: usize| u32::from_le_bytes(h[i..i + 4].try_into().unwrap_or([0; 4]));
+        let u64_at = |i: usize| u64::from_le_bytes(h[i..i + 8].try_into().unwrap_or([0; 8]));
+        if &h[0..8] != MAGIC || u32_at(8) != VERSION || sha256(&h[..72]).0[..16] != h[72..88] {
+            return None;
+        }
+        let bits = u32_at(12);
+        let mut hash = [0u8; 32];
+        hash.copy_from_slice(&h[40..72]);
+        let found = Covers {
+            len: u64_at(24),
+            seq: u64_at(32),
+            hash: Hash(hash),
+        };
+        let size = file.metadata().ok()?.len();
+        if !(10..=40).contains(&bits) || size != HEADER + (SLOT << bits) {
+            return None;
+        }
+        Some(Disk {
+            file,
+            path,
+            bits,
+            used: u64_at(16),
+            covers: found,
+        })
+    }
+
+    /// What the index covers.
+    pub fn covers(&self) -> Covers {
+        self.covers
+    }
+
+    fn probe(&self, fp: Fp) -> std::io::Result<(u64, Option<u64>)> {
+        let fp = disk_fp(fp);
+        let mask = (1u64 << self.bits) - 1;
+        let mut i = (fp as u64) & mask;
+        let mut slot = [0u8; SLOT as usize];
+        for _ in 0..=mask {
+            self.file.read_exact_at(&mut slot, HEADER + i * SLOT)?;
+            match decode_slot(&slot)? {
+                None => return Ok((i, None)),
+                Some((k, w)) if k == fp => return Ok((i, Some(w))),
+                Some(_) => {}
+            }
+            i = (i + 1) & mask;
+        }
+        Err(std::io::Error::other("index table is full"))
+    }
+
+    /// Checks `entries` (in order, with their seqs) against the index and the
+    /// entries before them.
+    pub fn accepts(&self, entries: &[Entry]) -> std::io::Result<Decision> {
+        let overlay = Overlay {
+            disk: self,
+            pending: std::cell::RefCell::new(FpMap::default()),
+            error: std::cell::RefCell::new(None),
+        };
+        let mut new_slots = 0u64;
+        for e in entries {
+            let ok = check(&View(&overlay), e).is_ok();
+            if let Some(err) = overlay.error.borrow_mut().take() {
+                return Err(err);
+            }
+            if !ok {
+                return Ok(Decision::Refuse);
+            }
+            for (k, w) in changes(e) {
+                if overlay.get(k).is_none() {
+                    new_slots += 1;
+                }
+                overlay.pending.borrow_mut().insert(k, w);
+            }
+        }
+        // Keep the load factor at most 0.7; a fuller table is rebuilt larger.
+        Ok(if (self.used + new_slots) * 10 <= (7u64 << self.bits) {
+            Decision::Accept
+        } else {
+            Decision::Full
+        })
+    }
+
+    /// As [`Compact::fact_seq`].
+    pub fn fact_seq(&self, id: &str) -> std::io::Result<Option<u64>> {
+        let (_, w) = self.probe(fp(NS_ID, id))?;
+        Ok(w.filter(|&w| kind_of(w) != SOURCE).map(|w| w & SEQ_MASK))
+    }
+
+    /// Records accepted `entries` and the new coverage: slots first, synced,
+    /// then the header. A crash in between leaves a header that no longer
+    /// matches the ledger, so the index is rebuilt rather than trusted.
+    pub fn record<'e>(
+        &mut self,
+        entries: impl IntoIterator<Item = &'e Entry>,
+        covers: Covers,
+    ) -> std::io::Result<()> {
+        for e in entries {
+            for (k, w) in changes(e) {
+                let (i, old) = self.probe(k)?;
+                self.file
+                    .write_all_at(&encode_slot(k, w), HEADER + i * SLOT)?;
+                if old.is_none() {
+                    self.used += 1;
+                }
+            }
+        }
+        self.file.sync_data()?;
+        self.covers = covers;
+        self.file
+            .write_all_at(&header_bytes(self.bits, self.used, &covers), 0)?;
+        self.file.sync_data()
+    }
+
+    /// Writes a fresh index of `c` covering `covers`: to a temporary file,
+    /// synced, then renamed over the old one.
+    pub fn write(ledger: &Path, c: &Compact, covers: Covers) -> std::io::Result<()> {
+        let path = path_for(ledger);
+        let n = (c.map.len() as u64 * 2).max(1024);
+        let bits = 64 - (n - 1).leading_zeros();
+        let mask = (1u64 << bits) - 1;
+        let mut table = vec![0u8; (SLOT << bits) as usize];
+        for (&k, &w) in &c.map {
+            let mut i = (disk_fp(k) as u64) & mask;
+            loop {
+                let at = (i * SLOT) as usize;
+                if table[at..at + SLOT as usize].iter().all(|&b| b == 0) {
+                    table[at..at + SLOT as usize].copy_from_slice(&encode_slot(k, w));
+                    break;
+                }
+                i = (i + 1) & mask;
+            }
+        }
+        let tmp = path.with_extension("idx.tmp");
+        let file = File::create(&tmp)?;
+        let mut w = BufWriter::with_capacity(1 << 20, &file);
+        w.write_all(&header_bytes(bits, c.map.len() as u64, &covers))?;
+        w.write_all(&table)?;
+        w.flush()?;
+        drop(w);
+        file.sync_data()?;
+        std::fs::rename(&tmp, &path)
+    }
+
+    /// The index file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// The disk table plus the changes of the new entries checked so far.
+struct Overlay<'a> {
+    disk: &'a Disk,
+    pending: std::cell::RefCell<FpMap>,
+    /// The first read error, reported after the check.
+    error: std::cell::RefCell<Option<std::io::Error>>,
+}
+
+impl Slots for Overlay<'_> {
+    fn get(&self, fp: Fp) -> Option<u64> {
+        if let Some(&w) = self.pending.borrow().get(&fp) {
+            return Some(w);
+        }
+        match self.disk.probe(fp) {
+            Ok((_, w)) => w,
+            Err(e) => {
+                self.error.borrow_mut().get_or_insert(e);
+                None
+            }
+        }
+    }
+}
