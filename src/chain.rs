@@ -603,6 +603,19 @@ pub struct Report {
 }
 
 impl Report {
+    /// The first problem's headline and the count, for a refusal:
+    /// `line 4 (seq 3): missing member `body`; 1 problem in all`.
+    pub fn in_brief(&self) -> String {
+        format!(
+            "{}; {} problem{} in all",
+            self.problems
+                .first()
+                .map_or("see `ledger verify`".to_string(), |p| p.headline()),
+            self.total_problems,
+            if self.total_problems == 1 { "" } else { "s" }
+        )
+    }
+
     pub fn ok(&self) -> bool {
         self.total_problems == 0
     }
@@ -744,6 +757,16 @@ impl Verifier {
             return None;
         };
         self.check_links(entry, line_no);
+        self.record(entry, line_no);
+        self.advance_seq(entry.seq);
+        self.prev = Some(entry.hash);
+        Some(entry)
+    }
+
+    /// Counts an entry that was read, notes it for the anchors, and applies
+    /// it to the state: the one place an entry meets the entries before it
+    /// (references).
+    fn record(&mut self, entry: &Entry, line_no: u64) {
         self.report.entries += 1;
         self.report.head = Some((entry.seq, entry.hash));
         for (i, a) in self.opts.anchors.iter().enumerate() {
@@ -751,7 +774,6 @@ impl Verifier {
                 self.anchors_seen[i] = Some(entry.hash);
             }
         }
-        // The one place an entry meets the entries before it (references).
         if let Err(msg) = self.state.apply(entry) {
             self.push(
                 Problem::new(ProblemKind::Reference, msg),
@@ -760,9 +782,6 @@ impl Verifier {
                 None,
             );
         }
-        self.advance_seq(entry.seq);
-        self.prev = Some(entry.hash);
-        Some(entry)
     }
 
     /// Takes an entry before the `--since` entry on trust: counts its line,
@@ -770,22 +789,7 @@ impl Verifier {
     /// the next line to it, checking nothing else.
     fn trust(&mut self, entry: &Entry) {
         self.report.lines += 1;
-        self.report.entries += 1;
-        self.report.head = Some((entry.seq, entry.hash));
-        for (i, a) in self.opts.anchors.iter().enumerate() {
-            if a.seq == entry.seq && self.anchors_seen[i].is_none() {
-                self.anchors_seen[i] = Some(entry.hash);
-            }
-        }
-        if let Err(msg) = self.state.apply(entry) {
-            let line_no = self.report.lines;
-            self.push(
-                Problem::new(ProblemKind::Reference, msg),
-                Some(line_no),
-                Some(entry.seq),
-                None,
-            );
-        }
+        self.record(entry, self.report.lines);
         self.next_seq = entry.seq + 1;
         self.alt_seq = None;
         self.prev = Some(entry.hash);

@@ -76,15 +76,12 @@ impl Side {
             )
             .map_err(|e| Error::io(name, "read", e))?;
             if !report.ok() {
-                let first = report.problems.first();
                 return Err(Error::Damaged {
                     path: PathBuf::from(name),
-                    line: first.and_then(|p| p.line).unwrap_or(0),
+                    line: report.problems.first().and_then(|p| p.line).unwrap_or(0),
                     message: format!(
-                        "does not verify ({}; {} problem{} in all); nothing was merged",
-                        first.map_or("see `ledger verify`".to_string(), |p| p.headline()),
-                        report.total_problems,
-                        if report.total_problems == 1 { "" } else { "s" }
+                        "does not verify ({}); nothing was merged",
+                        report.in_brief()
                     ),
                     help: Some(
                         "a merge needs every side to verify: run `ledger verify` on that version and repair it first"

@@ -528,16 +528,13 @@ fn refuse(report: &Report, consequence: &str) -> Result<()> {
     if report.ok() {
         return Ok(());
     }
-    let first = report.problems.first();
     Err(Error::Damaged {
         path: report.path.clone(),
         // Problems of the whole file (an empty file) have no line: name line 1.
-        line: first.and_then(|p| p.line).unwrap_or(1),
+        line: report.problems.first().and_then(|p| p.line).unwrap_or(1),
         message: format!(
-            "the ledger does not verify ({}; {} problem{} in all){consequence}",
-            first.map_or("see `ledger verify`".to_string(), |p| p.headline()),
-            report.total_problems,
-            if report.total_problems == 1 { "" } else { "s" }
+            "the ledger does not verify ({}){consequence}",
+            report.in_brief()
         ),
         help: Some("run `ledger verify` to see every problem".into()),
     })
@@ -935,11 +932,20 @@ pub fn append_checked_labeled(
 /// reference problem is the ledger read again with an index that keeps id
 /// text, so every problem is worded in full ("did you mean").
 pub fn scan(path: &Path, opts: VerifyOptions) -> Result<(Report, State)> {
-    let run = |opts: VerifyOptions| {
+    compact_first(opts, |opts| {
         let f = open_for_reading(path)?;
         chain::verify_reader(path, observed(f, "verifying"), opts)
             .map_err(|e| Error::io(path, "read", e))
-    };
+    })
+}
+
+/// Runs a verification into the compact index first when `opts` asks only
+/// for references to be checked; runs it again with the id-keeping index
+/// only if that finds a reference problem, to word it in full.
+fn compact_first(
+    opts: VerifyOptions,
+    run: impl Fn(VerifyOptions) -> Result<(Report, State)>,
+) -> Result<(Report, State)> {
     if opts.index_only && !opts.compact {
         let (report, state) = run(VerifyOptions {
             compact: true,
@@ -1028,30 +1034,14 @@ pub fn scan_since(
     since: chain::Anchor,
     opts: VerifyOptions,
 ) -> Result<(Report, State)> {
-    let run = |opts: VerifyOptions| {
+    compact_first(opts, |opts| {
         let mut f = open_for_reading(path)?;
         let io = |e| Error::io(path, "read", e);
         let found = find_seq_line(&mut f, since.seq).map_err(io)?;
         let workers = chain::workers();
         chain::verify_since(path, &mut f, since, found, opts, chain::BLOCK_SIZE, workers)
             .map_err(io)
-    };
-    // As in [`scan`]: the compact index first, the id-keeping one to word
-    // reference problems in full.
-    if opts.index_only && !opts.compact {
-        let (report, state) = run(VerifyOptions {
-            compact: true,
-            ..opts.clone()
-        })?;
-        if !report
-            .problems
-            .iter()
-            .any(|p| p.kind == chain::ProblemKind::Reference)
-        {
-            return Ok((report, state));
-        }
-    }
-    run(opts)
+    })
 }
 
 /// The seq a line ends with: canonical entries end in `,"seq":N}` (`seq`
