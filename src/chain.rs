@@ -1037,7 +1037,7 @@ pub fn workers() -> usize {
 }
 
 /// How many bytes of whole lines make one unit of work.
-pub const BLOCK_SIZE: usize = 1 << 20;
+pub const BLOCK_SIZE: usize = 256 << 10;
 
 /// [`verify_reader_with`] with the block size and number of worker threads
 /// given (so tests can put block boundaries anywhere).
