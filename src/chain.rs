@@ -1291,29 +1291,11 @@ pub fn verify_since<F: Read + std::io::Seek>(
         v.report.since = Some((since, 0));
         return Ok((v.report, State::default()));
     };
-    // The lines before it: ids only.
-    file.seek(std::io::SeekFrom::Start(0))?;
-    let prefix = Read::take(&mut *file, found.start);
-    for_each_block(
-        prefix,
-        block_size,
-        workers,
-        true,
-        trusted_block,
-        |out, too_long| {
-            for t in out.iter_mut() {
-                match t {
-                    Trusted::Entry(e) => v.trust(e),
-                    Trusted::Checked(c) => {
-                        v.link(c);
-                    }
-                }
-            }
-            if let Some(t) = too_long {
-                v.feed_too_long(t.len, t.terminated);
-            }
-        },
-    )?;
+    // The lines before it: those that name an id the entries from SEQ on
+    // use, when that can be told; else every line, for ids only.
+    if !prefix_by_ids(&mut v, file, &found, since.seq)? {
+        read_prefix(&mut v, file, &found, block_size, workers)?;
+    }
     let prefix_lines = v.report.lines;
     // The entry itself: fully checked, and linked to the line before it.
     let mut c = check_line(&found.text, found.start == 0, found.terminated);
@@ -1362,6 +1344,185 @@ pub fn verify_since<F: Read + std::io::Seek>(
     )?;
     v.report.since = Some((since, prefix_lines));
     Ok(v.finish())
+}
+
+/// The old way of reading the lines before the `--since` entry: every line,
+/// on every core, parsed for its ids (or fully checked when it does not
+/// parse that way).
+fn read_prefix<F: Read + std::io::Seek>(
+    v: &mut Verifier,
+    file: &mut F,
+    found: &SinceLine,
+    block_size: usize,
+    workers: usize,
+) -> std::io::Result<()> {
+    file.seek(std::io::SeekFrom::Start(0))?;
+    let prefix = Read::take(&mut *file, found.start);
+    for_each_block(
+        prefix,
+        block_size,
+        workers,
+        true,
+        trusted_block,
+        |out, too_long| {
+            for t in out.iter_mut() {
+                match t {
+                    Trusted::Entry(e) => v.trust(e),
+                    Trusted::Checked(c) => {
+                        v.link(c);
+                    }
+                }
+            }
+            if let Some(t) = too_long {
+                v.feed_too_long(t.len, t.terminated);
+            }
+        },
+    )?;
+    Ok(())
+}
+
+/// Sets `v` up as if it had read every line before the `--since` entry,
+/// reading only those that define or change an id which the entries from
+/// there on look up ([`crate::replay::ids_checked`]): an entry's referential
+/// checks depend on nothing else. The lines are found by searching for the
+/// members `"id":` and `"target":` (the only ones through which an entry
+/// defines an id or changes its status) and looking their values up; those
+/// lines are parsed and recorded unchecked into the compact index, the others
+/// only counted. Returns false, having changed nothing
+/// that matters, when it cannot be done that way (a state that keeps id text,
+/// an anchor before SEQ, a line it cannot read, a very long tail), and the
+/// caller reads every line instead.
+fn prefix_by_ids<F: Read + std::io::Seek>(
+    v: &mut Verifier,
+    file: &mut F,
+    found: &SinceLine,
+    since_seq: u64,
+) -> std::io::Result<bool> {
+    use std::io::SeekFrom;
+    const CHUNK: usize = 4 << 20;
+    // More than this after SEQ and reading everything costs about the same.
+    const TAIL_LIMIT: u64 = 64 << 20;
+    if !matches!(v.state, Replay::Compact(_)) || v.opts.anchors.iter().any(|a| a.seq < since_seq) {
+        return Ok(false);
+    }
+    // The ids the entries from SEQ on look up.
+    let len = file.seek(SeekFrom::End(0))?;
+    if len - found.start > TAIL_LIMIT {
+        return Ok(false);
+    }
+    file.seek(SeekFrom::Start(found.start))?;
+    let mut tail = Vec::new();
+    Read::take(&mut *file, len - found.start).read_to_end(&mut tail)?;
+    // The ids, as their JSON string contents (canonical escaping).
+    let mut wanted = std::collections::HashSet::new();
+    for line in tail.split(|&b| b == b'\n') {
+        let Some(e) = std::str::from_utf8(line)
+            .ok()
+            .and_then(|t| read_entry(t).entry)
+        else {
+            continue;
+        };
+        for id in crate::replay::ids_checked(&e) {
+            let quoted = serde_json::to_string(id).unwrap_or_default();
+            wanted.insert(quoted.as_bytes()[1..quoted.len() - 1].to_vec());
+        }
+    }
+    // Only an entry that defines an id (`"id":`, also a superseding fact's)
+    // or changes its status (`"target":`) changes what the checks find for
+    // it; canonical lines have no white space.
+    let finders = [
+        memchr::memmem::Finder::new(b"\"id\":\""),
+        memchr::memmem::Finder::new(b"\"target\":\""),
+    ];
+    let mut starts = Vec::new();
+    // The line before SEQ, to link SEQ's `prev` to.
+    let before = if found.start == 0 {
+        None
+    } else {
+        let from = found.start.saturating_sub(MAX_ENTRY_BYTES as u64 + 2);
+        file.seek(SeekFrom::Start(from))?;
+        let mut b = Vec::new();
+        Read::take(&mut *file, found.start - from).read_to_end(&mut b)?;
+        let Some(b) = b.strip_suffix(b"\n") else {
+            return Ok(false);
+        };
+        let start = match memchr::memrchr(b'\n', b) {
+            Some(i) => i + 1,
+            None if from == 0 => 0,
+            None => return Ok(false),
+        };
+        match std::str::from_utf8(&b[start..]).ok().and_then(read_trusted) {
+            Some(e) => Some((e.seq, e.hash)),
+            None => return Ok(false),
+        }
+    };
+    // The lines before SEQ: counted, and those naming a wanted id recorded.
+    let mut recorded = Compact::default();
+    let mut lines = 0u64;
+    file.seek(SeekFrom::Start(0))?;
+    let mut r = Read::take(&mut *file, found.start);
+    let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + 4096);
+    loop {
+        let had = buf.len();
+        let n = Read::take(&mut r, (CHUNK - had.min(CHUNK)) as u64 + 4096).read_to_end(&mut buf)?;
+        let Some(end) = memchr::memrchr(b'\n', &buf) else {
+            if n == 0 && buf.is_empty() {
+                break;
+            }
+            // A line longer than a chunk, or bytes after the last LF before
+            // SEQ: not something to take on trust.
+            return Ok(false);
+        };
+        let chunk = &buf[..=end];
+        lines += memchr::memchr_iter(b'\n', chunk).count() as u64;
+        // The lines (by their first byte) with a wanted id after one of the
+        // members, in file order.
+        starts.clear();
+        for f in &finders {
+            for at in f.find_iter(chunk) {
+                let value = &chunk[at + f.needle().len()..];
+                let Some(close) = memchr::memchr2(b'"', b'\\', value) else {
+                    continue;
+                };
+                // A value with an escape is read whole to be sure.
+                if value[close] == b'"' && !wanted.contains(&value[..close]) {
+                    continue;
+                }
+                starts.push(memchr::memrchr(b'\n', &chunk[..at]).map_or(0, |i| i + 1));
+            }
+        }
+        starts.sort_unstable();
+        starts.dedup();
+        for &start in &starts {
+            let stop =
+                start + memchr::memchr(b'\n', &chunk[start..]).unwrap_or(chunk.len() - start);
+            match std::str::from_utf8(&chunk[start..stop])
+                .ok()
+                .and_then(read_trusted)
+            {
+                Some(e) => recorded.record(&e),
+                None => return Ok(false),
+            }
+        }
+        buf.drain(..=end);
+        if n == 0 && buf.is_empty() {
+            break;
+        }
+    }
+    let Some((seq, hash)) = before.or((lines == 0).then_some((0, Hash::ZERO))) else {
+        return Ok(false);
+    };
+    if lines > 0 {
+        v.report.entries = lines;
+        v.report.head = Some((seq, hash));
+        v.next_seq = seq + 1;
+        v.prev = Some(hash);
+        recorded.last = Some((seq, hash));
+    }
+    v.report.lines = lines;
+    v.alt_seq = None;
+    v.state = Replay::Compact(recorded);
+    Ok(true)
 }
 
 /// Checks every line of a block of whole lines (the last block of a file may

@@ -228,6 +228,15 @@ impl Compact {
         Ok(())
     }
 
+    /// Records an entry's changes without checking it: for entries vouched
+    /// for by a later trusted entry (`verify --since`).
+    pub fn record(&mut self, entry: &Entry) {
+        for (k, w) in changes(entry) {
+            self.map.insert(k, w);
+        }
+        self.last = Some((entry.seq, entry.hash));
+    }
+
     /// The index of a replayed state.
     pub fn from_state(state: &State) -> Compact {
         let mut map = FpMap::default();

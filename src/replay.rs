@@ -501,6 +501,47 @@ pub fn check(r: &(impl Refs + ?Sized), entry: &Entry) -> Result<(), String> {
     }
 }
 
+/// Every id (of a source, fact, actor or topic) that [`check`] looks up for
+/// `entry`, in any namespace. An entry's checks depend only on the entries
+/// before it that name one of these ids, which lets `verify --since` replay
+/// just those. Keep in step with [`check`]: `since_reads_only_entries_naming_
+/// the_new_ids` in tests/cli/since.rs holds the two together.
+pub fn ids_checked(entry: &Entry) -> Vec<&str> {
+    fn fact<'a>(f: &'a Fact, ids: &mut Vec<&'a str>) {
+        ids.push(&f.id);
+        if let Ok(actors) = vocab::parse_subject(&f.subject) {
+            ids.extend(actors);
+        }
+        ids.push(&f.topic);
+        ids.extend(f.citations.iter().map(|c| c.source.as_str()));
+    }
+    let mut ids: Vec<&str> = Vec::new();
+    match &entry.body {
+        Body::Genesis(_) => {}
+        Body::Define(d) => ids.push(d.id.as_str()),
+        Body::Source(s) => {
+            ids.push(&s.id);
+            if let Some(d) = &s.derived_from {
+                ids.push(&d.source);
+            }
+        }
+        Body::Fact(f) => fact(f, &mut ids),
+        Body::Supersede(s) => {
+            ids.push(&s.target);
+            fact(&s.fact, &mut ids);
+        }
+        Body::Retract(x) => {
+            ids.push(&x.target);
+            ids.extend(x.source.as_deref());
+        }
+        Body::Dispute(d) => {
+            ids.push(&d.target);
+            ids.push(&d.citation.source);
+        }
+    }
+    ids
+}
+
 /// A fact reduced to its id and modality.
 fn stub(f: &Fact) -> Fact {
     Fact {

@@ -119,9 +119,9 @@ fn summary_line(r: &Report) -> String {
     let since = match r.since {
         None => String::new(),
         Some((a, 0)) => format!(" (checked after seq {})", a.seq),
-        Some((a, 1)) => format!(" (checked after seq {}; line 1 read for ids only)", a.seq),
+        Some((a, 1)) => format!(" (checked after seq {}; line 1 taken on trust)", a.seq),
         Some((a, n)) => format!(
-            " (checked after seq {}; lines 1-{n} read for ids only)",
+            " (checked after seq {}; lines 1-{n} taken on trust)",
             a.seq
         ),
     };
