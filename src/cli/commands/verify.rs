@@ -120,10 +120,7 @@ fn summary_line(r: &Report) -> String {
         None => String::new(),
         Some((a, 0)) => format!(" (checked after seq {})", a.seq),
         Some((a, 1)) => format!(" (checked after seq {}; line 1 taken on trust)", a.seq),
-        Some((a, n)) => format!(
-            " (checked after seq {}; lines 1-{n} taken on trust)",
-            a.seq
-        ),
+        Some((a, n)) => format!(" (checked after seq {}; lines 1-{n} taken on trust)", a.seq),
     };
     if r.ok() {
         s.push_str(&format!(
