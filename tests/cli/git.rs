@@ -7,7 +7,7 @@
 
 use crate::util::{Env, NOW, Run, bin};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 const L: &str = "ledger/team.jsonl";
 
@@ -75,30 +75,8 @@ impl Team {
             .env(
                 "CARGO_TARGET_DIR",
                 crate::util::repo().join("target/pre-commit"),
-            )
-            .stdin(if stdin.is_some() {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = cmd.spawn().expect("spawn");
-        if let Some(input) = stdin {
-            use std::io::Write;
-            child
-                .stdin
-                .take()
-                .expect("stdin")
-                .write_all(input)
-                .expect("write stdin");
-        }
-        let out = child.wait_with_output().expect("wait");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: self.env.normalize(&String::from_utf8_lossy(&out.stdout)),
-            stderr: self.env.normalize(&String::from_utf8_lossy(&out.stderr)),
-        }
+            );
+        self.env.output(&mut cmd, stdin)
     }
 
     /// `git ARGS` in `dir`; must succeed.

@@ -77,15 +77,21 @@ impl Env {
             .env_remove("NO_COLOR")
             .env_remove("CLICOLOR_FORCE")
             .envs(vars.iter().copied())
-            .env("COLUMNS", "100")
-            .stdin(if stdin.is_some() {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = cmd.spawn().expect("spawn ledger");
+            .env("COLUMNS", "100");
+        self.output(&mut cmd, stdin)
+    }
+
+    /// Runs a prepared command, feeding `stdin`, and captures its exit code
+    /// and output with the temporary directory normalized.
+    pub fn output(&self, cmd: &mut Command, stdin: Option<&[u8]>) -> Run {
+        cmd.stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn");
         if let Some(input) = stdin {
             use std::io::Write;
             child
@@ -95,7 +101,7 @@ impl Env {
                 .write_all(input)
                 .expect("write stdin");
         }
-        let out = child.wait_with_output().expect("wait for ledger");
+        let out = child.wait_with_output().expect("wait");
         Run {
             code: out.status.code().unwrap_or(-1),
             stdout: self.normalize(&String::from_utf8_lossy(&out.stdout)),
