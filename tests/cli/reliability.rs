@@ -175,12 +175,18 @@ fn concurrent_writers_and_an_import_lose_nothing() {
     concurrent_writers(4, 200, 1000);
 }
 
-/// The same load ten times over, to catch rarer interleavings. Run with
-/// `cargo test --release --test cli -- --ignored concurrent_writers_soak`.
+/// The same load many times over (`LEDGER_SOAK_ROUNDS`, default 10), to
+/// catch rarer interleavings. Run with
+/// `cargo test --release --test cli -- --ignored concurrent_writers_soak`;
+/// `.ci/run` runs it with 2 rounds.
 #[test]
 #[ignore = "soak run; see docs/RELIABILITY.md"]
 fn concurrent_writers_soak() {
-    for _ in 0..10 {
+    let rounds: usize = std::env::var("LEDGER_SOAK_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10);
+    for _ in 0..rounds {
         concurrent_writers(4, 200, 1000);
     }
 }
