@@ -8,6 +8,7 @@
 //! - [`lines`]: reading lines with a bound on their length;
 //! - [`chain`]: verification of lines and links;
 //! - [`store`]: file I/O, locking, appends, repair;
+//! - [`fsio`]: creating and replacing side files without following symbolic links;
 //! - [`fault`]: fault injection into appends, for the reliability tests;
 //! - [`replay`]: the fold of entries into state, with referential integrity;
 //! - [`report`]: the "state of relations" report;
@@ -25,6 +26,7 @@ pub mod date;
 pub mod entry;
 pub mod error;
 pub mod fault;
+pub mod fsio;
 pub mod hash;
 pub mod index;
 pub mod jcs;
