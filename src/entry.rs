@@ -10,6 +10,7 @@
 use crate::date::PartialDate;
 use crate::hash::{Hash, hash_entry};
 use crate::jcs::{self, CanonicalError};
+use crate::shape::{self, Mismatch};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -301,11 +302,17 @@ impl Body {
         "dispute",
     ];
 
-    /// Reads the payload of an entry of `kind` from its `body` value.
+    /// Reads the payload of an entry of `kind` from its `body` value. Every
+    /// object of the body must be a JSON object ([`crate::shape`]): an array
+    /// where one belongs is refused with its path (`body.citations[0]:
+    /// expected an object, found an array`).
     pub fn from_value(kind: &str, body: &Value) -> Result<Body, String> {
         reject_nulls(body).map_err(|m| format!("`{kind}` body: {m}"))?;
         fn de<'a, T: Deserialize<'a>>(kind: &str, v: &'a Value) -> Result<T, String> {
-            T::deserialize(v).map_err(|e| format!("`{kind}` body: {e}"))
+            shape::from_value("body", v).map_err(|e| match e {
+                Mismatch::Array(m) => m,
+                Mismatch::Other(m) => format!("`{kind}` body: {m}"),
+            })
         }
         Ok(match kind {
             "genesis" => Body::Genesis(de(kind, body)?),
@@ -330,7 +337,7 @@ impl Body {
     /// the explanation to [`Body::from_value`].
     pub fn from_canonical_str(kind: &str, body: &str) -> Option<Body> {
         fn de<'a, T: Deserialize<'a>>(s: &'a str) -> Option<T> {
-            serde_json::from_str(s).ok()
+            shape::from_str("body", s).ok()
         }
         Some(match kind {
             "genesis" => Body::Genesis(de(body)?),

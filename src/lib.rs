@@ -5,6 +5,7 @@
 //! - [`hash`]: SHA-256 entry hashes;
 //! - [`date`], [`vocab`]: partial dates and the actor/topic vocabulary;
 //! - [`entry`]: the envelope and the payload of every entry kind;
+//! - [`shape`]: reading bodies with objects only where the format has objects;
 //! - [`lines`]: reading lines with a bound on their length;
 //! - [`chain`]: verification of lines and links;
 //! - [`store`]: file I/O, locking, appends, repair;
@@ -35,6 +36,7 @@ pub mod merge;
 pub mod progress;
 pub mod replay;
 pub mod report;
+pub mod shape;
 pub mod store;
 pub mod synthetic;
 pub mod vocab;

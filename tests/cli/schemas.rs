@@ -399,7 +399,7 @@ fn minimal_fact() -> Fact {
 
 /// One body of every kind with every optional member present, and one with none.
 /// Struct literals name every field, so a new field fails to compile here.
-fn full_and_minimal_bodies() -> Vec<(Body, Body)> {
+pub(crate) fn full_and_minimal_bodies() -> Vec<(Body, Body)> {
     vec![
         (
             Body::Genesis(Genesis {
@@ -1069,7 +1069,7 @@ fn invalid_fixtures() -> Vec<(&'static str, Map<String, Value>, HashText)> {
             m.insert("recorded".into(), json!("2026-01-02T03:07:05+00:00"));
         }),
     ];
-    let body: [(&str, Edit); 12] = [
+    let body: [(&str, Edit); 14] = [
         ("missing-body-member", |b| {
             b.remove("modality");
         }),
@@ -1106,6 +1106,14 @@ fn invalid_fixtures() -> Vec<(&'static str, Map<String, Value>, HashText)> {
         ("span-one-element", |b| {
             b["citations"][0]["span"] = json!([5]);
         }),
+        // A citation as an array of its members' values (serde would read a
+        // struct from one): refused, with or without the absent ones as null.
+        ("citation-array", |b| {
+            b["citations"][0] = json!(["s1"]);
+        }),
+        ("citation-array-nulls", |b| {
+            b["citations"][0] = json!(["s1", null, null, null]);
+        }),
     ];
     let same: HashText = str::to_string;
     let mut out = Vec::new();
@@ -1120,6 +1128,39 @@ fn invalid_fixtures() -> Vec<(&'static str, Map<String, Value>, HashText)> {
         out.push((name, m, same));
     }
     out.push(("uppercase-hash", base_fact(3), |h: &str| h.to_uppercase()));
+    // Other objects of a body written as arrays of their values, in the
+    // order the entry model declares its members.
+    out.push((
+        "derived-from-array",
+        entry_object(
+            3,
+            "source",
+            json!({"id": "s2", "title": "Consular assistance abroad (translation)", "publisher": "Example Gazette", "type": "news-article", "derived_from": ["s1", "translation"]}),
+        ),
+        same,
+    ));
+    out.push((
+        "supersede-fact-array",
+        entry_object(
+            3,
+            "supersede",
+            json!({"target": "f2", "reason": "a corrected version", "fact": [
+                "f3", "CA-KP", "consular",
+                "Sweden provides consular services to Canadians in North Korea.",
+                "confirmed", null, "2001-02", null, null, [{"source": "s1", "paragraph": 2}]
+            ]}),
+        ),
+        same,
+    ));
+    out.push((
+        "dispute-citation-array",
+        entry_object(
+            3,
+            "dispute",
+            json!({"target": "f2", "difference": "imprecise", "statement": "Says consular help is limited.", "citation": ["s1", 2]}),
+        ),
+        same,
+    ));
     out.push((
         "unknown-kind",
         entry_object(3, "note", json!({"text": "A free-form note."})),
