@@ -7,7 +7,7 @@
 //! section 5 and the schemas say object, and a reader following them refuses
 //! such a line; two readers must never disagree on which lines are valid.
 //!
-//! [`Strict`] wraps any serde `Deserializer` and passes every request through,
+//! `Strict` wraps any serde `Deserializer` and passes every request through,
 //! wrapping in turn every nested deserializer it hands out (elements, member
 //! values, `Some`, newtypes, enum variants). When the type being read asks for
 //! a struct (`deserialize_struct`, or a struct variant) and the input is an

@@ -12,6 +12,7 @@ mod golden;
 mod hostile;
 mod independent;
 mod jcs;
+mod memory;
 mod merge_props;
 mod precommit;
 mod props;

@@ -1,12 +1,12 @@
 //! `ledger verify`: check every line, link and reference; exit 1 on any problem.
 
 use crate::chain::{Anchor, Problem, Report, VerifyOptions};
+use crate::cli::diagnostic::LineSource;
 use crate::cli::output::{emit, emit_json};
 use crate::cli::{color, diagnostic};
 use crate::error::{EXIT_INVALID, Error, Result};
 use crate::store;
 use serde_json::{Value, json};
-use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -37,7 +37,8 @@ pub struct Args {
     /// read only for their ids; see docs/FORMAT.md for what this leaves out.
     #[arg(long, value_name = "SEQ:HASH")]
     pub since: Option<Anchor>,
-    /// Report at most this many problems (all are counted)
+    /// Show at most this many problems in full; all are counted, and the
+    /// summary says how many were not shown (0 shows only the count)
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub max_errors: usize,
     #[arg(long, value_enum, default_value_t)]
@@ -83,12 +84,13 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
         if !report.ok() {
             code = EXIT_INVALID;
         }
-        let texts = diagnostic::problem_texts(&report.path, &report.problems);
+        // The lines the problems point at are read again, one at a time.
+        let texts = &mut diagnostic::FileLines::new(&report.path);
         match args.format {
-            VerifyFormat::Json if paths.len() > 1 => reports.push(to_json(&report, &texts)),
-            VerifyFormat::Json => emit_json(out, &to_json(&report, &texts))?,
-            VerifyFormat::Text => emit(out, &to_text(&report, &texts, color::stdout()))?,
-            VerifyFormat::Github => emit(out, &to_github(&report, &texts))?,
+            VerifyFormat::Json if paths.len() > 1 => reports.push(to_json(&report, texts)),
+            VerifyFormat::Json => emit_json(out, &to_json(&report, texts))?,
+            VerifyFormat::Text => emit(out, &to_text(&report, texts, color::stdout()))?,
+            VerifyFormat::Github => emit(out, &to_github(&report, texts))?,
         }
     }
     if !reports.is_empty() {
@@ -99,7 +101,7 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
 
 /// The text report: each problem, compiler style (with the offending line
 /// from `texts`), then one summary line.
-pub fn to_text(r: &Report, texts: &HashMap<u64, String>, styled: bool) -> String {
+pub fn to_text(r: &Report, texts: &mut dyn LineSource, styled: bool) -> String {
     let mut s = String::new();
     for p in &r.problems {
         let text = diagnostic::text_of(p, texts);
@@ -130,10 +132,10 @@ fn summary_line(r: &Report) -> String {
             if r.entries == 1 { "entry" } else { "entries" }
         ));
     } else {
-        let shown = if r.problems.len() < r.total_problems {
-            format!(" (first {} shown)", r.problems.len())
-        } else {
-            String::new()
+        let shown = match r.problems.len() {
+            n if n == r.total_problems => String::new(),
+            0 => " (none shown; --max-errors N shows the first N)".to_string(),
+            n => format!(" (first {n} shown; --max-errors N shows more)"),
         };
         s.push_str(&format!(
             "FAILED: {}: {} problem{}{shown} in {} line{}{since}\n",
@@ -148,12 +150,12 @@ fn summary_line(r: &Report) -> String {
 }
 
 /// Where a problem points in its line, if anywhere.
-fn locate(p: &Problem, texts: &HashMap<u64, String>) -> Option<diagnostic::Located> {
+fn locate(p: &Problem, texts: &mut dyn LineSource) -> Option<diagnostic::Located> {
     diagnostic::text_of(p, texts).and_then(|t| diagnostic::locate(p, t))
 }
 
 /// The JSON report (stable; documented in docs/FORMAT.md).
-pub fn to_json(r: &Report, texts: &HashMap<u64, String>) -> Value {
+pub fn to_json(r: &Report, texts: &mut dyn LineSource) -> Value {
     let errors: Vec<Value> = r
         .problems
         .iter()
@@ -190,7 +192,7 @@ pub fn to_json(r: &Report, texts: &HashMap<u64, String>) -> Value {
 /// GitHub Actions workflow commands: one `::error` annotation per problem, so
 /// that problems show on the lines of a pull request's diff, then the summary
 /// line as plain text.
-pub fn to_github(r: &Report, texts: &HashMap<u64, String>) -> String {
+pub fn to_github(r: &Report, texts: &mut dyn LineSource) -> String {
     let mut s = String::new();
     for p in &r.problems {
         let mut props = vec![format!(
