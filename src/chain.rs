@@ -1115,9 +1115,13 @@ pub const BIG_LINE: usize = 8 << 10;
 /// 256 KiB can be 262,144 blank lines.
 const CHUNK_BYTES: usize = 256 << 10;
 
-/// Result vectors per checking thread: it fills one while the linking thread
-/// empties another, and waits when both are out.
-const POOL: usize = 2;
+/// Result vectors in all, shared out among the checking threads (at least two
+/// each): a thread fills one while the linking thread empties the others, and
+/// waits when all of its own are out. With few threads, four each give a
+/// thread as much room to run ahead as two whole blocks did (fewer make it
+/// wait, and switch threads, more often); with many, two each keep memory
+/// down and the threads together still have room.
+const POOL: usize = 8;
 
 /// Bytes of blocks read ahead at most (besides the oldest, which is always
 /// let through, whatever its length).
@@ -1310,10 +1314,11 @@ impl<T> Pieces<T> for Worker<T> {
 /// does) and whether it ended in LF.
 ///
 /// Memory is bounded whatever the input and the number of threads: at most
-/// `2 × workers` blocks and [`AHEAD_BYTES`] are read ahead; each checking
-/// thread holds at most [`POOL`] chunks of results of about [`CHUNK_BYTES`]
-/// each; and a line longer than [`BIG_LINE`] is checked on the calling
-/// thread when its turn comes, so at most one is being read at a time.
+/// `2 × workers` blocks and [`AHEAD_BYTES`] are read ahead; the checking
+/// threads hold at most [`POOL`] chunks of results (two per thread with more
+/// than four threads) of about [`CHUNK_BYTES`] each; and a line longer than
+/// [`BIG_LINE`] is checked on the calling thread when its turn comes, so at
+/// most one is being read at a time.
 fn for_each_block<R: Read, T: Send + Footprint>(
     r: R,
     block_size: usize,
@@ -1366,7 +1371,7 @@ fn for_each_block<R: Read, T: Send + Footprint>(
             let (job_tx, job_rx) = mpsc::channel::<(std::sync::Arc<Vec<u8>>, bool)>();
             let (res_tx, res_rx) = mpsc::channel::<Piece<T>>();
             let (back_tx, back_rx) = mpsc::channel::<Vec<T>>();
-            for _ in 0..POOL {
+            for _ in 0..(POOL / workers).max(2) {
                 let _ = back_tx.send(Vec::new());
             }
             s.spawn(move || {

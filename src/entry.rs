@@ -337,7 +337,7 @@ impl Body {
     /// the explanation to [`Body::from_value`].
     pub fn from_canonical_str(kind: &str, body: &str) -> Option<Body> {
         fn de<'a, T: Deserialize<'a>>(s: &'a str) -> Option<T> {
-            shape::from_str("body", s).ok()
+            shape::from_str_unexplained(s)
         }
         Some(match kind {
             "genesis" => Body::Genesis(de(body)?),
