@@ -20,7 +20,11 @@
 //! list of shapes to keep in step with the types; and it works the same on
 //! both ways a body is read (from a parsed [`serde_json::Value`] on the slow
 //! path and in `import`, and straight from canonical text on verify's fast
-//! path), because both go through [`from_value`] or [`from_str`].
+//! path), because both go through [`from_value`] or [`from_str_unexplained`]
+//! ([`crate::entry::Body::from_value`] and `from_canonical_str`). The fast
+//! path makes the same decisions without following member paths, which only
+//! a refusal's message needs: a refused line goes to the slow path, which
+//! explains it.
 
 use serde::de::{
     self, Deserialize, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess,
