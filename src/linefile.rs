@@ -126,23 +126,6 @@ impl<'f> LineFile<'f> {
         Ok(None)
     }
 
-    /// The offset of the last LF before `end`, or `None`; reads backward a
-    /// chunk at a time.
-    fn prev_lf(&self, end: u64) -> io::Result<Option<u64>> {
-        let mut stop = end.min(self.len);
-        let mut buf = vec![0u8; CHUNK];
-        while stop > 0 {
-            let from = stop.saturating_sub(CHUNK as u64);
-            let n = (stop - from) as usize;
-            self.read(from, &mut buf[..n])?;
-            if let Some(i) = memchr::memrchr(b'\n', &buf[..n]) {
-                return Ok(Some(from + i as u64));
-            }
-            stop = from;
-        }
-        Ok(None)
-    }
-
     /// The line that starts at `start` (a line start: 0 or just after an
     /// LF), or `None` at the end of the file.
     pub fn line_at(&self, start: u64) -> io::Result<Option<Got>> {
@@ -227,7 +210,7 @@ impl<'f> LineFile<'f> {
         let start = match self.prev_lf_above(stop, floor)? {
             Some(lf) => lf + 1,
             None if floor == 0 => 0,
-            None => self.prev_lf(floor)?.map_or(0, |lf| lf + 1),
+            None => self.prev_lf_above(floor, 0)?.map_or(0, |lf| lf + 1),
         };
         if stop - start > MAX_ENTRY_BYTES as u64 {
             return Ok(Some(Got::TooLong {
@@ -245,7 +228,7 @@ impl<'f> LineFile<'f> {
         }))
     }
 
-    /// The last LF in `[floor, stop)`.
+    /// The last LF in `[floor, stop)`; reads backward a chunk at a time.
     fn prev_lf_above(&self, stop: u64, floor: u64) -> io::Result<Option<u64>> {
         let mut hi = stop;
         let mut buf = vec![0u8; CHUNK];
