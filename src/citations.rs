@@ -78,6 +78,20 @@ pub fn check(entries: &[Entry], source: &str, text: &str) -> Checked {
                 out.recorded_sha256 = s.sha256.clone();
                 continue;
             }
+            // An amendment may correct the archived text's digest.
+            Body::Amend(a) if a.target == source => {
+                if let Some(h) = a.set.as_ref().and_then(|c| c.sha256.clone()) {
+                    out.recorded_sha256 = Some(h);
+                }
+                if a.unset
+                    .iter()
+                    .flatten()
+                    .any(|m| *m == crate::entry::SourceMember::Sha256)
+                {
+                    out.recorded_sha256 = None;
+                }
+                continue;
+            }
             Body::Fact(f) => f.citations.iter().map(|c| (f.id.as_str(), c)).collect(),
             Body::Supersede(s) => s
                 .fact

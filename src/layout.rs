@@ -5,10 +5,10 @@
 //! always reads
 //!
 //! ```text
-//! {"body":{…},"format":1,"hash":"<64 hex>","kind":"<kind>","prev":"<64 hex>","recorded":"<time>","seq":<N>}
+//! {"body":{…},"format":F,"hash":"<64 hex>","kind":"<kind>","prev":"<64 hex>","recorded":"<time>","seq":<N>}
 //! ```
 //!
-//! and everything after the body can be read by position, without parsing
+//! (F the format, 1 or 2) and everything after the body can be read by position, without parsing
 //! the line: the last `,"format":` ends the body (a quote inside any string is
 //! escaped, so the bytes `,"format":` after the body's closing brace cannot
 //! be inside a string), and `,"seq":N}` ends the line. This module is the one
@@ -66,7 +66,11 @@ pub fn split(text: &str) -> Option<Parts<'_>> {
     let body = text
         .get(8..body_end)
         .filter(|_| b.starts_with(b"{\"body\":{"))?;
-    let rest = text[body_end..].strip_prefix(",\"format\":1,\"hash\":\"")?;
+    let rest = text[body_end..].strip_prefix(",\"format\":")?;
+    let rest = rest
+        .strip_prefix('1')
+        .or_else(|| rest.strip_prefix('2'))?
+        .strip_prefix(",\"hash\":\"")?;
     let (hash, rest) = (rest.get(..64)?, rest.get(64..)?);
     let rest = rest.strip_prefix("\",\"kind\":\"")?;
     let (kind, rest) = rest.split_once('"')?;
