@@ -165,6 +165,12 @@ impl<S: Slots + ?Sized> Refs for View<'_, S> {
             _ => None,
         }
     }
+    fn source_seq(&self, id: &str) -> Option<u64> {
+        self.0
+            .get(fp(NS_ID, id))
+            .filter(|&w| kind_of(w) == SOURCE)
+            .map(|w| w & SEQ_MASK)
+    }
     fn actor_known(&self, id: &str) -> bool {
         vocab::builtin_actor(id).is_some() || self.0.get(fp(NS_ACTOR, id)).is_some()
     }
@@ -198,7 +204,7 @@ fn changes(entry: &Entry) -> Vec<(Fp, u64)> {
             (fp(NS_ID, &s.fact.id), word(LIVE, seq)),
         ],
         Body::Retract(r) => vec![(fp(NS_ID, &r.target), word(RETRACTED, seq))],
-        Body::Dispute(_) => vec![],
+        Body::Dispute(_) | Body::Amend(_) => vec![],
     }
 }
 
@@ -270,6 +276,11 @@ impl Compact {
         self.get(fp(NS_ID, id))
             .filter(|&w| kind_of(w) != SOURCE)
             .map(|w| w & SEQ_MASK)
+    }
+
+    /// Whether `id` names a source or a fact.
+    pub fn id_use(&self, id: &str) -> Option<IdUse> {
+        View(self).id_use(id)
     }
 
     /// Number of ids and vocabulary terms held.
@@ -474,6 +485,18 @@ impl Disk {
     pub fn fact_seq(&self, id: &str) -> std::io::Result<Option<u64>> {
         let (_, w) = self.probe(fp(NS_ID, id))?;
         Ok(w.filter(|&w| kind_of(w) != SOURCE).map(|w| w & SEQ_MASK))
+    }
+
+    /// As [`Compact::id_use`].
+    pub fn id_use(&self, id: &str) -> std::io::Result<Option<IdUse>> {
+        let (_, w) = self.probe(fp(NS_ID, id))?;
+        Ok(w.map(|w| {
+            if kind_of(w) == SOURCE {
+                IdUse::Source
+            } else {
+                IdUse::Fact
+            }
+        }))
     }
 
     /// Records accepted `entries` and the new coverage: slots first, synced,

@@ -7,7 +7,7 @@ use crate::cli::args::{
 use crate::date::PartialDate;
 use crate::entry::{Body, Fact};
 use crate::error::{Error, Result};
-use crate::store;
+use crate::store::{self, IdKind};
 use clap::ArgMatches;
 use serde_json::Value;
 use std::io::Write;
@@ -54,7 +54,7 @@ pub struct FactOptions {
     /// Your note: what an inference rests on, scope, caveats
     #[arg(long)]
     pub note: Option<String>,
-    /// The fact's id [default: f<seq>]
+    /// The fact's id [default: a new change id, e.g. kxqzmlpvtsrwnoqy]
     #[arg(long)]
     pub id: Option<String>,
 }
@@ -91,7 +91,7 @@ impl FactOptions {
 /// Citation flags: `--source ID [--locator LOC] [--quote TEXT]`, repeatable.
 #[derive(Debug, clap::Args)]
 pub struct CiteArgs {
-    /// A registered source id; repeat to cite several
+    /// A registered source (its id, or any unique prefix); repeat to cite several
     #[arg(long = "source", value_name = "ID", required = true)]
     pub source: Vec<String>,
     /// Where in the preceding --source: pN (paragraph) or pN:A-B (characters of it)
@@ -123,9 +123,12 @@ pub fn run(ledger: Option<&Path>, args: Args, m: &ArgMatches, out: &mut dyn Writ
         return Err(Error::usage("a fact needs at least one --source", None));
     }
     let now = store::now()?;
-    let (written, _) = store::append_checked(&path, &now, |_, seq| {
+    let (written, _) = store::append_checked(&path, &now, |prior, _| {
+        for c in &mut fact.citations {
+            c.source = prior.resolve(&c.source, IdKind::Source)?;
+        }
         if fact.id.is_empty() {
-            fact.id = format!("f{seq}");
+            fact.id = prior.new_id()?;
         }
         Ok(vec![Body::Fact(fact)])
     })?;

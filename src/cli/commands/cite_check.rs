@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The registered source whose citations to check
+    /// The registered source whose citations to check (id or unique prefix)
     pub source: String,
     /// An archived copy of the source's text (UTF-8)
     pub file: PathBuf,
@@ -23,6 +23,8 @@ pub struct Args {
 pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32> {
     let path = store::resolve(ledger)?;
     let (entries, state) = store::load(&path)?;
+    let mut args = args;
+    args.source = store::resolve_in(&state, &args.source, store::IdKind::Source)?;
     if state.source(&args.source).is_none() {
         return Err(Error::usage(
             format!("{}: no source has the id `{}`", path.display(), args.source),

@@ -4,15 +4,15 @@ use crate::cli::Format;
 use crate::cli::args::{parse_enum, parse_locator, print_appended};
 use crate::entry::{Body, Citation, Dispute};
 use crate::error::Result;
-use crate::store;
+use crate::store::{self, IdKind};
 use std::io::Write;
 use std::path::Path;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The fact the source disputes
+    /// The fact the source disputes (its id, or any unique prefix)
     pub target: String,
-    /// The disputing source (registered)
+    /// The disputing source (registered; its id, or any unique prefix)
     #[arg(long, value_name = "ID")]
     pub source: String,
     /// What the disputing source says, in your own words
@@ -41,7 +41,7 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
         Some(l) => parse_locator(l)?,
         None => (None, None),
     };
-    let body = Body::Dispute(Dispute {
+    let mut body = Dispute {
         target: args.target,
         difference: parse_enum("difference", &args.difference)?,
         statement: args.statement,
@@ -52,9 +52,13 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
             quote: args.quote,
         },
         note: args.note,
-    });
+    };
     let now = store::now()?;
-    let (written, _) = store::append_checked(&path, &now, |_, _| Ok(vec![body]))?;
+    let (written, _) = store::append_checked(&path, &now, |prior, _| {
+        body.target = prior.resolve(&body.target, IdKind::Fact)?;
+        body.citation.source = prior.resolve(&body.citation.source, IdKind::Source)?;
+        Ok(vec![Body::Dispute(body)])
+    })?;
     print_appended(out, args.format, &path, &written)?;
     Ok(0)
 }
