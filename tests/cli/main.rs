@@ -1,6 +1,7 @@
 //! Integration tests: they drive the real `ledger` binary in temporary
 //! directories with a fixed clock (see `util`).
 
+mod authoring;
 mod concurrency;
 mod conventions;
 mod crash;
@@ -23,6 +24,7 @@ mod schemas;
 mod seams;
 mod since;
 mod summary;
+mod team;
 mod util;
 mod verify;
 mod writes;
