@@ -160,12 +160,7 @@ pub fn read_entry(text: &str) -> ReadLine {
                 ProblemKind::DuplicateKey => {
                     p.help("a JSON object may carry each member once; the line was altered")
                 }
-                _ if is_conflict_marker(text) => p.help(
-                    "git wrote conflict markers into the ledger: this clone merges ledgers as \
-                     text because the ledger merge driver is not set up in it. Stop the \
-                     operation (`git merge --abort` or `git rebase --abort`), run \
-                     `ledger git-setup` once in this clone, and merge or rebase again",
-                ),
+                _ if is_conflict_marker(text) => p.help(CONFLICT_MARKERS_HELP),
                 _ => p,
             };
             out.problems.push(p);
@@ -223,9 +218,15 @@ pub fn read_entry(text: &str) -> ReadLine {
     out
 }
 
+/// What to do about conflict markers in a ledger.
+pub const CONFLICT_MARKERS_HELP: &str = "git wrote conflict markers into the ledger: this clone \
+     merges ledgers as text because the ledger merge driver is not set up in it. Stop the \
+     operation (`git merge --abort` or `git rebase --abort`), run `ledger git-setup` once in \
+     this clone, and merge or rebase again";
+
 /// Whether a line is one of the markers git writes around a textual
 /// conflict (`<<<<<<< ours`, `=======`, `>>>>>>> theirs`, `||||||| base`).
-fn is_conflict_marker(text: &str) -> bool {
+pub fn is_conflict_marker(text: &str) -> bool {
     ["<<<<<<<", "=======", ">>>>>>>", "|||||||"]
         .iter()
         .any(|m| text.starts_with(m))

@@ -253,7 +253,17 @@ pub fn last_entry(
         Some(Got::Line { start, text, .. }) => {
             match chain::check_line(&text, start == 0, true).into_clean() {
                 Ok(e) => Ok((e.seq, e.hash)),
-                Err(why) => damaged(format!("the last entry is damaged ({why})"), verify),
+                Err(why) => {
+                    let marker = std::str::from_utf8(&text).is_ok_and(chain::is_conflict_marker);
+                    damaged(
+                        format!("the last entry is damaged ({why})"),
+                        if marker {
+                            chain::CONFLICT_MARKERS_HELP
+                        } else {
+                            verify
+                        },
+                    )
+                }
             }
         }
     }

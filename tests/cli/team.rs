@@ -223,3 +223,154 @@ fn three_people_branches_land_in_every_order_and_every_entry_is_kept_once() {
         }
     }
 }
+
+/// `ledger add` without `--id` in `dir`, drawing ids from `seed` (two
+/// branches of one clone would otherwise draw the same seeded ids).
+fn add_seeded(t: &Team, dir: &str, seed: &str, statement: &str) {
+    let r = t.cmd_with(
+        dir,
+        &bin(),
+        &[
+            "add", "--subject", "CA-KP", "--topic", "embassy", "--statement", statement,
+            "--source", "globe",
+        ],
+        None,
+        &[("LEDGER_ID_SEED", seed)],
+    );
+    assert_eq!(r.code, 0, "{r}");
+}
+
+/// `git merge origin/main` into a branch keeps the branch's entries first, so
+/// the branch no longer only appends to main; `verify --since` (what CI runs)
+/// says so and names the fix, and the fix works.
+#[test]
+fn a_branch_that_merged_main_is_told_to_rebase() {
+    let t = Team::new();
+    team_repo(&t, "repo");
+    t.git("repo", &["switch", "--quiet", "-c", "topic"]);
+    add_seeded(&t, "repo", "topic", "Officials met in Ottawa.");
+    t.commit("repo", "topic");
+    t.git("repo", &["switch", "--quiet", "main"]);
+    add_seeded(&t, "repo", "main", "Officials met in Vancouver.");
+    t.commit("repo", "main");
+    let main_head = t.ok("repo", &["head"]).stdout;
+    t.git("repo", &["switch", "--quiet", "topic"]);
+    t.git("repo", &["merge", "--quiet", "--no-edit", "main"]);
+    let r = t.run("repo", &["verify", "--since", main_head.trim()]);
+    assert_eq!(r.code, 1, "{r}");
+    assert!(r.stdout.contains("git rebase origin/main"), "{r}");
+    insta::assert_snapshot!("merged_main_is_told_to_rebase", r.stdout);
+    // Undo the merge and rebase, as the hint says: the branch appends again.
+    t.git("repo", &["reset", "--quiet", "--hard", "ORIG_HEAD"]);
+    t.git("repo", &["rebase", "--quiet", "main"]);
+    t.ok("repo", &["verify", "--since", main_head.trim()]);
+}
+
+/// A clone without `ledger git-setup` merges a ledger as text; the conflict
+/// markers git writes make `verify` and every write point at `git-setup`.
+#[test]
+fn conflict_markers_point_at_git_setup() {
+    let t = Team::new();
+    t.init_repo("repo");
+    t.ok("repo", &["--ledger", L, "init", "--title", "Team ledger"]);
+    t.ok(
+        "repo",
+        &["source", "add", "--id", "globe", "--title", "Report", "--publisher", "P"],
+    );
+    t.commit("repo", "start");
+    t.git("repo", &["switch", "--quiet", "-c", "topic"]);
+    add_seeded(&t, "repo", "topic", "Officials met in Ottawa.");
+    t.commit("repo", "topic");
+    t.git("repo", &["switch", "--quiet", "main"]);
+    add_seeded(&t, "repo", "main", "Officials met in Vancouver.");
+    t.commit("repo", "main");
+    let merge = t.try_git("repo", &["merge", "--no-edit", "topic"]);
+    assert_ne!(merge.code, 0, "{merge}");
+    let r = t.run("repo", &["verify"]);
+    assert_eq!(r.code, 1, "{r}");
+    assert!(r.stdout.contains("ledger git-setup"), "{r}");
+    insta::assert_snapshot!("conflict_markers", r.stdout);
+    let w = t.run("repo", &["define", "topic", "trade", "--label", "Trade"]);
+    assert_eq!(w.code, 1, "{w}");
+    assert!(w.stderr.contains("ledger git-setup"), "{w}");
+    t.git("repo", &["merge", "--abort"]);
+}
+
+/// The merge driver keeps one of two identical registrations of a source,
+/// and refuses two different ones under one id, or one source member amended
+/// to different values, naming both entries.
+#[test]
+fn the_driver_keeps_one_registration_and_refuses_clashing_ones() {
+    use crate::git::three_versions;
+    let mut t = Team::new();
+    three_versions(&t);
+    let register = |t: &Team, file: &str, now: &str, title: &str| {
+        let r = t.cmd_with(
+            ".",
+            &bin(),
+            &[
+                "--ledger", file, "source", "add", "--id", "rfa", "--title", title,
+                "--publisher", "Example Radio",
+            ],
+            None,
+            &[("LEDGER_NOW", now)],
+        );
+        assert_eq!(r.code, 0, "{r}");
+    };
+    register(&t, "ours", "2026-03-01T09:00:00Z", "Report on the talks");
+    register(&t, "theirs", "2026-03-01T10:00:00Z", "Report on the talks");
+    let ours_then_fact = |file: &str| {
+        t.ok(
+            ".",
+            &[
+                "--ledger", file, "add", "--subject", "CA-KP", "--topic", "embassy",
+                "--statement", "Cites rfa.", "--source", "rfa",
+            ],
+        );
+    };
+    ours_then_fact("theirs");
+    let r = t.ok(".", &["merge-driver", "base", "ours", "theirs", L]);
+    insta::assert_snapshot!("driver_same_source", r.stdout);
+    let merged = crate::git::entries(&t.read("ours"));
+    assert_eq!(
+        merged.iter().filter(|e| *e == "source rfa").count(),
+        1,
+        "{merged:?}"
+    );
+    t.ok(".", &["--ledger", "ours", "verify"]);
+
+    // Different details under one id: refused, ours unchanged.
+    t = Team::new();
+    three_versions(&t);
+    register(&t, "ours", "2026-03-01T09:00:00Z", "Report on the talks");
+    register(&t, "theirs", "2026-03-01T10:00:00Z", "Report on the secret talks");
+    let before = t.read("ours");
+    let r = t.run(".", &["merge-driver", "base", "ours", "theirs", L]);
+    assert_ne!(r.code, 0, "{r}");
+    assert_eq!(t.read("ours"), before);
+    insta::assert_snapshot!("driver_different_sources", r.stderr);
+
+    // The same member amended to different values on the two sides: refused;
+    // to the same value: merged.
+    t = Team::new();
+    three_versions(&t);
+    let amend = |t: &Team, file: &str, title: &str| {
+        t.ok(
+            ".",
+            &["--ledger", file, "source", "amend", "globe", "--reason", "r", "--title", title],
+        );
+    };
+    amend(&t, "ours", "Report, corrected");
+    amend(&t, "theirs", "Report, amended");
+    let before = t.read("ours");
+    let r = t.run(".", &["merge-driver", "base", "ours", "theirs", L]);
+    assert_ne!(r.code, 0, "{r}");
+    assert_eq!(t.read("ours"), before);
+    insta::assert_snapshot!("driver_clashing_amendments", r.stderr);
+    t = Team::new();
+    three_versions(&t);
+    amend(&t, "ours", "Report, corrected");
+    amend(&t, "theirs", "Report, corrected");
+    t.ok(".", &["merge-driver", "base", "ours", "theirs", L]);
+    t.ok(".", &["--ledger", "ours", "verify"]);
+}
