@@ -243,6 +243,10 @@ fn disagreement(t: &Entry, o: &Entry) -> Option<String> {
                 .iter()
                 .map(|k| format!("{k} {} vs {}", shown(&va, k), shown(&vb, k)))
                 .collect();
+            if diffs.is_empty() {
+                // The same source: step 4 leaves it out before replay.
+                return None;
+            }
             Some(format!(
                 "source `{}` is registered on both sides with different descriptions ({})",
                 a.id,
