@@ -231,8 +231,15 @@ fn add_seeded(t: &Team, dir: &str, seed: &str, statement: &str) {
         dir,
         &bin(),
         &[
-            "add", "--subject", "CA-KP", "--topic", "embassy", "--statement", statement,
-            "--source", "globe",
+            "add",
+            "--subject",
+            "CA-KP",
+            "--topic",
+            "embassy",
+            "--statement",
+            statement,
+            "--source",
+            "globe",
         ],
         None,
         &[("LEDGER_ID_SEED", seed)],
@@ -275,7 +282,16 @@ fn conflict_markers_point_at_git_setup() {
     t.ok("repo", &["--ledger", L, "init", "--title", "Team ledger"]);
     t.ok(
         "repo",
-        &["source", "add", "--id", "globe", "--title", "Report", "--publisher", "P"],
+        &[
+            "source",
+            "add",
+            "--id",
+            "globe",
+            "--title",
+            "Report",
+            "--publisher",
+            "P",
+        ],
     );
     t.commit("repo", "start");
     t.git("repo", &["switch", "--quiet", "-c", "topic"]);
@@ -309,8 +325,16 @@ fn the_driver_keeps_one_registration_and_refuses_clashing_ones() {
             ".",
             &bin(),
             &[
-                "--ledger", file, "source", "add", "--id", "rfa", "--title", title,
-                "--publisher", "Example Radio",
+                "--ledger",
+                file,
+                "source",
+                "add",
+                "--id",
+                "rfa",
+                "--title",
+                title,
+                "--publisher",
+                "Example Radio",
             ],
             None,
             &[("LEDGER_NOW", now)],
@@ -323,8 +347,17 @@ fn the_driver_keeps_one_registration_and_refuses_clashing_ones() {
         t.ok(
             ".",
             &[
-                "--ledger", file, "add", "--subject", "CA-KP", "--topic", "embassy",
-                "--statement", "Cites rfa.", "--source", "rfa",
+                "--ledger",
+                file,
+                "add",
+                "--subject",
+                "CA-KP",
+                "--topic",
+                "embassy",
+                "--statement",
+                "Cites rfa.",
+                "--source",
+                "rfa",
             ],
         );
     };
@@ -343,7 +376,12 @@ fn the_driver_keeps_one_registration_and_refuses_clashing_ones() {
     t = Team::new();
     three_versions(&t);
     register(&t, "ours", "2026-03-01T09:00:00Z", "Report on the talks");
-    register(&t, "theirs", "2026-03-01T10:00:00Z", "Report on the secret talks");
+    register(
+        &t,
+        "theirs",
+        "2026-03-01T10:00:00Z",
+        "Report on the secret talks",
+    );
     let before = t.read("ours");
     let r = t.run(".", &["merge-driver", "base", "ours", "theirs", L]);
     assert_ne!(r.code, 0, "{r}");
@@ -357,7 +395,9 @@ fn the_driver_keeps_one_registration_and_refuses_clashing_ones() {
     let amend = |t: &Team, file: &str, title: &str| {
         t.ok(
             ".",
-            &["--ledger", file, "source", "amend", "globe", "--reason", "r", "--title", title],
+            &[
+                "--ledger", file, "source", "amend", "globe", "--reason", "r", "--title", title,
+            ],
         );
     };
     amend(&t, "ours", "Report, corrected");
