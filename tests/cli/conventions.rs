@@ -297,7 +297,14 @@ fn every_help_example_runs() {
             "rebase" => env.write("offline.jsonl", env.read(ledger_file)),
             _ => {}
         }
-        for command in joined(block) {
+        let commands = joined(block);
+        for (i, c) in commands.iter().enumerate() {
+            assert!(
+                !commands[..i].contains(c),
+                "`ledger {path} --help` shows `{c}` twice"
+            );
+        }
+        for command in commands {
             let out = std::process::Command::new("sh")
                 .args(["-c", &command])
                 .current_dir(env.path())
