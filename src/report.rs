@@ -154,6 +154,138 @@ pub struct Discrepancy {
     /// One-paragraph explanation.
     pub text: String,
     pub citations: Vec<CitationView>,
+    /// For a dispute between a derived source and its original: the two
+    /// sides' citations, to be read side by side.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub side_by_side: Option<SideBySide>,
+}
+
+/// The cited spans of an original and of a source derived from it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SideBySide {
+    /// The citations of the original source (or sources).
+    pub original: Vec<CitationView>,
+    /// The citations of the derived source.
+    pub derived: Vec<CitationView>,
+    /// How the derived source derives from the original, e.g. `translation of [1]`.
+    pub relation: String,
+}
+
+/// For a dispute whose source derives from a source the fact cites, or the
+/// other way round: the fact's citations of the other side, and whether the
+/// dispute's source is the derived one. `None` when neither derives from the
+/// other.
+pub fn derivation_pair<'a>(
+    state: &State,
+    fact: &'a Fact,
+    dispute: &Citation,
+) -> Option<(Vec<&'a Citation>, bool)> {
+    let ancestors = |id: &str| -> Vec<String> {
+        state
+            .derivation_chain(id)
+            .iter()
+            .map(|(_, r)| r.source.id.clone())
+            .collect()
+    };
+    let up = ancestors(&dispute.source);
+    let originals: Vec<&Citation> = fact
+        .citations
+        .iter()
+        .filter(|c| up.contains(&c.source))
+        .collect();
+    if !originals.is_empty() {
+        return Some((originals, true));
+    }
+    let derived: Vec<&Citation> = fact
+        .citations
+        .iter()
+        .filter(|c| ancestors(&c.source).contains(&dispute.source))
+        .collect();
+    (!derived.is_empty()).then_some((derived, false))
+}
+
+/// `translation of [1]`: how source `derived` derives from `original`
+/// (through a chain, each step nearest first).
+pub fn relation_text(state: &State, derived: &str, original: &str) -> String {
+    let mut steps = Vec::new();
+    for (relation, up) in state.derivation_chain(derived) {
+        steps.push(format!(
+            "{} of [{}]",
+            name(&relation),
+            state.source_number(&up.source.id).unwrap_or(0)
+        ));
+        if up.source.id == original {
+            break;
+        }
+    }
+    steps.join(", ")
+}
+
+/// The side-by-side view of a dispute between a derived source and its
+/// original, if it is one.
+pub fn side_by_side(state: &State, fact: &Fact, dispute: &Citation) -> Option<SideBySide> {
+    let (other, dispute_derived) = derivation_pair(state, fact, dispute)?;
+    let others: Vec<CitationView> = other.iter().map(|c| citation_view(state, c)).collect();
+    let mine = vec![citation_view(state, dispute)];
+    let (original, derived) = if dispute_derived {
+        (others, mine)
+    } else {
+        (mine, others)
+    };
+    let relation = relation_text(state, &derived[0].source, &original[0].source);
+    Some(SideBySide {
+        original,
+        derived,
+        relation,
+    })
+}
+
+/// `text` wrapped at `width` characters by words; its own line breaks kept.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.split('\n') {
+        let mut cur = String::new();
+        let mut cur_len = 0;
+        for word in line.split(' ') {
+            let n = word.chars().count();
+            if cur_len > 0 && cur_len + 1 + n > width {
+                out.push(std::mem::take(&mut cur));
+                cur_len = 0;
+            }
+            if cur_len > 0 {
+                cur.push(' ');
+                cur_len += 1;
+            }
+            cur.push_str(word);
+            cur_len += n;
+        }
+        out.push(cur);
+    }
+    out
+}
+
+/// Two texts side by side, each wrapped at `width` characters, as lines
+/// `LEFT | RIGHT` after `indent`.
+pub fn columns(left: &str, right: &str, indent: &str, width: usize) -> String {
+    let (l, r) = (wrap(left, width), wrap(right, width));
+    let mut s = String::new();
+    for i in 0..l.len().max(r.len()) {
+        let a = l.get(i).map_or("", String::as_str);
+        let b = r.get(i).map_or("", String::as_str);
+        let pad = width.saturating_sub(a.chars().count());
+        let line = format!("{indent}{a}{} | {b}", " ".repeat(pad));
+        s.push_str(line.trim_end());
+        s.push('\n');
+    }
+    s
+}
+
+/// A citation's label and its quote: `[1 ¶5] “…”`, or the label alone.
+pub fn quoted_label(c: &CitationView) -> String {
+    match &c.quote {
+        Some(q) => format!("{} “{q}”", c.label),
+        None => c.label.clone(),
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -397,7 +529,7 @@ pub fn build(state: &State, opts: &Options) -> Result<Report, String> {
     })
 }
 
-fn citation_view(state: &State, c: &Citation) -> CitationView {
+pub fn citation_view(state: &State, c: &Citation) -> CitationView {
     let n = state.source_number(&c.source).unwrap_or(0);
     let mut label = format!("[{n}");
     if let Some(p) = c.paragraph {
@@ -521,7 +653,7 @@ fn only_derived_from(state: &State, derived: &Fact, original: &Fact) -> bool {
 
 fn find_discrepancies(state: &State, live: &[&FactRecord], as_of: Day) -> Vec<Discrepancy> {
     let mut out: Vec<Discrepancy> = Vec::new();
-    let mut push = |kind, difference, facts: Vec<String>, text: String, citations| {
+    let mut push = |kind, difference, facts: Vec<String>, text: String, citations, side| {
         let id = format!("D{}", out.len() + 1);
         out.push(Discrepancy {
             id,
@@ -530,6 +662,7 @@ fn find_discrepancies(state: &State, live: &[&FactRecord], as_of: Day) -> Vec<Di
             facts,
             text,
             citations,
+            side_by_side: side,
         });
     };
     // Recorded disputes, in ledger order.
@@ -562,6 +695,7 @@ fn find_discrepancies(state: &State, live: &[&FactRecord], as_of: Day) -> Vec<Di
             vec![r.fact.id.clone()],
             text,
             cites,
+            side_by_side(state, &r.fact, &d.citation),
         );
     }
     // Facts on the same question (subject, topic and a key of their structured
@@ -662,6 +796,7 @@ fn find_discrepancies(state: &State, live: &[&FactRecord], as_of: Day) -> Vec<Di
                         vec![original.id.clone(), d.id.clone()],
                         text,
                         cites,
+                        None,
                     );
                 }
                 None => {
@@ -679,6 +814,7 @@ fn find_discrepancies(state: &State, live: &[&FactRecord], as_of: Day) -> Vec<Di
                         vec![fa.id.clone(), fb.id.clone()],
                         text,
                         cites,
+                        None,
                     );
                 }
             }
@@ -707,6 +843,63 @@ fn difference_verb(d: Difference) -> &'static str {
 
 /// Renders the report as GitHub-flavoured Markdown (`markdown`) or plain text.
 pub fn render(r: &Report, markdown: bool) -> String {
+    render_with(r, markdown, false)
+}
+
+/// A Markdown table cell: `|` would end the cell.
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|")
+}
+
+/// The two sides of a dispute between a derived source and its original,
+/// side by side: a table in Markdown, two columns in text.
+fn render_side_by_side(sb: &SideBySide, markdown: bool) -> String {
+    let side = |cites: &[CitationView]| -> (String, String) {
+        let labels = cites
+            .iter()
+            .map(|c| c.label.clone())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let quotes = cites
+            .iter()
+            .map(|c| match &c.quote {
+                Some(q) => format!("“{q}”"),
+                None => "(no quote recorded)".to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(" … ");
+        (labels, quotes)
+    };
+    let (ol, oq) = side(&sb.original);
+    let (dl, dq) = side(&sb.derived);
+    if markdown {
+        format!(
+            "\n  | Original {} | {} {} |\n  |---|---|\n  | {} | {} |\n\n",
+            cell(&ol),
+            cell(&capitalized(&sb.relation)),
+            cell(&dl),
+            cell(&oq),
+            cell(&dq)
+        )
+    } else {
+        columns(
+            &format!("original {ol}\n{oq}"),
+            &format!("{} {dl}\n{dq}", sb.relation),
+            "    ",
+            40,
+        )
+    }
+}
+
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// [`render`], with each citation's quote under its fact when `quotes`.
+pub fn render_with(r: &Report, markdown: bool, quotes: bool) -> String {
     let mut s = String::new();
     let h = |s: &mut String, level: usize, title: &str| {
         if markdown {
@@ -770,14 +963,14 @@ pub fn render(r: &Report, markdown: bool) -> String {
     for t in &r.topics {
         h(&mut s, 2, &t.label);
         for f in &t.facts {
-            s.push_str(&fact_line(f, markdown));
+            s.push_str(&fact_line(f, markdown, quotes));
         }
         s.push('\n');
     }
     if !r.context.is_empty() {
         h(&mut s, 2, "Context");
         for f in &r.context {
-            s.push_str(&fact_line(f, markdown));
+            s.push_str(&fact_line(f, markdown, quotes));
         }
         s.push('\n');
     }
@@ -825,6 +1018,15 @@ pub fn render(r: &Report, markdown: bool) -> String {
                 em(kind),
                 d.text
             ));
+            match &d.side_by_side {
+                Some(sb) => s.push_str(&render_side_by_side(sb, markdown)),
+                None if quotes && d.kind == DiscrepancyKind::Dispute => {
+                    if let Some(c) = d.citations.first().filter(|c| c.quote.is_some()) {
+                        s.push_str(&quote_line(c, markdown));
+                    }
+                }
+                None => {}
+            }
         }
         s.push('\n');
     }
@@ -879,7 +1081,16 @@ pub fn render(r: &Report, markdown: bool) -> String {
     s
 }
 
-fn fact_line(f: &FactView, markdown: bool) -> String {
+/// `  <br>[1 ¶5] “…”` (Markdown) or `  [1 ¶5] “…”` (text).
+fn quote_line(c: &CitationView, markdown: bool) -> String {
+    if markdown {
+        format!("  <br>{}\n", quoted_label(c))
+    } else {
+        format!("  {}\n", quoted_label(c))
+    }
+}
+
+fn fact_line(f: &FactView, markdown: bool, quotes: bool) -> String {
     let cites: Vec<&str> = f.citations.iter().map(|c| c.label.as_str()).collect();
     let mut notes = f.when.iter().cloned().collect::<Vec<_>>();
     notes.extend(provenance(f));
@@ -894,6 +1105,11 @@ fn fact_line(f: &FactView, markdown: bool) -> String {
         cites.join(" "),
         notes.join("; ")
     );
+    if quotes {
+        for c in f.citations.iter().filter(|c| c.quote.is_some()) {
+            line.push_str(&quote_line(c, markdown));
+        }
+    }
     if let Some(n) = &f.note {
         line.push_str(&if markdown {
             format!("  <br>*Note: {n}*\n")
