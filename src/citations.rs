@@ -217,6 +217,10 @@ pub enum SourceCheck {
         /// Seq of the entry that registered the source.
         seq: u64,
         unusable: crate::archive::Unusable,
+        /// For an altered text that is still UTF-8: its citations checked
+        /// against it anyway, to name what the change broke (the file is
+        /// reported as altered whatever this finds).
+        checked: Option<Checked>,
     },
     /// The source records no archived text: its citations cannot be checked.
     NoText { source: String },
@@ -259,6 +263,13 @@ pub fn check_sources(
                     checked: check(entries, state, id, &text),
                 },
                 Err(unusable) => SourceCheck::Unusable {
+                    checked: match &unusable {
+                        crate::archive::Unusable::Altered { path, .. } => std::fs::read(path)
+                            .ok()
+                            .and_then(|b| String::from_utf8(b).ok())
+                            .map(|text| check(entries, state, id, &text)),
+                        _ => None,
+                    },
                     source: id.to_string(),
                     seq: r.seq,
                     unusable,

@@ -247,6 +247,7 @@ impl Resolver {
 
 /// `“text”` shortened to about 80 characters.
 fn quoted(s: &str) -> String {
+    let s = &locate::one_line(s);
     let n = s.chars().count();
     if n <= 80 {
         format!("“{s}”")
@@ -354,7 +355,7 @@ pub fn resolve_in(c: &mut Citation, text: &str, path: &Path) -> Result<(), Refus
         (None, None) => match everywhere.as_slice() {
             [m] => set(c, m),
             [] => Err(nowhere(text, &quote, &source, path)),
-            many => Err(ambiguous(&quote, &source, "its archived text", many)),
+            many => Err(ambiguous(&quote, &source, "the archived text", many)),
         },
         (Some(p), None) => {
             let here: Vec<Match> = everywhere
@@ -483,7 +484,7 @@ mod tests {
         let mut c = cite(None, None, "said \"it's a long game\"");
         resolve_in(&mut c, TEXT, Path::new("a.txt")).unwrap();
         assert_eq!(c.paragraph, Some(2));
-        assert_eq!(c.span, Some([3, 25]));
+        assert_eq!(c.span, Some([3, 26]));
         assert_eq!(c.quote.as_deref(), Some("said “it’s a long game”"));
     }
 

@@ -261,6 +261,11 @@ pub fn nearest(text: &str, quote: &str, k: usize) -> Vec<Near> {
         .collect()
 }
 
+/// Text for a one-line display: each line break of a paragraph shown as `↵`.
+pub fn one_line(s: &str) -> String {
+    s.replace('\n', "↵")
+}
+
 /// The paragraph with characters `[a, b)` between `open` and `close`.
 pub fn mark(paragraph: &str, span: [u32; 2], open: &str, close: &str) -> String {
     let mut s = String::with_capacity(paragraph.len() + open.len() + close.len());

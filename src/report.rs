@@ -222,7 +222,7 @@ pub fn relation_text(state: &State, derived: &str, original: &str) -> String {
 }
 
 /// The side-by-side view of a dispute between a derived source and its
-/// original, if it is one.
+/// original, if it is one and either side quotes its source.
 pub fn side_by_side(state: &State, fact: &Fact, dispute: &Citation) -> Option<SideBySide> {
     let (other, dispute_derived) = derivation_pair(state, fact, dispute)?;
     let others: Vec<CitationView> = other.iter().map(|c| citation_view(state, c)).collect();
@@ -232,6 +232,10 @@ pub fn side_by_side(state: &State, fact: &Fact, dispute: &Citation) -> Option<Si
     } else {
         (mine, others)
     };
+    // Nothing to read side by side without a quote on either side.
+    if !original.iter().chain(&derived).any(|c| c.quote.is_some()) {
+        return None;
+    }
     let relation = relation_text(state, &derived[0].source, &original[0].source);
     Some(SideBySide {
         original,
@@ -874,28 +878,21 @@ fn render_side_by_side(sb: &SideBySide, markdown: bool) -> String {
     let (dl, dq) = side(&sb.derived);
     if markdown {
         format!(
-            "\n  | Original {} | {} {} |\n  |---|---|\n  | {} | {} |\n\n",
+            "\n  | {} original | {} {} |\n  |---|---|\n  | {} | {} |\n\n",
             cell(&ol),
-            cell(&capitalized(&sb.relation)),
             cell(&dl),
+            cell(&sb.relation),
             cell(&oq),
             cell(&dq)
         )
     } else {
         columns(
-            &format!("original {ol}\n{oq}"),
-            &format!("{} {dl}\n{dq}", sb.relation),
+            &format!("{ol} original\n{oq}"),
+            &format!("{dl} {}\n{dq}", sb.relation),
             "    ",
             40,
         )
     }
-}
-
-fn capitalized(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
 }
 
 /// [`render`], with each citation's quote under its fact when `quotes`.
@@ -1028,7 +1025,10 @@ pub fn render_with(r: &Report, markdown: bool, quotes: bool) -> String {
                 None => {}
             }
         }
-        s.push('\n');
+        // A side-by-side table already ends in a blank line.
+        if !s.ends_with("\n\n") {
+            s.push('\n');
+        }
     }
     h(&mut s, 2, "Sources");
     for src in &r.sources {

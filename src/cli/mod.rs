@@ -30,15 +30,15 @@ pub struct Cli {
     #[arg(long, global = true, env = "LEDGER_PATH", value_name = "PATH")]
     pub ledger: Option<PathBuf>,
 
-    /// The archive of source texts (`<sha256>.txt` files) [default: sources/
-    /// beside the ledger file]
-    #[arg(long, global = true, env = "LEDGER_ARCHIVE", value_name = "DIR")]
-    pub archive: Option<PathBuf>,
-
     /// When to colour diagnostics and help: auto colours only a terminal, and
     /// not when NO_COLOR is set. JSON and annotations are never coloured.
     #[arg(long, global = true, value_enum, default_value_t, value_name = "WHEN")]
     pub color: color::ColorChoice,
+
+    /// The archive of source texts (`<sha256>.txt` files) [default: sources/
+    /// beside the ledger file]
+    #[arg(long, global = true, env = "LEDGER_ARCHIVE", value_name = "DIR")]
+    pub archive: Option<PathBuf>,
 
     /// Without a command: the ledger in use, its head and counts
     #[command(subcommand)]

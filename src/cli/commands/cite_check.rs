@@ -66,13 +66,13 @@ pub fn run(
     match args.format {
         Format::Json => {
             let value = match (&args.source, results.as_slice()) {
-                (Some(_), [one]) => source_json(&path, one),
+                (Some(_), [one]) => source_json(one),
                 _ => json!({
                     "ok": !failed,
                     "sources": results
                         .iter()
                         .filter(|r| !matches!(r, SourceCheck::NoText { .. }))
-                        .map(|r| source_json(&path, r))
+                        .map(|r| source_json(r))
                         .collect::<Vec<_>>(),
                     "unchecked": unchecked(&results),
                 }),
@@ -118,7 +118,7 @@ pub fn mismatch_json(m: &Mismatch) -> Value {
 }
 
 /// One source's result as JSON.
-pub fn source_json(ledger: &Path, r: &SourceCheck) -> Value {
+pub fn source_json(r: &SourceCheck) -> Value {
     match r {
         SourceCheck::Checked {
             source,
@@ -136,18 +136,20 @@ pub fn source_json(ledger: &Path, r: &SourceCheck) -> Value {
             "history": checked.history.iter().map(mismatch_json).collect::<Vec<_>>(),
         }),
         SourceCheck::Unusable {
-            source, unusable, ..
+            source,
+            unusable,
+            checked,
+            ..
         } => json!({
             "ok": false,
             "source": source,
             "file": unusable_path(unusable).display().to_string(),
-            "citations": 0,
-            "sha256": Value::Null,
+            "citations": checked.as_ref().map_or(0, |c| c.citations),
+            "sha256": checked.as_ref().map(|c| c.sha256.clone()),
             "recorded_sha256": recorded(unusable),
             "archive_error": unusable.message(source),
-            "mismatches": [],
-            "history": [],
-            "ledger": ledger.display().to_string(),
+            "mismatches": checked.iter().flat_map(|c| c.mismatches.iter().map(mismatch_json)).collect::<Vec<_>>(),
+            "history": checked.iter().flat_map(|c| c.history.iter().map(mismatch_json)).collect::<Vec<_>>(),
         }),
         SourceCheck::NoText { source } => json!({"ok": true, "source": source}),
     }
@@ -229,14 +231,21 @@ pub fn to_text(ledger: &Path, results: &[SourceCheck]) -> String {
                 source,
                 seq,
                 unusable,
-            } => s.push_str(&format!(
-                "error[archive]: line {} (seq {seq}): {}\n  --> {}:{}\n  = help: {}\n\n",
-                seq + 1,
-                unusable.message(source),
-                ledger.display(),
-                seq + 1,
-                unusable.help()
-            )),
+                checked,
+            } => {
+                s.push_str(&format!(
+                    "error[archive]: line {} (seq {seq}): {}\n  --> {}:{}\n  = help: {}\n\n",
+                    seq + 1,
+                    unusable.message(source),
+                    ledger.display(),
+                    seq + 1,
+                    unusable.help()
+                ));
+                for m in checked.iter().flat_map(|c| &c.mismatches) {
+                    s.push_str(&mismatch_text(ledger, m));
+                    s.push_str("  = note: checked against the altered text\n\n");
+                }
+            }
             SourceCheck::NoText { .. } => {}
         }
     }

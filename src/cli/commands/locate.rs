@@ -116,7 +116,11 @@ pub fn run(
         Format::Text => {
             let mut s = String::new();
             let show = |s: &mut String, m: &Match| {
-                s.push_str(&format!("{} “{}”\n", m.locator(), m.text));
+                s.push_str(&format!(
+                    "{} “{}”\n",
+                    m.locator(),
+                    locate::one_line(&m.text)
+                ));
                 s.push_str(&marked_paragraph(
                     &paras[m.paragraph as usize - 1],
                     Some(m.span),
@@ -141,7 +145,7 @@ pub fn run(
                             s.push_str(&format!(
                                 "{} “{}” ({} differ)\n",
                                 n.at.locator(),
-                                n.at.text,
+                                locate::one_line(&n.at.text),
                                 count(n.edits, "character", "characters")
                             ));
                         }

@@ -123,7 +123,7 @@ pub fn run(
             VerifyFormat::Json => {
                 let mut v = to_json(&report, &texts);
                 if let Some((dir, r)) = &cited {
-                    add_citations_json(&mut v, path, dir, r);
+                    add_citations_json(&mut v, dir, r);
                 } else if citations_skipped {
                     v["citations"] = Value::Null;
                 }
@@ -191,12 +191,23 @@ fn citation_errors(r: &[SourceCheck]) -> Vec<(u64, &'static str, String, Option<
                 source,
                 seq,
                 unusable,
-            } => out.push((
-                *seq,
-                "archive",
-                unusable.message(source),
-                Some(unusable.help()),
-            )),
+                checked,
+            } => {
+                out.push((
+                    *seq,
+                    "archive",
+                    unusable.message(source),
+                    Some(unusable.help()),
+                ));
+                for m in checked.iter().flat_map(|c| &c.mismatches) {
+                    out.push((
+                        m.seq,
+                        "citation",
+                        format!("{}: {} (against the altered text)", m.what(), m.message),
+                        None,
+                    ));
+                }
+            }
             SourceCheck::NoText { .. } => {}
         }
     }
@@ -206,9 +217,11 @@ fn citation_errors(r: &[SourceCheck]) -> Vec<(u64, &'static str, String, Option<
 /// Citations checked, and those of them in history, over every source.
 fn citation_counts(r: &[SourceCheck]) -> (usize, usize) {
     r.iter().fold((0, 0), |(n, hist), c| match c {
-        SourceCheck::Checked { checked, .. } => {
-            (n + checked.citations, hist + checked.history.len())
-        }
+        SourceCheck::Checked { checked, .. }
+        | SourceCheck::Unusable {
+            checked: Some(checked),
+            ..
+        } => (n + checked.citations, hist + checked.history.len()),
         _ => (n, hist),
     })
 }
@@ -284,7 +297,7 @@ fn citations_text(ledger: &Path, dir: &Path, r: &[SourceCheck]) -> String {
 
 /// Adds the citation check to the JSON report: its problems join `errors`
 /// (and `ok`, `error_count`), and `citations` summarizes it.
-fn add_citations_json(v: &mut Value, ledger: &Path, dir: &Path, r: &[SourceCheck]) {
+fn add_citations_json(v: &mut Value, dir: &Path, r: &[SourceCheck]) {
     let errors = citation_errors(r);
     if let Some(list) = v["errors"].as_array_mut() {
         for (seq, kind, message, help) in &errors {
@@ -309,7 +322,7 @@ fn add_citations_json(v: &mut Value, ledger: &Path, dir: &Path, r: &[SourceCheck
         "archive": dir.display().to_string(),
         "checked": n,
         "sources": r.iter().filter(|c| !matches!(c, SourceCheck::NoText { .. }))
-            .map(|c| cite_check::source_json(ledger, c)).collect::<Vec<_>>(),
+            .map(|c| cite_check::source_json(c)).collect::<Vec<_>>(),
         "unchecked": cite_check::unchecked(r),
     });
 }
