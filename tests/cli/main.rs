@@ -13,6 +13,7 @@ mod golden;
 mod hostile;
 mod independent;
 mod jcs;
+mod locate_props;
 mod merge_props;
 mod precommit;
 mod props;
