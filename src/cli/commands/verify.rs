@@ -276,7 +276,7 @@ fn citations_text(ledger: &Path, dir: &Path, r: &[SourceCheck]) -> String {
         ));
     } else {
         s.push_str(&format!(
-            "citations FAILED: {} in {of} (archive {}){history}\n",
+            "citations FAILED: {}; {of} checked against the archived texts in {}{history}\n",
             citations::count(errors.len(), "problem", "problems"),
             dir.display()
         ));
