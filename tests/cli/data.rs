@@ -127,3 +127,95 @@ fn bundled_citations_are_located_and_short() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// The README's walkthrough ("Using it"), run as written in an empty
+/// directory holding the two seed texts as `article.txt` and
+/// `translation.txt`: every command up to the dispute succeeds, and what the
+/// README says `locate`, `add --quote` and `dispute --quote` print and store
+/// is what they do.
+#[test]
+fn readme_walkthrough_is_exact_for_the_seed_texts() {
+    let Some(seeds) = seeds() else { return };
+    let readme = std::fs::read_to_string(repo().join("README.md")).expect("README.md");
+    let block = readme
+        .split("## Using it")
+        .nth(1)
+        .and_then(|s| s.split("```sh\n").nth(1))
+        .and_then(|s| s.split("```").next())
+        .expect("README has a Using it block");
+    // Whole commands (continuation lines joined), up to the dispute.
+    let mut commands: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for line in block.lines() {
+        cur.push_str(line);
+        if line.trim_end().ends_with('\\') {
+            cur.push('\n');
+            continue;
+        }
+        if cur.starts_with("ledger ") {
+            commands.push(std::mem::take(&mut cur));
+        }
+        cur.clear();
+    }
+    let upto = commands
+        .iter()
+        .position(|c| c.starts_with("ledger dispute"))
+        .expect("the walkthrough records a dispute");
+    let env = Env::new();
+    std::fs::copy(
+        seeds.join("000_f4198c04c4b0a21a.txt"),
+        env.path().join("article.txt"),
+    )
+    .expect("the report's text");
+    std::fs::copy(
+        seeds.join("002_cb2cdd0aa5ea079b.txt"),
+        env.path().join("translation.txt"),
+    )
+    .expect("the translation's text");
+    let mut outputs = Vec::new();
+    for c in &commands[..=upto] {
+        let script = format!("ledger() {{ \"$BIN\" \"$@\"; }}\n{c}\n");
+        let mut cmd = std::process::Command::new("bash");
+        cmd.args(["-c", &script])
+            .current_dir(env.path())
+            .env("BIN", crate::util::bin())
+            .env("LEDGER_NOW", crate::util::NOW)
+            .env_remove("LEDGER_PATH")
+            .env_remove("LEDGER_ARCHIVE");
+        let r = env.output(&mut cmd, None);
+        assert_eq!(r.code, 0, "README command failed: {c}\n{r}");
+        outputs.push((c.clone(), r));
+    }
+    // locate: the first line it prints is the one the README shows.
+    let (_, located) = outputs
+        .iter()
+        .find(|(c, _)| c.starts_with("ledger locate"))
+        .expect("the walkthrough locates a quote");
+    let first = located.stdout.lines().next().unwrap_or("");
+    assert!(
+        readme.contains(&format!("# {first}, then paragraph")),
+        "README does not show what locate prints: {first}"
+    );
+    // add and dispute: the locators the README says they store.
+    let ledger =
+        std::fs::read_to_string(env.path().join("ledger/canada-north-korea-relations.jsonl"))
+            .expect("the walkthrough's ledger");
+    for e in ledger
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("JSON"))
+    {
+        let c = match e["kind"].as_str() {
+            Some("fact") => &e["body"]["citations"][0],
+            Some("dispute") => &e["body"]["citation"],
+            _ => continue,
+        };
+        let at = format!(
+            "stored as p{}:{}-{}",
+            c["paragraph"], c["span"][0], c["span"][1]
+        );
+        assert!(
+            readme.contains(&at),
+            "README does not say the quote is {at}"
+        );
+    }
+}
