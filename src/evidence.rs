@@ -56,6 +56,34 @@ pub fn find_source(path: &Path, id: &str) -> Result<Option<Source>> {
     }
 }
 
+/// Every source entry of the ledger at `path`, by id: what [`find_source`]
+/// finds for each, in one pass over the file (for a write that cites many
+/// sources, such as an import).
+pub fn all_sources(path: &Path) -> Result<HashMap<String, Source>> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, "read", e))?;
+    let mut out = HashMap::new();
+    let finder = memchr::memmem::Finder::new(b"\"kind\":\"source\"");
+    let mut last_line = usize::MAX;
+    for hit in finder.find_iter(&bytes) {
+        let start = memchr::memrchr(b'\n', &bytes[..hit]).map_or(0, |i| i + 1);
+        if start == last_line {
+            continue;
+        }
+        last_line = start;
+        let end = memchr::memchr(b'\n', &bytes[hit..]).map_or(bytes.len(), |i| hit + i);
+        let Ok(text) = std::str::from_utf8(&bytes[start..end]) else {
+            continue;
+        };
+        let read = chain::read_entry(text);
+        if let (Some(e), true) = (read.entry, read.problems.is_empty())
+            && let Body::Source(s) = e.body
+        {
+            out.entry(s.id.clone()).or_insert(s);
+        }
+    }
+    Ok(out)
+}
+
 fn source_in_line(line: &[u8], id: &str) -> Option<Source> {
     let text = std::str::from_utf8(line).ok()?;
     if !text.contains("\"kind\":\"source\"") {
@@ -149,7 +177,15 @@ pub struct Resolver {
     pending: HashMap<String, Option<String>>,
     /// Sources whose citations could not be checked, in the order met.
     unchecked: Vec<String>,
+    /// Sources looked up one by one so far; past [`ONE_BY_ONE`], every
+    /// source of the ledger is read in one pass instead.
+    lookups: usize,
+    all: Option<HashMap<String, Source>>,
 }
+
+/// How many sources a write looks up by searching the ledger for each
+/// before it reads all of them in one pass.
+const ONE_BY_ONE: usize = 4;
 
 impl Resolver {
     pub fn new(ledger: &Path, archive: Archive) -> Resolver {
@@ -159,6 +195,8 @@ impl Resolver {
             texts: HashMap::new(),
             pending: HashMap::new(),
             unchecked: Vec::new(),
+            lookups: 0,
+            all: None,
         }
     }
 
@@ -195,14 +233,27 @@ impl Resolver {
 
     fn text(&mut self, source: &str) -> Result<&Text, Refusal> {
         if !self.texts.contains_key(source) {
+            let refusal = |e: Error| Refusal {
+                message: e.to_string(),
+                help: e.help().map(str::to_string),
+            };
             let found = match self.pending.get(source) {
                 Some(sha) => Some(sha.clone()),
-                None => find_source(&self.ledger, source)
-                    .map_err(|e| Refusal {
-                        message: e.to_string(),
-                        help: e.help().map(str::to_string),
-                    })?
-                    .map(|s| s.sha256),
+                None if self.lookups < ONE_BY_ONE => {
+                    self.lookups += 1;
+                    find_source(&self.ledger, source)
+                        .map_err(refusal)?
+                        .map(|s| s.sha256)
+                }
+                None => {
+                    if self.all.is_none() {
+                        self.all = Some(all_sources(&self.ledger).map_err(refusal)?);
+                    }
+                    self.all
+                        .as_ref()
+                        .and_then(|all| all.get(source))
+                        .map(|s| s.sha256.clone())
+                }
             };
             let t = match found {
                 None => Text::Unregistered,
@@ -231,17 +282,16 @@ impl Resolver {
             return Ok(());
         }
         let source = c.source.clone();
-        let (text, path) = match self.text(&source)? {
-            Text::Unregistered => return Ok(()),
+        match self.text(&source)? {
+            Text::Unregistered => Ok(()),
             Text::None => {
                 if !self.unchecked.contains(&source) {
                     self.unchecked.push(source);
                 }
-                return Ok(());
+                Ok(())
             }
-            Text::Archived { text, path } => (text.clone(), path.clone()),
-        };
-        resolve_in(c, &text, &path)
+            Text::Archived { text, path } => resolve_in(c, text, path),
+        }
     }
 }
 

@@ -706,3 +706,36 @@ fn show_evidence_and_the_side_by_side_view_of_a_derived_dispute() {
     );
     assert_eq!(sb["derived"][0]["quote"], "ready to reopen the embassy");
 }
+
+/// A write citing more sources than it looks up one by one reads them all
+/// in one pass: the result is the same.
+#[test]
+fn an_import_citing_many_sources_checks_each() {
+    let env = Env::new();
+    env.init();
+    let mut batch = String::new();
+    for i in 0..7 {
+        env.write(
+            &format!("t{i}.txt"),
+            format!("Title {i}.\n\nText number {i} says “yes”.\n"),
+        );
+        source_add(&env, &format!("s{i}"), Some(&format!("t{i}.txt")), &[]);
+        batch.push_str(&format!(
+            r#"{{"kind":"fact","body":{{"citations":[{{"source":"s{i}","quote":"number {i} says \"yes\""}}],"id":"f-{i}","modality":"reported","statement":"S.","subject":"CA-KP","topic":"embassy"}}}}"#
+        ));
+        batch.push('\n');
+    }
+    env.write("batch.jsonl", &batch);
+    env.ok(&["import", "batch.jsonl"]);
+    let text = String::from_utf8(env.read(L)).unwrap();
+    let last: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    assert_eq!(last["body"]["citations"][0]["quote"], "number 6 says “yes”");
+    assert_eq!(
+        last["body"]["citations"][0]["span"],
+        serde_json::json!([5, 24])
+    );
+    env.write("batch.jsonl", batch.replace("number 6", "number 7"));
+    let r = env.refused(L, &["import", "batch.jsonl"], 2);
+    assert!(r.stderr.contains("batch.jsonl:7: the quote “number 7 says \"yes\"” does not occur in the archived text of source `s6`"), "{r}");
+    env.ok(&["verify", "--citations"]);
+}
