@@ -266,6 +266,22 @@ pub fn one_line(s: &str) -> String {
     s.replace('\n', "↵")
 }
 
+/// The span `[a, b)` of `paragraph` marked, with up to `context` characters
+/// of the paragraph on either side (`…` where it is cut), on one line.
+pub fn snippet(paragraph: &str, span: [u32; 2], context: u32, open: &str, close: &str) -> String {
+    let n = paragraph.chars().count() as u32;
+    let from = span[0].saturating_sub(context);
+    let to = (span[1] + context).min(n);
+    format!(
+        "{}{}{open}{}{close}{}{}",
+        if from > 0 { "…" } else { "" },
+        one_line(&slice_chars(paragraph, from, span[0])),
+        one_line(&slice_chars(paragraph, span[0], span[1])),
+        one_line(&slice_chars(paragraph, span[1], to)),
+        if to < n { "…" } else { "" },
+    )
+}
+
 /// The paragraph with characters `[a, b)` between `open` and `close`.
 pub fn mark(paragraph: &str, span: [u32; 2], open: &str, close: &str) -> String {
     let mut s = String::with_capacity(paragraph.len() + open.len() + close.len());

@@ -72,7 +72,7 @@ pub fn run(
                     "sources": results
                         .iter()
                         .filter(|r| !matches!(r, SourceCheck::NoText { .. }))
-                        .map(|r| source_json(r))
+                        .map(source_json)
                         .collect::<Vec<_>>(),
                     "unchecked": unchecked(&results),
                 }),

@@ -5,7 +5,7 @@
 use crate::archive::Archive;
 use crate::citations::{count, paragraphs};
 use crate::cli::Format;
-use crate::cli::output::{emit, emit_json, marked_paragraph};
+use crate::cli::output::{MARK, emit, emit_json, marked_paragraph};
 use crate::error::{EXIT_INVALID, Error, Result};
 use crate::evidence::{Archived, archived_text, find_source};
 use crate::hash::sha256;
@@ -159,7 +159,17 @@ pub fn run(
                         args.source
                     ));
                     for m in many {
-                        show(&mut s, m);
+                        s.push_str(&format!(
+                            "{} {}\n",
+                            m.locator(),
+                            locate::snippet(
+                                &paras[m.paragraph as usize - 1],
+                                m.span,
+                                30,
+                                MARK.0,
+                                MARK.1
+                            )
+                        ));
                     }
                 }
             }

@@ -369,10 +369,8 @@ fn evidence(state: &State, id: &str, archive: &Archive) -> Result<Vec<Evidence>>
                     _ => None,
                 };
                 e.context = scope;
-                if c.paragraph.is_none() {
-                    if let Some([a, b]) = c.span {
-                        e.context = Some(crate::locate::slice_chars(text, a, b));
-                    }
+                if let (None, Some([a, b])) = (c.paragraph, c.span) {
+                    e.context = Some(crate::locate::slice_chars(text, a, b));
                 }
             }
         }

@@ -322,7 +322,7 @@ fn add_citations_json(v: &mut Value, dir: &Path, r: &[SourceCheck]) {
         "archive": dir.display().to_string(),
         "checked": n,
         "sources": r.iter().filter(|c| !matches!(c, SourceCheck::NoText { .. }))
-            .map(|c| cite_check::source_json(c)).collect::<Vec<_>>(),
+            .map(cite_check::source_json).collect::<Vec<_>>(),
         "unchecked": cite_check::unchecked(r),
     });
 }
