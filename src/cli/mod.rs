@@ -93,6 +93,12 @@ pub enum Command {
     /// List registered sources with their derivation chains
     Sources(commands::sources::Args),
     /// Find where a quote is in a source's archived text (pN:A-B)
+    ///
+    /// Prints `pN:A-B` and the words there, then paragraph N with them
+    /// marked (exit 0). A quote that is nowhere gets the nearest passages, one
+    /// that is in several places each locator (exit 1). Quotation marks,
+    /// dashes, white space and Unicode normalization need not match the
+    /// text's; the locator points at the text's own characters.
     Locate(commands::locate::Args),
     /// Check citations against the archived texts of their sources
     CiteCheck(commands::cite_check::Args),
