@@ -739,3 +739,27 @@ fn an_import_citing_many_sources_checks_each() {
     assert!(r.stderr.contains("batch.jsonl:7: the quote “number 7 says \"yes\"” does not occur in the archived text of source `s6`"), "{r}");
     env.ok(&["verify", "--citations"]);
 }
+
+/// No archive is made for a ledger that does not exist.
+#[test]
+fn source_add_without_a_ledger_archives_nothing() {
+    let env = Env::new();
+    env.write("orig.txt", ORIG);
+    let r = env.run(&[
+        "--ledger",
+        "nope/x.jsonl",
+        "source",
+        "add",
+        "--id",
+        "a",
+        "--title",
+        "T",
+        "--publisher",
+        "P",
+        "--file",
+        "orig.txt",
+    ]);
+    assert_eq!(r.code, 2, "{r}");
+    assert!(r.stderr.contains("no such ledger"), "{r}");
+    assert!(!env.path().join("nope").exists());
+}

@@ -80,6 +80,9 @@ pub fn run(
     let stored = match &a.file {
         Some(f) => {
             let bytes = std::fs::read(f).map_err(|e| Error::io(f, "read", e))?;
+            // No archive is made beside a ledger that is not there: the
+            // append would fail, and the directory would be left behind.
+            drop(store::lock_shared(&path)?);
             Some(Archive::for_ledger(&path, archive).store(&bytes)?)
         }
         None => None,
