@@ -8,6 +8,7 @@
 use crate::cli::Format;
 use crate::cli::output::{emit, emit_json};
 use crate::error::Result;
+use crate::escape::terminal;
 use crate::merge::{self, How, Merged};
 use serde_json::{Value, json};
 use std::io::Write;
@@ -62,8 +63,10 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<i32> {
     Ok(0)
 }
 
-/// What a merge did, for people.
+/// What a merge did, for people (the ledger's name, git's %P, escaped for the
+/// terminal).
 fn to_text(name: &str, m: &Merged) -> String {
+    let name = terminal(name);
     let head = &m.head;
     let s = match m.how {
         How::Unchanged => format!(
@@ -91,7 +94,7 @@ pub fn moved(m: &Merged) -> String {
         s.push_str(&format!(
             "  seq {from} -> {}: {} ({})\n",
             e.seq,
-            merge::what(e),
+            terminal(&merge::what(e)),
             e.hash.short()
         ));
     }
