@@ -77,7 +77,7 @@ pub fn emit_json<T: Serialize + ?Sized>(out: &mut dyn Write, value: &T) -> Resul
 /// Runs a command whose output is JSON when `json` is set, so that its standard
 /// output stays one JSON value even when it fails: on an error it prints
 /// `{"ok": false, "error": {"kind", "message", "help"}}` (see docs/FORMAT.md
-/// 10.5), then returns the error for `main` to report and exit with.
+/// 10.1), then returns the error for `main` to report and exit with.
 pub fn json_on_error(
     json: bool,
     out: &mut dyn Write,

@@ -489,7 +489,7 @@ fn a_closed_pipe_ends_log_summary_and_verify_quietly() {
         vec!["--ledger", LEDGER, "log"],
         vec!["--ledger", LEDGER, "summary", "--as-of", "2020-01-01"],
         vec!["--ledger", LEDGER, "log", "--format", "json"],
-        vec!["--ledger", LEDGER, "verify", "--format", "json"],
+        vec!["--ledger", LEDGER, "show", "src", "--format", "json"],
     ] {
         let (code, stderr) = close_after_one_line(&env, &args);
         assert_eq!((code, stderr.as_str()), (0, ""), "ledger {args:?}");

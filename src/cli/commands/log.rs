@@ -117,12 +117,12 @@ pub fn entry_line(e: &Entry) -> String {
 /// it escaped for the terminal: a line break or a control sequence in a
 /// statement cannot add a row or act on the screen.
 pub fn describe(b: &Body) -> String {
-    let t = |s: &str| terminal(s).into_owned();
+    let t = terminal;
     let clip = |s: &str| -> String {
         if s.chars().count() > 72 {
             format!("{}…", t(&s.chars().take(71).collect::<String>()))
         } else {
-            t(s)
+            t(s).into_owned()
         }
     };
     match b {
