@@ -159,18 +159,19 @@ pub fn markdown_shown(s: &str) -> String {
 /// (so within one paragraph: a line break is a space) and never as structure.
 ///
 /// Escaped with a backslash, always: `\` `` ` `` `*` `[` `]` `<` `>` `&` `|`
-/// `~` `$` `^` `{` `@` (code, emphasis, links and images, raw HTML and
+/// `~` `$` `^` `{` `}` `@` (code, emphasis, links and images, raw HTML and
 /// autolinks, entities, tables, strikethrough, math, super/subscript, heading
 /// attributes, e-mail autolinks). Escaped only where they would mean
 /// something: `_` unless between two letters or digits (`snake_case` stays
-/// as it is); `#`, `+`, `-` at the start (headings, lists, rules); the `.` or
+/// as it is); `#`, `+`, `-` at the start (headings, lists, rules) and `#` at
+/// the end (a heading's closing sequence); the `.` or
 /// `)` after leading digits (ordered lists); `:` before `/` and the `.` of a
 /// leading `www.` (GitHub's bare-URL autolinks). Everything else, among it
 /// apostrophes, quotes, commas, parentheses, hyphens inside words and `!`,
 /// stays as it is, so ordinary prose reads as written in the Markdown source.
-/// The escape of an unsafe character needs only its `{` escaped (its
+/// The escape of an unsafe character needs only its braces escaped (its
 /// backslash is followed by a letter or digit, which Markdown shows as is):
-/// ESC is written `\u\{1b}` and shown `\u{1b}`.
+/// ESC is written `\u\{1b\}` and shown `\u{1b}`.
 ///
 /// Not Markdown, and not prevented: GitHub's own references (`#123`,
 /// `@name`, commit hashes), which it links after rendering, and `:name:`
@@ -186,11 +187,13 @@ pub fn markdown(s: &str) -> String {
     let mut out = String::with_capacity(chars.len() + 8);
     for (i, &(c, from_escape)) in chars.iter().enumerate() {
         let escape = match c {
-            '{' => true,
+            '{' | '}' => true,
             _ if from_escape => false,
             '\\' | '`' | '*' | '[' | ']' | '<' | '>' | '&' | '|' | '~' | '$' | '^' | '@' => true,
             '_' => !(alnum(i.checked_sub(1)) && alnum(Some(i + 1))),
-            '#' | '+' | '-' => i == 0,
+            '+' | '-' => i == 0,
+            // At the end, a `#` would close a heading the text is in.
+            '#' => i == 0 || i + 1 == chars.len(),
             '.' | ')' => i > 0 && i == lead_digits && lead_digits <= 9 || www_dot(&chars, i),
             ':' => at(i + 1) == Some('/'),
             _ => false,
@@ -351,6 +354,7 @@ mod tests {
     fn markdown_escapes_structure_where_it_would_mean_something() {
         assert_eq!(markdown("# Heading"), r"\# Heading");
         assert_eq!(markdown("a # not a heading"), "a # not a heading");
+        assert_eq!(markdown("C #"), r"C \#");
         assert_eq!(markdown("- item"), r"\- item");
         assert_eq!(markdown("+ item"), r"\+ item");
         assert_eq!(markdown("2019. A year"), r"2019\. A year");
@@ -372,7 +376,7 @@ mod tests {
             r"www\.example.com a\@b.example"
         );
         assert_eq!(markdown("awww.x"), "awww.x");
-        assert_eq!(markdown("esc\u{1b}[2J {x}"), r"esc\u\{1b}\[2J \{x}");
+        assert_eq!(markdown("esc\u{1b}[2J {x}"), r"esc\u\{1b\}\[2J \{x\}");
     }
 
     #[test]
@@ -466,6 +470,30 @@ mod tests {
         ) {
             let doc = format!("- {}", markdown(&s));
             let text = one_item_text(&doc).map_err(TestCaseError::fail)?;
+            prop_assert_eq!(text, markdown_shown(&s), "document {:?}", doc);
+        }
+
+        /// In a heading (the report's topic headings hold a label), escaped
+        /// text is the heading's whole text: no closing sequence, attribute
+        /// or inline structure comes from it.
+        #[test]
+        fn markdown_escaped_text_in_a_heading_is_its_text(
+            s in prop_oneof![adversarial(), "[a #{}.=]{0,8}"]
+        ) {
+            let doc = format!("## {}", markdown(&s));
+            let events = parse(&doc);
+            let mut text = String::new();
+            for (i, e) in events.iter().enumerate() {
+                match (i, e) {
+                    (0, Event::Start(Tag::Heading { id: None, classes, attrs, .. }))
+                        if classes.is_empty() && attrs.is_empty() => {}
+                    (i, Event::End(TagEnd::Heading(_))) if i + 1 == events.len() => {}
+                    (_, Event::Text(t)) => text.push_str(t),
+                    (i, other) => {
+                        return Err(TestCaseError::fail(format!("event {i}: {other:?} in {doc:?}")));
+                    }
+                }
+            }
             prop_assert_eq!(text, markdown_shown(&s), "document {:?}", doc);
         }
 

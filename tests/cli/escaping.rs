@@ -134,7 +134,7 @@ fn osc_title_and_screen_clear_are_shown_escaped() {
     let env = Env::new();
     terminal_hostile(&env);
     // Each command, and how it shows ESC if it shows some of that text (the
-    // Markdown report writes `\u\{1b}`, which renders as `\u{1b}`).
+    // Markdown report writes `\u\{1b\}`, which renders as `\u{1b}`).
     let plain = Some(r"\u{1b}");
     let shown = [
         (vec!["show", "evil-fact"], plain),
@@ -144,7 +144,7 @@ fn osc_title_and_screen_clear_are_shown_escaped() {
         (vec!["log"], plain),
         (vec!["sources"], plain),
         (vec!["summary", "--format", "text"], plain),
-        (vec!["summary"], Some(r"\u\{1b}")),
+        (vec!["summary"], Some(r"\u\{1b\}")),
         (vec![], plain),
         (vec!["verify"], None),
     ];
@@ -325,7 +325,7 @@ fn md_hostile(env: &Env) {
     push(
         env,
         "define",
-        json!({"term": "topic", "id": "md-topic", "label": format!("Topic {}", MD_ATTACKS[1])}),
+        json!({"term": "topic", "id": "md-topic", "label": format!("Topic {} {{#evil .x}} #", MD_ATTACKS[1])}),
     );
     for (i, attack) in MD_ATTACKS.iter().enumerate() {
         push(
@@ -364,7 +364,18 @@ fn structure(markdown: &str) -> Vec<String> {
     let mut heading = None::<String>;
     for ev in Parser::new_ext(markdown, Options::all() - Options::ENABLE_SMART_PUNCTUATION) {
         match ev {
-            Event::Start(Tag::Heading { level, .. }) => heading = Some(format!("{level} ")),
+            Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                attrs,
+            }) => {
+                heading = Some(if id.is_none() && classes.is_empty() && attrs.is_empty() {
+                    format!("{level} ")
+                } else {
+                    format!("{level} with attributes {id:?} {classes:?} {attrs:?}: ")
+                })
+            }
             Event::End(TagEnd::Heading(_)) => out.push(heading.take().unwrap_or_default()),
             Event::Text(t) | Event::Code(t) if heading.is_some() => {
                 if let Some(h) = heading.as_mut() {
@@ -419,7 +430,7 @@ fn markdown_and_html_in_summary_stay_text() {
         [
             "h1 State of relations: Canada – North Korea",
             "h2 Diplomatic status",
-            "h2 Topic <script>alert(1)</script>",
+            "h2 Topic <script>alert(1)</script> {#evil .x} #",
             "h2 Trade",
             "InlineHtml(Borrowed(\"<br>\"))",
             "h2 Timeline",
