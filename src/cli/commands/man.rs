@@ -58,7 +58,7 @@ fn write_pages(cmd: clap::Command, dir: &Path, written: &mut Vec<PathBuf>) -> Re
     clap_mangen::Man::new(cmd.clone())
         .render(&mut buf)
         .map_err(|e| Error::io(&path, "write", e))?;
-    std::fs::write(&path, buf).map_err(|e| Error::io(&path, "write", e))?;
+    crate::fsio::replace(&path, &buf, 0o644).map_err(|e| Error::io(&path, "write", e))?;
     written.push(path);
     for sub in cmd.get_subcommands() {
         let sub = sub

@@ -17,15 +17,20 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
     let outcome = store::repair(&path, &now)?;
     match (args.format, &outcome) {
         (Format::Json, Repair::Intact) => emit_json(out, &json!({"repaired": false}))?,
-        (Format::Json, Repair::Terminated { line }) => emit_json(
+        (Format::Json, Repair::Terminated { line, replaced_cr }) => emit_json(
             out,
-            &json!({"repaired": true, "line": line, "added_newline": true}),
+            &json!({"repaired": true, "line": line, "added_newline": true, "replaced_cr": replaced_cr}),
         )?,
-        (Format::Text, Repair::Terminated { line }) => emit(
+        (Format::Text, Repair::Terminated { line, replaced_cr }) => emit(
             out,
             &format!(
-                "{}: line {line} is a complete entry that lacked its final newline; added the newline\n",
-                terminal_path(&path)
+                "{}: line {line} is a complete entry that lacked its final newline; {}\n",
+                terminal_path(&path),
+                if *replaced_cr {
+                    "replaced the CR it ended in with a newline"
+                } else {
+                    "added the newline"
+                }
             ),
         )?,
         (

@@ -121,9 +121,18 @@ fn summary_line(r: &Report) -> String {
         .map_or("none".to_string(), |(seq, h)| format!("{seq}:{h}"));
     let since = match r.since {
         None => String::new(),
-        Some((a, 0)) => format!(" (checked after seq {})", a.seq),
-        Some((a, 1)) => format!(" (checked after seq {}; line 1 taken on trust)", a.seq),
-        Some((a, n)) => format!(" (checked after seq {}; lines 1-{n} taken on trust)", a.seq),
+        Some(s) => match (s.why_all(), s.trusted_lines) {
+            (Some(why), _) => format!(" (every line checked: {why})"),
+            (None, 0) => format!(" (checked after seq {})", s.anchor.seq),
+            (None, 1) => format!(
+                " (checked after seq {}; line 1 taken on trust)",
+                s.anchor.seq
+            ),
+            (None, n) => format!(
+                " (checked after seq {}; lines 1-{n} taken on trust)",
+                s.anchor.seq
+            ),
+        },
     };
     if r.ok() {
         s.push_str(&format!(
@@ -184,8 +193,13 @@ pub fn to_json(r: &Report, texts: &HashMap<u64, String>) -> Value {
         "error_count": r.total_problems,
         "errors": errors,
     });
-    if let Some((a, lines)) = r.since {
-        out["since"] = json!({"seq": a.seq, "hash": a.hash.to_hex(), "trusted_lines": lines});
+    if let Some(s) = r.since {
+        out["since"] = json!({
+            "seq": s.anchor.seq,
+            "hash": s.anchor.hash.to_hex(),
+            "trusted_lines": s.trusted_lines,
+            "checked_all": s.why_all(),
+        });
     }
     out
 }
