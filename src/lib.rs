@@ -18,6 +18,8 @@
 //! - [`index`]: the compact referential index, in memory and on disk (O(1) appends);
 //! - [`synthetic`]: realistic ledgers of any size, for benchmarks;
 //! - [`citations`]: checking citations against an archived source text;
+//! - [`escape`]: showing ledger text to a person: one escaper per medium
+//!   (terminal, Markdown, HTML, GitHub workflow commands);
 //! - [`cli`]: the command-line interface (argument types and one module per command);
 //! - [`error`]: the error type and exit codes.
 
@@ -27,6 +29,7 @@ pub mod cli;
 pub mod date;
 pub mod entry;
 pub mod error;
+pub mod escape;
 pub mod fault;
 pub mod fsio;
 pub mod hash;

@@ -131,6 +131,8 @@ pub fn init(path: &Path, title: &str, now: &str) -> Result<Appended> {
         created: now.to_string(),
     });
     body.check().map_err(|m| Error::usage(m, None))?;
+    body.check_new_text()
+        .map_err(|m| Error::usage(m, Some(crate::entry::NEW_TEXT_HELP.into())))?;
     let entry =
         Entry::seal(0, Hash::ZERO, now.to_string(), body).map_err(|e| Error::usage(e.0, None))?;
     let line = entry.to_line().map_err(|e| Error::usage(e.0, None))?;
@@ -920,6 +922,20 @@ pub fn append_checked_labeled(
             body,
         })
         .collect();
+    // The rule for new text: a write-time rule, not a verify rule.
+    let n = probes.len();
+    for (i, probe) in probes.iter().enumerate() {
+        probe.body.check_new_text().map_err(|m| Error::Refused {
+            path: path.to_path_buf(),
+            seq: Some(probe.seq),
+            message: if n > 1 {
+                format!("{}: {m}", label(i, n))
+            } else {
+                m
+            },
+            help: Some(crate::entry::NEW_TEXT_HELP.into()),
+        })?;
+    }
     let shape_ok = probes.iter().all(|e| e.body.check().is_ok());
     let mut decided = false;
     if shape_ok && full.is_none() {

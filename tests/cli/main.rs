@@ -5,6 +5,7 @@ mod concurrency;
 mod conventions;
 mod crash;
 mod data;
+mod escaping;
 mod fixture;
 mod fuzz;
 mod git;

@@ -5,6 +5,7 @@ use crate::citations;
 use crate::cli::Format;
 use crate::cli::output::{emit, emit_json};
 use crate::error::{EXIT_INVALID, Error, Result};
+use crate::escape::{terminal, terminal_path};
 use crate::store;
 use serde_json::json;
 use std::io::Write;
@@ -54,12 +55,14 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
             }),
         )?,
         Format::Text => {
+            let file = terminal_path(&args.file);
+            let source = terminal(&args.source);
             let mut s = String::new();
             if sha_differs {
                 s.push_str(&format!(
                     "error[sha256]: {} is not the archived text of `{}`: its SHA-256 is {}..., the source recorded {}...\n  = help: check that this is the right file; a different text is a different source\n\n",
-                    args.file.display(),
-                    args.source,
+                    file,
+                    source,
                     &checked.sha256[..12],
                     checked.recorded_sha256.as_deref().unwrap_or("").get(..12).unwrap_or("")
                 ));
@@ -69,9 +72,9 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
                     "error[citation]: line {} (seq {}): fact `{}`: {}\n  --> {}:{}\n\n",
                     m.seq + 1,
                     m.seq,
-                    m.fact,
-                    m.message,
-                    path.display(),
+                    terminal(&m.fact),
+                    terminal(&m.message),
+                    terminal_path(&path),
                     m.seq + 1
                 ));
             }
@@ -80,8 +83,8 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
                     "ok: {} citation{} of `{}` match {}\n",
                     checked.citations,
                     if checked.citations == 1 { "" } else { "s" },
-                    args.source,
-                    args.file.display()
+                    source,
+                    file
                 )
             } else {
                 format!(
@@ -89,8 +92,8 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
                     checked.mismatches.len(),
                     checked.citations,
                     if checked.citations == 1 { "" } else { "s" },
-                    args.source,
-                    args.file.display(),
+                    source,
+                    file,
                     if sha_differs {
                         ", and the file is not the archived text"
                     } else {

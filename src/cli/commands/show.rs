@@ -1,10 +1,12 @@
-//! `ledger show`: a fact or a source with its whole history.
+//! `ledger show`: a fact or a source with its whole history. Every piece of
+//! ledger text is escaped for the terminal (a note's line breaks show as `\n`).
 
 use crate::cli::Format;
 use crate::cli::commands::log::entry_line;
 use crate::cli::output::{emit, emit_json};
 use crate::entry::{Body, Entry, name};
 use crate::error::{Error, Result};
+use crate::escape::terminal;
 use crate::replay::{State, Status};
 use crate::report::worded;
 use crate::store;
@@ -126,24 +128,30 @@ fn status_name(s: &Status) -> String {
     }
 }
 
+/// Ledger text (or JSON made from it) escaped for the terminal.
+fn t(s: &str) -> String {
+    terminal(s).into_owned()
+}
+
 fn fact_text(state: &State, id: &str) -> String {
     let Some(r) = state.fact(id) else {
         return String::new();
     };
     let f = &r.fact;
-    let mut s = format!("fact {} ({})\n", f.id, status_name(&r.status));
+    let mut s = format!("fact {} ({})\n", t(&f.id), t(&status_name(&r.status)));
     s.push_str(&format!(
         "  subject    {}\n  topic      {}\n",
-        f.subject, f.topic
+        t(&f.subject),
+        t(&f.topic)
     ));
     s.push_str(&format!(
         "  statement  {}\n  reads as   {}\n",
-        f.statement,
-        worded(f)
+        t(&f.statement),
+        t(&worded(f))
     ));
     s.push_str(&format!("  modality   {}\n", name(&f.modality)));
     if let Some(a) = &f.attributed_to {
-        s.push_str(&format!("  according  {a}\n"));
+        s.push_str(&format!("  according  {}\n", t(a)));
     }
     if let Some(d) = f.valid_from {
         s.push_str(&format!("  valid from {d}\n"));
@@ -152,16 +160,17 @@ fn fact_text(state: &State, id: &str) -> String {
         s.push_str(&format!("  valid to   {d}\n"));
     }
     if let Some(v) = &f.value {
-        s.push_str(&format!("  value      {v}\n"));
+        // JSON escapes control characters, but not the bidirectional ones.
+        s.push_str(&format!("  value      {}\n", t(&v.to_string())));
     }
     if let Some(n) = &f.note {
-        s.push_str(&format!("  note       {n}\n"));
+        s.push_str(&format!("  note       {}\n", t(n)));
     }
     for c in &f.citations {
         let mut line = format!(
             "  cites      [{}] {}",
             state.source_number(&c.source).unwrap_or(0),
-            c.source
+            t(&c.source)
         );
         if let Some(p) = c.paragraph {
             line.push_str(&format!(" ¶{p}"));
@@ -170,7 +179,7 @@ fn fact_text(state: &State, id: &str) -> String {
             line.push_str(&format!(" chars {a}-{b}"));
         }
         if let Some(q) = &c.quote {
-            line.push_str(&format!(": “{q}”"));
+            line.push_str(&format!(": “{}”", t(q)));
         }
         s.push_str(&line);
         s.push('\n');
@@ -178,7 +187,8 @@ fn fact_text(state: &State, id: &str) -> String {
     for (seq, d) in &r.disputes {
         s.push_str(&format!(
             "  disputed   at seq {seq} by {}: {}\n",
-            d.citation.source, d.statement
+            t(&d.citation.source),
+            t(&d.statement)
         ));
     }
     s
@@ -189,15 +199,19 @@ fn source_text(state: &State, id: &str) -> String {
         return String::new();
     };
     let v = serde_json::to_value(&r.source).unwrap_or_default();
-    let mut s = format!("source {} [{}]\n", id, state.source_number(id).unwrap_or(0));
+    let mut s = format!(
+        "source {} [{}]\n",
+        t(id),
+        state.source_number(id).unwrap_or(0)
+    );
     if let Some(obj) = v.as_object() {
         for (k, val) in obj {
             if k == "id" {
                 continue;
             }
             let shown = match val {
-                Value::String(t) => t.clone(),
-                other => other.to_string(),
+                Value::String(text) => t(text),
+                other => t(&other.to_string()),
             };
             s.push_str(&format!("  {k:<12} {shown}\n"));
         }
@@ -206,7 +220,7 @@ fn source_text(state: &State, id: &str) -> String {
         s.push_str(&format!(
             "  derives from [{}] {} ({})\n",
             state.source_number(&up.source.id).unwrap_or(0),
-            up.source.id,
+            t(&up.source.id),
             name(&relation)
         ));
     }

@@ -4,6 +4,7 @@ use crate::chain::{Anchor, Problem, Report, VerifyOptions};
 use crate::cli::output::{emit, emit_json};
 use crate::cli::{color, diagnostic};
 use crate::error::{EXIT_INVALID, Error, Result};
+use crate::escape::{github_data, github_property, terminal_path};
 use crate::store;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -110,7 +111,9 @@ pub fn to_text(r: &Report, texts: &HashMap<u64, String>, styled: bool) -> String
     s
 }
 
-/// `ok: PATH: N entries, head SEQ:HASH` or `FAILED: PATH: N problems ...`.
+/// `ok: PATH: N entries, head SEQ:HASH` or `FAILED: PATH: N problems ...`,
+/// the path escaped for the terminal (in `--format github` too, where a
+/// line break in a file name could otherwise start a workflow command).
 fn summary_line(r: &Report) -> String {
     let mut s = String::new();
     let head = r
@@ -134,7 +137,7 @@ fn summary_line(r: &Report) -> String {
     if r.ok() {
         s.push_str(&format!(
             "ok: {}: {} {}, head {head}{since}\n",
-            r.path.display(),
+            terminal_path(&r.path),
             r.entries,
             if r.entries == 1 { "entry" } else { "entries" }
         ));
@@ -146,7 +149,7 @@ fn summary_line(r: &Report) -> String {
         };
         s.push_str(&format!(
             "FAILED: {}: {} problem{}{shown} in {} line{}{since}\n",
-            r.path.display(),
+            terminal_path(&r.path),
             r.total_problems,
             if r.total_problems == 1 { "" } else { "s" },
             r.lines,
@@ -203,13 +206,14 @@ pub fn to_json(r: &Report, texts: &HashMap<u64, String>) -> Value {
 
 /// GitHub Actions workflow commands: one `::error` annotation per problem, so
 /// that problems show on the lines of a pull request's diff, then the summary
-/// line as plain text.
+/// line as plain text. Every property (the file path too) and the message
+/// are escaped as the runner requires.
 pub fn to_github(r: &Report, texts: &HashMap<u64, String>) -> String {
     let mut s = String::new();
     for p in &r.problems {
         let mut props = vec![format!(
             "file={}",
-            gh_property(&r.path.display().to_string())
+            github_property(&r.path.display().to_string())
         )];
         if let Some(l) = p.line {
             props.push(format!("line={l}"));
@@ -222,7 +226,7 @@ pub fn to_github(r: &Report, texts: &HashMap<u64, String>) -> String {
         }
         props.push(format!(
             "title={}",
-            gh_property(&format!("ledger verify: {}", p.kind.as_str()))
+            github_property(&format!("ledger verify: {}", p.kind.as_str()))
         ));
         let mut message = p.headline();
         if let Some(h) = &p.help {
@@ -232,32 +236,9 @@ pub fn to_github(r: &Report, texts: &HashMap<u64, String>) -> String {
         s.push_str(&format!(
             "::error {}::{}\n",
             props.join(","),
-            gh_data(&message)
+            github_data(&message)
         ));
     }
     s.push_str(&summary_line(r));
     s
-}
-
-/// Escapes a workflow command's message (`%`, CR, LF).
-fn gh_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-/// Escapes a workflow command's property value (also `:` and `,`).
-fn gh_property(s: &str) -> String {
-    gh_data(s).replace(':', "%3A").replace(',', "%2C")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn github_escapes_follow_the_workflow_command_rules() {
-        assert_eq!(gh_data("100% a\r\nb: c, d"), "100%25 a%0D%0Ab: c, d");
-        assert_eq!(gh_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
-    }
 }
