@@ -307,12 +307,13 @@ fn quoted(s: &str) -> String {
     }
 }
 
-/// `p5:155-217 “…”` per match, one per line, indented.
+/// `p5:155-217 “…”` per match, separated by `; `.
 fn list(matches: &[Match]) -> String {
     matches
         .iter()
-        .map(|m| format!("\n  {} {}", m.locator(), quoted(&m.text)))
-        .collect()
+        .map(|m| format!("{} {}", m.locator(), quoted(&m.text)))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The refusal for a quote that occurs nowhere: the nearest passages.
@@ -326,15 +327,18 @@ fn nowhere(text: &str, quote: &str, source: &str, path: &Path) -> Refusal {
     if near.is_empty() {
         message.push_str("; no passage comes close");
     } else {
-        message.push_str("; nearest:");
-        for n in &near {
-            message.push_str(&format!(
-                "\n  {} {} ({} differ)",
-                n.at.locator(),
-                quoted(&n.at.text),
-                count(n.edits, "character", "characters")
-            ));
-        }
+        let near: Vec<String> = near
+            .iter()
+            .map(|n| {
+                format!(
+                    "{} {} ({} differ)",
+                    n.at.locator(),
+                    quoted(&n.at.text),
+                    count(n.edits, "character", "characters")
+                )
+            })
+            .collect();
+        message.push_str(&format!("; nearest: {}", near.join("; ")));
     }
     Refusal {
         message,
@@ -486,14 +490,12 @@ fn set(c: &mut Citation, m: &Match) -> Result<(), Refusal> {
 fn ambiguous(quote: &str, source: &str, scope: &str, many: &[Match]) -> Refusal {
     Refusal {
         message: format!(
-            "the quote {} occurs {} times in {scope} of source `{source}`:{}",
+            "the quote {} occurs {} times in {scope} of source `{source}`: {}",
             quoted(quote),
             many.len(),
             list(many)
         ),
-        help: Some(
-            "choose one with --locator (one of the locators above), or quote more words".into(),
-        ),
+        help: Some("choose one of those with --locator, or quote more words".into()),
     }
 }
 

@@ -27,7 +27,7 @@ use crate::hash::{Hash, sha256};
 use crate::replay::{IdUse, Liveness, Refs, State, Status, check};
 use crate::vocab;
 use std::collections::HashMap;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{BufWriter, Write};
 use std::os::unix::fs::FileExt;
@@ -303,7 +303,7 @@ pub struct Covers {
 }
 
 const MAGIC: &[u8; 8] = b"LEDGERIX";
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 const HEADER: u64 = 128;
 const SLOT: u64 = 24;
 
@@ -319,13 +319,31 @@ pub fn path_for(ledger: &Path) -> PathBuf {
 pub struct Disk {
     file: File,
     path: PathBuf,
+    /// The key of the header's check ([`header_key`]).
+    key: Hash,
     /// log2 of the number of slots.
     bits: u32,
     used: u64,
     covers: Covers,
 }
 
-fn header_bytes(bits: u32, used: u64, c: &Covers) -> [u8; HEADER as usize] {
+/// The key of an index header's check value. It ties the index to the ledger
+/// file and to the index file itself on this file system, by their device
+/// and inode numbers: an index file that was not written here for this
+/// ledger (committed to git and checked out, copied from a backup or another
+/// machine, planted by a pull request) has a check value no one could have
+/// computed for it without first creating it here, so it is never used.
+fn header_key(ledger: &std::fs::Metadata, index: &std::fs::Metadata) -> Hash {
+    use std::os::unix::fs::MetadataExt;
+    let mut k = Vec::with_capacity(48);
+    k.extend_from_slice(b"ledger index v2\0");
+    for n in [ledger.dev(), ledger.ino(), index.dev(), index.ino()] {
+        k.extend_from_slice(&n.to_le_bytes());
+    }
+    sha256(&k)
+}
+
+fn header_bytes(key: &Hash, bits: u32, used: u64, c: &Covers) -> [u8; HEADER as usize] {
     let mut h = [0u8; HEADER as usize];
     h[0..8].copy_from_slice(MAGIC);
     h[8..12].copy_from_slice(&VERSION.to_le_bytes());
@@ -334,28 +352,47 @@ fn header_bytes(bits: u32, used: u64, c: &Covers) -> [u8; HEADER as usize] {
     h[24..32].copy_from_slice(&c.len.to_le_bytes());
     h[32..40].copy_from_slice(&c.seq.to_le_bytes());
     h[40..72].copy_from_slice(&c.hash.0);
-    let sum = sha256(&h[..72]).0;
-    h[72..88].copy_from_slice(&sum[..16]);
+    let sum = header_check(key, &h[..72]);
+    h[72..88].copy_from_slice(&sum);
     h
 }
 
+/// SHA-256 of the key and the header's first 72 bytes, cut to 16 bytes.
+fn header_check(key: &Hash, header: &[u8]) -> [u8; 16] {
+    use sha2::{Digest, Sha256};
+    let h = Sha256::new()
+        .chain_update(key.0)
+        .chain_update(header)
+        .finalize();
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&h[..16]);
+    out
+}
+
 impl Disk {
-    /// Opens the index of `ledger` if it exists, is well formed and covers
-    /// exactly `covers`; `None` otherwise (the caller rebuilds it).
-    pub fn open_matching(ledger: &Path, covers: &Covers) -> Option<Disk> {
-        Disk::open(ledger).filter(|d| d.covers == *covers)
+    /// Opens the index of `ledger` (open as `ledger_file`) if it exists, is a
+    /// regular file with one name (never through a symbolic link), is well
+    /// formed, its check value matches ([`header_key`]) and it covers exactly
+    /// `covers`; `None` otherwise (the caller rebuilds it).
+    pub fn open_matching(ledger: &Path, ledger_file: &File, covers: &Covers) -> Option<Disk> {
+        Disk::open(ledger, ledger_file).filter(|d| d.covers == *covers)
     }
 
-    /// Opens the index of `ledger` if it exists and is well formed, whatever
-    /// it covers.
-    pub fn open(ledger: &Path) -> Option<Disk> {
+    /// [`Disk::open_matching`], whatever it covers.
+    pub fn open(ledger: &Path, ledger_file: &File) -> Option<Disk> {
+        use std::os::unix::fs::MetadataExt;
         let path = path_for(ledger);
-        let file = OpenOptions::new().read(true).write(true).open(&path).ok()?;
+        let file = crate::fsio::open_rw_nofollow(&path).ok()?;
+        let meta = file.metadata().ok()?;
+        if !meta.is_file() || meta.nlink() != 1 {
+            return None;
+        }
+        let key = header_key(&ledger_file.metadata().ok()?, &meta);
         let mut h = [0u8; HEADER as usize];
         file.read_exact_at(&mut h, 0).ok()?;
         let u32_at = |i: usize| u32::from_le_bytes(h[i..i + 4].try_into().unwrap_or([0; 4]));
         let u64_at = |i: usize| u64::from_le_bytes(h[i..i + 8].try_into().unwrap_or([0; 8]));
-        if &h[0..8] != MAGIC || u32_at(8) != VERSION || sha256(&h[..72]).0[..16] != h[72..88] {
+        if &h[0..8] != MAGIC || u32_at(8) != VERSION || header_check(&key, &h[..72]) != h[72..88] {
             return None;
         }
         let bits = u32_at(12);
@@ -366,13 +403,13 @@ impl Disk {
             seq: u64_at(32),
             hash: Hash(hash),
         };
-        let size = file.metadata().ok()?.len();
-        if !(10..=40).contains(&bits) || size != HEADER + (SLOT << bits) {
+        if !(10..=40).contains(&bits) || meta.len() != HEADER + (SLOT << bits) {
             return None;
         }
         Some(Disk {
             file,
             path,
+            key,
             bits,
             used: u64_at(16),
             covers: found,
@@ -460,13 +497,19 @@ impl Disk {
         self.file.sync_data()?;
         self.covers = covers;
         self.file
-            .write_all_at(&header_bytes(self.bits, self.used, &covers), 0)?;
+            .write_all_at(&header_bytes(&self.key, self.bits, self.used, &covers), 0)?;
         self.file.sync_data()
     }
 
-    /// Writes a fresh index of `c` covering `covers`: to a temporary file,
-    /// synced, then renamed over the old one.
-    pub fn write(ledger: &Path, c: &Compact, covers: Covers) -> std::io::Result<()> {
+    /// Writes a fresh index of `c` covering `covers`: to a new temporary
+    /// file with a random name (never through a link), synced, then renamed
+    /// over the old one (a symbolic link there is replaced, not followed).
+    pub fn write(
+        ledger: &Path,
+        ledger_file: &File,
+        c: &Compact,
+        covers: Covers,
+    ) -> std::io::Result<()> {
         let path = path_for(ledger);
         let n = (c.map.len() as u64 * 2).max(1024);
         let bits = 64 - (n - 1).leading_zeros();
@@ -483,15 +526,15 @@ impl Disk {
                 i = (i + 1) & mask;
             }
         }
-        let tmp = path.with_extension("idx.tmp");
-        let file = File::create(&tmp)?;
-        let mut w = BufWriter::with_capacity(1 << 20, &file);
-        w.write_all(&header_bytes(bits, c.map.len() as u64, &covers))?;
-        w.write_all(&table)?;
-        w.flush()?;
-        drop(w);
-        file.sync_data()?;
-        std::fs::rename(&tmp, &path)
+        let ledger_meta = ledger_file.metadata()?;
+        crate::fsio::replace_with(&path, 0o644, |file| {
+            // The rename keeps the file's inode: key the check to it now.
+            let key = header_key(&ledger_meta, &file.metadata()?);
+            let mut w = BufWriter::with_capacity(1 << 20, &*file);
+            w.write_all(&header_bytes(&key, bits, c.map.len() as u64, &covers))?;
+            w.write_all(&table)?;
+            w.flush()
+        })
     }
 
     /// The index file's path.

@@ -5,7 +5,9 @@
 //! - [`hash`]: SHA-256 entry hashes;
 //! - [`date`], [`vocab`]: partial dates and the actor/topic vocabulary;
 //! - [`entry`]: the envelope and the payload of every entry kind;
-//! - [`lines`]: reading lines with a bound on their length;
+//! - [`lines`]: reading lines with a bound on their length, streaming;
+//! - [`layout`]: the byte layout of a canonical line, read by position;
+//! - [`linefile`]: positioned reads of whole lines (last line, line at an offset, a seq);
 //! - [`chain`]: verification of lines and links;
 //! - [`store`]: file I/O, locking, appends, repair;
 //! - [`fsio`]: creating and replacing side files without following symbolic links;
@@ -19,6 +21,8 @@
 //! - [`locate`]: finding a quote in a text, tolerant of typography;
 //! - [`citations`]: checking citations against an archived source text;
 //! - [`evidence`]: citations located and checked at write time;
+//! - [`escape`]: showing ledger text to a person: one escaper per medium
+//!   (terminal, Markdown, HTML, GitHub workflow commands);
 //! - [`cli`]: the command-line interface (argument types and one module per command);
 //! - [`error`]: the error type and exit codes.
 
@@ -29,12 +33,15 @@ pub mod cli;
 pub mod date;
 pub mod entry;
 pub mod error;
+pub mod escape;
 pub mod evidence;
 pub mod fault;
 pub mod fsio;
 pub mod hash;
 pub mod index;
 pub mod jcs;
+pub mod layout;
+pub mod linefile;
 pub mod lines;
 pub mod locate;
 pub mod merge;

@@ -16,17 +16,17 @@
 //! entries an earlier merge already re-appended are recognised by it and not
 //! appended again, and the merge base's entries may appear re-chained.
 //!
-//! Nothing here writes a file; [`write_atomic`] is the one write, of a result
-//! that has been verified again from its bytes.
+//! Nothing here writes a file: the result is written by
+//! [`crate::store::Locked::replace`], which verifies it again from its bytes.
 
 use crate::chain::{self, VerifyOptions};
 use crate::entry::{Body, Entry};
 use crate::error::{Error, Result};
 use crate::hash::Hash;
+use crate::lines::MAX_ENTRY_BYTES;
 use crate::replay::State;
 use std::collections::HashSet;
-use std::fs::{File, OpenOptions};
-use std::io::{BufReader, Write};
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 /// One side of a merge: its bytes, verified, with the hash of every entry and
@@ -46,8 +46,7 @@ pub struct Side {
 
 /// Reads and verifies one side from a file; see [`Side::from_bytes`].
 pub fn read_side(path: &Path, label: &str, name: &str) -> Result<Side> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, "read", e))?;
-    Side::from_bytes(bytes, label, name)
+    Side::from_bytes(crate::store::read_ledger(path)?, label, name)
 }
 
 impl Side {
@@ -346,6 +345,26 @@ pub fn merge(base: Option<Side>, ours: Side, theirs: Side, result: &Path) -> Res
             message: e.0,
             help: None,
         })?;
+        if line.len() - 1 > MAX_ENTRY_BYTES {
+            // A larger seq can add a digit: an entry that fit on its own
+            // branch may not fit after the other side's.
+            return Err(Error::Refused {
+                path: result.to_path_buf(),
+                seq: Some(seq),
+                message: format!(
+                    "{} {} would be {} bytes long re-sealed at seq {seq} (it was {} at seq {}); no entry may be longer than {MAX_ENTRY_BYTES} bytes (1 MiB); nothing was merged",
+                    theirs_label,
+                    describe(t),
+                    line.len() - 1,
+                    t.to_line().map_or(0, |l| l.len() - 1),
+                    t.seq
+                ),
+                help: Some(
+                    "shorten that entry on its branch (supersede the fact with a shorter version, e.g. a shorter quote or note), then merge again"
+                        .into(),
+                ),
+            });
+        }
         bytes.extend_from_slice(line.as_bytes());
         prev = moved.hash;
         seq += 1;
@@ -362,17 +381,12 @@ pub fn merge(base: Option<Side>, ours: Side, theirs: Side, result: &Path) -> Res
                  give every fact an explicit --id",
             );
         }
-        return Err(Error::Refused {
-            path: result.to_path_buf(),
-            seq: None,
-            message: format!(
-                "{} and {} conflict; nothing was merged:\n  {}",
-                ours_label,
-                theirs_label,
-                conflicts.join("\n  ")
-            ),
-            help: Some(help),
-        });
+        return Err(Error::conflicts(
+            result,
+            format!("{ours_label} and {theirs_label} conflict; nothing was merged:"),
+            conflicts,
+            Some(help),
+        ));
     }
     // Read every new line back as the verifier would, and check its link:
     // ours verified, and each new entry was sealed after it and replayed.
@@ -405,36 +419,4 @@ pub fn merge(base: Option<Side>, ours: Side, theirs: Side, result: &Path) -> Res
         how: How::Rechained,
         head: format!("{}:{link}", seq - 1),
     })
-}
-
-/// Replaces `path` with `bytes` atomically: a temporary file beside it is
-/// written and synced, then renamed over it, so a crash leaves either the old
-/// file or the new one, never a mix.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let name = path
-        .file_name()
-        .map_or("ledger".into(), |n| n.to_string_lossy().to_string());
-    let tmp = path.with_file_name(format!(".{name}.merge-{}", std::process::id()));
-    let write = || -> std::io::Result<()> {
-        let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        // Keep the permissions of the file being replaced.
-        if let Ok(meta) = std::fs::metadata(path) {
-            let _ = std::fs::set_permissions(&tmp, meta.permissions());
-        }
-        std::fs::rename(&tmp, path)
-    };
-    if let Err(e) = write() {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::io(path, "write", e));
-    }
-    let parent = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    if let Ok(d) = File::open(parent) {
-        let _ = d.sync_all();
-    }
-    Ok(())
 }

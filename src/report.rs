@@ -14,6 +14,7 @@
 
 use crate::date::{Day, PartialDate, format_day};
 use crate::entry::{Citation, Difference, Fact, Modality, name};
+use crate::escape;
 use crate::replay::{FactRecord, State};
 use crate::vocab;
 use serde::Serialize;
@@ -153,11 +154,38 @@ pub struct Discrepancy {
     pub facts: Vec<String>,
     /// One-paragraph explanation.
     pub text: String,
+    /// The same explanation in Markdown, its ledger text escaped.
+    #[serde(skip)]
+    pub markdown: String,
     pub citations: Vec<CitationView>,
     /// For a dispute between a derived source and its original: the two
     /// sides' citations, to be read side by side.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub side_by_side: Option<SideBySide>,
+}
+
+/// How a discrepancy's explanation quotes ids and ledger text: as they are
+/// (the JSON and plain-text form, ids in backticks), or for Markdown.
+#[derive(Debug, Clone, Copy)]
+enum Style {
+    Plain,
+    Markdown,
+}
+
+impl Style {
+    fn text(self, s: &str) -> String {
+        match self {
+            Style::Plain => s.to_string(),
+            Style::Markdown => escape::markdown(s),
+        }
+    }
+
+    fn code(self, s: &str) -> String {
+        match self {
+            Style::Plain => format!("`{s}`"),
+            Style::Markdown => escape::markdown_code(s),
+        }
+    }
 }
 
 /// The cited spans of an original and of a source derived from it.
@@ -282,14 +310,6 @@ pub fn columns(left: &str, right: &str, indent: &str, width: usize) -> String {
         s.push('\n');
     }
     s
-}
-
-/// A citation's label and its quote: `[1 ¶5] “…”`, or the label alone.
-pub fn quoted_label(c: &CitationView) -> String {
-    match &c.quote {
-        Some(q) => format!("{} “{q}”", c.label),
-        None => c.label.clone(),
-    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -657,18 +677,20 @@ fn only_derived_from(state: &State, derived: &Fact, original: &Fact) -> bool {
 
 fn find_discrepancies(state: &State, live: &[&FactRecord], as_of: Day) -> Vec<Discrepancy> {
     let mut out: Vec<Discrepancy> = Vec::new();
-    let mut push = |kind, difference, facts: Vec<String>, text: String, citations, side| {
-        let id = format!("D{}", out.len() + 1);
-        out.push(Discrepancy {
-            id,
-            kind,
-            difference,
-            facts,
-            text,
-            citations,
-            side_by_side: side,
-        });
-    };
+    let mut push =
+        |kind, difference, facts: Vec<String>, words: &dyn Fn(Style) -> String, citations, side| {
+            let id = format!("D{}", out.len() + 1);
+            out.push(Discrepancy {
+                id,
+                kind,
+                difference,
+                facts,
+                text: words(Style::Plain),
+                markdown: words(Style::Markdown),
+                citations,
+                side_by_side: side,
+            });
+        };
     // Recorded disputes, in ledger order.
     let mut disputes: Vec<(u64, &FactRecord, &crate::entry::Dispute)> = live
         .iter()
@@ -680,24 +702,27 @@ fn find_discrepancies(state: &State, live: &[&FactRecord], as_of: Day) -> Vec<Di
     disputes.sort_by_key(|(seq, _, _)| *seq);
     for (_, r, d) in disputes {
         let c = citation_view(state, &d.citation);
-        let mut text = format!(
-            "{} {} fact `{}`. It says: {}",
-            c.label,
-            difference_verb(d.difference),
-            r.fact.id,
-            d.statement.trim_end_matches('.')
-        );
-        text.push('.');
-        if let Some(n) = &d.note {
-            text.push_str(&format!(" {n}"));
-        }
-        let mut cites = vec![c];
+        let words = |st: Style| {
+            let mut text = format!(
+                "{} {} fact {}. It says: {}",
+                c.label,
+                difference_verb(d.difference),
+                st.code(&r.fact.id),
+                st.text(d.statement.trim_end_matches('.'))
+            );
+            text.push('.');
+            if let Some(n) = &d.note {
+                text.push_str(&format!(" {}", st.text(n)));
+            }
+            text
+        };
+        let mut cites = vec![c.clone()];
         cites.extend(r.fact.citations.iter().map(|c| citation_view(state, c)));
         push(
             DiscrepancyKind::Dispute,
             Some(d.difference),
             vec![r.fact.id.clone()],
-            text,
+            &words,
             cites,
             side_by_side(state, &r.fact, &d.citation),
         );
@@ -743,16 +768,18 @@ fn find_discrepancies(state: &State, live: &[&FactRecord], as_of: Day) -> Vec<Di
                 continue;
             }
             let key = differing[0];
-            let show = |f: &Fact| {
+            let show = |st: Style, f: &Fact| {
                 format!(
-                    "`{}` ({}, {}: {})",
-                    f.id,
+                    "{} ({}, {}: {})",
+                    st.code(&f.id),
                     name(&f.modality),
-                    key,
-                    f.value
-                        .as_ref()
-                        .and_then(|v| v.get(key))
-                        .map_or(String::new(), Value::to_string)
+                    st.text(key),
+                    st.text(
+                        &f.value
+                            .as_ref()
+                            .and_then(|v| v.get(key))
+                            .map_or(String::new(), Value::to_string)
+                    )
                 )
             };
             let mut cites: Vec<CitationView> = fa
@@ -774,49 +801,53 @@ fn find_discrepancies(state: &State, live: &[&FactRecord], as_of: Day) -> Vec<Di
                         (d.modality.strength(), original.modality.strength()),
                         (Some(x), Some(y)) if x > y
                     );
-                    let text = format!(
-                        "A derived source {} its original: {} rests only on {}, derived from the source of {}{}.",
-                        if stronger {
-                            "states more than"
-                        } else {
-                            "differs from"
-                        },
-                        show(d),
-                        label_list(state, &d.citations),
-                        show(original),
-                        if stronger {
-                            format!(
-                                "; \"{}\" goes beyond \"{}\"",
-                                name(&d.modality),
-                                name(&original.modality)
-                            )
-                        } else {
-                            String::new()
-                        }
-                    );
+                    let words = |st: Style| {
+                        format!(
+                            "A derived source {} its original: {} rests only on {}, derived from the source of {}{}.",
+                            if stronger {
+                                "states more than"
+                            } else {
+                                "differs from"
+                            },
+                            show(st, d),
+                            label_list(state, &d.citations),
+                            show(st, original),
+                            if stronger {
+                                format!(
+                                    "; \"{}\" goes beyond \"{}\"",
+                                    name(&d.modality),
+                                    name(&original.modality)
+                                )
+                            } else {
+                                String::new()
+                            }
+                        )
+                    };
                     push(
                         DiscrepancyKind::DerivedOverstates,
                         None,
                         vec![original.id.clone(), d.id.clone()],
-                        text,
+                        &words,
                         cites,
                         None,
                     );
                 }
                 None => {
-                    let text = format!(
-                        "Sources disagree on {}: {} per {} versus {} per {}.",
-                        key,
-                        show(fa),
-                        label_list(state, &fa.citations),
-                        show(fb),
-                        label_list(state, &fb.citations)
-                    );
+                    let words = |st: Style| {
+                        format!(
+                            "Sources disagree on {}: {} per {} versus {} per {}.",
+                            st.text(key),
+                            show(st, fa),
+                            label_list(state, &fa.citations),
+                            show(st, fb),
+                            label_list(state, &fb.citations)
+                        )
+                    };
                     push(
                         DiscrepancyKind::SourcesDisagree,
                         None,
                         vec![fa.id.clone(), fb.id.clone()],
-                        text,
+                        &words,
                         cites,
                         None,
                     );
@@ -845,19 +876,96 @@ fn difference_verb(d: Difference) -> &'static str {
     }
 }
 
+/// How the rendering shows text from the ledger: Markdown escaped so that it
+/// renders as exactly its characters (see [`escape::markdown`]), or plain text
+/// escaped for the terminal (see [`escape::terminal`]). The report's own words
+/// and structure are written as they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Medium {
+    Markdown,
+    Text,
+}
+
+impl Medium {
+    /// Ledger text (or text made from it, such as the worded statement).
+    fn text(self, s: &str) -> String {
+        match self {
+            Medium::Markdown => escape::markdown(s),
+            Medium::Text => escape::terminal(s).into_owned(),
+        }
+    }
+
+    /// An id or code-like value: a code span in Markdown.
+    fn code(self, s: &str) -> String {
+        match self {
+            Medium::Markdown => escape::markdown_code(s),
+            Medium::Text => escape::terminal(s).into_owned(),
+        }
+    }
+
+    /// Emphasis around text already shown in this medium.
+    fn em(self, shown: &str) -> String {
+        match self {
+            Medium::Markdown => format!("*{shown}*"),
+            Medium::Text => shown.to_string(),
+        }
+    }
+
+    /// Strong emphasis around text already shown in this medium.
+    fn strong(self, shown: &str) -> String {
+        match self {
+            Medium::Markdown => format!("**{shown}**"),
+            Medium::Text => shown.to_string(),
+        }
+    }
+
+    /// A heading of `level` whose text is already shown in this medium.
+    fn heading(self, s: &mut String, level: usize, shown: &str) {
+        match self {
+            Medium::Markdown => s.push_str(&format!("{} {shown}\n\n", "#".repeat(level))),
+            Medium::Text => {
+                let rule = if level == 1 { "=" } else { "-" };
+                s.push_str(&format!(
+                    "{shown}\n{}\n\n",
+                    rule.repeat(shown.chars().count())
+                ));
+            }
+        }
+    }
+
+    /// A source's URL: in Markdown an autolink when it is a plain `http(s)`
+    /// URL (its text is then the link itself), else escaped text; in plain
+    /// text within `<...>`.
+    fn url(self, u: &str) -> String {
+        let plain = (u.starts_with("https://") || u.starts_with("http://"))
+            && u.bytes().all(|b| {
+                b.is_ascii_graphic()
+                    && !matches!(
+                        b,
+                        b'<' | b'>' | b'"' | b'`' | b'\\' | b'{' | b'}' | b'|' | b'^'
+                    )
+            });
+        match self {
+            Medium::Markdown if plain => format!("<{u}>"),
+            Medium::Markdown => escape::markdown(u),
+            Medium::Text => format!("<{}>", escape::terminal(u)),
+        }
+    }
+}
+
 /// Renders the report as GitHub-flavoured Markdown (`markdown`) or plain text.
+/// Every piece of ledger text is escaped for the medium: in Markdown it renders
+/// as its characters and never as structure (no heading, link, image or HTML
+/// comes from the ledger); in plain text no control character reaches the
+/// terminal and a line break shows as `\n`.
 pub fn render(r: &Report, markdown: bool) -> String {
     render_with(r, markdown, false)
 }
 
-/// A Markdown table cell: `|` would end the cell.
-fn cell(s: &str) -> String {
-    s.replace('|', "\\|")
-}
-
 /// The two sides of a dispute between a derived source and its original,
-/// side by side: a table in Markdown, two columns in text.
-fn render_side_by_side(sb: &SideBySide, markdown: bool) -> String {
+/// side by side: a table in Markdown (quotes escaped, `|` among them), two
+/// columns in text (escaped for the terminal).
+fn render_side_by_side(sb: &SideBySide, m: Medium) -> String {
     let side = |cites: &[CitationView]| -> (String, String) {
         let labels = cites
             .iter()
@@ -867,7 +975,7 @@ fn render_side_by_side(sb: &SideBySide, markdown: bool) -> String {
         let quotes = cites
             .iter()
             .map(|c| match &c.quote {
-                Some(q) => format!("“{q}”"),
+                Some(q) => format!("“{}”", m.text(q)),
                 None => "(no quote recorded)".to_string(),
             })
             .collect::<Vec<_>>()
@@ -876,60 +984,35 @@ fn render_side_by_side(sb: &SideBySide, markdown: bool) -> String {
     };
     let (ol, oq) = side(&sb.original);
     let (dl, dq) = side(&sb.derived);
-    if markdown {
-        format!(
-            "\n  | {} original | {} {} |\n  |---|---|\n  | {} | {} |\n\n",
-            cell(&ol),
-            cell(&dl),
-            cell(&sb.relation),
-            cell(&oq),
-            cell(&dq)
-        )
-    } else {
-        columns(
+    match m {
+        Medium::Markdown => format!(
+            "\n  | {ol} original | {dl} {} |\n  |---|---|\n  | {oq} | {dq} |\n\n",
+            sb.relation
+        ),
+        Medium::Text => columns(
             &format!("{ol} original\n{oq}"),
             &format!("{dl} {}\n{dq}", sb.relation),
             "    ",
             40,
-        )
+        ),
     }
 }
 
 /// [`render`], with each citation's quote under its fact when `quotes`.
 pub fn render_with(r: &Report, markdown: bool, quotes: bool) -> String {
+    let m = if markdown {
+        Medium::Markdown
+    } else {
+        Medium::Text
+    };
     let mut s = String::new();
-    let h = |s: &mut String, level: usize, title: &str| {
-        if markdown {
-            s.push_str(&format!("{} {title}\n\n", "#".repeat(level)));
-        } else {
-            let rule = if level == 1 { '=' } else { '-' };
-            s.push_str(&format!(
-                "{title}\n{}\n\n",
-                rule.to_string().repeat(title.chars().count())
-            ));
-        }
-    };
-    let em = |t: &str| {
-        if markdown {
-            format!("*{t}*")
-        } else {
-            t.to_string()
-        }
-    };
-    let code = |t: &str| {
-        if markdown {
-            format!("`{t}`")
-        } else {
-            t.to_string()
-        }
-    };
-    h(&mut s, 1, &r.title);
+    m.heading(&mut s, 1, &m.text(&r.title));
     s.push_str(&format!(
         "{}\n\n",
-        em(&format!(
+        m.em(&format!(
             "Facts in force on {} as recorded in the ledger \"{}\" up to entry {} ({}). {} in force; {} live, {} superseded, {} retracted; {}. Every statement cites its sources by number: [n ¶p] is paragraph p of source n (see Sources).",
             long_day(&r.as_of),
-            r.ledger_title,
+            m.text(&r.ledger_title),
             r.at_seq,
             &r.at_hash.get(..12).unwrap_or(""),
             count(r.counts.facts_in_force, "fact", "facts"),
@@ -945,7 +1028,7 @@ pub fn render_with(r: &Report, markdown: bool, quotes: bool) -> String {
     {
         s.push_str(&format!(
             "{}\n\n",
-            em(&format!(
+            m.em(&format!(
                 "Caution: the newest dated source is from {}. Facts with no end date are carried forward from what the sources said then; they may no longer hold.",
                 n.long()
             ))
@@ -954,24 +1037,24 @@ pub fn render_with(r: &Report, markdown: bool, quotes: bool) -> String {
     if r.topics.is_empty() && r.context.is_empty() {
         s.push_str(&format!(
             "No fact about {} is in force on this date.\n\n",
-            r.subject
+            m.text(&r.subject)
         ));
     }
     for t in &r.topics {
-        h(&mut s, 2, &t.label);
+        m.heading(&mut s, 2, &m.text(&t.label));
         for f in &t.facts {
-            s.push_str(&fact_line(f, markdown, quotes));
+            s.push_str(&fact_line(f, m, quotes));
         }
         s.push('\n');
     }
     if !r.context.is_empty() {
-        h(&mut s, 2, "Context");
+        m.heading(&mut s, 2, "Context");
         for f in &r.context {
-            s.push_str(&fact_line(f, markdown, quotes));
+            s.push_str(&fact_line(f, m, quotes));
         }
         s.push('\n');
     }
-    h(&mut s, 2, "Timeline");
+    m.heading(&mut s, 2, "Timeline");
     if r.timeline.is_empty() {
         s.push_str("No dated event up to this date.\n\n");
     } else {
@@ -979,23 +1062,19 @@ pub fn render_with(r: &Report, markdown: bool, quotes: bool) -> String {
             let cites: Vec<&str> = t.fact.citations.iter().map(|c| c.label.as_str()).collect();
             let mut notes = provenance(&t.fact);
             if t.fact.subject != r.subject {
-                notes.insert(0, code(&t.fact.subject));
+                notes.insert(0, m.code(&t.fact.subject));
             }
             s.push_str(&format!(
                 "- {} — {} {} ({})\n",
-                if markdown {
-                    format!("**{}**", t.when)
-                } else {
-                    t.when.clone()
-                },
-                t.fact.text,
+                m.strong(&t.when),
+                m.text(&t.fact.text),
                 cites.join(" "),
                 notes.join("; ")
             ));
         }
         s.push('\n');
     }
-    h(&mut s, 2, "Discrepancies");
+    m.heading(&mut s, 2, "Discrepancies");
     if r.discrepancies.is_empty() {
         s.push_str("None recorded or detected.\n\n");
     } else {
@@ -1005,21 +1084,16 @@ pub fn render_with(r: &Report, markdown: bool, quotes: bool) -> String {
                 DiscrepancyKind::SourcesDisagree => "Sources disagree",
                 DiscrepancyKind::DerivedOverstates => "Derived source goes further",
             };
-            s.push_str(&format!(
-                "- {} {}: {}\n",
-                if markdown {
-                    format!("**{}**", d.id)
-                } else {
-                    d.id.clone()
-                },
-                em(kind),
-                d.text
-            ));
+            let text = match m {
+                Medium::Markdown => d.markdown.clone(),
+                Medium::Text => m.text(&d.text),
+            };
+            s.push_str(&format!("- {} {}: {text}\n", m.strong(&d.id), m.em(kind)));
             match &d.side_by_side {
-                Some(sb) => s.push_str(&render_side_by_side(sb, markdown)),
+                Some(sb) => s.push_str(&render_side_by_side(sb, m)),
                 None if quotes && d.kind == DiscrepancyKind::Dispute => {
                     if let Some(c) = d.citations.first().filter(|c| c.quote.is_some()) {
-                        s.push_str(&quote_line(c, markdown));
+                        s.push_str(&quote_line(c, m));
                     }
                 }
                 None => {}
@@ -1030,20 +1104,16 @@ pub fn render_with(r: &Report, markdown: bool, quotes: bool) -> String {
             s.push('\n');
         }
     }
-    h(&mut s, 2, "Sources");
+    m.heading(&mut s, 2, "Sources");
     for src in &r.sources {
         let mut line = format!(
             "{}. {} — {}",
             src.n,
-            if markdown {
-                format!("**{}**", src.title)
-            } else {
-                src.title.clone()
-            },
-            src.publisher
+            m.strong(&m.text(&src.title)),
+            m.text(&src.publisher)
         );
         if let Some(a) = &src.author {
-            line.push_str(&format!(", {a}"));
+            line.push_str(&format!(", {}", m.text(a)));
         }
         if let Some(p) = &src.published {
             line.push_str(&format!(", {}", p.long()));
@@ -1056,7 +1126,7 @@ pub fn render_with(r: &Report, markdown: bool, quotes: bool) -> String {
             .unwrap_or_default();
         line.push_str(&format!(". {kind}"));
         if let Some(l) = &src.language {
-            line.push_str(&format!(", language {}", code(l)));
+            line.push_str(&format!(", language {}", m.code(l)));
         }
         line.push('.');
         if !src.derivation.is_empty() {
@@ -1067,13 +1137,13 @@ pub fn render_with(r: &Report, markdown: bool, quotes: bool) -> String {
             ));
         }
         if let Some(u) = &src.url {
-            line.push_str(&format!(" <{u}>"));
+            line.push_str(&format!(" {}", m.url(u)));
         }
         if let Some(n) = &src.note {
-            line.push_str(&format!(" {}", em(n)));
+            line.push_str(&format!(" {}", m.em(&m.text(n))));
         }
         if let Some(h) = &src.sha256 {
-            line.push_str(&format!(" SHA-256 of archived text: {}.", code(h)));
+            line.push_str(&format!(" SHA-256 of archived text: {}.", m.code(h)));
         }
         s.push_str(&line);
         s.push('\n');
@@ -1081,40 +1151,39 @@ pub fn render_with(r: &Report, markdown: bool, quotes: bool) -> String {
     s
 }
 
-/// `  <br>[1 ¶5] “…”` (Markdown) or `  [1 ¶5] “…”` (text).
-fn quote_line(c: &CitationView, markdown: bool) -> String {
-    if markdown {
-        format!("  <br>{}\n", quoted_label(c))
-    } else {
-        format!("  {}\n", quoted_label(c))
+/// `  <br>[1 ¶5] “…”` (Markdown) or `  [1 ¶5] “…”` (text), the quote
+/// escaped for the medium.
+fn quote_line(c: &CitationView, m: Medium) -> String {
+    let q = c
+        .quote
+        .as_deref()
+        .map_or(String::new(), |q| format!(" “{}”", m.text(q)));
+    match m {
+        Medium::Markdown => format!("  <br>{}{q}\n", c.label),
+        Medium::Text => format!("  {}{q}\n", c.label),
     }
 }
 
-fn fact_line(f: &FactView, markdown: bool, quotes: bool) -> String {
+fn fact_line(f: &FactView, m: Medium, quotes: bool) -> String {
     let cites: Vec<&str> = f.citations.iter().map(|c| c.label.as_str()).collect();
     let mut notes = f.when.iter().cloned().collect::<Vec<_>>();
     notes.extend(provenance(f));
-    let id = if markdown {
-        format!("`{}`", f.id)
-    } else {
-        f.id.clone()
-    };
     let mut line = format!(
-        "- {} {} ({}; {id})\n",
-        f.text,
+        "- {} {} ({}; {})\n",
+        m.text(&f.text),
         cites.join(" "),
-        notes.join("; ")
+        notes.join("; "),
+        m.code(&f.id)
     );
     if quotes {
         for c in f.citations.iter().filter(|c| c.quote.is_some()) {
-            line.push_str(&quote_line(c, markdown));
+            line.push_str(&quote_line(c, m));
         }
     }
     if let Some(n) = &f.note {
-        line.push_str(&if markdown {
-            format!("  <br>*Note: {n}*\n")
-        } else {
-            format!("  Note: {n}\n")
+        line.push_str(&match m {
+            Medium::Markdown => format!("  <br>*Note: {}*\n", m.text(n)),
+            Medium::Text => format!("  Note: {}\n", m.text(n)),
         });
     }
     line

@@ -763,3 +763,47 @@ fn source_add_without_a_ledger_archives_nothing() {
     assert!(r.stderr.contains("no such ledger"), "{r}");
     assert!(!env.path().join("nope").exists());
 }
+
+/// Text from an archived source, and ledger text quoting it, is shown
+/// escaped: an escape sequence in a source's text or in a stored quote never
+/// reaches the terminal from `locate`, `show --evidence` or `cite-check`.
+#[test]
+fn archived_and_quoted_text_is_shown_escaped() {
+    let env = Env::new();
+    env.init();
+    let evil = "Intro.\n\nThe title \u{1b}]0;pwned\u{7} was set and the screen\u{1b}[2J cleared.\n";
+    env.write("evil.txt", evil);
+    source_add(&env, "evil", Some("evil.txt"), &[]);
+    let path = ledger_path(&env);
+    append(
+        &path,
+        vec![Body::Fact(fact(
+            "f",
+            "CA-KP",
+            "embassy",
+            "S.",
+            Modality::Reported,
+            vec![Citation {
+                paragraph: Some(2),
+                span: Some([0, 9]),
+                quote: Some("The \u{1b}[2Jtitle".into()),
+                ..cite("evil")
+            }],
+        ))],
+    );
+    for args in [
+        vec!["locate", "evil", "was set"],
+        vec!["locate", "evil", "the screen cleared"],
+        vec!["locate", "evil", "title"],
+        vec!["show", "f", "--evidence"],
+        vec!["cite-check"],
+        vec!["verify", "--citations"],
+    ] {
+        let r = env.run(&args);
+        assert!(
+            !r.stdout.contains('\u{1b}') && !r.stderr.contains('\u{1b}'),
+            "{args:?} printed an escape character:\n{r}"
+        );
+        assert!(r.stdout.contains("\\u{1b}"), "{args:?}:\n{r}");
+    }
+}

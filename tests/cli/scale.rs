@@ -196,7 +196,8 @@ fn assert_index_current(env: &Env) {
         hash: tail.hash,
     };
     assert!(
-        ledger::index::Disk::open_matching(&path, &covers).is_some(),
+        ledger::index::Disk::open_matching(&path, &std::fs::File::open(&path).unwrap(), &covers)
+            .is_some(),
         "the index was not rebuilt to match the ledger"
     );
 }

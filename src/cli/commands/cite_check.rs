@@ -7,6 +7,7 @@ use crate::citations::{self, Checked, Holder, Mismatch, SourceCheck, Standing, c
 use crate::cli::Format;
 use crate::cli::output::{emit, emit_json};
 use crate::error::{EXIT_INVALID, Error, Result};
+use crate::escape::{terminal, terminal_path};
 use crate::store;
 use serde_json::{Value, json};
 use std::io::Write;
@@ -178,9 +179,9 @@ pub fn mismatch_text(ledger: &Path, m: &Mismatch) -> String {
         "error[citation]: line {} (seq {}): {}: {}\n  --> {}:{}\n",
         m.seq + 1,
         m.seq,
-        m.what(),
-        m.message,
-        ledger.display(),
+        terminal(&m.what()),
+        terminal(&m.message),
+        terminal_path(ledger),
         m.seq + 1
     )
 }
@@ -191,9 +192,9 @@ pub fn history_text(m: &Mismatch) -> String {
         "history: line {} (seq {}): {} ({}): {}\n",
         m.seq + 1,
         m.seq,
-        m.what(),
-        m.standing.describe(),
-        m.message
+        terminal(&m.what()),
+        terminal(&m.standing.describe()),
+        terminal(&m.message)
     )
 }
 
@@ -210,8 +211,9 @@ pub fn to_text(ledger: &Path, results: &[SourceCheck]) -> String {
             } => {
                 if checked.sha_differs() {
                     s.push_str(&format!(
-                        "error[sha256]: {} is not the archived text of `{source}`: its SHA-256 is {}, the source recorded {}\n  = help: check that this is the right file; a different text is a different source\n\n",
-                        file.display(),
+                        "error[sha256]: {} is not the archived text of `{}`: its SHA-256 is {}, the source recorded {}\n  = help: check that this is the right file; a different text is a different source\n\n",
+                        terminal_path(file),
+                        terminal(source),
                         checked.sha256,
                         checked.recorded_sha256.as_deref().unwrap_or("")
                     ));
@@ -236,10 +238,10 @@ pub fn to_text(ledger: &Path, results: &[SourceCheck]) -> String {
                 s.push_str(&format!(
                     "error[archive]: line {} (seq {seq}): {}\n  --> {}:{}\n  = help: {}\n\n",
                     seq + 1,
-                    unusable.message(source),
-                    ledger.display(),
+                    terminal(&unusable.message(source)),
+                    terminal_path(ledger),
                     seq + 1,
-                    unusable.help()
+                    terminal(&unusable.help())
                 ));
                 for m in checked.iter().flat_map(|c| &c.mismatches) {
                     s.push_str(&mismatch_text(ledger, m));
@@ -259,7 +261,7 @@ pub fn to_text(ledger: &Path, results: &[SourceCheck]) -> String {
         s.push_str(&format!(
             "not checked: {} {} no archived text\n",
             none.iter()
-                .map(|s| format!("`{s}`"))
+                .map(|s| format!("`{}`", terminal(s)))
                 .collect::<Vec<_>>()
                 .join(", "),
             if none.len() == 1 { "records" } else { "record" }
@@ -280,14 +282,16 @@ fn summary_line(r: &SourceCheck) -> Option<String> {
         SourceCheck::Unusable {
             source, unusable, ..
         } => Some(format!(
-            "FAILED: `{source}`: its archived text {} cannot be used\n",
-            unusable_path(unusable).display()
+            "FAILED: `{}`: its archived text {} cannot be used\n",
+            terminal(source),
+            terminal_path(unusable_path(unusable))
         )),
         SourceCheck::NoText { .. } => None,
     }
 }
 
 fn checked_line(source: &str, file: &Path, c: &Checked) -> String {
+    let (source, file) = (terminal(source), terminal_path(file));
     let history = match c.history.len() {
         0 => String::new(),
         n => format!(
@@ -301,7 +305,7 @@ fn checked_line(source: &str, file: &Path, c: &Checked) -> String {
             "ok: {} of `{source}` {} {}{history}\n",
             count(c.citations, "citation", "citations"),
             if c.citations == 1 { "matches" } else { "match" },
-            file.display()
+            file
         )
     } else {
         let n = c.mismatches.len();
@@ -309,7 +313,7 @@ fn checked_line(source: &str, file: &Path, c: &Checked) -> String {
             "FAILED: {n} of {} of `{source}` {} not match {}{}{history}\n",
             count(c.citations, "citation", "citations"),
             if n == 1 { "does" } else { "do" },
-            file.display(),
+            file,
             if c.sha_differs() {
                 ", and the file is not the archived text"
             } else {

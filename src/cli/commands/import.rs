@@ -150,6 +150,12 @@ pub fn read_bodies(file: &Path) -> Result<Vec<(usize, Body)>> {
             .ok_or_else(|| bad(n, "missing member `body`".into()))?;
         let b = Body::from_value(kind, body).map_err(|e| bad(n, e))?;
         b.check().map_err(|e| bad(n, e))?;
+        b.check_new_text().map_err(|e| {
+            Error::usage(
+                format!("{}:{n}: {e}; nothing was imported", file.display()),
+                Some(crate::entry::NEW_TEXT_HELP.into()),
+            )
+        })?;
         out.push((n, b));
     }
     Ok(out)

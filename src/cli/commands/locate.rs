@@ -7,6 +7,7 @@ use crate::citations::{count, paragraphs};
 use crate::cli::Format;
 use crate::cli::output::{MARK, emit, emit_json, marked_paragraph};
 use crate::error::{EXIT_INVALID, Error, Result};
+use crate::escape::{terminal, terminal_path};
 use crate::evidence::{Archived, archived_text, find_source};
 use crate::hash::sha256;
 use crate::locate::{self, Match};
@@ -119,7 +120,7 @@ pub fn run(
                 s.push_str(&format!(
                     "{} “{}”\n",
                     m.locator(),
-                    locate::one_line(&m.text)
+                    terminal(&locate::one_line(&m.text))
                 ));
                 s.push_str(&marked_paragraph(
                     &paras[m.paragraph as usize - 1],
@@ -133,9 +134,9 @@ pub fn run(
                 [] => {
                     s.push_str(&format!(
                         "no match: “{}” does not occur in the archived text of `{}` ({}), even with quotation marks, dashes and white space set aside\n",
-                        args.quote,
-                        args.source,
-                        archived.path.display()
+                        terminal(&args.quote),
+                        terminal(&args.source),
+                        terminal_path(&archived.path)
                     ));
                     if nearest.is_empty() {
                         s.push_str("no passage comes close\n");
@@ -145,7 +146,7 @@ pub fn run(
                             s.push_str(&format!(
                                 "{} “{}” ({} differ)\n",
                                 n.at.locator(),
-                                locate::one_line(&n.at.text),
+                                terminal(&locate::one_line(&n.at.text)),
                                 count(n.edits, "character", "characters")
                             ));
                         }
@@ -154,21 +155,21 @@ pub fn run(
                 many => {
                     s.push_str(&format!(
                         "several matches: “{}” occurs {} times in `{}`; give one of these with --locator, or quote more words:\n",
-                        args.quote,
+                        terminal(&args.quote),
                         many.len(),
-                        args.source
+                        terminal(&args.source)
                     ));
                     for m in many {
                         s.push_str(&format!(
                             "{} {}\n",
                             m.locator(),
-                            locate::snippet(
+                            terminal(&locate::snippet(
                                 &paras[m.paragraph as usize - 1],
                                 m.span,
                                 30,
                                 MARK.0,
                                 MARK.1
-                            )
+                            ))
                         ));
                     }
                 }

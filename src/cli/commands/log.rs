@@ -1,9 +1,11 @@
-//! `ledger log`: list entries, filtered by kind, subject or topic.
+//! `ledger log`: list entries, filtered by kind, subject or topic; one row per
+//! entry, its text escaped for the terminal.
 
 use crate::cli::Format;
 use crate::cli::output::{emit, emit_json};
 use crate::entry::{Body, Entry, Fact, name};
 use crate::error::{Error, Result};
+use crate::escape::terminal;
 use crate::replay::State;
 use crate::{store, vocab};
 use serde_json::Value;
@@ -99,43 +101,47 @@ fn subject_matches(subject: &str, wanted: &[String]) -> bool {
     }
 }
 
-/// One line for an entry: seq, record time, kind and what it says.
+/// One line for an entry: seq, record time, kind and what it says (its text
+/// escaped for the terminal: see [`describe`]).
 pub fn entry_line(e: &Entry) -> String {
     format!(
         "{:>5}  {}  {:<9}  {}",
         e.seq,
-        e.recorded,
+        terminal(&e.recorded),
         e.body.kind(),
         describe(&e.body)
     )
 }
 
-/// A one-line description of an entry's body.
+/// A one-line description of an entry's body, every piece of ledger text in
+/// it escaped for the terminal: a line break or a control sequence in a
+/// statement cannot add a row or act on the screen.
 pub fn describe(b: &Body) -> String {
+    let t = terminal;
     let clip = |s: &str| -> String {
         if s.chars().count() > 72 {
-            format!("{}…", s.chars().take(71).collect::<String>())
+            format!("{}…", t(&s.chars().take(71).collect::<String>()))
         } else {
-            s.to_string()
+            t(s).into_owned()
         }
     };
     match b {
-        Body::Genesis(g) => format!("ledger \"{}\"", g.title),
-        Body::Define(d) => format!("{:?} {} = {}", d.term, d.id, d.label).to_lowercase(),
-        Body::Source(s) => format!("{}: {}", s.id, clip(&s.title)),
+        Body::Genesis(g) => format!("ledger \"{}\"", t(&g.title)),
+        Body::Define(d) => format!("{} {} = {}", name(&d.term), t(&d.id), t(&d.label)),
+        Body::Source(s) => format!("{}: {}", t(&s.id), clip(&s.title)),
         Body::Fact(f) => format!(
             "{} [{} {}] {}",
-            f.id,
-            f.subject,
-            f.topic,
+            t(&f.id),
+            t(&f.subject),
+            t(&f.topic),
             clip(&f.statement)
         ),
-        Body::Supersede(s) => format!("{} -> {}: {}", s.target, s.fact.id, clip(&s.reason)),
-        Body::Retract(r) => format!("{} ({})", r.target, name(&r.reason)),
+        Body::Supersede(s) => format!("{} -> {}: {}", t(&s.target), t(&s.fact.id), clip(&s.reason)),
+        Body::Retract(r) => format!("{} ({})", t(&r.target), name(&r.reason)),
         Body::Dispute(d) => format!(
             "{} by {}: {}",
-            d.target,
-            d.citation.source,
+            t(&d.target),
+            t(&d.citation.source),
             clip(&d.statement)
         ),
     }

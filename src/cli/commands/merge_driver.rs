@@ -8,7 +8,9 @@
 use crate::cli::Format;
 use crate::cli::output::{emit, emit_json};
 use crate::error::Result;
+use crate::escape::terminal;
 use crate::merge::{self, How, Merged};
+use crate::store;
 use serde_json::{Value, json};
 use std::io::Write;
 use std::path::PathBuf;
@@ -47,13 +49,17 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<i32> {
     let side =
         |path: &PathBuf, label: &str| merge::read_side(path, label, &format!("{name} ({label})"));
     let base = side(&args.base, "base")?;
-    let ours = side(&args.ours, "ours")?;
     let theirs = side(&args.theirs, "theirs")?;
+    // Ours is replaced by the result: read it under the lock the replacement
+    // holds (taken after the other sides are read and their locks released,
+    // so a file given twice cannot wait on itself).
+    let locked = store::lock(&args.ours)?;
+    let ours = merge::Side::from_bytes(locked.read_all()?, "ours", &format!("{name} (ours)"))?;
     let base = (!base.hashes.is_empty()).then_some(base);
     let merged = merge::merge(base, ours, theirs, std::path::Path::new(&name))?;
     // Unchanged: the result is ours, already in place.
     if merged.how != How::Unchanged {
-        merge::write_atomic(&args.ours, &merged.bytes)?;
+        locked.replace(&merged.bytes)?;
     }
     match args.format {
         Format::Json => emit_json(out, &to_json(&merged))?,
@@ -62,8 +68,10 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<i32> {
     Ok(0)
 }
 
-/// What a merge did, for people.
+/// What a merge did, for people (the ledger's name, git's %P, escaped for the
+/// terminal).
 fn to_text(name: &str, m: &Merged) -> String {
+    let name = terminal(name);
     let head = &m.head;
     let s = match m.how {
         How::Unchanged => format!(
@@ -91,7 +99,7 @@ pub fn moved(m: &Merged) -> String {
         s.push_str(&format!(
             "  seq {from} -> {}: {} ({})\n",
             e.seq,
-            merge::what(e),
+            terminal(&merge::what(e)),
             e.hash.short()
         ));
     }

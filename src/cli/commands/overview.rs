@@ -5,6 +5,7 @@
 use crate::chain::VerifyOptions;
 use crate::cli::output::emit;
 use crate::error::{Error, Result};
+use crate::escape::{terminal, terminal_path};
 use crate::store;
 use clap::ArgMatches;
 use clap::parser::ValueSource;
@@ -35,8 +36,8 @@ pub fn run(ledger: Option<&Path>, matches: &ArgMatches, out: &mut dyn Write) -> 
     let disputes: usize = state.facts.iter().map(|f| f.disputes.len()).sum();
     let mut s = format!(
         "ledger: {} ({how})\ntitle:  {}\nhead:   {}\nholds:  {}: {}, {} ({live} live), {}\n",
-        path.display(),
-        state.title.as_deref().unwrap_or("(none)"),
+        terminal_path(&path),
+        terminal(state.title.as_deref().unwrap_or("(none)")),
         report
             .head
             .map_or("none".to_string(), |(seq, h)| format!("{seq}:{h}")),

@@ -1,7 +1,9 @@
 //! `ledger show`: a fact or a source with its whole history. A dispute of a
 //! fact by a source derived from one the fact cites (or the other way round)
 //! is shown with the two cited spans side by side; `--evidence` prints every
-//! cited span in its paragraph of the archived text, marked.
+//! cited span in its paragraph of the archived text, marked. Every piece of
+//! ledger text (and of an archived text) is escaped for the terminal (a
+//! note's line breaks show as `\n`).
 
 use crate::archive::Archive;
 use crate::citations::{check_one, paragraphs};
@@ -11,6 +13,7 @@ use crate::cli::output::{MARK, emit, emit_json, marked_paragraph};
 use crate::entry::Citation;
 use crate::entry::{Body, Entry, name};
 use crate::error::{Error, Result};
+use crate::escape::terminal;
 use crate::replay::{State, Status};
 use crate::report::{self, worded};
 use crate::store;
@@ -164,24 +167,30 @@ fn status_name(s: &Status) -> String {
     }
 }
 
+/// Ledger text (or JSON made from it) escaped for the terminal.
+fn t(s: &str) -> String {
+    terminal(s).into_owned()
+}
+
 fn fact_text(state: &State, id: &str) -> String {
     let Some(r) = state.fact(id) else {
         return String::new();
     };
     let f = &r.fact;
-    let mut s = format!("fact {} ({})\n", f.id, status_name(&r.status));
+    let mut s = format!("fact {} ({})\n", t(&f.id), t(&status_name(&r.status)));
     s.push_str(&format!(
         "  subject    {}\n  topic      {}\n",
-        f.subject, f.topic
+        t(&f.subject),
+        t(&f.topic)
     ));
     s.push_str(&format!(
         "  statement  {}\n  reads as   {}\n",
-        f.statement,
-        worded(f)
+        t(&f.statement),
+        t(&worded(f))
     ));
     s.push_str(&format!("  modality   {}\n", name(&f.modality)));
     if let Some(a) = &f.attributed_to {
-        s.push_str(&format!("  according  {a}\n"));
+        s.push_str(&format!("  according  {}\n", t(a)));
     }
     if let Some(d) = f.valid_from {
         s.push_str(&format!("  valid from {d}\n"));
@@ -190,16 +199,17 @@ fn fact_text(state: &State, id: &str) -> String {
         s.push_str(&format!("  valid to   {d}\n"));
     }
     if let Some(v) = &f.value {
-        s.push_str(&format!("  value      {v}\n"));
+        // JSON escapes control characters, but not the bidirectional ones.
+        s.push_str(&format!("  value      {}\n", t(&v.to_string())));
     }
     if let Some(n) = &f.note {
-        s.push_str(&format!("  note       {n}\n"));
+        s.push_str(&format!("  note       {}\n", t(n)));
     }
     for c in &f.citations {
         let mut line = format!(
             "  cites      [{}] {}",
             state.source_number(&c.source).unwrap_or(0),
-            c.source
+            t(&c.source)
         );
         if let Some(p) = c.paragraph {
             line.push_str(&format!(" ¶{p}"));
@@ -208,7 +218,7 @@ fn fact_text(state: &State, id: &str) -> String {
             line.push_str(&format!(" chars {a}-{b}"));
         }
         if let Some(q) = &c.quote {
-            line.push_str(&format!(": “{q}”"));
+            line.push_str(&format!(": “{}”", t(q)));
         }
         s.push_str(&line);
         s.push('\n');
@@ -216,9 +226,9 @@ fn fact_text(state: &State, id: &str) -> String {
     for (seq, d) in &r.disputes {
         s.push_str(&format!(
             "  disputed   at seq {seq} by {} ({}): {}\n",
-            d.citation.source,
+            t(&d.citation.source),
             name(&d.difference),
-            d.statement
+            t(&d.statement)
         ));
         if let Some(sb) = report::side_by_side(state, f, &d.citation) {
             let side = |cites: &[report::CitationView]| -> String {
@@ -228,10 +238,11 @@ fn fact_text(state: &State, id: &str) -> String {
                         format!(
                             "{} {}\n{}",
                             c.label,
-                            c.source,
-                            c.quote
-                                .as_ref()
-                                .map_or("(no quote recorded)".to_string(), |q| format!("“{q}”"))
+                            t(&c.source),
+                            c.quote.as_ref().map_or(
+                                "(no quote recorded)".to_string(),
+                                |q| format!("“{}”", t(q))
+                            )
                         )
                     })
                     .collect::<Vec<_>>()
@@ -265,12 +276,12 @@ struct Evidence {
 
 impl Evidence {
     fn to_text(&self) -> String {
-        let mut s = format!("  {} ({})\n", self.label, self.holder);
+        let mut s = format!("  {} ({})\n", t(&self.label), t(&self.holder));
         if let Some(c) = &self.context {
             s.push_str(&marked_paragraph(c, self.mark, "    | ", 76));
         }
         if let Some(p) = &self.problem {
-            s.push_str(&format!("    ! {p}\n"));
+            s.push_str(&format!("    ! {}\n", t(p)));
         }
         s
     }
@@ -384,15 +395,19 @@ fn source_text(state: &State, id: &str) -> String {
         return String::new();
     };
     let v = serde_json::to_value(&r.source).unwrap_or_default();
-    let mut s = format!("source {} [{}]\n", id, state.source_number(id).unwrap_or(0));
+    let mut s = format!(
+        "source {} [{}]\n",
+        t(id),
+        state.source_number(id).unwrap_or(0)
+    );
     if let Some(obj) = v.as_object() {
         for (k, val) in obj {
             if k == "id" {
                 continue;
             }
             let shown = match val {
-                Value::String(t) => t.clone(),
-                other => other.to_string(),
+                Value::String(text) => t(text),
+                other => t(&other.to_string()),
             };
             s.push_str(&format!("  {k:<12} {shown}\n"));
         }
@@ -401,7 +416,7 @@ fn source_text(state: &State, id: &str) -> String {
         s.push_str(&format!(
             "  derives from [{}] {} ({})\n",
             state.source_number(&up.source.id).unwrap_or(0),
-            up.source.id,
+            t(&up.source.id),
             name(&relation)
         ));
     }

@@ -123,7 +123,7 @@ pub fn run(
                 } else {
                     "already archived"
                 },
-                s.path.display()
+                crate::escape::terminal_path(&s.path)
             ),
         )?;
     }

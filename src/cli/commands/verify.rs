@@ -9,6 +9,7 @@ use crate::cli::commands::cite_check;
 use crate::cli::output::{emit, emit_json};
 use crate::cli::{color, diagnostic};
 use crate::error::{EXIT_INVALID, Error, Result};
+use crate::escape::{github_data, github_property, terminal, terminal_path};
 use crate::store;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -233,13 +234,14 @@ fn citations_text(ledger: &Path, dir: &Path, r: &[SourceCheck]) -> String {
     let errors = citation_errors(r);
     for (seq, kind, message, help) in &errors {
         s.push_str(&format!(
-            "error[{kind}]: line {} (seq {seq}): {message}\n  --> {}:{}\n",
+            "error[{kind}]: line {} (seq {seq}): {}\n  --> {}:{}\n",
             seq + 1,
-            ledger.display(),
+            terminal(message),
+            terminal_path(ledger),
             seq + 1
         ));
         if let Some(h) = help {
-            s.push_str(&format!("  = help: {h}\n"));
+            s.push_str(&format!("  = help: {}\n", terminal(h)));
         }
         s.push('\n');
     }
@@ -250,6 +252,7 @@ fn citations_text(ledger: &Path, dir: &Path, r: &[SourceCheck]) -> String {
             }
         }
     }
+    let dir = terminal_path(dir);
     let (n, hist) = citation_counts(r);
     let sources = r
         .iter()
@@ -270,15 +273,13 @@ fn citations_text(ledger: &Path, dir: &Path, r: &[SourceCheck]) -> String {
     };
     if errors.is_empty() {
         s.push_str(&format!(
-            "citations ok: {of} {} the archived texts in {}{history}\n",
+            "citations ok: {of} {} the archived texts in {dir}{history}\n",
             if n == 1 { "matches" } else { "match" },
-            dir.display()
         ));
     } else {
         s.push_str(&format!(
-            "citations FAILED: {}; {of} checked against the archived texts in {}{history}\n",
+            "citations FAILED: {}; {of} checked against the archived texts in {dir}{history}\n",
             citations::count(errors.len(), "problem", "problems"),
-            dir.display()
         ));
     }
     let none = cite_check::unchecked(r);
@@ -286,7 +287,7 @@ fn citations_text(ledger: &Path, dir: &Path, r: &[SourceCheck]) -> String {
         s.push_str(&format!(
             "citations not checked: {} {} no archived text\n",
             none.iter()
-                .map(|s| format!("`{s}`"))
+                .map(|s| format!("`{}`", terminal(s)))
                 .collect::<Vec<_>>()
                 .join(", "),
             if none.len() == 1 { "records" } else { "record" }
@@ -338,10 +339,10 @@ fn citations_github(ledger: &Path, dir: &Path, r: &[SourceCheck]) -> String {
         }
         s.push_str(&format!(
             "::error file={},line={},title={}::{}\n",
-            gh_property(&ledger.display().to_string()),
+            github_property(&ledger.display().to_string()),
             seq + 1,
-            gh_property(&format!("ledger verify: {kind}")),
-            gh_data(&format!("line {} (seq {seq}): {m}", seq + 1))
+            github_property(&format!("ledger verify: {kind}")),
+            github_data(&format!("line {} (seq {seq}): {m}", seq + 1))
         ));
     }
     let text = citations_text(ledger, dir, r);
@@ -350,7 +351,9 @@ fn citations_github(ledger: &Path, dir: &Path, r: &[SourceCheck]) -> String {
     s
 }
 
-/// `ok: PATH: N entries, head SEQ:HASH` or `FAILED: PATH: N problems ...`.
+/// `ok: PATH: N entries, head SEQ:HASH` or `FAILED: PATH: N problems ...`,
+/// the path escaped for the terminal (in `--format github` too, where a
+/// line break in a file name could otherwise start a workflow command).
 fn summary_line(r: &Report) -> String {
     let mut s = String::new();
     let head = r
@@ -358,14 +361,23 @@ fn summary_line(r: &Report) -> String {
         .map_or("none".to_string(), |(seq, h)| format!("{seq}:{h}"));
     let since = match r.since {
         None => String::new(),
-        Some((a, 0)) => format!(" (checked after seq {})", a.seq),
-        Some((a, 1)) => format!(" (checked after seq {}; line 1 taken on trust)", a.seq),
-        Some((a, n)) => format!(" (checked after seq {}; lines 1-{n} taken on trust)", a.seq),
+        Some(s) => match (s.why_all(), s.trusted_lines) {
+            (Some(why), _) => format!(" (every line checked: {why})"),
+            (None, 0) => format!(" (checked after seq {})", s.anchor.seq),
+            (None, 1) => format!(
+                " (checked after seq {}; line 1 taken on trust)",
+                s.anchor.seq
+            ),
+            (None, n) => format!(
+                " (checked after seq {}; lines 1-{n} taken on trust)",
+                s.anchor.seq
+            ),
+        },
     };
     if r.ok() {
         s.push_str(&format!(
             "ok: {}: {} {}, head {head}{since}\n",
-            r.path.display(),
+            terminal_path(&r.path),
             r.entries,
             if r.entries == 1 { "entry" } else { "entries" }
         ));
@@ -377,7 +389,7 @@ fn summary_line(r: &Report) -> String {
         };
         s.push_str(&format!(
             "FAILED: {}: {} problem{}{shown} in {} line{}{since}\n",
-            r.path.display(),
+            terminal_path(&r.path),
             r.total_problems,
             if r.total_problems == 1 { "" } else { "s" },
             r.lines,
@@ -421,21 +433,27 @@ pub fn to_json(r: &Report, texts: &HashMap<u64, String>) -> Value {
         "error_count": r.total_problems,
         "errors": errors,
     });
-    if let Some((a, lines)) = r.since {
-        out["since"] = json!({"seq": a.seq, "hash": a.hash.to_hex(), "trusted_lines": lines});
+    if let Some(s) = r.since {
+        out["since"] = json!({
+            "seq": s.anchor.seq,
+            "hash": s.anchor.hash.to_hex(),
+            "trusted_lines": s.trusted_lines,
+            "checked_all": s.why_all(),
+        });
     }
     out
 }
 
 /// GitHub Actions workflow commands: one `::error` annotation per problem, so
 /// that problems show on the lines of a pull request's diff, then the summary
-/// line as plain text.
+/// line as plain text. Every property (the file path too) and the message
+/// are escaped as the runner requires.
 pub fn to_github(r: &Report, texts: &HashMap<u64, String>) -> String {
     let mut s = String::new();
     for p in &r.problems {
         let mut props = vec![format!(
             "file={}",
-            gh_property(&r.path.display().to_string())
+            github_property(&r.path.display().to_string())
         )];
         if let Some(l) = p.line {
             props.push(format!("line={l}"));
@@ -448,7 +466,7 @@ pub fn to_github(r: &Report, texts: &HashMap<u64, String>) -> String {
         }
         props.push(format!(
             "title={}",
-            gh_property(&format!("ledger verify: {}", p.kind.as_str()))
+            github_property(&format!("ledger verify: {}", p.kind.as_str()))
         ));
         let mut message = p.headline();
         if let Some(h) = &p.help {
@@ -458,32 +476,9 @@ pub fn to_github(r: &Report, texts: &HashMap<u64, String>) -> String {
         s.push_str(&format!(
             "::error {}::{}\n",
             props.join(","),
-            gh_data(&message)
+            github_data(&message)
         ));
     }
     s.push_str(&summary_line(r));
     s
-}
-
-/// Escapes a workflow command's message (`%`, CR, LF).
-fn gh_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-/// Escapes a workflow command's property value (also `:` and `,`).
-fn gh_property(s: &str) -> String {
-    gh_data(s).replace(':', "%3A").replace(',', "%2C")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn github_escapes_follow_the_workflow_command_rules() {
-        assert_eq!(gh_data("100% a\r\nb: c, d"), "100%25 a%0D%0Ab: c, d");
-        assert_eq!(gh_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
-    }
 }
