@@ -454,7 +454,13 @@ pub fn resolve_in(c: &mut Citation, text: &str, path: &Path) -> Result<(), Refus
                 None => locate::same_folded(&spanned, &quote) && spanned.trim() == spanned,
             };
             if exact_span {
-                c.quote = Some(spanned);
+                let at = Match {
+                    paragraph: p.unwrap_or(0),
+                    span: [a, b],
+                    text: spanned,
+                };
+                one_line(&at, &source)?;
+                c.quote = Some(at.text);
                 return Ok(());
             }
             if everywhere.is_empty() {
@@ -479,8 +485,41 @@ pub fn resolve_in(c: &mut Citation, text: &str, path: &Path) -> Result<(), Refus
     }
 }
 
+/// A quote is one line of text (docs/FORMAT.md 5.1.1): a passage that
+/// crosses a line break (or holds another control character) of the
+/// archived text cannot be quoted exactly, so it is refused with what can be
+/// written instead.
+fn one_line(m: &Match, source: &str) -> Result<(), Refusal> {
+    if !m
+        .text
+        .chars()
+        .any(|c| c.is_control() || c == '\u{2028}' || c == '\u{2029}')
+    {
+        return Ok(());
+    }
+    let at = if m.paragraph > 0 {
+        m.locator()
+    } else {
+        format!("characters {}-{} of the text", m.span[0], m.span[1])
+    };
+    Err(Refusal {
+        message: format!(
+            "the passage {} at {at} of source `{source}` crosses a line break (or holds another control character) of the archived text, and a quote is one line",
+            quoted(&m.text)
+        ),
+        help: Some(if m.paragraph > 0 {
+            format!(
+                "quote the words before or after the break, or cite the passage by its span alone: --locator {at} without --quote"
+            )
+        } else {
+            "quote the words before or after the break, or cite the passage by its span alone, without a quote".into()
+        }),
+    })
+}
+
 /// Stores a match in the citation: paragraph, span, exact quote.
 fn set(c: &mut Citation, m: &Match) -> Result<(), Refusal> {
+    one_line(m, &c.source)?;
     c.paragraph = Some(m.paragraph);
     c.span = Some(m.span);
     c.quote = Some(m.text.clone());

@@ -807,3 +807,38 @@ fn archived_and_quoted_text_is_shown_escaped() {
         assert!(r.stdout.contains("\\u{1b}"), "{args:?}:\n{r}");
     }
 }
+
+/// A quote is one line: a passage that crosses a line break of the archived
+/// text is refused with its locator, and can be cited by its span alone.
+#[test]
+fn a_passage_across_a_line_break_is_cited_by_its_span() {
+    let env = project();
+    let r = env.refused(
+        L,
+        &add("x", &["--source", "orig", "--quote", "embassy would stay"]),
+        2,
+    );
+    insta::assert_snapshot!("add_quote_across_a_line_break", r.to_string());
+    let r = env.refused(
+        L,
+        &add(
+            "x",
+            &[
+                "--source",
+                "orig",
+                "--locator",
+                "p2:62-80",
+                "--quote",
+                "embassy would stay",
+            ],
+        ),
+        2,
+    );
+    assert!(r.stderr.contains("crosses a line break"), "{r}");
+    env.ok(&add("x", &["--source", "orig", "--locator", "p2:62-80"]));
+    env.ok(&add(
+        "y",
+        &["--source", "orig", "--quote", "would stay closed"],
+    ));
+    env.ok(&["cite-check"]);
+}
