@@ -17,12 +17,16 @@
 //! - [`merge`]: merging two copies of a ledger (git merge driver, rebase);
 //! - [`index`]: the compact referential index, in memory and on disk (O(1) appends);
 //! - [`synthetic`]: realistic ledgers of any size, for benchmarks;
+//! - [`archive`]: the content-addressed archive of source texts;
+//! - [`locate`]: finding a quote in a text, tolerant of typography;
 //! - [`citations`]: checking citations against an archived source text;
+//! - [`evidence`]: citations located and checked at write time;
 //! - [`escape`]: showing ledger text to a person: one escaper per medium
 //!   (terminal, Markdown, HTML, GitHub workflow commands);
 //! - [`cli`]: the command-line interface (argument types and one module per command);
 //! - [`error`]: the error type and exit codes.
 
+pub mod archive;
 pub mod chain;
 pub mod citations;
 pub mod cli;
@@ -30,6 +34,7 @@ pub mod date;
 pub mod entry;
 pub mod error;
 pub mod escape;
+pub mod evidence;
 pub mod fault;
 pub mod fsio;
 pub mod hash;
@@ -38,6 +43,7 @@ pub mod jcs;
 pub mod layout;
 pub mod linefile;
 pub mod lines;
+pub mod locate;
 pub mod merge;
 pub mod progress;
 pub mod replay;

@@ -38,7 +38,9 @@ ledger verify --anchor \"$(ledger head)\"
 # In GitHub Actions: problems become annotations on the pull request
 ledger verify --format github
 # For scripts
-ledger verify --format json --max-errors 10",
+ledger verify --format json --max-errors 10
+# Also check every citation against the archived texts (see `cite-check`)
+ledger verify --citations",
     ),
     (
         "head",
@@ -143,7 +145,17 @@ ledger log --format json",
 # A fact with every supersession, retraction and dispute
 ledger show embassy-study
 # A source with the facts that cite it
-ledger show globe",
+ledger show globe
+# Each cited span in its paragraph of the archived text, marked
+ledger show embassy-study --evidence",
+    ),
+    (
+        "locate",
+        "\
+# Where a quote is in the archived text of `globe`: pN:A-B, then the paragraph
+ledger locate globe \"reopening its embassy in Pyongyang\"
+# Straight quotes and hyphens find curly quotes and dashes; for scripts
+ledger locate globe \"Canada was studying\" --format json",
     ),
     (
         "sources",
@@ -154,7 +166,9 @@ ledger sources --format json",
     (
         "cite-check",
         "\
-# Check every citation of `globe` against its archived text
+# Check the citations of every source against its archived text
+ledger cite-check
+# One source, against a copy of its text
 ledger cite-check globe article.txt",
     ),
     (
@@ -165,7 +179,9 @@ ledger summary
 # What was in force at the end of 2018, as plain text
 ledger summary --as-of 2018 --format text
 # What the ledger knew after entry 3
-ledger summary --at 3 --format json",
+ledger summary --at 3 --format json
+# With the quote of every citation under its fact
+ledger summary --quotes",
     ),
     (
         "completions",

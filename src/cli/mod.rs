@@ -35,6 +35,11 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, default_value_t, value_name = "WHEN")]
     pub color: color::ColorChoice,
 
+    /// The archive of source texts (`<sha256>.txt` files) [default: sources/
+    /// beside the ledger file]
+    #[arg(long, global = true, env = "LEDGER_ARCHIVE", value_name = "DIR")]
+    pub archive: Option<PathBuf>,
+
     /// Without a command: the ledger in use, its head and counts
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -87,7 +92,15 @@ pub enum Command {
     Show(commands::show::Args),
     /// List registered sources with their derivation chains
     Sources(commands::sources::Args),
-    /// Check every citation of a source against an archived copy of its text
+    /// Find where a quote is in a source's archived text (pN:A-B)
+    ///
+    /// Prints `pN:A-B` and the words there, then paragraph N with them
+    /// marked (exit 0). A quote that is nowhere gets the nearest passages, one
+    /// that is in several places each locator (exit 1). Quotation marks,
+    /// dashes, white space and Unicode normalization need not match the
+    /// text's; the locator points at the text's own characters.
+    Locate(commands::locate::Args),
+    /// Check citations against the archived texts of their sources
     CiteCheck(commands::cite_check::Args),
     /// Replay the ledger into a "state of relations" report
     Summary(commands::summary::Args),
@@ -115,6 +128,7 @@ pub fn command() -> clap::Command {
 /// raw matches `cli` was built from (for the order of repeated flags).
 pub fn run(cli: Cli, matches: &ArgMatches, out: &mut dyn Write) -> Result<i32> {
     let ledger = cli.ledger.as_deref();
+    let archive = cli.archive.as_deref();
     let sub = |name: &str| {
         matches
             .subcommand_matches(name)
@@ -125,25 +139,30 @@ pub fn run(cli: Cli, matches: &ArgMatches, out: &mut dyn Write) -> Result<i32> {
         return commands::overview::run(ledger, matches, out);
     };
     match command {
-        Command::Source(a) => commands::source::run(ledger, a, out),
-        Command::Add(a) => commands::add::run(ledger, a, &sub("add"), out),
-        Command::Supersede(a) => commands::supersede::run(ledger, a, &sub("supersede"), out),
+        Command::Source(a) => commands::source::run(ledger, archive, a, out),
+        Command::Add(a) => commands::add::run(ledger, archive, a, &sub("add"), out),
+        Command::Supersede(a) => {
+            commands::supersede::run(ledger, archive, a, &sub("supersede"), out)
+        }
         Command::Retract(a) => commands::retract::run(ledger, a, out),
-        Command::Dispute(a) => commands::dispute::run(ledger, a, out),
+        Command::Dispute(a) => commands::dispute::run(ledger, archive, a, out),
         Command::Define(a) => commands::define::run(ledger, a, out),
         Command::Summary(a) => {
             let json = a.format == commands::summary::ReportFormat::Json;
             output::json_on_error(json, out, |out| commands::summary::run(ledger, a, out))
         }
-        Command::Import(a) => commands::import::run(ledger, a, out),
+        Command::Import(a) => commands::import::run(ledger, archive, a, out),
         Command::Log(a) => commands::log::run(ledger, a, out),
-        Command::Show(a) => commands::show::run(ledger, a, out),
+        Command::Show(a) => commands::show::run(ledger, archive, a, out),
         Command::Sources(a) => commands::sources::run(ledger, a, out),
-        Command::CiteCheck(a) => commands::cite_check::run(ledger, a, out),
+        Command::Locate(a) => commands::locate::run(ledger, archive, a, out),
+        Command::CiteCheck(a) => commands::cite_check::run(ledger, archive, a, out),
         Command::Init(a) => commands::init::run(ledger, a, out),
         Command::Verify(a) => {
             let json = a.format == commands::verify::VerifyFormat::Json;
-            output::json_on_error(json, out, |out| commands::verify::run(ledger, a, out))
+            output::json_on_error(json, out, |out| {
+                commands::verify::run(ledger, archive, a, out)
+            })
         }
         Command::Head(a) => commands::head::run(ledger, a, out),
         Command::Repair(a) => commands::repair::run(ledger, a, out),

@@ -101,8 +101,8 @@ fn summary_refuses_bad_options() {
     insta::assert_snapshot!(format!("{r}\n{r2}\n{r3}"));
 }
 
-/// Reads ../shared/seeds (the script records the SHA-256 of the archived
-/// texts); skipped when ../shared is absent.
+/// Reads ../shared/seeds (the script archives the texts and locates every
+/// quote in them); skipped when ../shared is absent.
 #[test]
 fn build_script_reproduces_the_bundled_ledger() {
     let Some(shared) = shared() else {
@@ -117,6 +117,7 @@ fn build_script_reproduces_the_bundled_ledger() {
         .env("LEDGER_BIN", bin())
         .env("OUT", &out)
         .env("SEEDS", shared.join("seeds"))
+        .env("ARCHIVE", dir.path().join("archive"))
         .status()
         .expect("run the build script");
     assert!(status.success());

@@ -9,6 +9,7 @@ pub mod git_setup;
 pub mod head;
 pub mod import;
 pub mod init;
+pub mod locate;
 pub mod log;
 pub mod man;
 pub mod merge_driver;
