@@ -13,90 +13,28 @@
 //! given; the resolver notes that once per source.
 
 use crate::archive::Archive;
-use crate::chain;
 use crate::citations::{count, paragraphs};
 use crate::entry::{Body, Citation, Source};
 use crate::error::{Error, Result};
 use crate::locate::{self, Match};
+use crate::store::{self, Prior};
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
-/// The source entry registering `id` in the ledger at `path`, if any.
-///
-/// Sources are never changed once registered, so the first line that
-/// registers `id` (found by a byte search for `"id":"ID"`, as in a canonical
-/// line; its hash is checked) is the answer. This reads the ledger up to that
-/// line: a cost in the position of the source, paid only by a write whose
-/// citations have a locator or a quote.
+/// The source entry registering `id` in the ledger at `path`, if any, for a
+/// command that reads (`locate`): the first intact source line with that id
+/// ([`store::scan_for`]). Writers ask [`store::Prior::source`] instead, which
+/// answers through the index.
 pub fn find_source(path: &Path, id: &str) -> Result<Option<Source>> {
-    let needle = format!("\"id\":\"{id}\"");
-    let finder = memchr::memmem::Finder::new(needle.as_bytes());
-    let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, "read", e))?;
-    let mut chunk = vec![0u8; 1 << 20];
-    let mut buf: Vec<u8> = Vec::new();
-    loop {
-        let n = f.read(&mut chunk).map_err(|e| Error::io(path, "read", e))?;
-        if n == 0 {
-            return Ok(None);
+    let mut found = None;
+    store::scan_for(path, b"\"kind\":\"source\"", |e| match e.body {
+        Body::Source(s) if s.id == id => {
+            found = Some(s);
+            false
         }
-        buf.extend_from_slice(&chunk[..n]);
-        let Some(last) = memchr::memrchr(b'\n', &buf) else {
-            continue;
-        };
-        let complete = &buf[..=last];
-        for hit in finder.find_iter(complete) {
-            let start = memchr::memrchr(b'\n', &complete[..hit]).map_or(0, |i| i + 1);
-            let end = memchr::memchr(b'\n', &complete[hit..]).map_or(complete.len(), |i| hit + i);
-            if let Some(s) = source_in_line(&complete[start..end], id) {
-                return Ok(Some(s));
-            }
-        }
-        buf.drain(..=last);
-    }
-}
-
-/// Every source entry of the ledger at `path`, by id: what [`find_source`]
-/// finds for each, in one pass over the file (for a write that cites many
-/// sources, such as an import).
-pub fn all_sources(path: &Path) -> Result<HashMap<String, Source>> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, "read", e))?;
-    let mut out = HashMap::new();
-    let finder = memchr::memmem::Finder::new(b"\"kind\":\"source\"");
-    let mut last_line = usize::MAX;
-    for hit in finder.find_iter(&bytes) {
-        let start = memchr::memrchr(b'\n', &bytes[..hit]).map_or(0, |i| i + 1);
-        if start == last_line {
-            continue;
-        }
-        last_line = start;
-        let end = memchr::memchr(b'\n', &bytes[hit..]).map_or(bytes.len(), |i| hit + i);
-        let Ok(text) = std::str::from_utf8(&bytes[start..end]) else {
-            continue;
-        };
-        let read = chain::read_entry(text);
-        if let (Some(e), true) = (read.entry, read.problems.is_empty())
-            && let Body::Source(s) = e.body
-        {
-            out.entry(s.id.clone()).or_insert(s);
-        }
-    }
-    Ok(out)
-}
-
-fn source_in_line(line: &[u8], id: &str) -> Option<Source> {
-    let text = std::str::from_utf8(line).ok()?;
-    if !text.contains("\"kind\":\"source\"") {
-        return None;
-    }
-    let read = chain::read_entry(text);
-    match read.entry {
-        Some(e) if read.problems.is_empty() => match e.body {
-            Body::Source(s) if s.id == id => Some(s),
-            _ => None,
-        },
-        _ => None,
-    }
+        _ => true,
+    })?;
+    Ok(found)
 }
 
 /// A source's archived text, read and checked.
@@ -169,7 +107,6 @@ enum Text {
 /// Resolves citations against archived texts, reading each source and text
 /// once.
 pub struct Resolver {
-    ledger: PathBuf,
     archive: Archive,
     texts: HashMap<String, Text>,
     /// Sources registered by earlier entries of the same write (an import):
@@ -177,26 +114,15 @@ pub struct Resolver {
     pending: HashMap<String, Option<String>>,
     /// Sources whose citations could not be checked, in the order met.
     unchecked: Vec<String>,
-    /// Sources looked up one by one so far; past [`ONE_BY_ONE`], every
-    /// source of the ledger is read in one pass instead.
-    lookups: usize,
-    all: Option<HashMap<String, Source>>,
 }
 
-/// How many sources a write looks up by searching the ledger for each
-/// before it reads all of them in one pass.
-const ONE_BY_ONE: usize = 4;
-
 impl Resolver {
-    pub fn new(ledger: &Path, archive: Archive) -> Resolver {
+    pub fn new(archive: Archive) -> Resolver {
         Resolver {
-            ledger: ledger.to_path_buf(),
             archive,
             texts: HashMap::new(),
             pending: HashMap::new(),
             unchecked: Vec::new(),
-            lookups: 0,
-            all: None,
         }
     }
 
@@ -212,26 +138,30 @@ impl Resolver {
             .collect()
     }
 
-    /// Resolves every citation of a body that has any. A source registered
+    /// Resolves every citation of a body that has any, looking sources up
+    /// in the ledger before the write through `prior`. A source registered
     /// by the body is known to the citations of later bodies.
-    pub fn resolve_body(&mut self, body: &mut Body) -> Result<(), Refusal> {
+    pub fn resolve_body(&mut self, body: &mut Body, prior: &Prior) -> Result<(), Refusal> {
         match body {
             Body::Source(s) => {
                 self.pending.insert(s.id.clone(), s.sha256.clone());
                 Ok(())
             }
-            Body::Fact(f) => f.citations.iter_mut().try_for_each(|c| self.resolve(c)),
+            Body::Fact(f) => f
+                .citations
+                .iter_mut()
+                .try_for_each(|c| self.resolve(c, prior)),
             Body::Supersede(s) => s
                 .fact
                 .citations
                 .iter_mut()
-                .try_for_each(|c| self.resolve(c)),
-            Body::Dispute(d) => self.resolve(&mut d.citation),
+                .try_for_each(|c| self.resolve(c, prior)),
+            Body::Dispute(d) => self.resolve(&mut d.citation, prior),
             _ => Ok(()),
         }
     }
 
-    fn text(&mut self, source: &str) -> Result<&Text, Refusal> {
+    fn text(&mut self, source: &str, prior: &Prior) -> Result<&Text, Refusal> {
         if !self.texts.contains_key(source) {
             let refusal = |e: Error| Refusal {
                 message: e.to_string(),
@@ -239,21 +169,7 @@ impl Resolver {
             };
             let found = match self.pending.get(source) {
                 Some(sha) => Some(sha.clone()),
-                None if self.lookups < ONE_BY_ONE => {
-                    self.lookups += 1;
-                    find_source(&self.ledger, source)
-                        .map_err(refusal)?
-                        .map(|s| s.sha256)
-                }
-                None => {
-                    if self.all.is_none() {
-                        self.all = Some(all_sources(&self.ledger).map_err(refusal)?);
-                    }
-                    self.all
-                        .as_ref()
-                        .and_then(|all| all.get(source))
-                        .map(|s| s.sha256.clone())
-                }
+                None => prior.source(source).map_err(refusal)?.map(|s| s.sha256),
             };
             let t = match found {
                 None => Text::Unregistered,
@@ -277,12 +193,12 @@ impl Resolver {
     }
 
     /// Locates and checks one citation in place (see the module doc).
-    pub fn resolve(&mut self, c: &mut Citation) -> Result<(), Refusal> {
+    pub fn resolve(&mut self, c: &mut Citation, prior: &Prior) -> Result<(), Refusal> {
         if c.paragraph.is_none() && c.span.is_none() && c.quote.is_none() {
             return Ok(());
         }
         let source = c.source.clone();
-        match self.text(&source)? {
+        match self.text(&source, prior)? {
             Text::Unregistered => Ok(()),
             Text::None => {
                 if !self.unchecked.contains(&source) {

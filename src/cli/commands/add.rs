@@ -133,14 +133,14 @@ pub fn run(
         return Err(Error::usage("a fact needs at least one --source", None));
     }
     let now = store::now()?;
-    let mut resolver = Resolver::new(&path, Archive::for_ledger(&path, archive));
-    let (written, _) = store::append_checked(&path, &now, |_, seq| {
+    let mut resolver = Resolver::new(Archive::for_ledger(&path, archive));
+    let (written, _) = store::append_checked(&path, &now, |prior, seq| {
         if fact.id.is_empty() {
             fact.id = format!("f{seq}");
         }
         let mut body = Body::Fact(fact);
         resolver
-            .resolve_body(&mut body)
+            .resolve_body(&mut body, prior)
             .map_err(|r| r.into_error(&path, seq, None))?;
         Ok(vec![body])
     })?;

@@ -63,10 +63,10 @@ pub fn run(
         note: args.note,
     });
     let now = store::now()?;
-    let mut resolver = Resolver::new(&path, Archive::for_ledger(&path, archive));
-    let (written, _) = store::append_checked(&path, &now, |_, seq| {
+    let mut resolver = Resolver::new(Archive::for_ledger(&path, archive));
+    let (written, _) = store::append_checked(&path, &now, |prior, seq| {
         resolver
-            .resolve_body(&mut body)
+            .resolve_body(&mut body, prior)
             .map_err(|r| r.into_error(&path, seq, None))?;
         Ok(vec![body])
     })?;

@@ -47,13 +47,13 @@ pub fn run(
     let now = store::now()?;
     let (lines, mut bodies): (Vec<usize>, Vec<Body>) = bodies.into_iter().unzip();
     let file = args.file.display().to_string();
-    let mut resolver = Resolver::new(&path, Archive::for_ledger(&path, archive));
+    let mut resolver = Resolver::new(Archive::for_ledger(&path, archive));
     let (written, _) = store::append_checked_labeled(
         &path,
         &now,
-        |_, seq| {
+        |prior, seq| {
             for (i, b) in bodies.iter_mut().enumerate() {
-                resolver.resolve_body(b).map_err(|r| {
+                resolver.resolve_body(b, prior).map_err(|r| {
                     r.into_error(&path, seq + i as u64, Some(format!("{file}:{}", lines[i])))
                 })?;
             }

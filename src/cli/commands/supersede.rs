@@ -55,7 +55,7 @@ pub fn run(
         .transpose()?;
     let o = args.opts.parse()?;
     let now = store::now()?;
-    let mut resolver = Resolver::new(&path, Archive::for_ledger(&path, archive));
+    let mut resolver = Resolver::new(Archive::for_ledger(&path, archive));
     let (written, _) = store::append_checked(&path, &now, |state, seq| {
         let old = state.fact(&args.target)?.ok_or_else(|| Error::Refused {
             path: path.clone(),
@@ -87,7 +87,7 @@ pub fn run(
             fact,
         });
         resolver
-            .resolve_body(&mut body)
+            .resolve_body(&mut body, state)
             .map_err(|r| r.into_error(&path, seq, None))?;
         Ok(vec![body])
     })?;
