@@ -555,6 +555,9 @@ pub struct VerifyOptions {
     /// the same accept/refuse decisions in about 40 bytes per id, but
     /// reference problems are worded without id text (no "did you mean").
     pub compact: bool,
+    /// Tree sizes whose Merkle roots the report should also give
+    /// ([`Report::tree`]), e.g. those of checkpoints to check.
+    pub tree_sizes: Vec<u64>,
 }
 
 /// What entries are replayed into during verification.
@@ -579,6 +582,7 @@ impl Default for VerifyOptions {
             max_problems: 100,
             index_only: false,
             compact: false,
+            tree_sizes: Vec::new(),
         }
     }
 }
@@ -600,6 +604,9 @@ pub struct Report {
     /// The `--since` entry the check started from, with the number of lines
     /// before it (read for their ids only, not checked).
     pub since: Option<(Anchor, u64)>,
+    /// The Merkle tree over the entries ([`crate::merkle`]), when every line
+    /// was read as an entry: none was taken on trust, blank or unreadable.
+    pub tree: Option<crate::merkle::TreeHead>,
 }
 
 impl Report {
@@ -634,6 +641,8 @@ pub struct Verifier {
     state: Replay,
     /// The line [`Verifier::feed`] last read.
     last: Option<CheckedLine>,
+    /// The Merkle tree of the entries recorded so far (O(log n) hashes).
+    tree: crate::merkle::Builder,
 }
 
 impl Verifier {
@@ -652,6 +661,7 @@ impl Verifier {
     /// options are then ignored).
     pub fn with_replay(path: &Path, opts: VerifyOptions, state: Replay) -> Verifier {
         let anchors_seen = vec![None; opts.anchors.len()];
+        let tree = crate::merkle::Builder::watching(&opts.tree_sizes);
         Verifier {
             opts,
             report: Report {
@@ -662,6 +672,7 @@ impl Verifier {
                 problems: Vec::new(),
                 total_problems: 0,
                 since: None,
+                tree: None,
             },
             next_seq: 0,
             alt_seq: None,
@@ -669,6 +680,7 @@ impl Verifier {
             anchors_seen,
             state,
             last: None,
+            tree,
         }
     }
 
@@ -769,6 +781,7 @@ impl Verifier {
     fn record(&mut self, entry: &Entry, line_no: u64) {
         self.report.entries += 1;
         self.report.head = Some((entry.seq, entry.hash));
+        self.tree.push_entry(&entry.hash);
         for (i, a) in self.opts.anchors.iter().enumerate() {
             if a.seq == entry.seq && self.anchors_seen[i].is_none() {
                 self.anchors_seen[i] = Some(entry.hash);
@@ -992,6 +1005,10 @@ impl Verifier {
                 ),
             }
         }
+        let complete = self.report.since.is_none()
+            && self.report.lines == self.report.entries
+            && self.tree.size() == self.report.entries;
+        self.report.tree = complete.then(|| self.tree.head());
         (self.report, self.state)
     }
 }

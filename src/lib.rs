@@ -7,6 +7,7 @@
 //! - [`entry`]: the envelope and the payload of every entry kind;
 //! - [`lines`]: reading lines with a bound on their length;
 //! - [`chain`]: verification of lines and links;
+//! - [`merkle`]: the RFC 9162 Merkle tree over the entries, its streaming root and proofs;
 //! - [`store`]: file I/O, locking, appends, repair;
 //! - [`fsio`]: creating and replacing side files without following symbolic links;
 //! - [`fault`]: fault injection into appends, for the reliability tests;
@@ -32,6 +33,7 @@ pub mod index;
 pub mod jcs;
 pub mod lines;
 pub mod merge;
+pub mod merkle;
 pub mod progress;
 pub mod replay;
 pub mod report;

@@ -13,6 +13,7 @@ mod hostile;
 mod independent;
 mod jcs;
 mod merge_props;
+mod merkle_vectors;
 mod precommit;
 mod props;
 mod refusals;
