@@ -37,6 +37,13 @@ pub enum Error {
         message: String,
         help: Option<String>,
     },
+    /// A signed file (checkpoint, cosignature, proof, published log) failed a
+    /// check: a signature, a root, a proof. Exits 1, as a failed `verify`.
+    Unverified {
+        path: PathBuf,
+        message: String,
+        help: Option<String>,
+    },
     /// The ledger itself is damaged at `line`; nothing was written.
     Damaged {
         path: PathBuf,
@@ -59,6 +66,19 @@ impl Error {
         }
     }
 
+    /// A signed file that failed a check (exit 1).
+    pub fn unverified(
+        path: impl Into<PathBuf>,
+        message: impl Into<String>,
+        help: Option<String>,
+    ) -> Error {
+        Error::Unverified {
+            path: path.into(),
+            message: message.into(),
+            help,
+        }
+    }
+
     /// A usage error with an optional hint.
     pub fn usage(message: impl Into<String>, help: Option<String>) -> Error {
         Error::Usage {
@@ -70,7 +90,7 @@ impl Error {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Damaged { .. } => EXIT_INVALID,
+            Error::Damaged { .. } | Error::Unverified { .. } => EXIT_INVALID,
             Error::Io { .. } | Error::Usage { .. } | Error::Refused { .. } => EXIT_USAGE,
         }
     }
@@ -82,6 +102,7 @@ impl Error {
             Error::Usage { .. } => "usage",
             Error::Refused { .. } => "refused",
             Error::Damaged { .. } => "damaged",
+            Error::Unverified { .. } => "unverified",
         }
     }
 
@@ -108,7 +129,8 @@ impl Error {
             Error::Io { action, source, .. } => io_help(action, source),
             Error::Usage { help, .. }
             | Error::Refused { help, .. }
-            | Error::Damaged { help, .. } => help.as_deref(),
+            | Error::Damaged { help, .. }
+            | Error::Unverified { help, .. } => help.as_deref(),
         }
     }
 }
@@ -151,6 +173,9 @@ impl fmt::Display for Error {
                 message,
                 ..
             } => write!(f, "{}: line {line}: {message}", path.display()),
+            Error::Unverified { path, message, .. } => {
+                write!(f, "{}: {message}", path.display())
+            }
         }
     }
 }

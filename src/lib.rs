@@ -7,6 +7,9 @@
 //! - [`entry`]: the envelope and the payload of every entry kind;
 //! - [`lines`]: reading lines with a bound on their length;
 //! - [`chain`]: verification of lines and links;
+//! - [`note`]: C2SP signed notes and their keys (log keys, witness cosignature keys);
+//! - [`checkpoint`]: C2SP tlog-checkpoints: the signed root of the tree at a size;
+//! - [`tlog`]: the ledger as a transparency log: roots, leaves and lines of a verified ledger;
 //! - [`merkle`]: the RFC 9162 Merkle tree over the entries, its streaming root and proofs;
 //! - [`store`]: file I/O, locking, appends, repair;
 //! - [`fsio`]: creating and replacing side files without following symbolic links;
@@ -21,6 +24,7 @@
 //! - [`error`]: the error type and exit codes.
 
 pub mod chain;
+pub mod checkpoint;
 pub mod citations;
 pub mod cli;
 pub mod date;
@@ -34,9 +38,11 @@ pub mod jcs;
 pub mod lines;
 pub mod merge;
 pub mod merkle;
+pub mod note;
 pub mod progress;
 pub mod replay;
 pub mod report;
 pub mod store;
 pub mod synthetic;
+pub mod tlog;
 pub mod vocab;

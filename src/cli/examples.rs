@@ -168,6 +168,33 @@ ledger summary --as-of 2018 --format text
 ledger summary --at 3 --format json",
     ),
     (
+        "keygen",
+        "\
+# A log key pair: example.org_relations.key (secret) and example.org_relations.pub
+ledger keygen example.org/relations
+# A witness key pair, for `ledger cosign`, in keys/
+ledger keygen witness.example/w1 --witness --out keys",
+    ),
+    (
+        "checkpoint",
+        "\
+# Sign the ledger's tree with a log key and keep the checkpoint beside the ledger
+ledger keygen example.org/relations
+ledger checkpoint --key example.org_relations.key > ledger/test.checkpoint
+# The tree of the first two entries, for another origin, as JSON
+ledger checkpoint --key example.org_relations.key --at 1 --origin example.org/other --format json",
+    ),
+    (
+        "check-checkpoint",
+        "\
+# Check a checkpoint with the log's verifier key (a file or the key text)
+ledger keygen example.org/relations
+ledger checkpoint --key example.org_relations.key > ledger/test.checkpoint
+ledger check-checkpoint ledger/test.checkpoint --key example.org_relations.pub
+# A checkpoint of Go's checksum database, with its published key
+ledger check-checkpoint go.checkpoint --key sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8 --origin \"go.sum database tree\"",
+    ),
+    (
         "completions",
         "\
 # Install completions for fish

@@ -100,6 +100,12 @@ pub enum Command {
     /// Re-append this ledger's own entries after another copy of it
     #[command(long_about = commands::rebase::LONG_ABOUT)]
     Rebase(commands::rebase::Args),
+    /// Make a key pair for signing checkpoints (or, with --witness, cosigning them)
+    Keygen(commands::keygen::Args),
+    /// Print a signed checkpoint (C2SP tlog-checkpoint) of the ledger's Merkle tree
+    Checkpoint(commands::checkpoint::Args),
+    /// Verify a signed checkpoint of any log and print its origin, size and root
+    CheckCheckpoint(commands::check_checkpoint::Args),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     Completions(commands::completions::Args),
     /// Print the manual page (roff), or write one page per command
@@ -147,6 +153,9 @@ pub fn run(cli: Cli, matches: &ArgMatches, out: &mut dyn Write) -> Result<i32> {
         }
         Command::Head(a) => commands::head::run(ledger, a, out),
         Command::Repair(a) => commands::repair::run(ledger, a, out),
+        Command::Keygen(a) => commands::keygen::run(a, out),
+        Command::Checkpoint(a) => commands::checkpoint::run(ledger, a, out),
+        Command::CheckCheckpoint(a) => commands::check_checkpoint::run(a, out),
         Command::Completions(a) => commands::completions::run(a, out),
         Command::Man(a) => commands::man::run(a, out),
         Command::GitSetup(a) => commands::git_setup::run(ledger, a, out),

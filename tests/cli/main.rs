@@ -21,6 +21,7 @@ mod reliability;
 mod replay_props;
 mod scale;
 mod schemas;
+mod signed;
 mod since;
 mod summary;
 mod util;

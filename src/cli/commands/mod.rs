@@ -1,6 +1,8 @@
 //! One module per command.
 
 pub mod add;
+pub mod check_checkpoint;
+pub mod checkpoint;
 pub mod cite_check;
 pub mod completions;
 pub mod define;
@@ -9,6 +11,7 @@ pub mod git_setup;
 pub mod head;
 pub mod import;
 pub mod init;
+pub mod keygen;
 pub mod log;
 pub mod man;
 pub mod merge_driver;

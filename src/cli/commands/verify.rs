@@ -10,6 +10,8 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+mod checkpoints;
+
 /// Output formats of `verify`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
 pub enum VerifyFormat {
@@ -37,6 +39,28 @@ pub struct Args {
     /// read only for their ids; see docs/FORMAT.md for what this leaves out.
     #[arg(long, value_name = "SEQ:HASH")]
     pub since: Option<Anchor>,
+    /// Also require the ledger's first N entries to have the Merkle root of
+    /// this signed checkpoint (C2SP tlog-checkpoint of size N): catches a
+    /// consistent rewrite and truncation. May repeat; needs --key
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Vec<PathBuf>,
+    /// The log's verifier key (a file or NAME+KEYID+BASE64) that must have
+    /// signed each --checkpoint; may repeat
+    #[arg(long = "key", value_name = "VERIFIER", requires = "checkpoint")]
+    pub keys: Vec<String>,
+    /// The log's origin line the checkpoints must carry [default: the name
+    /// of the first --key]
+    #[arg(long, value_name = "ORIGIN", requires = "checkpoint")]
+    pub origin: Option<String>,
+    /// A witness's verifier key (cosignature key, from `keygen --witness`);
+    /// may repeat. Each --checkpoint must then carry --quorum valid
+    /// cosignatures by these witnesses
+    #[arg(long, value_name = "VERIFIER", requires = "checkpoint")]
+    pub witness: Vec<String>,
+    /// How many of the --witness keys must have cosigned each checkpoint
+    /// [default: all of them]
+    #[arg(long, value_name = "K", requires = "witness")]
+    pub quorum: Option<usize>,
     /// Report at most this many problems (all are counted)
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub max_errors: usize,
@@ -59,6 +83,19 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
             ),
         ));
     }
+    if paths.len() > 1 && !args.checkpoint.is_empty() {
+        return Err(Error::usage(
+            "--checkpoint pins one ledger, but several files were given",
+            Some("verify each ledger on its own: `ledger verify FILE --checkpoint CHECKPOINT --key VERIFIER`".into()),
+        ));
+    }
+    if args.since.is_some() && !args.checkpoint.is_empty() {
+        return Err(Error::usage(
+            "--checkpoint needs every entry's hash, which --since does not read",
+            Some("leave out --since to check checkpoints".into()),
+        ));
+    }
+    let checkpoints = checkpoints::open_all(&args)?;
     if paths.len() > 1 && args.since.is_some() {
         return Err(Error::usage(
             "--since pins one ledger, but several files were given",
@@ -74,21 +111,48 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
             anchors: args.anchor.clone(),
             max_problems: args.max_errors,
             index_only: true,
+            tree_sizes: checkpoints
+                .iter()
+                .map(|c| c.signed.checkpoint.size)
+                .collect(),
             ..VerifyOptions::default()
         };
-        let (report, _) = match args.since {
+        let (mut report, _) = match args.since {
             Some(since) => store::scan_since(path, since, opts)?,
             None => store::scan(path, opts)?,
         };
+        let checked = checkpoints::check(&mut report, &checkpoints, args.max_errors);
         if !report.ok() {
             code = EXIT_INVALID;
         }
         let texts = diagnostic::problem_texts(&report.path, &report.problems);
         match args.format {
             VerifyFormat::Json if paths.len() > 1 => reports.push(to_json(&report, &texts)),
-            VerifyFormat::Json => emit_json(out, &to_json(&report, &texts))?,
-            VerifyFormat::Text => emit(out, &to_text(&report, &texts, color::stdout()))?,
-            VerifyFormat::Github => emit(out, &to_github(&report, &texts))?,
+            VerifyFormat::Json => {
+                let mut v = to_json(&report, &texts);
+                if !checked.is_empty() {
+                    v["checkpoints"] = Value::Array(checked.iter().map(|c| c.to_json()).collect());
+                    if let Some(t) = &report.tree {
+                        v["tree"] = json!({
+                            "size": t.size,
+                            "root": crate::checkpoint::Checkpoint::new("", 0, t.root).root_base64(),
+                        });
+                    }
+                }
+                emit_json(out, &v)?
+            }
+            VerifyFormat::Text => {
+                emit(out, &to_text(&report, &texts, color::stdout()))?;
+                for c in &checked {
+                    emit(out, &c.to_text())?;
+                }
+            }
+            VerifyFormat::Github => {
+                emit(out, &to_github(&report, &texts))?;
+                for c in &checked {
+                    emit(out, &c.to_text())?;
+                }
+            }
         }
     }
     if !reports.is_empty() {
