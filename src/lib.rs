@@ -10,6 +10,7 @@
 //! - [`note`]: C2SP signed notes and their keys (log keys, witness cosignature keys);
 //! - [`checkpoint`]: C2SP tlog-checkpoints: the signed root of the tree at a size;
 //! - [`tlog`]: the ledger as a transparency log: roots, leaves and lines of a verified ledger;
+//! - [`proof`]: inclusion and consistency proofs as JSON, checked without the ledger;
 //! - [`merkle`]: the RFC 9162 Merkle tree over the entries, its streaming root and proofs;
 //! - [`store`]: file I/O, locking, appends, repair;
 //! - [`fsio`]: creating and replacing side files without following symbolic links;
@@ -40,6 +41,7 @@ pub mod merge;
 pub mod merkle;
 pub mod note;
 pub mod progress;
+pub mod proof;
 pub mod replay;
 pub mod report;
 pub mod store;

@@ -51,6 +51,25 @@ pub fn tree(path: &Path, sizes: &[u64]) -> Result<TreeHead> {
 /// Verifies the whole ledger at `path` and returns the leaf hash of every
 /// entry (32 bytes each), for proofs.
 pub fn leaves(path: &Path) -> Result<Vec<Hash>> {
+    Ok(leaves_finding(path, None)?.0)
+}
+
+/// The id an entry introduces (a source, a fact or a new version of one, a
+/// vocabulary term).
+fn introduces(body: &crate::entry::Body) -> Option<&str> {
+    use crate::entry::Body;
+    match body {
+        Body::Source(s) => Some(&s.id),
+        Body::Fact(f) => Some(&f.id),
+        Body::Supersede(s) => Some(&s.fact.id),
+        Body::Define(d) => Some(&d.id),
+        _ => None,
+    }
+}
+
+/// [`leaves`], also finding the seq of the entry that introduced `id`.
+pub fn leaves_finding(path: &Path, id: Option<&str>) -> Result<(Vec<Hash>, Option<u64>)> {
+    let mut found = None;
     let _shared = store::lock_shared(path)?;
     let f = std::fs::File::open(path).map_err(|e| Error::io(path, "open", e))?;
     let len = f.metadata().map_or(0, |m| m.len());
@@ -62,6 +81,9 @@ pub fn leaves(path: &Path) -> Result<Vec<Hash>> {
     };
     let (report, _) = chain::verify_reader_with(path, r, opts, |e| {
         out.push(merkle::entry_leaf(&e.hash));
+        if found.is_none() && id.is_some() && introduces(&e.body) == id {
+            found = Some(e.seq);
+        }
     })
     .map_err(|e| Error::io(path, "read", e))?;
     if !report.ok() {
@@ -76,7 +98,7 @@ pub fn leaves(path: &Path) -> Result<Vec<Hash>> {
         refuse(&full)?;
         refuse(&report)?;
     }
-    Ok(out)
+    Ok((out, found))
 }
 
 /// The line (without its LF) of entry `seq` of a ledger that verified (line

@@ -195,6 +195,34 @@ ledger check-checkpoint ledger/test.checkpoint --key example.org_relations.pub
 ledger check-checkpoint go.checkpoint --key sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8 --origin \"go.sum database tree\"",
     ),
     (
+        "prove",
+        "\
+# Prove that fact embassy-study is in the ledger, for a reader who has a checkpoint
+ledger prove embassy-study > embassy-study.proof.json
+# Entry 1, in the tree of the first 3 entries (an older checkpoint's size)
+ledger prove 1 --size 3",
+    ),
+    (
+        "consistency",
+        "\
+# Prove that the tree of the first 2 entries is a prefix of today's
+ledger consistency --from 2
+ledger consistency --from 2 --to 3",
+    ),
+    (
+        "check-proof",
+        "\
+# Check a proof of a fact against a signed checkpoint, without the ledger
+ledger keygen example.org/relations
+ledger checkpoint --key example.org_relations.key > now.checkpoint
+ledger prove embassy-study > embassy-study.proof.json
+ledger check-proof embassy-study.proof.json --checkpoint now.checkpoint --key example.org_relations.pub
+# A consistency proof needs the checkpoints of both sizes
+ledger checkpoint --key example.org_relations.key --at 1 > old.checkpoint
+ledger consistency --from 2 > grew.json
+ledger check-proof grew.json --checkpoint old.checkpoint --checkpoint now.checkpoint --key example.org_relations.pub",
+    ),
+    (
         "completions",
         "\
 # Install completions for fish

@@ -106,6 +106,12 @@ pub enum Command {
     Checkpoint(commands::checkpoint::Args),
     /// Verify a signed checkpoint of any log and print its origin, size and root
     CheckCheckpoint(commands::check_checkpoint::Args),
+    /// Print an inclusion proof of an entry (JSON) to check against a checkpoint
+    Prove(commands::prove::Args),
+    /// Print a consistency proof between two sizes of the ledger's tree (JSON)
+    Consistency(commands::consistency::Args),
+    /// Check an inclusion or consistency proof against signed checkpoints
+    CheckProof(commands::check_proof::Args),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     Completions(commands::completions::Args),
     /// Print the manual page (roff), or write one page per command
@@ -156,6 +162,9 @@ pub fn run(cli: Cli, matches: &ArgMatches, out: &mut dyn Write) -> Result<i32> {
         Command::Keygen(a) => commands::keygen::run(a, out),
         Command::Checkpoint(a) => commands::checkpoint::run(ledger, a, out),
         Command::CheckCheckpoint(a) => commands::check_checkpoint::run(a, out),
+        Command::Prove(a) => commands::prove::run(ledger, a, out),
+        Command::Consistency(a) => commands::consistency::run(ledger, a, out),
+        Command::CheckProof(a) => commands::check_proof::run(a, out),
         Command::Completions(a) => commands::completions::run(a, out),
         Command::Man(a) => commands::man::run(a, out),
         Command::GitSetup(a) => commands::git_setup::run(ledger, a, out),

@@ -15,6 +15,7 @@ mod jcs;
 mod merge_props;
 mod merkle_vectors;
 mod precommit;
+mod proofs;
 mod props;
 mod refusals;
 mod reliability;

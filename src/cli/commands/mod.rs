@@ -2,9 +2,11 @@
 
 pub mod add;
 pub mod check_checkpoint;
+pub mod check_proof;
 pub mod checkpoint;
 pub mod cite_check;
 pub mod completions;
+pub mod consistency;
 pub mod define;
 pub mod dispute;
 pub mod git_setup;
@@ -16,6 +18,7 @@ pub mod log;
 pub mod man;
 pub mod merge_driver;
 pub mod overview;
+pub mod prove;
 pub mod rebase;
 pub mod repair;
 pub mod retract;
