@@ -11,6 +11,7 @@
 //! - [`checkpoint`]: C2SP tlog-checkpoints: the signed root of the tree at a size;
 //! - [`tlog`]: the ledger as a transparency log: roots, leaves and lines of a verified ledger;
 //! - [`proof`]: inclusion and consistency proofs as JSON, checked without the ledger;
+//! - [`witness`]: cosigning checkpoints that extend the last one cosigned (C2SP tlog-cosignature);
 //! - [`merkle`]: the RFC 9162 Merkle tree over the entries, its streaming root and proofs;
 //! - [`store`]: file I/O, locking, appends, repair;
 //! - [`fsio`]: creating and replacing side files without following symbolic links;
@@ -48,3 +49,4 @@ pub mod store;
 pub mod synthetic;
 pub mod tlog;
 pub mod vocab;
+pub mod witness;

@@ -195,6 +195,22 @@ ledger check-checkpoint ledger/test.checkpoint --key example.org_relations.pub
 ledger check-checkpoint go.checkpoint --key sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8 --origin \"go.sum database tree\"",
     ),
     (
+        "cosign",
+        "\
+# The log signs a checkpoint; a witness checks it against the ledger and cosigns it
+ledger keygen example.org/relations
+ledger keygen witness.example/w1 --witness
+ledger checkpoint --key example.org_relations.key > ledger/test.checkpoint
+ledger cosign ledger/test.checkpoint --key witness.example_w1.key --log-key example.org_relations.pub --state witness-state > cosigned.checkpoint
+# Readers then require the witness's cosignature
+ledger verify --checkpoint cosigned.checkpoint --key example.org_relations.pub --witness witness.example_w1.pub
+# After the log grew: cosign its new checkpoint from a consistency proof instead of the ledger
+ledger define actor HANVOICE --label HanVoice
+ledger checkpoint --key example.org_relations.key > new.checkpoint
+ledger consistency --from 4 > grew.json
+ledger cosign new.checkpoint --key witness.example_w1.key --log-key example.org_relations.pub --state witness-state --proof grew.json",
+    ),
+    (
         "prove",
         "\
 # Prove that fact embassy-study is in the ledger, for a reader who has a checkpoint

@@ -106,6 +106,8 @@ pub enum Command {
     Checkpoint(commands::checkpoint::Args),
     /// Verify a signed checkpoint of any log and print its origin, size and root
     CheckCheckpoint(commands::check_checkpoint::Args),
+    /// As a witness, cosign a log's checkpoint that extends the last one cosigned
+    Cosign(commands::cosign::Args),
     /// Print an inclusion proof of an entry (JSON) to check against a checkpoint
     Prove(commands::prove::Args),
     /// Print a consistency proof between two sizes of the ledger's tree (JSON)
@@ -162,6 +164,7 @@ pub fn run(cli: Cli, matches: &ArgMatches, out: &mut dyn Write) -> Result<i32> {
         Command::Keygen(a) => commands::keygen::run(a, out),
         Command::Checkpoint(a) => commands::checkpoint::run(ledger, a, out),
         Command::CheckCheckpoint(a) => commands::check_checkpoint::run(a, out),
+        Command::Cosign(a) => commands::cosign::run(ledger, a, out),
         Command::Prove(a) => commands::prove::run(ledger, a, out),
         Command::Consistency(a) => commands::consistency::run(ledger, a, out),
         Command::CheckProof(a) => commands::check_proof::run(a, out),

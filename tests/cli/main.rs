@@ -27,4 +27,5 @@ mod since;
 mod summary;
 mod util;
 mod verify;
+mod witness;
 mod writes;

@@ -7,6 +7,7 @@ pub mod checkpoint;
 pub mod cite_check;
 pub mod completions;
 pub mod consistency;
+pub mod cosign;
 pub mod define;
 pub mod dispute;
 pub mod git_setup;
