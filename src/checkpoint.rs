@@ -161,7 +161,7 @@ pub fn read(path: &Path) -> Result<Vec<u8>> {
     if bytes.len() as u64 > MAX_BYTES {
         return Err(Error::unverified(
             path,
-            "is larger than 1 MiB: not a checkpoint",
+            "larger than 1 MiB: not a checkpoint",
             None,
         ));
     }

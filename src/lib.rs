@@ -12,6 +12,7 @@
 //! - [`tlog`]: the ledger as a transparency log: roots, leaves and lines of a verified ledger;
 //! - [`proof`]: inclusion and consistency proofs as JSON, checked without the ledger;
 //! - [`witness`]: cosigning checkpoints that extend the last one cosigned (C2SP tlog-cosignature);
+//! - [`tiles`]: static publication of the tree as C2SP tlog-tiles, and checking one;
 //! - [`merkle`]: the RFC 9162 Merkle tree over the entries, its streaming root and proofs;
 //! - [`store`]: file I/O, locking, appends, repair;
 //! - [`fsio`]: creating and replacing side files without following symbolic links;
@@ -47,6 +48,7 @@ pub mod replay;
 pub mod report;
 pub mod store;
 pub mod synthetic;
+pub mod tiles;
 pub mod tlog;
 pub mod vocab;
 pub mod witness;

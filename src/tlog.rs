@@ -51,12 +51,13 @@ pub fn tree(path: &Path, sizes: &[u64]) -> Result<TreeHead> {
 /// Verifies the whole ledger at `path` and returns the leaf hash of every
 /// entry (32 bytes each), for proofs.
 pub fn leaves(path: &Path) -> Result<Vec<Hash>> {
-    Ok(leaves_finding(path, None)?.0)
+    let (hashes, _) = entries_finding(path, None)?;
+    Ok(hashes.iter().map(merkle::entry_leaf).collect())
 }
 
 /// The id an entry introduces (a source, a fact or a new version of one, a
 /// vocabulary term).
-fn introduces(body: &crate::entry::Body) -> Option<&str> {
+pub fn introduces(body: &crate::entry::Body) -> Option<&str> {
     use crate::entry::Body;
     match body {
         Body::Source(s) => Some(&s.id),
@@ -69,6 +70,13 @@ fn introduces(body: &crate::entry::Body) -> Option<&str> {
 
 /// [`leaves`], also finding the seq of the entry that introduced `id`.
 pub fn leaves_finding(path: &Path, id: Option<&str>) -> Result<(Vec<Hash>, Option<u64>)> {
+    let (hashes, found) = entries_finding(path, id)?;
+    Ok((hashes.iter().map(merkle::entry_leaf).collect(), found))
+}
+
+/// Verifies the whole ledger and returns every entry's `hash` (the leaf
+/// data), and the seq of the entry that introduced `id`, if asked.
+pub fn entries_finding(path: &Path, id: Option<&str>) -> Result<(Vec<Hash>, Option<u64>)> {
     let mut found = None;
     let _shared = store::lock_shared(path)?;
     let f = std::fs::File::open(path).map_err(|e| Error::io(path, "open", e))?;
@@ -80,7 +88,7 @@ pub fn leaves_finding(path: &Path, id: Option<&str>) -> Result<(Vec<Hash>, Optio
         ..VerifyOptions::default()
     };
     let (report, _) = chain::verify_reader_with(path, r, opts, |e| {
-        out.push(merkle::entry_leaf(&e.hash));
+        out.push(e.hash);
         if found.is_none() && id.is_some() && introduces(&e.body) == id {
             found = Some(e.seq);
         }

@@ -239,6 +239,25 @@ ledger consistency --from 2 > grew.json
 ledger check-proof grew.json --checkpoint old.checkpoint --checkpoint now.checkpoint --key example.org_relations.pub",
     ),
     (
+        "publish",
+        "\
+# Publish the ledger's tree for any static host (public/checkpoint, public/tile/...)
+ledger keygen example.org/relations
+ledger publish public --key example.org_relations.key
+# After new entries, publish again: only the changed tiles are rewritten
+ledger define actor HANVOICE --label HanVoice
+ledger publish public --key example.org_relations.key --format json",
+    ),
+    (
+        "check-published",
+        "\
+# Check a published log, and that fact embassy-study is in it, from its files alone
+ledger keygen example.org/relations
+ledger publish public --key example.org_relations.key
+ledger check-published public --key example.org_relations.pub
+ledger check-published public --key example.org_relations.pub --prove embassy-study --line \"$(grep '\"id\":\"embassy-study\"' ledger/test.jsonl)\"",
+    ),
+    (
         "completions",
         "\
 # Install completions for fish

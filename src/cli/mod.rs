@@ -114,6 +114,10 @@ pub enum Command {
     Consistency(commands::consistency::Args),
     /// Check an inclusion or consistency proof against signed checkpoints
     CheckProof(commands::check_proof::Args),
+    /// Write the ledger's tree as C2SP tlog-tiles into a directory for static hosting
+    Publish(commands::publish::Args),
+    /// Verify a log published as tlog-tiles, and an entry's inclusion, from its files
+    CheckPublished(commands::check_published::Args),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     Completions(commands::completions::Args),
     /// Print the manual page (roff), or write one page per command
@@ -168,6 +172,8 @@ pub fn run(cli: Cli, matches: &ArgMatches, out: &mut dyn Write) -> Result<i32> {
         Command::Prove(a) => commands::prove::run(ledger, a, out),
         Command::Consistency(a) => commands::consistency::run(ledger, a, out),
         Command::CheckProof(a) => commands::check_proof::run(a, out),
+        Command::Publish(a) => commands::publish::run(ledger, a, out),
+        Command::CheckPublished(a) => commands::check_published::run(a, out),
         Command::Completions(a) => commands::completions::run(a, out),
         Command::Man(a) => commands::man::run(a, out),
         Command::GitSetup(a) => commands::git_setup::run(ledger, a, out),

@@ -25,6 +25,7 @@ mod schemas;
 mod signed;
 mod since;
 mod summary;
+mod tiles;
 mod util;
 mod verify;
 mod witness;

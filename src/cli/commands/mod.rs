@@ -3,6 +3,7 @@
 pub mod add;
 pub mod check_checkpoint;
 pub mod check_proof;
+pub mod check_published;
 pub mod checkpoint;
 pub mod cite_check;
 pub mod completions;
@@ -20,6 +21,7 @@ pub mod man;
 pub mod merge_driver;
 pub mod overview;
 pub mod prove;
+pub mod publish;
 pub mod rebase;
 pub mod repair;
 pub mod retract;
