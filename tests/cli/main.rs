@@ -11,6 +11,7 @@ mod git;
 mod golden;
 mod hostile;
 mod independent;
+mod independent_tlog;
 mod jcs;
 mod merge_props;
 mod merkle_vectors;
