@@ -368,3 +368,31 @@ fn truncation_fails_against_the_checkpoint() {
         "log.pub",
     ]);
 }
+
+/// The bundled ledger ships a checkpoint signed with a TEST key (named as
+/// one) and its verifier key; they verify it, and CI relies on them.
+#[test]
+fn the_bundled_ledger_has_a_checkpoint_by_its_test_key() {
+    let env = Env::new();
+    let root = crate::util::repo();
+    let ledger = root.join("ledger/canada-dprk.jsonl");
+    let cp = root.join("ledger/canada-dprk.checkpoint");
+    let key = root.join("ledger/canada-dprk.test-key.pub");
+    let r = env.ok(&[
+        "--ledger",
+        ledger.to_str().unwrap(),
+        "verify",
+        "--checkpoint",
+        cp.to_str().unwrap(),
+        "--key",
+        key.to_str().unwrap(),
+    ]);
+    assert!(r.stdout.contains("entries have this root"), "{r}");
+    let vkey = std::fs::read_to_string(&key).unwrap();
+    assert!(vkey.starts_with("test-key.invalid/"), "{vkey}");
+    let skey = std::fs::read_to_string(root.join("scripts/canada-dprk.test-key")).unwrap();
+    assert_eq!(
+        SignerKey::parse(&skey).unwrap().verifier().text(),
+        vkey.trim_end()
+    );
+}
