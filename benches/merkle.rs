@@ -13,7 +13,9 @@ fn main() {
 /// The root of 1,000,000 entries, from their hashes.
 #[divan::bench(sample_count = 10)]
 fn root_of_a_million_entries(b: divan::Bencher) {
-    let hashes: Vec<Hash> = (0u64..1_000_000).map(|i| sha256(&i.to_be_bytes())).collect();
+    let hashes: Vec<Hash> = (0u64..1_000_000)
+        .map(|i| sha256(&i.to_be_bytes()))
+        .collect();
     b.counter(divan::counter::ItemsCount::new(hashes.len()))
         .bench(|| {
             let mut t = Builder::new();

@@ -203,7 +203,8 @@ pub fn check(dir: &Path, keys: &[VerifierKey], origin: Option<&str>) -> Result<C
     let signed = checkpoint::open(&cp_path, &bytes, keys, origin)?;
     let size = signed.checkpoint.size;
     let mut files = 0u64;
-    let mut entries = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    // The size comes from the file: grow as bundles are read, not up front.
+    let mut entries = Vec::with_capacity(usize::try_from(size.min(1 << 20)).unwrap_or(0));
     let mut n = 0u64;
     while n * WIDTH < size {
         let w = (size - n * WIDTH).min(WIDTH);

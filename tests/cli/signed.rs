@@ -87,7 +87,7 @@ fn keygen_writes_a_secret_signer_key_and_a_verifier_key() {
     // here from the key's own bytes.
     use base64::Engine;
     let b = base64::engine::general_purpose::STANDARD
-        .decode(vkey.trim_end().rsplit_once('+').unwrap().1)
+        .decode(vkey.trim_end().splitn(3, '+').nth(2).unwrap())
         .unwrap();
     use sha2::Digest;
     let mut h = sha2::Sha256::new();
