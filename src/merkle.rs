@@ -467,6 +467,25 @@ mod tests {
             .collect()
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// For any tree up to 3000 leaves, any leaf and any older size: the
+        /// streaming root is the recursive one, and the proofs verify against
+        /// the recursive roots.
+        #[test]
+        fn proofs_verify_for_any_sizes(n in 1usize..3000, i in 0usize..3000, m in 1usize..3000) {
+            let (i, m) = (i % n, 1 + (m - 1) % n);
+            let ls = leaves(n);
+            let root = mth(&ls);
+            proptest::prop_assert_eq!(root_of(&ls), root);
+            let p: Vec<[u8; 32]> = inclusion_proof(&ls, i as u64).unwrap().iter().map(|h| h.0).collect();
+            proptest::prop_assert!(verify_inclusion(i as u64, n as u64, &ls[i].0, &p, &root.0).is_ok());
+            let c: Vec<[u8; 32]> = consistency_proof(&ls, m as u64).unwrap().iter().map(|h| h.0).collect();
+            let old = mth(&ls[..m]);
+            proptest::prop_assert!(verify_consistency(m as u64, n as u64, &c, &old.0, &root.0).is_ok());
+        }
+    }
+
     #[test]
     fn empty_root_is_sha256_of_nothing() {
         assert_eq!(EMPTY_ROOT, crate::hash::sha256(b""));
