@@ -198,6 +198,40 @@ fn a_log_growing_across_tile_boundaries() {
         &line,
     ]);
     insta::assert_snapshot!("check_published_prove", r.to_string());
+    // Only the tiles the proof needs: level 0 (full 001 and partial 002) and
+    // the partial level-1 tile, not the entry bundles.
+    let j = env.ok(&[
+        "check-published",
+        "pub",
+        "--key",
+        "log.pub",
+        "--prove",
+        "t300",
+        "--line",
+        &line,
+        "--format",
+        "json",
+    ]);
+    let jv: Value = serde_json::from_str(&j.stdout).unwrap();
+    assert!(jv["tiles_read"].as_u64().unwrap() <= 3, "{jv}");
+    // A damaged tile on the proof's path fails the proof.
+    let rel = "pub/tile/0/002.p/88";
+    let good = env.read(rel);
+    let mut bad = good.clone();
+    bad[0] ^= 1;
+    env.write(rel, &bad);
+    let r = env.run(&[
+        "check-published",
+        "pub",
+        "--key",
+        "log.pub",
+        "--prove",
+        "t300",
+        "--line",
+        &line,
+    ]);
+    assert_eq!(r.code, 1, "{r}");
+    env.write(rel, &good);
     let r = env.ok(&[
         "check-published",
         "pub",
