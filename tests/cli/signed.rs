@@ -396,3 +396,60 @@ fn the_bundled_ledger_has_a_checkpoint_by_its_test_key() {
         vkey.trim_end()
     );
 }
+
+/// The worked example of docs/FORMAT.md 15.3–15.5, pinned: the two-line
+/// ledger of 4.4, the published test keys (seeds of 32 × 0x01 and 32 × 0x02),
+/// its checkpoint, a cosignature and a proof.
+#[test]
+fn the_format_worked_example_is_reproduced() {
+    let env = Env::new();
+    env.ok(&["--ledger", "x/ex.jsonl", "init", "--title", "Example"]);
+    env.ok(&[
+        "--ledger",
+        "x/ex.jsonl",
+        "define",
+        "actor",
+        "HANVOICE",
+        "--label",
+        "HanVoice",
+    ]);
+    write_key(&env, "log", &log_key());
+    let w = SignerKey::from_seed("witness.example/w1", KeyKind::Cosignature, [2; 32]);
+    write_key(&env, "w1", &w);
+    assert_eq!(
+        log_key().text(),
+        "PRIVATE+KEY+example.org/relations+21bf397f+AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEB"
+    );
+    assert_eq!(
+        w.verifier().text(),
+        "witness.example/w1+df1c0a35+BIE5dw6ofRdfVqNUZsNMfszLjYqRtO43ol32D1uPybOU"
+    );
+    let cp = env.ok(&["--ledger", "x/ex.jsonl", "checkpoint", "--key", "log.key"]);
+    assert_eq!(
+        cp.stdout,
+        "example.org/relations\n2\nDBSod6jCTk6rdDaVdzZ4UgHdwRs6U2fgLgzcsks/qFc=\n\n\
+         — example.org/relations Ib85f6bwmA45iTjluq8LSLqPTV9r9QjfBvcl7/ul4UEFPcidBSyDop0b2Ui49lFKDI7wuZfoITSV8uMIHJD6YP3D0Aw=\n"
+    );
+    env.write("cp", &cp.stdout);
+    let c = env.ok(&[
+        "--ledger",
+        "x/ex.jsonl",
+        "cosign",
+        "cp",
+        "--key",
+        "w1.key",
+        "--log-key",
+        "log.pub",
+        "--state",
+        "st",
+    ]);
+    assert!(c.stdout.ends_with(
+        "— witness.example/w1 3xwKNQAAAABpVzWlxdBmG3+0yTkCuLOGM4it2leu7kRVhwV9d/+8mykC2qWzxKFixe7MK1Et66rntKhgu3I79lzAsqPQUTfL90R6Dw==\n"
+    ), "{c}");
+    let p = env.ok(&["--ledger", "x/ex.jsonl", "prove", "1"]);
+    let v: serde_json::Value = serde_json::from_str(&p.stdout).unwrap();
+    assert_eq!(
+        v["path"][0],
+        "0a1d882b0a6a8bd0d2c932f52a2dc307d7f0332ef9aff9338c4f35839115406a"
+    );
+}
