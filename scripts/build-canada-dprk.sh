@@ -38,8 +38,14 @@
 #   SEEDS       directory of the seed texts (default: ../shared/seeds)
 #   ARCHIVE     the archive the texts are kept in, as <sha256>.txt (default:
 #               target/seed-archive; outside git, as the texts are copyrighted)
+#   CHECKPOINT  the signed checkpoint to write (default: ledger/canada-dprk.checkpoint)
 #
 # The output is deterministic: a fixed record time, a fixed order of commands.
+# The checkpoint is signed with a TEST key, scripts/canada-dprk.test-key, whose
+# secret half is published here on purpose so that anyone can reproduce the
+# checkpoint byte for byte (Ed25519 signatures are deterministic). A TEST key
+# proves nothing about who signed: a real log keeps its signer key secret (see
+# docs/ci/checkpoints.md). Its verifier key is ledger/canada-dprk.test-key.pub.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -48,6 +54,8 @@ if [ -z "${LEDGER_BIN:-}" ]; then
 fi
 BIN=${LEDGER_BIN:-target/release/ledger}
 OUT=${OUT:-ledger/canada-dprk.jsonl}
+CHECKPOINT=${CHECKPOINT:-ledger/canada-dprk.checkpoint}
+TEST_KEY=scripts/canada-dprk.test-key
 SEEDS=${SEEDS:-../shared/seeds}
 ARCHIVE=${ARCHIVE:-target/seed-archive}
 GLOBE_TEXT=$SEEDS/000_f4198c04c4b0a21a.txt
@@ -575,3 +583,9 @@ ledger add --id hanvoice-long-game \
   --statement "Dealing with North Korea takes patience: it is a long game, not a short one." \
   --note "A view Jack Kim gave The Globe and Mail for the report published in 2020 (inferred); held from that year. No date is given for the interview." \
   --source globe-dprk-talks --quote 'it’s a long game'
+
+# ---------------------------------------------------------------------------
+# The signed checkpoint of the whole ledger (TEST key; see the top).
+# ---------------------------------------------------------------------------
+
+"$BIN" --ledger "$OUT" checkpoint --key "$TEST_KEY" > "$CHECKPOINT"

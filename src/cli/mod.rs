@@ -113,6 +113,24 @@ pub enum Command {
     /// Re-append this ledger's own entries after another copy of it
     #[command(long_about = commands::rebase::LONG_ABOUT)]
     Rebase(commands::rebase::Args),
+    /// Make a key pair for signing checkpoints (or, with --witness, cosigning them)
+    Keygen(commands::keygen::Args),
+    /// Print a signed checkpoint (C2SP tlog-checkpoint) of the ledger's Merkle tree
+    Checkpoint(commands::checkpoint::Args),
+    /// Verify a signed checkpoint of any log and print its origin, size and root
+    CheckCheckpoint(commands::check_checkpoint::Args),
+    /// As a witness, cosign a log's checkpoint that extends the last one cosigned
+    Cosign(commands::cosign::Args),
+    /// Print an inclusion proof of an entry (JSON) to check against a checkpoint
+    Prove(commands::prove::Args),
+    /// Print a consistency proof between two sizes of the ledger's tree (JSON)
+    Consistency(commands::consistency::Args),
+    /// Check an inclusion or consistency proof against signed checkpoints
+    CheckProof(commands::check_proof::Args),
+    /// Write the ledger's tree as C2SP tlog-tiles into a directory for static hosting
+    Publish(commands::publish::Args),
+    /// Verify a log published as tlog-tiles, and an entry's inclusion, from its files
+    CheckPublished(commands::check_published::Args),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     Completions(commands::completions::Args),
     /// Print the manual page (roff), or write one page per command
@@ -166,6 +184,15 @@ pub fn run(cli: Cli, matches: &ArgMatches, out: &mut dyn Write) -> Result<i32> {
         }
         Command::Head(a) => commands::head::run(ledger, a, out),
         Command::Repair(a) => commands::repair::run(ledger, a, out),
+        Command::Keygen(a) => commands::keygen::run(a, out),
+        Command::Checkpoint(a) => commands::checkpoint::run(ledger, a, out),
+        Command::CheckCheckpoint(a) => commands::check_checkpoint::run(a, out),
+        Command::Cosign(a) => commands::cosign::run(ledger, a, out),
+        Command::Prove(a) => commands::prove::run(ledger, a, out),
+        Command::Consistency(a) => commands::consistency::run(ledger, a, out),
+        Command::CheckProof(a) => commands::check_proof::run(a, out),
+        Command::Publish(a) => commands::publish::run(ledger, a, out),
+        Command::CheckPublished(a) => commands::check_published::run(a, out),
         Command::Completions(a) => commands::completions::run(a, out),
         Command::Man(a) => commands::man::run(a, out),
         Command::GitSetup(a) => commands::git_setup::run(ledger, a, out),

@@ -16,6 +16,8 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+mod checkpoints;
+
 /// Output formats of `verify`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
 pub enum VerifyFormat {
@@ -43,6 +45,28 @@ pub struct Args {
     /// read only for their ids; see docs/FORMAT.md for what this leaves out.
     #[arg(long, value_name = "SEQ:HASH")]
     pub since: Option<Anchor>,
+    /// Also require the ledger's first N entries to have the Merkle root of
+    /// this signed checkpoint (C2SP tlog-checkpoint of size N): catches a
+    /// consistent rewrite and truncation. May repeat; needs --key
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Vec<PathBuf>,
+    /// The log's verifier key (a file or NAME+KEYID+BASE64) that must have
+    /// signed each --checkpoint; may repeat
+    #[arg(long = "key", value_name = "VERIFIER", requires = "checkpoint")]
+    pub keys: Vec<String>,
+    /// The log's origin line the checkpoints must carry [default: the name
+    /// of the first --key]
+    #[arg(long, value_name = "ORIGIN", requires = "checkpoint")]
+    pub origin: Option<String>,
+    /// A witness's verifier key (cosignature key, from `keygen --witness`);
+    /// may repeat. Each --checkpoint must then carry --quorum valid
+    /// cosignatures by these witnesses
+    #[arg(long, value_name = "VERIFIER", requires = "checkpoint")]
+    pub witness: Vec<String>,
+    /// How many of the --witness keys must have cosigned each checkpoint
+    /// [default: all of them]
+    #[arg(long, value_name = "K", requires = "witness")]
+    pub quorum: Option<usize>,
     /// Report at most this many problems (all are counted)
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub max_errors: usize,
@@ -75,6 +99,19 @@ pub fn run(
             ),
         ));
     }
+    if paths.len() > 1 && !args.checkpoint.is_empty() {
+        return Err(Error::usage(
+            "--checkpoint pins one ledger, but several files were given",
+            Some("verify each ledger on its own: `ledger verify FILE --checkpoint CHECKPOINT --key VERIFIER`".into()),
+        ));
+    }
+    if args.since.is_some() && !args.checkpoint.is_empty() {
+        return Err(Error::usage(
+            "--checkpoint needs every entry's hash, which --since does not read",
+            Some("leave out --since to check checkpoints".into()),
+        ));
+    }
+    let checkpoints = checkpoints::open_all(&args)?;
     if paths.len() > 1 && args.since.is_some() {
         return Err(Error::usage(
             "--since pins one ledger, but several files were given",
@@ -90,12 +127,17 @@ pub fn run(
             anchors: args.anchor.clone(),
             max_problems: args.max_errors,
             index_only: true,
+            tree_sizes: checkpoints
+                .iter()
+                .map(|c| c.signed.checkpoint.size)
+                .collect(),
             ..VerifyOptions::default()
         };
-        let (report, _) = match args.since {
+        let (mut report, _) = match args.since {
             Some(since) => store::scan_since(path, since, opts)?,
             None => store::scan(path, opts)?,
         };
+        let checked = checkpoints::check(&mut report, &checkpoints, args.max_errors);
         if !report.ok() {
             code = EXIT_INVALID;
         }
@@ -128,6 +170,15 @@ pub fn run(
                 } else if citations_skipped {
                     v["citations"] = Value::Null;
                 }
+                if !checked.is_empty() {
+                    v["checkpoints"] = Value::Array(checked.iter().map(|c| c.to_json()).collect());
+                    if let Some(t) = &report.tree {
+                        v["tree"] = json!({
+                            "size": t.size,
+                            "root": crate::checkpoint::Checkpoint::new("", 0, t.root).root_base64(),
+                        });
+                    }
+                }
                 if paths.len() > 1 {
                     reports.push(v);
                 } else {
@@ -141,12 +192,18 @@ pub fn run(
                 } else if citations_skipped {
                     s.push_str("citations: not checked: the ledger does not verify\n");
                 }
+                for c in &checked {
+                    s.push_str(&c.to_text());
+                }
                 emit(out, &s)?;
             }
             VerifyFormat::Github => {
                 let mut s = to_github(&report, &texts);
                 if let Some((dir, r)) = &cited {
                     s.push_str(&citations_github(path, dir, r));
+                }
+                for c in &checked {
+                    s.push_str(&c.to_text());
                 }
                 emit(out, &s)?;
             }
