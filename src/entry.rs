@@ -619,6 +619,154 @@ fn check_amend(a: &Amend) -> Result<(), String> {
     Ok(())
 }
 
+/// How to fix text refused by [`Body::check_new_text`].
+pub const NEW_TEXT_HELP: &str = "write statements, titles, labels, quotes, reasons and other single-line text on one line, without control characters; only a `note` may span lines (LF) or hold tabs";
+
+impl Body {
+    /// The rule for text a writer adds, checked when a command writes an entry
+    /// (never by `verify`: a ledger written before the rule, or by another
+    /// tool, still verifies, and readers escape what it holds).
+    ///
+    /// Single-line text (titles, labels, publishers, authors, languages, URLs,
+    /// statements, attributions, quotes, reasons, and every string and key in
+    /// a fact's `value`) holds no line break and no control character: no C0
+    /// control (TAB, LF and CR among them), no DEL, no C1 control, no U+2028
+    /// or U+2029. A `note` may span lines: it may hold LF and TAB, and nothing
+    /// else of those. Returns what is wrong, naming the member and where.
+    pub fn check_new_text(&self) -> Result<(), String> {
+        match self {
+            Body::Genesis(g) => one_line("title", &g.title),
+            Body::Define(d) => {
+                one_line("label", &d.label)?;
+                opt_note(&d.note)
+            }
+            Body::Source(s) => {
+                one_line("title", &s.title)?;
+                one_line("publisher", &s.publisher)?;
+                for (what, v) in [
+                    ("author", &s.author),
+                    ("language", &s.language),
+                    ("url", &s.url),
+                ] {
+                    v.as_deref().map_or(Ok(()), |v| one_line(what, v))?;
+                }
+                opt_note(&s.note)
+            }
+            Body::Fact(f) => fact_text("", f),
+            Body::Supersede(s) => {
+                one_line("reason", &s.reason)?;
+                fact_text("fact.", &s.fact)
+            }
+            Body::Retract(r) => opt_note(&r.note),
+            Body::Dispute(d) => {
+                one_line("statement", &d.statement)?;
+                if let Some(q) = &d.citation.quote {
+                    one_line("citation.quote", q)?;
+                }
+                opt_note(&d.note)
+            }
+            Body::Amend(a) => {
+                one_line("reason", &a.reason)?;
+                let Some(c) = &a.set else { return Ok(()) };
+                for (what, v) in [
+                    ("set.title", &c.title),
+                    ("set.publisher", &c.publisher),
+                    ("set.author", &c.author),
+                    ("set.language", &c.language),
+                    ("set.url", &c.url),
+                ] {
+                    v.as_deref().map_or(Ok(()), |v| one_line(what, v))?;
+                }
+                c.note
+                    .as_deref()
+                    .map_or(Ok(()), |n| text("set.note", n, true))
+            }
+        }
+    }
+}
+
+/// What [`Body::check_new_text`] asks of a fact's text; `at` prefixes the
+/// member names (`fact.` inside a supersede).
+fn fact_text(at: &str, f: &Fact) -> Result<(), String> {
+    one_line(&format!("{at}statement"), &f.statement)?;
+    if let Some(a) = &f.attributed_to {
+        one_line(&format!("{at}attributed_to"), a)?;
+    }
+    for (i, c) in f.citations.iter().enumerate() {
+        if let Some(q) = &c.quote {
+            one_line(&format!("{at}citations[{i}].quote"), q)?;
+        }
+    }
+    if let Some(v) = &f.value {
+        value_text(&format!("{at}value"), v)?;
+    }
+    if let Some(n) = &f.note {
+        text(&format!("{at}note"), n, true)?;
+    }
+    Ok(())
+}
+
+/// Every key and string in a free-form value is one line.
+fn value_text(at: &str, v: &Value) -> Result<(), String> {
+    match v {
+        Value::String(s) => one_line(at, s),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, v)| value_text(&format!("{at}[{i}]"), v)),
+        Value::Object(map) => map.iter().try_for_each(|(k, v)| {
+            one_line(&format!("a key of `{at}`"), k)?;
+            value_text(&format!("{at}.{k}"), v)
+        }),
+        _ => Ok(()),
+    }
+}
+
+fn one_line(what: &str, s: &str) -> Result<(), String> {
+    text(what, s, false)
+}
+
+fn opt_note(note: &Option<String>) -> Result<(), String> {
+    note.as_deref().map_or(Ok(()), |n| text("note", n, true))
+}
+
+/// Checks `s`, the text of member `what`: no control character, line
+/// separator or paragraph separator, except LF and TAB in a note.
+fn text(what: &str, s: &str, note: bool) -> Result<(), String> {
+    let Some((i, c)) = s.chars().enumerate().find(|&(_, c)| {
+        (c.is_control() || c == '\u{2028}' || c == '\u{2029}')
+            && !(note && matches!(c, '\n' | '\t'))
+    }) else {
+        return Ok(());
+    };
+    let name = match c {
+        '\n' => "a line feed".to_string(),
+        '\r' => "a carriage return".to_string(),
+        '\t' => "a tab".to_string(),
+        '\u{2028}' => "a line separator".to_string(),
+        '\u{2029}' => "a paragraph separator".to_string(),
+        '\u{1b}' => "an escape character".to_string(),
+        _ => "a control character".to_string(),
+    };
+    let shown = if what.starts_with("a key of") {
+        what.to_string()
+    } else {
+        format!("`{what}`")
+    };
+    let rule = if note {
+        "a note may span lines (LF) and hold tabs, but no other control character"
+    } else if matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}') {
+        "it must be one line; only a `note` may span lines"
+    } else {
+        "single-line text may hold no control character"
+    };
+    Err(format!(
+        "{shown} holds {name} (U+{:04X}) at character {}: {rule}",
+        c as u32,
+        i + 1
+    ))
+}
+
 /// Optional members are omitted when absent, never `null`: a reader that took
 /// `null` for absent would re-serialize the entry without the member, and its
 /// text would no longer match its hash. (Inside a fact's free-form `value`,

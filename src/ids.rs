@@ -199,19 +199,19 @@ pub fn ambiguous(
     let mut list: Vec<String> = candidates
         .iter()
         .take(LISTED)
-        .map(|c| format!("\n  {}", describe(c)))
+        .map(|c| describe(c))
         .collect();
     if candidates.len() > LISTED {
-        list.push(format!("\n  ... {} more", candidates.len() - LISTED));
+        list.push(format!("... {} more", candidates.len() - LISTED));
     }
-    Error::usage(
-        format!(
-            "{what} `{given}` is ambiguous: {} ids start with it:{}",
-            candidates.len(),
-            list.concat()
+    Error::Ambiguous {
+        message: format!(
+            "{what} `{given}` is ambiguous: {} ids start with it:",
+            candidates.len()
         ),
-        Some("type more of the id, enough to name one of them".into()),
-    )
+        candidates: list,
+        help: Some("type more of the id, enough to name one of them".into()),
+    }
 }
 
 #[cfg(test)]

@@ -39,6 +39,9 @@ pub type Fp = u128;
 const NS_ID: u8 = 0;
 const NS_ACTOR: u8 = 1;
 const NS_TOPIC: u8 = 2;
+/// A source's last amendment: its seq (the source's own slot keeps the seq
+/// that registered it, which the rule on derivations compares).
+const NS_AMENDED: u8 = 3;
 
 /// Kinds stored in a slot's top byte (0 marks an empty slot on disk).
 const SOURCE: u8 = 1;
@@ -204,7 +207,8 @@ fn changes(entry: &Entry) -> Vec<(Fp, u64)> {
             (fp(NS_ID, &s.fact.id), word(LIVE, seq)),
         ],
         Body::Retract(r) => vec![(fp(NS_ID, &r.target), word(RETRACTED, seq))],
-        Body::Dispute(_) | Body::Amend(_) => vec![],
+        Body::Amend(a) => vec![(fp(NS_AMENDED, &a.target), word(SOURCE, seq))],
+        Body::Dispute(_) => vec![],
     }
 }
 
@@ -249,6 +253,9 @@ impl Compact {
         map.reserve(state.sources.len() + state.facts.len());
         for s in &state.sources {
             map.insert(fp(NS_ID, &s.source.id), word(SOURCE, s.seq));
+            if let Some(last) = s.amendments.last() {
+                map.insert(fp(NS_AMENDED, &s.source.id), word(SOURCE, last.seq));
+            }
         }
         for f in &state.facts {
             let w = match &f.status {
@@ -283,6 +290,16 @@ impl Compact {
         View(self).id_use(id)
     }
 
+    /// The seq of the entry that registered source `id`, if it is a source.
+    pub fn source_seq(&self, id: &str) -> Option<u64> {
+        View(self).source_seq(id)
+    }
+
+    /// The seq of the last amendment of source `id`, if it was amended.
+    pub fn amended_seq(&self, id: &str) -> Option<u64> {
+        self.get(fp(NS_AMENDED, id)).map(|w| w & SEQ_MASK)
+    }
+
     /// Number of ids and vocabulary terms held.
     pub fn len(&self) -> usize {
         self.map.len()
@@ -314,7 +331,9 @@ pub struct Covers {
 }
 
 const MAGIC: &[u8; 8] = b"LEDGERIX";
-const VERSION: u32 = 2;
+/// 3 since amendments of sources are indexed (an index of version 2 lacks
+/// them, so it is rebuilt rather than trusted).
+const VERSION: u32 = 3;
 const HEADER: u64 = 128;
 const SLOT: u64 = 24;
 
@@ -347,7 +366,7 @@ pub struct Disk {
 fn header_key(ledger: &std::fs::Metadata, index: &std::fs::Metadata) -> Hash {
     use std::os::unix::fs::MetadataExt;
     let mut k = Vec::with_capacity(48);
-    k.extend_from_slice(b"ledger index v2\0");
+    k.extend_from_slice(b"ledger index v3\0");
     for n in [ledger.dev(), ledger.ino(), index.dev(), index.ino()] {
         k.extend_from_slice(&n.to_le_bytes());
     }
@@ -497,6 +516,18 @@ impl Disk {
                 IdUse::Fact
             }
         }))
+    }
+
+    /// As [`Compact::source_seq`].
+    pub fn source_seq(&self, id: &str) -> std::io::Result<Option<u64>> {
+        let (_, w) = self.probe(fp(NS_ID, id))?;
+        Ok(w.filter(|&w| kind_of(w) == SOURCE).map(|w| w & SEQ_MASK))
+    }
+
+    /// As [`Compact::amended_seq`].
+    pub fn amended_seq(&self, id: &str) -> std::io::Result<Option<u64>> {
+        let (_, w) = self.probe(fp(NS_AMENDED, id))?;
+        Ok(w.map(|w| w & SEQ_MASK))
     }
 
     /// Records accepted `entries` and the new coverage: slots first, synced,

@@ -498,17 +498,12 @@ pub fn merge(base: Option<Side>, ours: Side, theirs: Side, result: &Path) -> Res
                  --id (it gets a change id, which moves freely) and retract the old one",
             );
         }
-        return Err(Error::Refused {
-            path: result.to_path_buf(),
-            seq: None,
-            message: format!(
-                "{} and {} conflict; nothing was merged:\n  {}",
-                ours_label,
-                theirs_label,
-                conflicts.join("\n  ")
-            ),
-            help: Some(help),
-        });
+        return Err(Error::conflicts(
+            result,
+            format!("{ours_label} and {theirs_label} conflict; nothing was merged:"),
+            conflicts,
+            Some(help),
+        ));
     }
     // Read every new line back as the verifier would, and check its link:
     // ours verified, and each new entry was sealed after it and replayed.

@@ -657,7 +657,7 @@ fn check_amend(r: &(impl Refs + ?Sized), a: &Amend) -> Result<(), String> {
 /// Applies an amendment to a source, returning what changed: each member
 /// whose value it changed, with its value before and after (a member set to
 /// the value it had, or removed while absent, is not a change).
-fn amend(s: &mut Source, a: &Amend) -> Vec<(String, Option<Value>, Option<Value>)> {
+pub fn amend(s: &mut Source, a: &Amend) -> Vec<(String, Option<Value>, Option<Value>)> {
     let mut v = match serde_json::to_value(&*s) {
         Ok(Value::Object(m)) => m,
         _ => return Vec::new(),

@@ -14,6 +14,7 @@
 
 use crate::date::{Day, PartialDate, format_day};
 use crate::entry::{Citation, Difference, Fact, Modality, name};
+use crate::escape;
 use crate::hash::{Hash, sha256};
 use crate::ids::{self, Abbrev};
 use crate::replay::{FactRecord, State};
@@ -167,7 +168,162 @@ pub struct Discrepancy {
     pub facts: Vec<String>,
     /// One-paragraph explanation.
     pub text: String,
+    /// The same explanation in Markdown, its ledger text escaped.
+    #[serde(skip)]
+    pub markdown: String,
     pub citations: Vec<CitationView>,
+    /// For a dispute between a derived source and its original: the two
+    /// sides' citations, to be read side by side.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub side_by_side: Option<SideBySide>,
+}
+
+/// How a discrepancy's explanation quotes ids and ledger text: as they are
+/// (the JSON and plain-text form, ids in backticks), or for Markdown.
+#[derive(Debug, Clone, Copy)]
+enum Style {
+    Plain,
+    Markdown,
+}
+
+impl Style {
+    fn text(self, s: &str) -> String {
+        match self {
+            Style::Plain => s.to_string(),
+            Style::Markdown => escape::markdown(s),
+        }
+    }
+
+    fn code(self, s: &str) -> String {
+        match self {
+            Style::Plain => format!("`{s}`"),
+            Style::Markdown => escape::markdown_code(s),
+        }
+    }
+}
+
+/// The cited spans of an original and of a source derived from it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SideBySide {
+    /// The citations of the original source (or sources).
+    pub original: Vec<CitationView>,
+    /// The citations of the derived source.
+    pub derived: Vec<CitationView>,
+    /// How the derived source derives from the original, e.g. `translation of [1]`.
+    pub relation: String,
+}
+
+/// For a dispute whose source derives from a source the fact cites, or the
+/// other way round: the fact's citations of the other side, and whether the
+/// dispute's source is the derived one. `None` when neither derives from the
+/// other.
+pub fn derivation_pair<'a>(
+    state: &State,
+    fact: &'a Fact,
+    dispute: &Citation,
+) -> Option<(Vec<&'a Citation>, bool)> {
+    let ancestors = |id: &str| -> Vec<String> {
+        state
+            .derivation_chain(id)
+            .iter()
+            .map(|(_, r)| r.source.id.clone())
+            .collect()
+    };
+    let up = ancestors(&dispute.source);
+    let originals: Vec<&Citation> = fact
+        .citations
+        .iter()
+        .filter(|c| up.contains(&c.source))
+        .collect();
+    if !originals.is_empty() {
+        return Some((originals, true));
+    }
+    let derived: Vec<&Citation> = fact
+        .citations
+        .iter()
+        .filter(|c| ancestors(&c.source).contains(&dispute.source))
+        .collect();
+    (!derived.is_empty()).then_some((derived, false))
+}
+
+/// `translation of [1]`: how source `derived` derives from `original`
+/// (through a chain, each step nearest first).
+pub fn relation_text(state: &State, derived: &str, original: &str) -> String {
+    let mut steps = Vec::new();
+    for (relation, up) in state.derivation_chain(derived) {
+        steps.push(format!(
+            "{} of [{}]",
+            name(&relation),
+            state.source_number(&up.source.id).unwrap_or(0)
+        ));
+        if up.source.id == original {
+            break;
+        }
+    }
+    steps.join(", ")
+}
+
+/// The side-by-side view of a dispute between a derived source and its
+/// original, if it is one and either side quotes its source.
+pub fn side_by_side(state: &State, fact: &Fact, dispute: &Citation) -> Option<SideBySide> {
+    let (other, dispute_derived) = derivation_pair(state, fact, dispute)?;
+    let others: Vec<CitationView> = other.iter().map(|c| citation_view(state, c)).collect();
+    let mine = vec![citation_view(state, dispute)];
+    let (original, derived) = if dispute_derived {
+        (others, mine)
+    } else {
+        (mine, others)
+    };
+    // Nothing to read side by side without a quote on either side.
+    if !original.iter().chain(&derived).any(|c| c.quote.is_some()) {
+        return None;
+    }
+    let relation = relation_text(state, &derived[0].source, &original[0].source);
+    Some(SideBySide {
+        original,
+        derived,
+        relation,
+    })
+}
+
+/// `text` wrapped at `width` characters by words; its own line breaks kept.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.split('\n') {
+        let mut cur = String::new();
+        let mut cur_len = 0;
+        for word in line.split(' ') {
+            let n = word.chars().count();
+            if cur_len > 0 && cur_len + 1 + n > width {
+                out.push(std::mem::take(&mut cur));
+                cur_len = 0;
+            }
+            if cur_len > 0 {
+                cur.push(' ');
+                cur_len += 1;
+            }
+            cur.push_str(word);
+            cur_len += n;
+        }
+        out.push(cur);
+    }
+    out
+}
+
+/// Two texts side by side, each wrapped at `width` characters, as lines
+/// `LEFT | RIGHT` after `indent`.
+pub fn columns(left: &str, right: &str, indent: &str, width: usize) -> String {
+    let (l, r) = (wrap(left, width), wrap(right, width));
+    let mut s = String::new();
+    for i in 0..l.len().max(r.len()) {
+        let a = l.get(i).map_or("", String::as_str);
+        let b = r.get(i).map_or("", String::as_str);
+        let pad = width.saturating_sub(a.chars().count());
+        let line = format!("{indent}{a}{} | {b}", " ".repeat(pad));
+        s.push_str(line.trim_end());
+        s.push('\n');
+    }
+    s
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -499,7 +655,7 @@ fn source_views(state: &State) -> Vec<SourceView> {
         .collect()
 }
 
-fn citation_view(state: &State, c: &Citation) -> CitationView {
+pub fn citation_view(state: &State, c: &Citation) -> CitationView {
     let n = state.source_number(&c.source).unwrap_or(0);
     let mut label = format!("[{n}");
     if let Some(p) = c.paragraph {
@@ -662,7 +818,13 @@ fn find_discrepancies(
     abbrev: &Abbrev,
 ) -> Vec<Discrepancy> {
     let mut out: Vec<(Hash, Discrepancy)> = Vec::new();
-    let disc = |code: Hash, kind, difference, facts: Vec<String>, text: String, citations| {
+    let disc = |code: Hash,
+                kind,
+                difference,
+                facts: Vec<String>,
+                words: &dyn Fn(Style) -> String,
+                citations,
+                side| {
         (
             code,
             Discrepancy {
@@ -672,8 +834,10 @@ fn find_discrepancies(
                 about_superseded: None,
                 carried_from: None,
                 facts,
-                text,
+                text: words(Style::Plain),
+                markdown: words(Style::Markdown),
                 citations,
+                side_by_side: side,
             },
         )
     };
@@ -693,39 +857,50 @@ fn find_discrepancies(
         let c = citation_view(state, &d.citation);
         let fact = short(&r.fact.id);
         let against = short(&d.target);
-        let mut text = if rec.current {
-            let mut t = format!(
-                "{} {} fact `{fact}`",
-                c.label,
-                difference_verb(d.difference),
-            );
-            if d.target != r.fact.id {
-                t.push_str(&format!(
-                    " (recorded against the version it replaced, `{against}`, and carried to it)"
-                ));
+        let words = |st: Style| {
+            let mut text = if rec.current {
+                let mut t = format!(
+                    "{} {} fact {}",
+                    c.label,
+                    difference_verb(d.difference),
+                    st.code(&fact),
+                );
+                if d.target != r.fact.id {
+                    t.push_str(&format!(
+                        " (recorded against the version it replaced, {}, and carried to it)",
+                        st.code(&against)
+                    ));
+                }
+                t
+            } else {
+                format!(
+                    "About the superseded version {} of fact {}: {} {} it",
+                    st.code(&against),
+                    st.code(&fact),
+                    c.label,
+                    difference_past(d.difference),
+                )
+            };
+            text.push_str(&format!(
+                ". It says: {}",
+                st.text(d.statement.trim_end_matches('.'))
+            ));
+            text.push('.');
+            if let Some(n) = &d.note {
+                text.push_str(&format!(" {}", st.text(n)));
             }
-            t
-        } else {
-            format!(
-                "About the superseded version `{against}` of fact `{fact}`: {} {} it",
-                c.label,
-                difference_past(d.difference),
-            )
+            text
         };
-        text.push_str(&format!(". It says: {}", d.statement.trim_end_matches('.')));
-        text.push('.');
-        if let Some(n) = &d.note {
-            text.push_str(&format!(" {n}"));
-        }
-        let mut cites = vec![c];
+        let mut cites = vec![c.clone()];
         cites.extend(r.fact.citations.iter().map(|c| citation_view(state, c)));
         let mut found = disc(
             rec.code,
             DiscrepancyKind::Dispute,
             Some(d.difference),
             vec![r.fact.id.clone()],
-            text,
+            &words,
             cites,
+            side_by_side(state, &r.fact, &d.citation),
         );
         if d.target != r.fact.id {
             if rec.current {
@@ -777,16 +952,18 @@ fn find_discrepancies(
                 continue;
             }
             let key = differing[0];
-            let show = |f: &Fact| {
+            let show = |st: Style, f: &Fact| {
                 format!(
-                    "`{}` ({}, {}: {})",
-                    short(&f.id),
+                    "{} ({}, {}: {})",
+                    st.code(&short(&f.id)),
                     name(&f.modality),
-                    key,
-                    f.value
-                        .as_ref()
-                        .and_then(|v| v.get(key))
-                        .map_or(String::new(), Value::to_string)
+                    st.text(key),
+                    st.text(
+                        &f.value
+                            .as_ref()
+                            .and_then(|v| v.get(key))
+                            .map_or(String::new(), Value::to_string)
+                    )
                 )
             };
             let mut cites: Vec<CitationView> = fa
@@ -808,51 +985,57 @@ fn find_discrepancies(
                         (d.modality.strength(), original.modality.strength()),
                         (Some(x), Some(y)) if x > y
                     );
-                    let text = format!(
-                        "A derived source {} its original: {} rests only on {}, derived from the source of {}{}.",
-                        if stronger {
-                            "states more than"
-                        } else {
-                            "differs from"
-                        },
-                        show(d),
-                        label_list(state, &d.citations),
-                        show(original),
-                        if stronger {
-                            format!(
-                                "; \"{}\" goes beyond \"{}\"",
-                                name(&d.modality),
-                                name(&original.modality)
-                            )
-                        } else {
-                            String::new()
-                        }
-                    );
+                    let words = |st: Style| {
+                        format!(
+                            "A derived source {} its original: {} rests only on {}, derived from the source of {}{}.",
+                            if stronger {
+                                "states more than"
+                            } else {
+                                "differs from"
+                            },
+                            show(st, d),
+                            label_list(state, &d.citations),
+                            show(st, original),
+                            if stronger {
+                                format!(
+                                    "; \"{}\" goes beyond \"{}\"",
+                                    name(&d.modality),
+                                    name(&original.modality)
+                                )
+                            } else {
+                                String::new()
+                            }
+                        )
+                    };
                     out.push(disc(
                         pair_code(&fa.id, &fb.id),
                         DiscrepancyKind::DerivedOverstates,
                         None,
                         vec![original.id.clone(), d.id.clone()],
-                        text,
+                        &words,
                         cites,
+                        None,
                     ));
                 }
                 None => {
-                    let text = format!(
-                        "Sources disagree on {}: {} per {} versus {} per {}.",
-                        key,
-                        show(fa),
-                        label_list(state, &fa.citations),
-                        show(fb),
-                        label_list(state, &fb.citations)
-                    );
+                    let words = |st: Style| {
+                        format!(
+                            "Sources disagree on {}: {} per {} versus {} per {}.",
+                            st.text(key),
+                            show(st, fa),
+                            label_list(state, &fa.citations),
+                            show(st, fb),
+                            label_list(state, &fb.citations)
+                        )
+                    };
                     out.push(disc(
                         pair_code(&fa.id, &fb.id),
                         DiscrepancyKind::SourcesDisagree,
                         None,
                         vec![fa.id.clone(), fb.id.clone()],
-                        text,
+                        &words,
                         cites,
+                        None,
                     ));
                 }
             }
@@ -889,41 +1072,143 @@ fn difference_verb(d: Difference) -> &'static str {
     }
 }
 
+/// How the rendering shows text from the ledger: Markdown escaped so that it
+/// renders as exactly its characters (see [`escape::markdown`]), or plain text
+/// escaped for the terminal (see [`escape::terminal`]). The report's own words
+/// and structure are written as they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Medium {
+    Markdown,
+    Text,
+}
+
+impl Medium {
+    /// Ledger text (or text made from it, such as the worded statement).
+    fn text(self, s: &str) -> String {
+        match self {
+            Medium::Markdown => escape::markdown(s),
+            Medium::Text => escape::terminal(s).into_owned(),
+        }
+    }
+
+    /// An id or code-like value: a code span in Markdown.
+    fn code(self, s: &str) -> String {
+        match self {
+            Medium::Markdown => escape::markdown_code(s),
+            Medium::Text => escape::terminal(s).into_owned(),
+        }
+    }
+
+    /// Emphasis around text already shown in this medium.
+    fn em(self, shown: &str) -> String {
+        match self {
+            Medium::Markdown => format!("*{shown}*"),
+            Medium::Text => shown.to_string(),
+        }
+    }
+
+    /// Strong emphasis around text already shown in this medium.
+    fn strong(self, shown: &str) -> String {
+        match self {
+            Medium::Markdown => format!("**{shown}**"),
+            Medium::Text => shown.to_string(),
+        }
+    }
+
+    /// A heading of `level` whose text is already shown in this medium.
+    fn heading(self, s: &mut String, level: usize, shown: &str) {
+        match self {
+            Medium::Markdown => s.push_str(&format!("{} {shown}\n\n", "#".repeat(level))),
+            Medium::Text => {
+                let rule = if level == 1 { "=" } else { "-" };
+                s.push_str(&format!(
+                    "{shown}\n{}\n\n",
+                    rule.repeat(shown.chars().count())
+                ));
+            }
+        }
+    }
+
+    /// A source's URL: in Markdown an autolink when it is a plain `http(s)`
+    /// URL (its text is then the link itself), else escaped text; in plain
+    /// text within `<...>`.
+    fn url(self, u: &str) -> String {
+        let plain = (u.starts_with("https://") || u.starts_with("http://"))
+            && u.bytes().all(|b| {
+                b.is_ascii_graphic()
+                    && !matches!(
+                        b,
+                        b'<' | b'>' | b'"' | b'`' | b'\\' | b'{' | b'}' | b'|' | b'^'
+                    )
+            });
+        match self {
+            Medium::Markdown if plain => format!("<{u}>"),
+            Medium::Markdown => escape::markdown(u),
+            Medium::Text => format!("<{}>", escape::terminal(u)),
+        }
+    }
+}
+
 /// Renders the report as GitHub-flavoured Markdown (`markdown`) or plain text.
+/// Every piece of ledger text is escaped for the medium: in Markdown it renders
+/// as its characters and never as structure (no heading, link, image or HTML
+/// comes from the ledger); in plain text no control character reaches the
+/// terminal and a line break shows as `\n`.
 pub fn render(r: &Report, markdown: bool) -> String {
+    render_with(r, markdown, false)
+}
+
+/// The two sides of a dispute between a derived source and its original,
+/// side by side: a table in Markdown (quotes escaped, `|` among them), two
+/// columns in text (escaped for the terminal).
+fn render_side_by_side(sb: &SideBySide, m: Medium) -> String {
+    let side = |cites: &[CitationView]| -> (String, String) {
+        let labels = cites
+            .iter()
+            .map(|c| c.label.clone())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let quotes = cites
+            .iter()
+            .map(|c| match &c.quote {
+                Some(q) => format!("“{}”", m.text(q)),
+                None => "(no quote recorded)".to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(" … ");
+        (labels, quotes)
+    };
+    let (ol, oq) = side(&sb.original);
+    let (dl, dq) = side(&sb.derived);
+    match m {
+        Medium::Markdown => format!(
+            "\n  | {ol} original | {dl} {} |\n  |---|---|\n  | {oq} | {dq} |\n\n",
+            sb.relation
+        ),
+        Medium::Text => columns(
+            &format!("{ol} original\n{oq}"),
+            &format!("{dl} {}\n{dq}", sb.relation),
+            "    ",
+            40,
+        ),
+    }
+}
+
+/// [`render`], with each citation's quote under its fact when `quotes`.
+pub fn render_with(r: &Report, markdown: bool, quotes: bool) -> String {
+    let m = if markdown {
+        Medium::Markdown
+    } else {
+        Medium::Text
+    };
     let mut s = String::new();
-    let h = |s: &mut String, level: usize, title: &str| {
-        if markdown {
-            s.push_str(&format!("{} {title}\n\n", "#".repeat(level)));
-        } else {
-            let rule = if level == 1 { '=' } else { '-' };
-            s.push_str(&format!(
-                "{title}\n{}\n\n",
-                rule.to_string().repeat(title.chars().count())
-            ));
-        }
-    };
-    let em = |t: &str| {
-        if markdown {
-            format!("*{t}*")
-        } else {
-            t.to_string()
-        }
-    };
-    let code = |t: &str| {
-        if markdown {
-            format!("`{t}`")
-        } else {
-            t.to_string()
-        }
-    };
-    h(&mut s, 1, &r.title);
+    m.heading(&mut s, 1, &m.text(&r.title));
     if r.subject.is_empty() {
         s.push_str(&format!(
             "{}\n\n",
-            em(&format!(
+            m.em(&format!(
                 "The ledger \"{}\" up to entry {} ({}) holds no live fact yet; {} registered. Record one with `ledger add`.",
-                r.ledger_title,
+                m.text(&r.ledger_title),
                 r.at_seq,
                 &r.at_hash.get(..12).unwrap_or(""),
                 count(r.sources.len(), "source", "sources"),
@@ -932,10 +1217,10 @@ pub fn render(r: &Report, markdown: bool) -> String {
     } else {
         s.push_str(&format!(
         "{}\n\n",
-        em(&format!(
+        m.em(&format!(
             "Facts in force on {} as recorded in the ledger \"{}\" up to entry {} ({}). {} in force; {} live, {} superseded, {} retracted; {}. Every statement cites its sources by number: [n ¶p] is paragraph p of source n (see Sources).",
             long_day(&r.as_of),
-            r.ledger_title,
+            m.text(&r.ledger_title),
             r.at_seq,
             &r.at_hash.get(..12).unwrap_or(""),
             count(r.counts.facts_in_force, "fact", "facts"),
@@ -952,7 +1237,7 @@ pub fn render(r: &Report, markdown: bool) -> String {
     {
         s.push_str(&format!(
             "{}\n\n",
-            em(&format!(
+            m.em(&format!(
                 "Caution: the newest dated source is from {}. Facts with no end date are carried forward from what the sources said then; they may no longer hold.",
                 n.long()
             ))
@@ -961,24 +1246,24 @@ pub fn render(r: &Report, markdown: bool) -> String {
     if r.topics.is_empty() && r.context.is_empty() && !r.subject.is_empty() {
         s.push_str(&format!(
             "No fact about {} is in force on this date.\n\n",
-            r.subject
+            m.text(&r.subject)
         ));
     }
     for t in &r.topics {
-        h(&mut s, 2, &t.label);
+        m.heading(&mut s, 2, &m.text(&t.label));
         for f in &t.facts {
-            s.push_str(&fact_line(f, markdown, &r.abbrev));
+            s.push_str(&fact_line(f, m, quotes, &r.abbrev));
         }
         s.push('\n');
     }
     if !r.context.is_empty() {
-        h(&mut s, 2, "Context");
+        m.heading(&mut s, 2, "Context");
         for f in &r.context {
-            s.push_str(&fact_line(f, markdown, &r.abbrev));
+            s.push_str(&fact_line(f, m, quotes, &r.abbrev));
         }
         s.push('\n');
     }
-    h(&mut s, 2, "Timeline");
+    m.heading(&mut s, 2, "Timeline");
     if r.timeline.is_empty() {
         s.push_str("No dated event up to this date.\n\n");
     } else {
@@ -986,23 +1271,19 @@ pub fn render(r: &Report, markdown: bool) -> String {
             let cites: Vec<&str> = t.fact.citations.iter().map(|c| c.label.as_str()).collect();
             let mut notes = provenance(&t.fact);
             if t.fact.subject != r.subject {
-                notes.insert(0, code(&t.fact.subject));
+                notes.insert(0, m.code(&t.fact.subject));
             }
             s.push_str(&format!(
                 "- {} — {} {} ({})\n",
-                if markdown {
-                    format!("**{}**", t.when)
-                } else {
-                    t.when.clone()
-                },
-                t.fact.text,
+                m.strong(&t.when),
+                m.text(&t.fact.text),
                 cites.join(" "),
                 notes.join("; ")
             ));
         }
         s.push('\n');
     }
-    h(&mut s, 2, "Discrepancies");
+    m.heading(&mut s, 2, "Discrepancies");
     if r.discrepancies.is_empty() {
         s.push_str("None recorded or detected.\n\n");
     } else {
@@ -1015,33 +1296,36 @@ pub fn render(r: &Report, markdown: bool) -> String {
                 DiscrepancyKind::SourcesDisagree => "Sources disagree",
                 DiscrepancyKind::DerivedOverstates => "Derived source goes further",
             };
-            s.push_str(&format!(
-                "- {} {}: {}\n",
-                if markdown {
-                    format!("**{}**", d.id)
-                } else {
-                    d.id.clone()
-                },
-                em(kind),
-                d.text
-            ));
+            let text = match m {
+                Medium::Markdown => d.markdown.clone(),
+                Medium::Text => m.text(&d.text),
+            };
+            s.push_str(&format!("- {} {}: {text}\n", m.strong(&d.id), m.em(kind)));
+            match &d.side_by_side {
+                Some(sb) => s.push_str(&render_side_by_side(sb, m)),
+                None if quotes && d.kind == DiscrepancyKind::Dispute => {
+                    if let Some(c) = d.citations.first().filter(|c| c.quote.is_some()) {
+                        s.push_str(&quote_line(c, m));
+                    }
+                }
+                None => {}
+            }
         }
-        s.push('\n');
+        // A side-by-side table already ends in a blank line.
+        if !s.ends_with("\n\n") {
+            s.push('\n');
+        }
     }
-    h(&mut s, 2, "Sources");
+    m.heading(&mut s, 2, "Sources");
     for src in &r.sources {
         let mut line = format!(
             "{}. {} — {}",
             src.n,
-            if markdown {
-                format!("**{}**", src.title)
-            } else {
-                src.title.clone()
-            },
-            src.publisher
+            m.strong(&m.text(&src.title)),
+            m.text(&src.publisher)
         );
         if let Some(a) = &src.author {
-            line.push_str(&format!(", {a}"));
+            line.push_str(&format!(", {}", m.text(a)));
         }
         if let Some(p) = &src.published {
             line.push_str(&format!(", {}", p.long()));
@@ -1054,7 +1338,7 @@ pub fn render(r: &Report, markdown: bool) -> String {
             .unwrap_or_default();
         line.push_str(&format!(". {kind}"));
         if let Some(l) = &src.language {
-            line.push_str(&format!(", language {}", code(l)));
+            line.push_str(&format!(", language {}", m.code(l)));
         }
         line.push('.');
         if !src.derivation.is_empty() {
@@ -1065,18 +1349,18 @@ pub fn render(r: &Report, markdown: bool) -> String {
             ));
         }
         if let Some(u) = &src.url {
-            line.push_str(&format!(" <{u}>"));
+            line.push_str(&format!(" {}", m.url(u)));
         }
         if let Some(n) = &src.note {
-            line.push_str(&format!(" {}", em(n)));
+            line.push_str(&format!(" {}", m.em(&m.text(n))));
         }
         if let Some(h) = &src.sha256 {
-            line.push_str(&format!(" SHA-256 of archived text: {}.", code(h)));
+            line.push_str(&format!(" SHA-256 of archived text: {}.", m.code(h)));
         }
         for a in &src.amendments {
             line.push_str(&format!(
                 " {}",
-                em(&format!(
+                m.em(&format!(
                     "Amended at entry {} ({}): {}.",
                     a.seq,
                     if a.changed.is_empty() {
@@ -1084,7 +1368,7 @@ pub fn render(r: &Report, markdown: bool) -> String {
                     } else {
                         a.changed.join(", ")
                     },
-                    a.reason.trim_end_matches('.')
+                    m.text(a.reason.trim_end_matches('.'))
                 ))
             ));
         }
@@ -1094,27 +1378,39 @@ pub fn render(r: &Report, markdown: bool) -> String {
     s
 }
 
-fn fact_line(f: &FactView, markdown: bool, abbrev: &Abbrev) -> String {
+/// `  <br>[1 ¶5] “…”` (Markdown) or `  [1 ¶5] “…”` (text), the quote
+/// escaped for the medium.
+fn quote_line(c: &CitationView, m: Medium) -> String {
+    let q = c
+        .quote
+        .as_deref()
+        .map_or(String::new(), |q| format!(" “{}”", m.text(q)));
+    match m {
+        Medium::Markdown => format!("  <br>{}{q}\n", c.label),
+        Medium::Text => format!("  {}{q}\n", c.label),
+    }
+}
+
+fn fact_line(f: &FactView, m: Medium, quotes: bool, abbrev: &Abbrev) -> String {
     let cites: Vec<&str> = f.citations.iter().map(|c| c.label.as_str()).collect();
     let mut notes = f.when.iter().cloned().collect::<Vec<_>>();
     notes.extend(provenance(f));
-    let shown = abbrev.shown(&f.id);
-    let id = if markdown {
-        format!("`{shown}`")
-    } else {
-        shown.to_string()
-    };
     let mut line = format!(
-        "- {} {} ({}; {id})\n",
-        f.text,
+        "- {} {} ({}; {})\n",
+        m.text(&f.text),
         cites.join(" "),
-        notes.join("; ")
+        notes.join("; "),
+        m.code(abbrev.shown(&f.id))
     );
+    if quotes {
+        for c in f.citations.iter().filter(|c| c.quote.is_some()) {
+            line.push_str(&quote_line(c, m));
+        }
+    }
     if let Some(n) = &f.note {
-        line.push_str(&if markdown {
-            format!("  <br>*Note: {n}*\n")
-        } else {
-            format!("  Note: {n}\n")
+        line.push_str(&match m {
+            Medium::Markdown => format!("  <br>*Note: {}*\n", m.text(n)),
+            Medium::Text => format!("  Note: {}\n", m.text(n)),
         });
     }
     line

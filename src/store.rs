@@ -14,7 +14,7 @@
 //! does see was left by a writer that died (see docs/RELIABILITY.md).
 
 use crate::chain::{self, Report, VerifyOptions};
-use crate::entry::{Body, Dispute, Entry, Fact, Genesis, check_timestamp};
+use crate::entry::{Body, Dispute, Entry, Fact, Genesis, Source, check_timestamp};
 use crate::error::{Error, Result};
 use crate::fault::Fault;
 use crate::fsio;
@@ -143,6 +143,38 @@ pub fn read_ledger(path: &Path) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// Streams the ledger at `path` under the shared lock, through the bounded
+/// line reader, and hands `each` every entry whose line contains one of
+/// `needles` (a byte search first, so other lines are only scanned) and
+/// reads cleanly on its own (7.4; its hash is checked, the chain is not);
+/// `each` returns false to stop. For readers that need a few kinds of entry
+/// (a source by id, and its amendments) without replaying the ledger.
+pub fn scan_for(path: &Path, needles: &[&[u8]], mut each: impl FnMut(Entry) -> bool) -> Result<()> {
+    use crate::lines::{Line, read_line};
+    let f = open_for_reading(path)?;
+    let mut r = BufReader::with_capacity(256 * 1024, f);
+    let finders: Vec<memchr::memmem::Finder> =
+        needles.iter().map(memchr::memmem::Finder::new).collect();
+    let mut buf = Vec::new();
+    let mut first = true;
+    loop {
+        match read_line(&mut r, &mut buf, MAX_ENTRY_BYTES)
+            .map_err(|e| Error::io(path, "read", e))?
+        {
+            Line::Eof => return Ok(()),
+            Line::Fits { terminated } if finders.iter().any(|f| f.find(&buf).is_some()) => {
+                if let Some(e) = chain::check_line(&buf, first, terminated).entry().cloned()
+                    && !each(e)
+                {
+                    return Ok(());
+                }
+            }
+            _ => {}
+        }
+        first = false;
+    }
+}
+
 /// Reads a user's text file (an import batch, an archived source text),
 /// which must be UTF-8.
 pub fn read_text(path: &Path) -> Result<String> {
@@ -174,6 +206,8 @@ pub fn init(path: &Path, title: &str, now: &str) -> Result<Appended> {
         created: now.to_string(),
     });
     body.check().map_err(|m| Error::usage(m, None))?;
+    body.check_new_text()
+        .map_err(|m| Error::usage(m, Some(crate::entry::NEW_TEXT_HELP.into())))?;
     let entry =
         Entry::seal(0, Hash::ZERO, now.to_string(), body).map_err(|e| Error::usage(e.0, None))?;
     let line = entry.to_line().map_err(|e| Error::usage(e.0, None))?;
@@ -875,34 +909,129 @@ impl Prior<'_> {
 
     /// The fact with this id, whatever its status, as it was recorded.
     pub fn fact(&self, id: &str) -> Result<Option<Fact>> {
-        if let Some(s) = self.full.get() {
-            return Ok(s.fact(id).map(|r| r.fact.clone()));
-        }
-        let seq = match (self.disk, self.compact) {
-            (Some(d), _) => match d.fact_seq(id) {
-                Ok(s) => s,
-                // A damaged index: answer from the full state.
-                Err(_) => return Ok(self.full()?.fact(id).map(|r| r.fact.clone())),
-            },
-            (None, Some(c)) => c.fact_seq(id),
-            (None, None) => None,
-        };
-        if (self.disk.is_some() || self.compact.is_some()) && seq.is_none() {
-            return Ok(None);
-        }
-        if let Some(seq) = seq
-            && let Some(e) = find_entry(self.file, self.len, seq)
-        {
-            let f = match e.body {
+        let found = self.lookup(id, index::Compact::fact_seq, index::Disk::fact_seq, |b| {
+            match b {
                 Body::Fact(f) => Some(f),
                 Body::Supersede(s) => Some(s.fact),
                 _ => None,
+            }
+            .filter(|f| f.id == id)
+        })?;
+        match found {
+            Lookup::Found(f) => Ok(Some(f)),
+            Lookup::Absent => Ok(None),
+            Lookup::Unsure => Ok(self.full()?.fact(id).map(|r| r.fact.clone())),
+        }
+    }
+
+    /// The source with this id, as amended by every `amend` entry so far
+    /// (what a citation of it is checked against). The index gives the seq
+    /// that registered it and, when it was amended, the seq of its last
+    /// amendment; an unamended source costs one line read, an amended one
+    /// also a byte search of the lines between the two for its id as an
+    /// amendment's `target`.
+    pub fn source(&self, id: &str) -> Result<Option<Source>> {
+        let found = self.lookup(
+            id,
+            index::Compact::source_seq,
+            index::Disk::source_seq,
+            |b| {
+                match b {
+                    Body::Source(s) => Some(s),
+                    _ => None,
+                }
+                .filter(|s| s.id == id)
+            },
+        )?;
+        let full = |p: &Self| -> Result<Option<Source>> {
+            Ok(p.full()?.source(id).map(|r| r.source.clone()))
+        };
+        let registered = match found {
+            Lookup::Found(s) => s,
+            Lookup::Absent => return Ok(None),
+            Lookup::Unsure => return full(self),
+        };
+        let seqs = match (self.disk, self.compact) {
+            (Some(d), _) => d.source_seq(id).and_then(|r| Ok((r, d.amended_seq(id)?))),
+            (None, Some(c)) => Ok((c.source_seq(id), c.amended_seq(id))),
+            (None, None) => return full(self),
+        };
+        match seqs {
+            Ok((Some(_), None)) => Ok(Some(registered)),
+            Ok((Some(from), Some(last))) => match self.amended(id, registered, from, last) {
+                Some(s) => Ok(Some(s)),
+                None => full(self),
+            },
+            _ => full(self),
+        }
+    }
+
+    /// `source` (registered at seq `from`) with the amendments of the lines
+    /// after it up to seq `last`, the last amendment the index knows; `None`
+    /// when a line does not read cleanly or the last amendment found is not
+    /// `last` (the caller then asks the full state).
+    fn amended(&self, id: &str, mut source: Source, from: u64, last: u64) -> Option<Source> {
+        let lf = LineFile::new(self.file, self.len);
+        let start = lf.find_seq(from).ok()??.end();
+        let end = lf.find_seq(last).ok()??.end();
+        let needle = format!(
+            "\"target\":{}",
+            crate::jcs::canonicalize(&serde_json::Value::String(id.to_string())).ok()?
+        );
+        let mut applied = None;
+        for got in LineFile::new(self.file, end)
+            .lines_containing(start, needle.as_bytes())
+            .ok()?
+        {
+            let Got::Line { start, text, .. } = got else {
+                return None;
             };
-            if let Some(f) = f.filter(|f| f.id == id) {
-                return Ok(Some(f));
+            match chain::check_line(&text, start == 0, true).into_clean() {
+                Ok(Entry {
+                    seq,
+                    body: Body::Amend(a),
+                    ..
+                }) if a.target == id => {
+                    crate::replay::amend(&mut source, &a);
+                    applied = Some(seq);
+                }
+                Ok(_) => {}
+                Err(_) => return None,
             }
         }
-        Ok(self.full()?.fact(id).map(|r| r.fact.clone()))
+        (applied == Some(last)).then_some(source)
+    }
+
+    /// Looks `id` up through the index (`in_compact` / `on_disk` give the seq
+    /// of the entry that recorded it) and reads that entry's line, whose
+    /// hash is checked; `pick` takes what is wanted from its body. `Unsure`
+    /// when the index cannot answer (none, damaged, or the line is not what
+    /// it said): the caller then asks the full state.
+    fn lookup<T>(
+        &self,
+        id: &str,
+        in_compact: fn(&Compact, &str) -> Option<u64>,
+        on_disk: fn(&index::Disk, &str) -> std::io::Result<Option<u64>>,
+        pick: impl FnOnce(Body) -> Option<T>,
+    ) -> Result<Lookup<T>> {
+        if let Some(s) = self.full.get() {
+            let _ = s;
+            return Ok(Lookup::Unsure);
+        }
+        let seq = match (self.disk, self.compact) {
+            (Some(d), _) => match on_disk(d, id) {
+                Ok(s) => s,
+                Err(_) => return Ok(Lookup::Unsure),
+            },
+            (None, Some(c)) => in_compact(c, id),
+            (None, None) => return Ok(Lookup::Unsure),
+        };
+        let Some(seq) = seq else {
+            return Ok(Lookup::Absent);
+        };
+        Ok(find_entry(self.file, self.len, seq)
+            .and_then(|e| pick(e.body))
+            .map_or(Lookup::Unsure, Lookup::Found))
     }
 
     fn full(&self) -> Result<&State> {
@@ -912,6 +1041,14 @@ impl Prior<'_> {
         let s = verified_state(self.path, self.file)?;
         Ok(self.full.get_or_init(|| s))
     }
+}
+
+/// What the index says of an id.
+enum Lookup<T> {
+    Found(T),
+    Absent,
+    /// The index cannot say; ask the full state.
+    Unsure,
 }
 
 /// The intact entry with `seq`, found by binary search ([`LineFile::find_seq`]);
@@ -1143,6 +1280,20 @@ pub fn append_checked_labeled(
             body,
         })
         .collect();
+    // The rule for new text: a write-time rule, not a verify rule.
+    let n = probes.len();
+    for (i, probe) in probes.iter().enumerate() {
+        probe.body.check_new_text().map_err(|m| Error::Refused {
+            path: path.to_path_buf(),
+            seq: Some(probe.seq),
+            message: if n > 1 {
+                format!("{}: {m}", label(i, n))
+            } else {
+                m
+            },
+            help: Some(crate::entry::NEW_TEXT_HELP.into()),
+        })?;
+    }
     let shape_ok = probes.iter().all(|e| e.body.check().is_ok());
     let mut decided = false;
     if shape_ok && full.is_none() {

@@ -11,9 +11,11 @@
 //! (tests/cli/conventions.rs) reads the examples from each command's real
 //! `--help` output and runs them all, in the table's order, in one fresh
 //! directory, so each example may only use what an earlier one created. The
-//! directory starts as a new git repository holding `article.txt` (the text
-//! of the source `globe`) and `batch.jsonl` (an import file); before the
-//! `merge-driver` and `rebase` examples the test copies the ledger to
+//! directory starts as a new git repository holding `article.txt` and
+//! `translation.txt` (the texts of the sources `globe` and `transl`),
+//! `batch.jsonl` (an import file), and `go.checkpoint` and `sumdb.vkey` (a
+//! real checkpoint of Go's checksum database and its verifier key); before
+//! the `merge-driver` and `rebase` examples the test copies the ledger to
 //! `base.jsonl`, `ours.jsonl`, `theirs.jsonl` and `offline.jsonl`.
 
 /// The longest example line, in characters: with `--help`'s indent of two,
@@ -70,7 +72,10 @@ ledger source amend globe --reason \"the headline was mistyped\" \\
     --title \"Report on Canada's secret 2018 talks\"
 # Record the language of the translation, and drop a date set by mistake
 ledger source amend transl --reason \"checked the archived text\" \\
-    --language en --unset published",
+    --language en --unset published
+# Archive the translation's text: its citations are checked against it
+ledger source amend transl --reason \"the text was found\" \\
+    --file translation.txt",
     ),
     (
         "add",
@@ -90,9 +95,10 @@ ledger add --subject CA-KP --topic embassy \\
     (
         "dispute",
         "\
-# Record that a derived source goes further than the fact
-ledger dispute embassy-study --source transl --locator p1 \\
-    --difference overstates \\
+# Record that a derived source goes further than the fact; the quote is
+# located in the source's archived text
+ledger dispute embassy-study --source transl \\
+    --quote \"ready to reopen its embassy\" --difference overstates \\
     --statement \"Ottawa was ready to reopen the embassy.\"",
     ),
     (
@@ -140,7 +146,18 @@ ledger log --format json",
 # A fact with every version, dispute and retraction
 ledger show embassy-study
 # A source with its amendments and the facts that cite it
-ledger show globe",
+ledger show globe
+# Each cited span in its paragraph of the archived text, marked
+ledger show embassy-study --evidence",
+    ),
+    (
+        "locate",
+        "\
+# Where a quote is in the archived text of `globe`, then its paragraph
+ledger locate globe \"reopening its embassy in Pyongyang\"
+# Straight quotes and hyphens find curly ones and dashes; any unique
+# prefix of the source's id will do; for scripts
+ledger locate glo \"Canada was studying\" --format json",
     ),
     (
         "sources",
@@ -153,7 +170,9 @@ ledger sources --format json",
     (
         "cite-check",
         "\
-# Check every citation of `globe` against its archived text
+# Check the citations of every source against its archived text
+ledger cite-check
+# One source, against a copy of its text
 ledger cite-check globe article.txt",
     ),
     (
@@ -164,7 +183,9 @@ ledger summary
 # What was in force at the end of 2018, as plain text
 ledger summary --as-of 2018 --format text
 # What the ledger knew after entry 3
-ledger summary --at 3 --format json",
+ledger summary --at 3 --format json
+# With the quote of every citation under its fact
+ledger summary --quotes",
     ),
     (
         "verify",
@@ -176,7 +197,9 @@ ledger verify --anchor \"$(ledger head)\"
 # In GitHub Actions: problems become annotations on the pull request
 ledger verify --format github
 # For scripts
-ledger verify --format json --max-errors 10",
+ledger verify --format json --max-errors 10
+# Also check every citation against the archived texts (see `cite-check`)
+ledger verify --citations",
     ),
     (
         "head",
@@ -214,6 +237,107 @@ ledger merge-driver base.jsonl ours.jsonl theirs.jsonl",
 # Put this copy's own entries after those of another copy of the ledger
 ledger --ledger offline.jsonl rebase \\
     --onto ledger/canada-north-korea-relations.jsonl",
+    ),
+    (
+        "keygen",
+        "\
+# A log key pair: example.org_relations.key (secret) and its .pub
+ledger keygen example.org/relations
+# A witness key pair, for `ledger cosign`, in keys/
+ledger keygen witness.example/w1 --witness --out keys",
+    ),
+    (
+        "checkpoint",
+        "\
+# Sign the tree of every entry with the log key (see `ledger keygen`),
+# and keep the checkpoint beside the ledger
+ledger checkpoint --key example.org_relations.key \\
+    > ledger/relations.checkpoint
+# The tree of entries 0 and 1, for another origin, as JSON
+ledger checkpoint --key example.org_relations.key --at 1 \\
+    --origin example.org/other --format json",
+    ),
+    (
+        "check-checkpoint",
+        "\
+# Check a checkpoint with the log's verifier key: a file, or the key text
+ledger check-checkpoint ledger/relations.checkpoint \\
+    --key example.org_relations.pub
+ledger check-checkpoint ledger/relations.checkpoint \\
+    --key \"$(cat example.org_relations.pub)\"
+# A checkpoint of Go's checksum database, with its published key
+# (sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8,
+# here in the file sumdb.vkey)
+ledger check-checkpoint go.checkpoint --key sumdb.vkey \\
+    --origin \"go.sum database tree\"",
+    ),
+    (
+        "cosign",
+        "\
+# A witness checks the log's checkpoint against the ledger and cosigns it
+ledger cosign ledger/relations.checkpoint \\
+    --key keys/witness.example_w1.key --log-key example.org_relations.pub \\
+    --state witness-state > cosigned.checkpoint
+# Readers then require the witness's cosignature
+ledger verify --checkpoint cosigned.checkpoint \\
+    --key example.org_relations.pub --witness keys/witness.example_w1.pub
+# After the log grew: cosign its new checkpoint from a consistency proof
+# from the size last cosigned (a checkpoint's second line), not the ledger
+ledger define topic food-aid --label \"Food aid\"
+ledger checkpoint --key example.org_relations.key > new.checkpoint
+ledger consistency --from \"$(sed -n 2p cosigned.checkpoint)\" > grew.json
+ledger cosign new.checkpoint --key keys/witness.example_w1.key \\
+    --log-key example.org_relations.pub --state witness-state \\
+    --proof grew.json",
+    ),
+    (
+        "prove",
+        "\
+# Prove that fact embassy-study is in the ledger, for a checkpoint's reader
+ledger prove embassy-study > embassy-study.proof.json
+# Source globe's entry, named by a prefix of its id, in the tree of the
+# first 3 entries (the size of an older checkpoint)
+ledger prove glo --size 3",
+    ),
+    (
+        "consistency",
+        "\
+# Prove that the tree of the first 2 entries is a prefix of today's
+ledger consistency --from 2
+ledger consistency --from 2 --to 3",
+    ),
+    (
+        "check-proof",
+        "\
+# Check a proof of a fact against a signed checkpoint, without the ledger
+ledger checkpoint --key example.org_relations.key > now.checkpoint
+ledger prove embassy-study > embassy-study.proof.json
+ledger check-proof embassy-study.proof.json --checkpoint now.checkpoint \\
+    --key example.org_relations.pub
+# A consistency proof needs the checkpoints of both sizes
+ledger checkpoint --key example.org_relations.key --at 1 > old.checkpoint
+ledger consistency --from 2 > grew.json
+ledger check-proof grew.json --checkpoint old.checkpoint \\
+    --checkpoint now.checkpoint --key example.org_relations.pub",
+    ),
+    (
+        "publish",
+        "\
+# Publish the tree for a static host: public/checkpoint, public/tile/...
+ledger publish public --key example.org_relations.key
+# After new entries, publish again: only the changed tiles are rewritten
+ledger define topic sports --label \"Sports exchanges\"
+ledger publish public --key example.org_relations.key --format json",
+    ),
+    (
+        "check-published",
+        "\
+# Check a published log from its files alone
+ledger check-published public --key example.org_relations.pub
+# Check that fact embassy-study is in it, reading only the tiles it needs
+ledger check-published public --key example.org_relations.pub \\
+    --prove embassy-study --line \"$(grep '\"id\":\"embassy-study\"' \\
+    ledger/canada-north-korea-relations.jsonl)\"",
     ),
     (
         "completions",

@@ -429,8 +429,11 @@ fn hints_name_the_command_that_fixes_the_situation() {
 }
 
 /// The README's "Using it" block, run as written in a fresh directory: a
-/// git repository holding the files it names (`article.txt`, `batch.jsonl`,
-/// and `other.jsonl`, a copy of the ledger for `rebase --onto`).
+/// git repository holding the files it names (`article.txt` and
+/// `translation.txt`, short stand-ins for the seed texts that hold the
+/// quotes, `batch.jsonl`, and `other.jsonl`, a copy of the ledger for
+/// `rebase --onto`). `data::readme_walkthrough_is_exact_for_the_seed_texts`
+/// runs its first commands on the seed texts themselves.
 #[test]
 fn readme_quick_reference_runs_as_written() {
     let readme = std::fs::read_to_string(crate::util::repo().join("README.md")).expect("README.md");
@@ -445,6 +448,10 @@ fn readme_quick_reference_runs_as_written() {
     env.write(
         "article.txt",
         "Canada was studying the possibility of reopening its embassy in Pyongyang.\n",
+    );
+    env.write(
+        "translation.txt",
+        "Documents show that Ottawa was ready to reopen its embassy in Pyongyang.\n",
     );
     env.write(
         "batch.jsonl",

@@ -197,6 +197,8 @@ fn example_project() -> Env {
         r#"{"kind":"fact","body":{"citations":[{"source":"globe"}],"id":"no-embassy","modality":"reported","statement":"Canada has no embassy in Pyongyang.","subject":"CA-KP","topic":"embassy"}}
 "#,
     );
+    // A real checkpoint of Go's checksum database (for `check-checkpoint`).
+    env.write("go.checkpoint", crate::signed::sumdb_checkpoint());
     // A git clone (for `git-setup`) and other copies of the ledger (for
     // `merge-driver` and `rebase`).
     let git = std::process::Command::new("git")
@@ -255,10 +257,17 @@ fn every_help_example_runs() {
         "Canada was studying the possibility of reopening its embassy in Pyongyang.\n",
     );
     env.write(
+        "translation.txt",
+        "Documents show that Ottawa was ready to reopen its embassy in Pyongyang.\n",
+    );
+    env.write(
         "batch.jsonl",
         r#"{"kind":"fact","body":{"citations":[{"source":"globe"}],"id":"no-embassy-2019","modality":"reported","statement":"Canada had no embassy in Pyongyang in 2019.","subject":"CA-KP","topic":"embassy","valid_from":"2019"}}
 "#,
     );
+    // A real checkpoint of Go's checksum database and its key.
+    env.write("go.checkpoint", crate::signed::sumdb_checkpoint());
+    env.write("sumdb.vkey", format!("{}\n", crate::signed::SUMDB_KEY));
     let git = std::process::Command::new("git")
         .args(["init", "-q"])
         .current_dir(env.path())

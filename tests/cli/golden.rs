@@ -93,7 +93,7 @@ fn golden_fact_line() {
     insta::assert_snapshot!("golden_fact_line", text);
 }
 
-/// The worked examples of docs/FORMAT.md (4.4 and 5.10) are what `ledger`
+/// The worked examples of docs/FORMAT.md (4.4 and 5.11) are what `ledger`
 /// writes: run as the document shows them, every line of the resulting file
 /// appears in it verbatim. This pins the change id drawn from a seed (8.2.1)
 /// and a format 2 `amend` line.
@@ -136,7 +136,7 @@ fn format_doc_examples_are_what_ledger_writes() {
         "--source",
         "globe-2020",
         "--locator",
-        "p4:70-119",
+        "p5:155-204",
         "--quote",
         "studying the possibility of reopening its embassy",
         "--valid-from",

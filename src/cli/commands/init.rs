@@ -6,6 +6,7 @@
 use crate::cli::Format;
 use crate::cli::output::{emit, emit_json};
 use crate::error::{Error, Result};
+use crate::escape::terminal_path;
 use crate::store;
 use serde_json::json;
 use std::io::Write;
@@ -48,7 +49,7 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
             &format!(
                 "created {} (seq {}, hash {})\n\
                  Keep git from rewriting its line endings: add this line to .gitattributes\n    *.jsonl text eol=lf\n",
-                path.display(),
+                terminal_path(&path),
                 a.entry.seq,
                 a.entry.hash
             ),

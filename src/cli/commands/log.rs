@@ -1,12 +1,13 @@
-//! `ledger log`: list entries, filtered by kind, subject or topic. Change ids
-//! are shown by their shortest unique prefix (`--format json` gives them
-//! whole); a subject or topic the ledger does not know is an error, not an
-//! empty list.
+//! `ledger log`: list entries, filtered by kind, subject or topic; one row per
+//! entry, its text escaped for the terminal. Change ids are shown by their
+//! shortest unique prefix (`--format json` gives them whole); a subject or
+//! topic the ledger does not know is an error, not an empty list.
 
 use crate::cli::Format;
 use crate::cli::output::{emit, emit_json};
 use crate::entry::{Body, Entry, Fact, name};
 use crate::error::{Error, Result};
+use crate::escape::terminal;
 use crate::ids::Abbrev;
 use crate::replay::{Refs, State};
 use crate::{store, vocab};
@@ -140,36 +141,41 @@ pub fn did_you_mean(given: &str, known: Vec<String>) -> String {
     ))
 }
 
-/// One line for an entry: seq, record time, kind and what it says.
+/// One line for an entry: seq, record time, kind and what it says (its text
+/// escaped for the terminal: see [`describe`]).
 pub fn entry_line(e: &Entry, abbrev: &Abbrev) -> String {
     format!(
         "{:>5}  {}  {:<9}  {}",
         e.seq,
-        e.recorded,
+        terminal(&e.recorded),
         e.body.kind(),
         describe(&e.body, abbrev)
     )
 }
 
-/// A one-line description of an entry's body, change ids abbreviated.
+/// A one-line description of an entry's body, change ids abbreviated and
+/// every piece of ledger text in it escaped for the terminal: a line break
+/// or a control sequence in a statement cannot add a row or act on the
+/// screen.
 pub fn describe(b: &Body, abbrev: &Abbrev) -> String {
-    let id = |s: &str| abbrev.shown(s).to_string();
+    let t = terminal;
+    let id = |s: &str| terminal(abbrev.shown(s)).into_owned();
     let clip = |s: &str| -> String {
         if s.chars().count() > 72 {
-            format!("{}…", s.chars().take(71).collect::<String>())
+            format!("{}…", t(&s.chars().take(71).collect::<String>()))
         } else {
-            s.to_string()
+            t(s).into_owned()
         }
     };
     match b {
-        Body::Genesis(g) => format!("ledger \"{}\"", g.title),
-        Body::Define(d) => format!("{:?} {} = {}", d.term, d.id, d.label).to_lowercase(),
+        Body::Genesis(g) => format!("ledger \"{}\"", t(&g.title)),
+        Body::Define(d) => format!("{} {} = {}", name(&d.term), t(&d.id), t(&d.label)),
         Body::Source(s) => format!("{}: {}", id(&s.id), clip(&s.title)),
         Body::Fact(f) => format!(
             "{} [{} {}] {}",
             id(&f.id),
-            f.subject,
-            f.topic,
+            t(&f.subject),
+            t(&f.topic),
             clip(&f.statement)
         ),
         Body::Supersede(s) => format!(

@@ -8,6 +8,7 @@
 use crate::cli::Format;
 use crate::cli::output::{emit, emit_json};
 use crate::error::Result;
+use crate::escape::terminal;
 use crate::merge::{self, How, Merged};
 use crate::store;
 use serde_json::{Value, json};
@@ -67,8 +68,10 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<i32> {
     Ok(0)
 }
 
-/// What a merge did, for people.
+/// What a merge did, for people (the ledger's name, git's %P, escaped for the
+/// terminal).
 fn to_text(name: &str, m: &Merged) -> String {
+    let name = terminal(name);
     let head = &m.head;
     let s = match m.how {
         How::Unchanged => format!(
@@ -97,14 +100,14 @@ pub fn moved(m: &Merged) -> String {
         s.push_str(&format!(
             "  seq {}: {} is registered on both sides with the same description; kept one\n",
             e.seq,
-            merge::what(e)
+            terminal(&merge::what(e))
         ));
     }
     for (from, e) in &m.appended {
         s.push_str(&format!(
             "  seq {from} -> {}: {} ({})\n",
             e.seq,
-            merge::what(e),
+            terminal(&merge::what(e)),
             e.hash.short()
         ));
     }

@@ -6,6 +6,7 @@ use crate::chain::VerifyOptions;
 use crate::cli::Format;
 use crate::cli::output::{emit, emit_json};
 use crate::error::{Error, Result};
+use crate::escape::{terminal, terminal_path};
 use crate::store;
 use clap::ArgMatches;
 use clap::parser::ValueSource;
@@ -37,9 +38,10 @@ pub fn run(
             Some(dir) if dir == store::DEFAULT_DIR => {
                 "the single *.jsonl file under ./ledger/".to_string()
             }
-            Some(dir) => {
-                format!("the single *.jsonl file in {dir}/, the nearest ledger/ directory")
-            }
+            Some(dir) => format!(
+                "the single *.jsonl file in {}/, the nearest ledger/ directory",
+                terminal(&dir)
+            ),
             None => "the nearest ledger/ directory".to_string(),
         },
     };
@@ -83,8 +85,8 @@ pub fn run(
     }
     let mut s = format!(
         "ledger: {} ({how})\ntitle:  {}\nhead:   {}\nholds:  {}: {}, {} ({live} live), {}\n",
-        path.display(),
-        state.title.as_deref().unwrap_or("(none)"),
+        terminal_path(&path),
+        terminal(state.title.as_deref().unwrap_or("(none)")),
         report
             .head
             .map_or("none".to_string(), |(seq, h)| format!("{seq}:{h}")),

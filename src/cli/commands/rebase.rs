@@ -5,6 +5,7 @@ use crate::cli::Format;
 use crate::cli::commands::merge_driver::{moved, to_json};
 use crate::cli::output::{emit, emit_json};
 use crate::error::{Error, Result};
+use crate::escape::terminal;
 use crate::merge::{self, How};
 use crate::store;
 use std::io::Write;
@@ -53,6 +54,7 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
     match args.format {
         Format::Json => emit_json(out, &to_json(&merged))?,
         Format::Text => {
+            let (mine_name, onto_name) = (terminal(&mine_name), terminal(&onto_name));
             let head = &merged.head;
             let s = match merged.how {
                 How::Unchanged => format!(

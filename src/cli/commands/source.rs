@@ -1,12 +1,16 @@
-//! `ledger source add` registers a source that facts can cite; `ledger source
-//! amend` corrects its description (an `amend` entry, docs/FORMAT.md 5.9),
-//! keeping its id so the facts citing it need no change.
+//! `ledger source add` registers a source that facts can cite, keeping a
+//! copy of its text (`--file`) in the archive (see [`crate::archive`]);
+//! `ledger source amend` corrects its description (an `amend` entry,
+//! docs/FORMAT.md 5.9), keeping its id so the facts citing it need no change,
+//! and archives a corrected text the same way.
 
+use crate::archive::Archive;
+use crate::archive::Stored;
 use crate::cli::Format;
 use crate::cli::args::{parse_date, parse_enum, print_appended};
+use crate::cli::output::emit;
 use crate::entry::{Amend, Body, Derivation, Source, SourceChanges, SourceMember};
 use crate::error::{Error, Result};
-use crate::hash::sha256;
 use crate::store::{self, IdKind};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -58,7 +62,8 @@ pub struct AddArgs {
     /// How it derives from --derived-from
     #[arg(long, value_parser = ["translation", "summary", "rewrite"], requires = "derived_from")]
     pub derivation: Option<String>,
-    /// An archived copy of the text; its SHA-256 is recorded
+    /// The source's text: its SHA-256 is recorded and a copy is kept in the
+    /// archive (--archive), so citations of it can be located and checked
     #[arg(long, value_name = "PATH")]
     pub file: Option<PathBuf>,
     /// How metadata was established (e.g. where an inferred date comes from)
@@ -104,7 +109,9 @@ pub struct AmendArgs {
     /// How it derives from --derived-from
     #[arg(long, value_parser = ["translation", "summary", "rewrite"], requires = "derived_from")]
     pub derivation: Option<String>,
-    /// The corrected archived copy of the text; its SHA-256 is recorded
+    /// The corrected text: its SHA-256 is recorded and a copy is kept in
+    /// the archive (--archive); citations of the source are then checked
+    /// against it
     #[arg(long, value_name = "PATH")]
     pub file: Option<PathBuf>,
     /// The corrected note on how the metadata was established
@@ -118,24 +125,63 @@ pub struct AmendArgs {
     pub format: Format,
 }
 
-/// The SHA-256 a source records for its archived text at `file`: the one
-/// place the text of a source file is read, for `source add --file` and
-/// `source amend --file`.
-pub fn archived_text_digest(file: &Path) -> Result<String> {
+/// Keeps a copy of the text at `file` in the archive of the ledger at
+/// `path` (docs/FORMAT.md 5.1.1), for `source add --file` and `source amend
+/// --file`: the text is archived before its source entry is appended, so a
+/// source never records a text the archive lacks. A copy left by a refused
+/// append is harmless: it is named by its content and reused by the next one.
+fn archive_text(path: &Path, archive: Option<&Path>, file: &Path) -> Result<Stored> {
     let bytes = std::fs::read(file).map_err(|e| Error::io(file, "read", e))?;
-    Ok(sha256(&bytes).to_hex())
+    // No archive is made beside a ledger that is not there: the append would
+    // fail, and the directory would be left behind.
+    drop(store::lock_shared(path)?);
+    Archive::for_ledger(path, archive).store(&bytes)
 }
 
-pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32> {
+/// After the appended entry: where its text was archived (text output only).
+fn print_archived(out: &mut dyn Write, format: Format, stored: Option<&Stored>) -> Result<()> {
+    if let (Some(s), Format::Text) = (stored, format) {
+        emit(
+            out,
+            &format!(
+                "{} its text as {}\n",
+                if s.created {
+                    "archived"
+                } else {
+                    "already archived"
+                },
+                crate::escape::terminal_path(&s.path)
+            ),
+        )?;
+    }
+    Ok(())
+}
+
+pub fn run(
+    ledger: Option<&Path>,
+    archive: Option<&Path>,
+    args: Args,
+    out: &mut dyn Write,
+) -> Result<i32> {
     match args.action {
-        Action::Add(a) => add(ledger, a, out),
-        Action::Amend(a) => amend(ledger, a, out),
+        Action::Add(a) => add(ledger, archive, a, out),
+        Action::Amend(a) => amend(ledger, archive, a, out),
     }
 }
 
-fn add(ledger: Option<&Path>, a: AddArgs, out: &mut dyn Write) -> Result<i32> {
+fn add(
+    ledger: Option<&Path>,
+    archive: Option<&Path>,
+    a: AddArgs,
+    out: &mut dyn Write,
+) -> Result<i32> {
     let path = store::resolve(ledger)?;
-    let sha = a.file.as_deref().map(archived_text_digest).transpose()?;
+    let stored = a
+        .file
+        .as_deref()
+        .map(|f| archive_text(&path, archive, f))
+        .transpose()?;
+    let sha = stored.as_ref().map(|s| s.sha256.clone());
     let mut source = Source {
         id: a.id.clone().unwrap_or_default(),
         title: a.title,
@@ -169,10 +215,16 @@ fn add(ledger: Option<&Path>, a: AddArgs, out: &mut dyn Write) -> Result<i32> {
         Ok(vec![Body::Source(source)])
     })?;
     print_appended(out, a.format, &path, &written)?;
+    print_archived(out, a.format, stored.as_ref())?;
     Ok(0)
 }
 
-fn amend(ledger: Option<&Path>, a: AmendArgs, out: &mut dyn Write) -> Result<i32> {
+fn amend(
+    ledger: Option<&Path>,
+    archive: Option<&Path>,
+    a: AmendArgs,
+    out: &mut dyn Write,
+) -> Result<i32> {
     let path = store::resolve(ledger)?;
     let mut set = SourceChanges {
         title: a.title,
@@ -195,7 +247,7 @@ fn amend(ledger: Option<&Path>, a: AmendArgs, out: &mut dyn Write) -> Result<i32
             }),
             _ => None,
         },
-        sha256: a.file.as_deref().map(archived_text_digest).transpose()?,
+        sha256: None,
         note: a.note,
     };
     let mut unset: Vec<SourceMember> = Vec::new();
@@ -213,12 +265,18 @@ fn amend(ledger: Option<&Path>, a: AmendArgs, out: &mut dyn Write) -> Result<i32
             unset.push(m);
         }
     }
-    if set.members().is_empty() && unset.is_empty() {
+    if set.members().is_empty() && a.file.is_none() && unset.is_empty() {
         return Err(Error::usage(
             "nothing to amend: give the corrected values (e.g. --title TEXT) or --unset MEMBER",
             Some("`ledger source amend --help` lists what can be corrected".into()),
         ));
     }
+    let stored = a
+        .file
+        .as_deref()
+        .map(|f| archive_text(&path, archive, f))
+        .transpose()?;
+    set.sha256 = stored.as_ref().map(|s| s.sha256.clone());
     let mut target = a.id;
     let now = store::now()?;
     let (written, _) = store::append_checked(&path, &now, |prior, _| {
@@ -235,5 +293,6 @@ fn amend(ledger: Option<&Path>, a: AmendArgs, out: &mut dyn Write) -> Result<i32
         })])
     })?;
     print_appended(out, a.format, &path, &written)?;
+    print_archived(out, a.format, stored.as_ref())?;
     Ok(0)
 }

@@ -1,10 +1,12 @@
 //! `ledger sources`: the numbered list of registered sources with their
-//! derivation chains (the same numbering as the report).
+//! derivation chains (the same numbering as the report), their text escaped
+//! for the terminal.
 
 use crate::cli::Format;
 use crate::cli::output::{emit, emit_json};
 use crate::entry::name;
 use crate::error::Result;
+use crate::escape::terminal;
 use crate::store;
 use serde_json::{Value, json};
 use std::io::Write;
@@ -61,9 +63,9 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
                 text.push_str(&format!(
                     "[{}] {}: {} ({}); cited by {} live fact{}\n",
                     i + 1,
-                    abbrev.shown(&s.source.id),
-                    s.source.title,
-                    s.source.publisher,
+                    terminal(abbrev.shown(&s.source.id)),
+                    terminal(&s.source.title),
+                    terminal(&s.source.publisher),
                     cited(&s.source.id),
                     if cited(&s.source.id) == 1 { "" } else { "s" }
                 ));
@@ -72,7 +74,7 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
                         "    {} of [{}] {}\n",
                         name(&relation),
                         state.source_number(&up.source.id).unwrap_or(0),
-                        abbrev.shown(&up.source.id)
+                        terminal(abbrev.shown(&up.source.id))
                     ));
                 }
                 for a in &s.amendments {
@@ -85,7 +87,7 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
                         } else {
                             changed.join(", ")
                         },
-                        a.reason
+                        terminal(&a.reason)
                     ));
                 }
             }

@@ -30,6 +30,9 @@ pub struct Args {
     /// What the ledger knew after entry SEQ [default: the last entry]
     #[arg(long, value_name = "SEQ")]
     pub at: Option<u64>,
+    /// Print each citation's quote under its fact (JSON always has them)
+    #[arg(long)]
+    pub quotes: bool,
     #[arg(long, value_enum, default_value_t)]
     pub format: ReportFormat,
 }
@@ -62,8 +65,8 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
     .map_err(|m| Error::usage(m, None))?;
     match args.format {
         ReportFormat::Json => emit_json(out, &report)?,
-        ReportFormat::Markdown => emit(out, &report::render(&report, true))?,
-        ReportFormat::Text => emit(out, &report::render(&report, false))?,
+        ReportFormat::Markdown => emit(out, &report::render_with(&report, true, args.quotes))?,
+        ReportFormat::Text => emit(out, &report::render_with(&report, false, args.quotes))?,
     }
     Ok(0)
 }

@@ -7,12 +7,15 @@
 //! superseded version; `--disputes carry` applies them to the new one. The
 //! command says which it did.
 
+use crate::archive::Archive;
 use crate::cli::Format;
-use crate::cli::args::{MODALITIES, citations, parse_enum, print_appended};
+use crate::cli::args::{MODALITIES, citations, parse_enum, print_appended, print_notes};
 use crate::cli::commands::add::FactOptions;
 use crate::cli::output::{emit, emit_json};
 use crate::entry::{Body, Dispute, DisputeRule, Supersede};
 use crate::error::{Error, Result};
+use crate::escape::terminal;
+use crate::evidence::Resolver;
 use crate::store::{self, IdKind};
 use clap::ArgMatches;
 use serde_json::json;
@@ -26,13 +29,16 @@ pub struct Args {
     /// Why the fact changes (a correction, newer information, ...)
     #[arg(long)]
     pub reason: String,
-    /// A registered source; repeat to cite several [default: the old version's citations]
+    /// A registered source (its id, or any unique prefix); repeat to cite
+    /// several [default: the old version's citations]
     #[arg(long = "source", value_name = "ID")]
     pub source: Vec<String>,
-    /// Where in the preceding --source: pN (paragraph) or pN:A-B (characters of it)
+    /// Where in the preceding --source: pN (paragraph) or pN:A-B (characters
+    /// of it). Without it, a --quote is located in the source's archived text
     #[arg(long, value_name = "LOC")]
     pub locator: Vec<String>,
-    /// A short verbatim quote from the preceding --source
+    /// A short verbatim quote from the preceding --source; checked against
+    /// its archived text and stored as the text has it
     #[arg(long, value_name = "TEXT")]
     pub quote: Vec<String>,
     /// New statement [default: the old one]
@@ -57,7 +63,13 @@ pub struct Args {
     pub format: Format,
 }
 
-pub fn run(ledger: Option<&Path>, args: Args, m: &ArgMatches, out: &mut dyn Write) -> Result<i32> {
+pub fn run(
+    ledger: Option<&Path>,
+    archive: Option<&Path>,
+    args: Args,
+    m: &ArgMatches,
+    out: &mut dyn Write,
+) -> Result<i32> {
     let path = store::resolve(ledger)?;
     let mut cites = citations(m, &args.source, &args.locator, &args.quote)?;
     let modality = args
@@ -68,6 +80,7 @@ pub fn run(ledger: Option<&Path>, args: Args, m: &ArgMatches, out: &mut dyn Writ
     let carry = args.disputes == "carry";
     let o = args.opts.parse()?;
     let now = store::now()?;
+    let mut resolver = Resolver::new(Archive::for_ledger(&path, archive));
     let mut target = args.target;
     let mut disputes: Vec<(u64, Dispute)> = Vec::new();
     let (written, _) = store::append_checked(&path, &now, |prior, seq| {
@@ -105,14 +118,18 @@ pub fn run(ledger: Option<&Path>, args: Args, m: &ArgMatches, out: &mut dyn Writ
         fact.valid_to = o.valid_to.or(fact.valid_to);
         fact.attributed_to = o.attributed_to.or(fact.attributed_to);
         fact.note = o.note.or(fact.note);
-        Ok(vec![Body::Supersede(Supersede {
+        let mut body = Body::Supersede(Supersede {
             target: target.clone(),
             reason: args.reason,
             fact,
             // Only written when there is something to carry: a supersession
             // of an undisputed fact stays a format 1 entry.
             disputes: (carry && !disputes.is_empty()).then_some(DisputeRule::Carry),
-        })])
+        });
+        resolver
+            .resolve_body(&mut body, prior)
+            .map_err(|r| r.into_error(&path, seq, None))?;
+        Ok(vec![body])
     })?;
     let new_id = match written.first().map(|a| &a.entry.body) {
         Some(Body::Supersede(s)) => s.fact.id.clone(),
@@ -142,6 +159,7 @@ pub fn run(ledger: Option<&Path>, args: Args, m: &ArgMatches, out: &mut dyn Writ
             emit(out, &disputes_said(&target, &new_id, carry, &disputes))?;
         }
     }
+    print_notes(&resolver);
     Ok(0)
 }
 
@@ -154,6 +172,7 @@ fn appended_json(path: &Path, written: &[store::Appended]) -> Result<serde_json:
 
 /// What a supersession did to the old version's disputes, in words.
 fn disputes_said(old: &str, new: &str, carry: bool, disputes: &[(u64, Dispute)]) -> String {
+    let (old, new) = (terminal(old), terminal(new));
     if disputes.is_empty() {
         return format!("`{old}` had no dispute to keep or carry\n");
     }
@@ -175,9 +194,9 @@ fn disputes_said(old: &str, new: &str, carry: bool, disputes: &[(u64, Dispute)])
     for (seq, d) in disputes {
         s.push_str(&format!(
             "  seq {seq}: {} {}: {}\n",
-            d.citation.source,
+            terminal(&d.citation.source),
             crate::entry::name(&d.difference),
-            d.statement
+            terminal(&d.statement)
         ));
     }
     if !carry {
