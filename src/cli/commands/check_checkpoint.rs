@@ -61,17 +61,20 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<i32> {
         Format::Text => {
             let mut s = format!(
                 "ok: {}\norigin: {}\nsize: {}\nroot: {} (hex {})\n",
-                args.file.display(),
-                cp.origin,
+                crate::escape::terminal_path(&args.file),
+                crate::escape::terminal(&cp.origin),
                 cp.size,
                 cp.root_base64(),
                 cp.root.to_hex()
             );
             for v in signed.verified_by() {
-                s.push_str(&format!("signed by: {v}\n"));
+                s.push_str(&format!("signed by: {}\n", crate::escape::terminal(&v)));
             }
             for i in ignored {
-                s.push_str(&format!("ignored: a signature by {i}, a key not given\n"));
+                s.push_str(&format!(
+                    "ignored: a signature by {}, a key not given\n",
+                    crate::escape::terminal(&i)
+                ));
             }
             emit(out, &s)?;
         }

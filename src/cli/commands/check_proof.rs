@@ -79,11 +79,11 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<i32> {
             (
                 format!(
                     "ok: {}: entry {} (hash {hash}) is in the tree of {} entries signed by {} in {}\n",
-                    args.proof.display(),
+                    crate::escape::terminal_path(&args.proof),
                     p.seq,
                     p.tree_size,
                     cp.verified_by().join(", "),
-                    cp_path.display()
+                    crate::escape::terminal_path(cp_path)
                 ),
                 json!({"ok": true, "kind": "inclusion", "seq": p.seq, "hash": hash.to_hex(), "tree_size": p.tree_size, "origin": cp.checkpoint.origin, "checkpoint": cp_path.display().to_string()}),
             )
@@ -96,11 +96,11 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<i32> {
             (
                 format!(
                     "ok: {}: the tree of {} entries ({}) is a prefix of the tree of {} ({})\n",
-                    args.proof.display(),
+                    crate::escape::terminal_path(&args.proof),
                     p.from,
-                    old_path.display(),
+                    crate::escape::terminal_path(old_path),
                     p.to,
-                    new_path.display()
+                    crate::escape::terminal_path(new_path)
                 ),
                 json!({"ok": true, "kind": "consistency", "from": p.from, "to": p.to, "origin": new.checkpoint.origin}),
             )

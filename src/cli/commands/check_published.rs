@@ -67,10 +67,10 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<i32> {
                 out,
                 &format!(
                     "ok: {}: {} entries, root {}, signed by {}; {} tiles and bundles check out\n",
-                    args.dir.display(),
+                    crate::escape::terminal_path(&args.dir),
                     cp.size,
                     cp.root_base64(),
-                    checked.checkpoint.verified_by().join(", "),
+                    crate::escape::terminal(&checked.checkpoint.verified_by().join(", ")),
                     checked.files
                 ),
             )?;
@@ -148,12 +148,12 @@ fn prove(
             out,
             &format!(
                 "ok: {}: entry {} (hash {}) is in the published tree of {} entries, root {}, signed by {} ({} tiles read)\n",
-                args.dir.display(),
+                crate::escape::terminal_path(&args.dir),
                 entry.seq,
                 entry.hash,
                 cp.size,
                 cp.root_base64(),
-                signed.verified_by().join(", "),
+                crate::escape::terminal(&signed.verified_by().join(", ")),
                 reader.tiles_read()
             ),
         )?,

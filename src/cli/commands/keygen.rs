@@ -80,8 +80,8 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<i32> {
             &format!(
                 "wrote signer key {} (secret: keep it out of the repository; mode 0600)\n\
                  wrote verifier key {}: {vkey}\n",
-                skey_path.display(),
-                vkey_path.display()
+                crate::escape::terminal_path(&skey_path),
+                crate::escape::terminal_path(&vkey_path)
             ),
         )?,
     }

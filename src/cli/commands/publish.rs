@@ -49,8 +49,8 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
                 "published {} entr{} of {} to {}: checkpoint {}{}; wrote {} tile{}, kept {} unchanged\n",
                 done.size,
                 if done.size == 1 { "y" } else { "ies" },
-                path.display(),
-                args.dir.display(),
+                crate::escape::terminal_path(&path),
+                crate::escape::terminal_path(&args.dir),
                 done.size,
                 done.previous
                     .map_or(String::new(), |p| format!(" (was {p})")),

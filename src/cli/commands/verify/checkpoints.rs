@@ -49,11 +49,14 @@ impl Checked {
         let cosigned = if self.cosigned_by.is_empty() {
             String::new()
         } else {
-            format!("; cosigned by {}", self.cosigned_by.join(", "))
+            format!(
+                "; cosigned by {}",
+                crate::escape::terminal(&self.cosigned_by.join(", "))
+            )
         };
         format!(
             "checkpoint {}: size {}, root {}: {}{cosigned}\n",
-            self.path.display(),
+            crate::escape::terminal_path(&self.path),
             self.size,
             self.root,
             if self.ok {
