@@ -4,7 +4,9 @@
 //!
 //! Each id is reduced to a 128-bit fingerprint (the first 16 bytes of SHA-256
 //! of a namespace byte and the id) and a 64-bit word holding its kind and the
-//! seq that recorded or last changed it. [`Compact`] holds that in memory
+//! seq that recorded or last changed it (for a source, the seq that
+//! registered it; an amended source has a second slot, in a namespace of its
+//! own, with the seq of its last amendment). [`Compact`] holds that in memory
 //! (about 40 bytes per id; `verify` uses it, so its memory does not grow with
 //! the text of the ledger). Two ids with the same fingerprint would be taken
 //! for one: finding such a pair on purpose costs about 2^64 SHA-256

@@ -310,6 +310,22 @@ fn every_id_argument_takes_a_unique_prefix_and_lists_ambiguous_ones() {
         p(&tr)
     ));
     env.sh_ok(&format!("ledger cite-check {} article.txt", p(&src)));
+    env.sh_ok(&format!("ledger cite-check {}", p(&src)));
+    env.sh_ok(&format!("ledger locate {} studying", p(&src)));
+    env.sh_ok(&format!("ledger show {} --evidence", p(&fact)));
+    // The proof commands name an entry by the id it introduced, or a prefix.
+    let proof = json(&env.sh_ok(&format!("ledger prove {}", p(&fact))));
+    assert_eq!(proof["seq"], 3, "{proof}");
+    let line = String::from_utf8(env.read(L)).expect("UTF-8");
+    let line = line.lines().nth(3).expect("line 4");
+    env.write("proved-line", line);
+    env.sh_ok("ledger keygen example.org/log >/dev/null");
+    env.sh_ok("ledger publish public --key example.org_log.key >/dev/null");
+    env.sh_ok(&format!(
+        "ledger check-published public --key example.org_log.pub --prove {} \
+             --line \"$(cat proved-line)\"",
+        p(&fact)
+    ));
     let shown = env.sh_ok(&format!("ledger show {}", p(&fact))).stdout;
     assert!(
         shown.starts_with(&format!("fact {fact} (superseded by")),

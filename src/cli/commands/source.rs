@@ -4,8 +4,7 @@
 //! docs/FORMAT.md 5.9), keeping its id so the facts citing it need no change,
 //! and archives a corrected text the same way.
 
-use crate::archive::Archive;
-use crate::archive::Stored;
+use crate::archive::{Archive, Stored};
 use crate::cli::Format;
 use crate::cli::args::{parse_date, parse_enum, print_appended};
 use crate::cli::output::emit;
