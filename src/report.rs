@@ -28,6 +28,9 @@ pub struct Options {
     pub subject: Option<String>,
     /// The world date facts must hold on.
     pub as_of: Day,
+    /// Only facts under these topics (and the discrepancies about them); all
+    /// topics when empty.
+    pub topics: Vec<String>,
 }
 
 /// The report, ready to render; its JSON form is the documented `--format json`.
@@ -52,6 +55,9 @@ pub struct Report {
     /// The newest publication date among the sources, if any is dated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub newest_source: Option<PartialDate>,
+    /// The topics the report was narrowed to (`--topic`); absent for all.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub topic_filter: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -90,6 +96,9 @@ pub struct FactView {
     /// When it holds, in words (`since 2010`, `October 2018`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub when: Option<String>,
+    /// Neither `valid_from` nor `valid_to`: the ledger does not say when it
+    /// holds, so a report on a past date cannot place it in time.
+    pub undated: bool,
     pub citations: Vec<CitationView>,
     /// Distinct original sources behind the citations: a translation or
     /// rewrite of a source is not an independent confirmation.
@@ -257,6 +266,30 @@ fn begun_by(f: &Fact, day: Day) -> bool {
         .is_none_or(|d| d.first_day() <= day)
 }
 
+/// The one order of the timeline (docs/FORMAT.md 11.4): by start (the first
+/// day of `valid_from`, or of `valid_to` for a fact with only an end), then by
+/// end (the last day of `valid_to`; an open end after every closed one), then
+/// by precision (the date the item is placed by: day, then month, then year),
+/// then by the seq that recorded the fact. Every fact has a distinct seq or
+/// id, so the order is total and does not depend on the order facts come in.
+pub fn timeline_order(a: &FactView, b: &FactView) -> std::cmp::Ordering {
+    let key = |f: &FactView| {
+        let placed = f.valid_from.or(f.valid_to);
+        let rank = |d: Option<PartialDate>| match d.map(|d| d.precision()) {
+            Some("day") => 0,
+            Some("month") => 1,
+            _ => 2,
+        };
+        (
+            placed.map(|d| d.first_day()),
+            f.valid_to.map_or((1, (0, 0, 0)), |d| (0, d.last_day())),
+            rank(placed),
+            f.seq,
+        )
+    };
+    key(a).cmp(&key(b)).then_with(|| a.id.cmp(&b.id))
+}
+
 /// Builds the report.
 pub fn build(state: &State, opts: &Options) -> Result<Report, String> {
     let subject = match &opts.subject {
@@ -264,6 +297,7 @@ pub fn build(state: &State, opts: &Options) -> Result<Report, String> {
         None => default_subject(state)
             .ok_or("the ledger has no fact about a relation between two actors; pass --subject")?,
     };
+    check_topics(state, &opts.topics)?;
     let actors: Vec<String> = vocab::parse_subject(&subject)?
         .into_iter()
         .map(str::to_string)
@@ -293,7 +327,20 @@ pub fn build(state: &State, opts: &Options) -> Result<Report, String> {
         .copied()
         .filter(|r| main(&r.fact) || related(&r.fact))
         .collect();
-    let discrepancies = find_discrepancies(state, &covered, opts.as_of);
+    // Found among every covered fact, so that a report narrowed to some topics
+    // numbers its discrepancies as the full report does; it keeps those whose
+    // facts are all under its topics.
+    let wanted = |f: &Fact| opts.topics.is_empty() || opts.topics.contains(&f.topic);
+    let discrepancies: Vec<Discrepancy> = find_discrepancies(state, &covered, opts.as_of)
+        .into_iter()
+        .filter(|d| {
+            d.facts
+                .iter()
+                .all(|id| state.fact(id).is_some_and(|r| wanted(&r.fact)))
+        })
+        .collect();
+    let live_count = live.len();
+    let live: Vec<&FactRecord> = live.into_iter().filter(|r| wanted(&r.fact)).collect();
     let mut by_fact: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for d in &discrepancies {
         for f in &d.facts {
@@ -329,7 +376,7 @@ pub fn build(state: &State, opts: &Options) -> Result<Report, String> {
             // Dated by when it began or, failing that, when it ended.
             let (d, when) = match (r.fact.valid_from, r.fact.valid_to) {
                 (Some(a), Some(b)) => (a, range(a, b)),
-                (Some(a), None) => (a, a.long()),
+                (Some(a), None) => (a, format!("from {}", a.long())),
                 (None, Some(b)) => (b, format!("by {}", b.long())),
                 (None, None) => return None,
             };
@@ -341,12 +388,7 @@ pub fn build(state: &State, opts: &Options) -> Result<Report, String> {
             })
         })
         .collect();
-    // By year; within a year, events dated to a month or day in date order, then
-    // those known only to the year (they could fall anywhere in it).
-    timeline.sort_by(|a, b| {
-        let key = |t: &TimelineItem| (t.date.year, t.date.month.is_none(), t.date);
-        key(a).cmp(&key(b)).then(a.fact.seq.cmp(&b.fact.seq))
-    });
+    timeline.sort_by(|a, b| timeline_order(&a.fact, &b.fact));
 
     let sources = state
         .sources
@@ -387,7 +429,7 @@ pub fn build(state: &State, opts: &Options) -> Result<Report, String> {
     let facts_in_force = topics.iter().map(|t| t.facts.len()).sum::<usize>() + context.len();
     let counts = Counts {
         facts_in_force,
-        live_facts: live.len(),
+        live_facts: live_count,
         superseded: state
             .facts
             .iter()
@@ -422,7 +464,20 @@ pub fn build(state: &State, opts: &Options) -> Result<Report, String> {
             .iter()
             .filter_map(|s| s.source.published)
             .max(),
+        topic_filter: opts.topics.clone(),
     })
+}
+
+/// Refuses a `--topic` that names no topic of the ledger's vocabulary.
+pub fn check_topics(state: &State, topics: &[String]) -> Result<(), String> {
+    use crate::replay::Refs;
+    match topics.iter().find(|t| !state.topic_known(t)) {
+        None => Ok(()),
+        Some(t) => Err(format!(
+            "--topic `{t}`: no such topic; known topics: {}",
+            state.topic_ids().join(", ")
+        )),
+    }
 }
 
 fn citation_view(state: &State, c: &Citation) -> CitationView {
@@ -512,6 +567,7 @@ fn fact_view(state: &State, r: &FactRecord, discrepancies: Option<&Vec<String>>)
         valid_from: f.valid_from,
         valid_to: f.valid_to,
         when: when(f),
+        undated: f.valid_from.is_none() && f.valid_to.is_none(),
         citations: f
             .citations
             .iter()
@@ -837,11 +893,12 @@ pub fn render(r: &Report, markdown: bool) -> String {
     s.push_str(&format!(
         "{}\n\n",
         m.em(&format!(
-            "Facts in force on {} as recorded in the ledger \"{}\" up to entry {} ({}). {} in force; {} live, {} superseded, {} retracted; {}. Every statement cites its sources by number: [n ¶p] is paragraph p of source n (see Sources).",
+            "Facts in force on {} as recorded in the ledger \"{}\" up to entry {} ({}).{} {} in force; {} live, {} superseded, {} retracted; {}. Every statement cites its sources by number: [n ¶p] is paragraph p of source n (see Sources).",
             long_day(&r.as_of),
             m.text(&r.ledger_title),
             r.at_seq,
             &r.at_hash.get(..12).unwrap_or(""),
+            topic_filter_sentence(&r.topic_filter, m),
             count(r.counts.facts_in_force, "fact", "facts"),
             r.counts.live_facts,
             r.counts.superseded,
@@ -920,7 +977,29 @@ pub fn render(r: &Report, markdown: bool) -> String {
         s.push('\n');
     }
     m.heading(&mut s, 2, "Sources");
-    for src in &r.sources {
+    s.push_str(&source_lines(&r.sources, m));
+    s
+}
+
+/// ` Only the topics `a`, `b`.` for a report narrowed with `--topic`, else empty.
+fn topic_filter_sentence(topics: &[String], m: Medium) -> String {
+    match topics {
+        [] => String::new(),
+        [one] => format!(" Only the topic {}.", m.code(one)),
+        many => format!(
+            " Only the topics {}.",
+            many.iter()
+                .map(|t| m.code(t))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// The numbered list of sources, each with its derivation, in a medium.
+fn source_lines(sources: &[SourceView], m: Medium) -> String {
+    let mut s = String::new();
+    for src in sources {
         let mut line = format!(
             "{}. {} — {}",
             src.n,
@@ -933,13 +1012,7 @@ pub fn render(r: &Report, markdown: bool) -> String {
         if let Some(p) = &src.published {
             line.push_str(&format!(", {}", p.long()));
         }
-        let kind = src.source_type.replace('-', " ");
-        let mut chars = kind.chars();
-        let kind: String = chars
-            .next()
-            .map(|c| c.to_uppercase().chain(chars).collect())
-            .unwrap_or_default();
-        line.push_str(&format!(". {kind}"));
+        line.push_str(&format!(". {}", source_kind(src)));
         if let Some(l) = &src.language {
             line.push_str(&format!(", language {}", m.code(l)));
         }
@@ -966,9 +1039,21 @@ pub fn render(r: &Report, markdown: bool) -> String {
     s
 }
 
+/// A source's type in words: `News article`.
+fn source_kind(src: &SourceView) -> String {
+    let kind = src.source_type.replace('-', " ");
+    let mut chars = kind.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 fn fact_line(f: &FactView, m: Medium) -> String {
     let cites: Vec<&str> = f.citations.iter().map(|c| c.label.as_str()).collect();
-    let mut notes = f.when.iter().cloned().collect::<Vec<_>>();
+    // A fact without dates says so: read in a report on a past date, it must
+    // not pass for something that held then.
+    let mut notes = vec![f.when.clone().unwrap_or_else(|| "undated".to_string())];
     notes.extend(provenance(f));
     let mut line = format!(
         "- {} {} ({}; {})\n",
@@ -1097,6 +1182,7 @@ mod tests {
             &Options {
                 subject: Some("CA-KP".into()),
                 as_of: crate::date::parse_day(day).unwrap(),
+                topics: Vec::new(),
             },
         )
         .unwrap();
@@ -1129,6 +1215,7 @@ mod tests {
             &Options {
                 subject: None,
                 as_of: (2020, 1, 1),
+                topics: Vec::new(),
             },
         )
         .unwrap();
@@ -1159,6 +1246,7 @@ mod tests {
             &Options {
                 subject: None,
                 as_of: (2020, 1, 1),
+                topics: Vec::new(),
             },
         )
         .unwrap();
@@ -1214,6 +1302,7 @@ mod tests {
             &Options {
                 subject: None,
                 as_of: (2018, 12, 31),
+                topics: Vec::new(),
             },
         )
         .unwrap();
@@ -1222,17 +1311,70 @@ mod tests {
             .iter()
             .map(|t| (t.fact.id.as_str(), t.precision))
             .collect();
+        // By start: the year 2018 begins on 1 January, before the 15th.
         assert_eq!(
             order,
             [
                 ("ended", "month"),
+                ("y2018", "year"),
                 ("jan15", "day"),
                 ("oct", "month"),
-                ("y2018", "year")
             ]
         );
         assert_eq!(r.timeline[0].when, "by June 2017");
-        assert_eq!(r.timeline[1].when, "15 January 2018");
+        assert_eq!(r.timeline[2].when, "from 15 January 2018");
+    }
+
+    #[test]
+    fn timeline_is_by_start_then_end_then_precision_whatever_the_record_order() {
+        // Recorded in an order that the old year-first rule interleaved: a
+        // range starting in 2018 between two 2018 events.
+        let dated = [
+            ("range", Some("2018"), Some("2019")),
+            ("year-a", Some("2018"), Some("2018")),
+            ("open", Some("2018"), None),
+            ("day-range", Some("2018-01-01"), Some("2018-12-31")),
+            ("year-b", Some("2018"), Some("2018")),
+            ("sept", Some("2018-09"), Some("2018-12")),
+            ("jan", Some("2018-01"), Some("2018-01")),
+            ("until", None, Some("2018-01")),
+        ];
+        let mut b = base();
+        for (id, from, to) in dated {
+            b.push(Body::Fact(fact(id, from, to, &["a"])));
+        }
+        let s = replay(b);
+        let order = |s: &State| -> Vec<String> {
+            build(
+                s,
+                &Options {
+                    subject: None,
+                    as_of: (2020, 1, 1),
+                    topics: Vec::new(),
+                },
+            )
+            .unwrap()
+            .timeline
+            .iter()
+            .map(|t| t.fact.id.clone())
+            .collect()
+        };
+        assert_eq!(
+            order(&s),
+            [
+                // Start 1 January 2018 (`until` is placed by its end): the
+                // shortest first, then by seq; the same days at day precision
+                // before year precision; an open end last.
+                "jan",
+                "until",
+                "day-range",
+                "year-a",
+                "year-b",
+                "range",
+                "open",
+                "sept"
+            ]
+        );
     }
 
     #[test]
@@ -1265,6 +1407,7 @@ mod tests {
             &Options {
                 subject: None,
                 as_of: (2020, 1, 1),
+                topics: Vec::new(),
             },
         )
         .unwrap();
@@ -1296,6 +1439,7 @@ mod tests {
             &Options {
                 subject: None,
                 as_of: (2020, 1, 1),
+                topics: Vec::new(),
             },
         )
         .unwrap();
@@ -1331,6 +1475,7 @@ mod tests {
                     &Options {
                         subject: None,
                         as_of: day,
+                        topics: Vec::new(),
                     },
                 )
                 .unwrap(),

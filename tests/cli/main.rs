@@ -19,6 +19,7 @@ mod props;
 mod refusals;
 mod reliability;
 mod replay_props;
+mod reports;
 mod scale;
 mod schemas;
 mod seams;

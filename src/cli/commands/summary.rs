@@ -30,6 +30,9 @@ pub struct Args {
     /// What the ledger knew after entry SEQ [default: the last entry]
     #[arg(long, value_name = "SEQ")]
     pub at: Option<u64>,
+    /// Only facts under this topic, and the discrepancies about them (repeat for several)
+    #[arg(long, value_name = "TOPIC")]
+    pub topic: Vec<String>,
     #[arg(long, value_enum, default_value_t)]
     pub format: ReportFormat,
 }
@@ -57,6 +60,7 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
         &Options {
             subject: args.subject,
             as_of,
+            topics: args.topic,
         },
     )
     .map_err(|m| Error::usage(m, None))?;

@@ -1,0 +1,147 @@
+//! Reports an editor uses: `summary --topic`, undated facts in past views,
+//! `diff`, the HTML report, `export` and `log --topic`.
+
+use crate::util::{Env, repo};
+use serde_json::Value;
+
+pub fn bundled() -> String {
+    repo()
+        .join("ledger/canada-dprk.jsonl")
+        .display()
+        .to_string()
+}
+
+/// Runs `ledger --ledger BUNDLED ARGS` and returns stdout (exit 0 asserted).
+pub fn on_bundled(args: &[&str]) -> String {
+    let env = Env::new();
+    let ledger = bundled();
+    let mut all = vec!["--ledger", ledger.as_str()];
+    all.extend_from_slice(args);
+    env.ok(&all).stdout
+}
+
+pub fn json(args: &[&str]) -> Value {
+    serde_json::from_str(&on_bundled(args)).expect("JSON output")
+}
+
+/// Every fact view of a summary report: topic sections, context, timeline.
+pub fn report_facts(v: &Value) -> Vec<&Value> {
+    let mut out: Vec<&Value> = Vec::new();
+    for t in v["topics"].as_array().unwrap() {
+        out.extend(t["facts"].as_array().unwrap());
+    }
+    out.extend(v["context"].as_array().unwrap());
+    out.extend(v["timeline"].as_array().unwrap().iter().map(|t| &t["fact"]));
+    out
+}
+
+#[test]
+fn summary_topic_narrows_facts_and_keeps_discrepancy_numbers() {
+    let all = json(&["summary", "--as-of", "2019-12-31", "--format", "json"]);
+    let some = json(&[
+        "summary",
+        "--as-of",
+        "2019-12-31",
+        "--format",
+        "json",
+        "--topic",
+        "embassy",
+        "--topic",
+        "nuclear",
+    ]);
+    let facts = report_facts(&some);
+    assert!(!facts.is_empty());
+    for f in &facts {
+        let t = f["topic"].as_str().unwrap();
+        assert!(t == "embassy" || t == "nuclear", "{f}");
+    }
+    // Exactly the facts of those topics that the full report shows.
+    let mut expected: Vec<&str> = report_facts(&all)
+        .iter()
+        .filter(|f| matches!(f["topic"].as_str(), Some("embassy" | "nuclear")))
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    let mut got: Vec<&str> = facts.iter().map(|f| f["id"].as_str().unwrap()).collect();
+    expected.sort();
+    expected.dedup();
+    got.sort();
+    got.dedup();
+    assert_eq!(got, expected);
+    // Discrepancies keep the numbers of the full report.
+    let full: Vec<(String, Value)> = all["discrepancies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["id"].as_str().unwrap().to_string(), d["facts"].clone()))
+        .collect();
+    let topic_of = |id: &str| -> String {
+        report_facts(&all)
+            .iter()
+            .find(|f| f["id"] == id)
+            .map(|f| f["topic"].as_str().unwrap().to_string())
+            .unwrap_or_default()
+    };
+    let expected: Vec<&(String, Value)> = full
+        .iter()
+        .filter(|(_, facts)| {
+            facts.as_array().unwrap().iter().all(|f| {
+                matches!(
+                    topic_of(f.as_str().unwrap()).as_str(),
+                    "embassy" | "nuclear"
+                )
+            })
+        })
+        .collect();
+    let narrowed: Vec<(String, Value)> = some["discrepancies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["id"].as_str().unwrap().to_string(), d["facts"].clone()))
+        .collect();
+    assert!(!narrowed.is_empty() && narrowed.len() < full.len());
+    assert_eq!(narrowed.iter().collect::<Vec<_>>(), expected);
+    assert_eq!(
+        some["topic_filter"],
+        serde_json::json!(["embassy", "nuclear"])
+    );
+    let md = on_bundled(&["summary", "--as-of", "2019-12-31", "--topic", "embassy"]);
+    assert!(md.contains("Only the topic `embassy`."), "{md}");
+    assert!(!md.contains("## Sanctions"), "{md}");
+}
+
+#[test]
+fn an_unknown_topic_is_refused() {
+    let env = Env::new();
+    let r = env.run(&["--ledger", &bundled(), "summary", "--topic", "santions"]);
+    assert_eq!(r.code, 2, "{r}");
+    assert!(
+        r.stderr.contains("--topic `santions`: no such topic"),
+        "{r}"
+    );
+    assert!(r.stderr.contains("sanctions"), "{r}");
+}
+
+#[test]
+fn undated_facts_are_marked_in_every_view() {
+    let v = json(&["summary", "--as-of", "1999-12-31", "--format", "json"]);
+    let facts = report_facts(&v);
+    assert!(!facts.is_empty());
+    let mut undated = 0;
+    for f in &facts {
+        let none = f.get("valid_from").is_none() && f.get("valid_to").is_none();
+        assert_eq!(f["undated"], Value::Bool(none), "{f}");
+        undated += usize::from(none);
+    }
+    assert!(undated > 0);
+    for format in ["markdown", "text"] {
+        let out = on_bundled(&["summary", "--as-of", "1999-12-31", "--format", format]);
+        for f in facts.iter().filter(|f| f["undated"] == true) {
+            let id = f["id"].as_str().unwrap();
+            let line = out
+                .lines()
+                .find(|l| l.contains(id))
+                .unwrap_or_else(|| panic!("{id} not in the {format} report"));
+            assert!(line.contains("(undated; "), "{format}: {line}");
+        }
+    }
+}
