@@ -21,6 +21,8 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
+pub mod diff;
+
 /// What to report on.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -1050,25 +1052,37 @@ fn source_kind(src: &SourceView) -> String {
 }
 
 fn fact_line(f: &FactView, m: Medium) -> String {
+    let mut line = format!("- {}\n", fact_body(f, m));
+    line.push_str(&fact_note(f, m));
+    line
+}
+
+/// A fact in one line: its worded statement, citations, and in brackets when
+/// it holds, how well it is supported and its id.
+fn fact_body(f: &FactView, m: Medium) -> String {
     let cites: Vec<&str> = f.citations.iter().map(|c| c.label.as_str()).collect();
     // A fact without dates says so: read in a report on a past date, it must
     // not pass for something that held then.
     let mut notes = vec![f.when.clone().unwrap_or_else(|| "undated".to_string())];
     notes.extend(provenance(f));
-    let mut line = format!(
-        "- {} {} ({}; {})\n",
+    format!(
+        "{} {} ({}; {})",
         m.text(&f.text),
         cites.join(" "),
         notes.join("; "),
         m.code(&f.id)
-    );
-    if let Some(n) = &f.note {
-        line.push_str(&match m {
+    )
+}
+
+/// The fact's note as a continuation line of its list item, or nothing.
+fn fact_note(f: &FactView, m: Medium) -> String {
+    match &f.note {
+        Some(n) => match m {
             Medium::Markdown => format!("  <br>*Note: {}*\n", m.text(n)),
             Medium::Text => format!("  Note: {}\n", m.text(n)),
-        });
+        },
+        None => String::new(),
     }
-    line
 }
 
 /// How well a fact is supported, and which discrepancies concern it.

@@ -168,6 +168,16 @@ ledger summary --as-of 2018 --format text
 ledger summary --at 3 --format json",
     ),
     (
+        "diff",
+        "\
+# What changed since entry 2 (a seq, or SEQ:HASH from a report's header or `ledger head`)
+ledger diff --from 2
+# Since a day, as plain text, for one topic
+ledger diff --from 2026-01-03 --format text --topic embassy
+# Between two entries, for scripts
+ledger diff --from 1 --to 3 --format json",
+    ),
+    (
         "completions",
         "\
 # Install completions for fish

@@ -5,6 +5,8 @@ mod concurrency;
 mod conventions;
 mod crash;
 mod data;
+mod diff;
+mod diff_props;
 mod escaping;
 mod fixture;
 mod fuzz;

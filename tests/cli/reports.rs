@@ -145,3 +145,78 @@ fn undated_facts_are_marked_in_every_view() {
         }
     }
 }
+
+/// The bundled ledger copied to `ledger/changed.jsonl` in `env`, with four
+/// test entries after entry 65, recorded on 1 December 2026: a retraction,
+/// a supersession, a dispute and a new fact.
+pub fn changed_ledger(env: &mut Env) -> &'static str {
+    const PATH: &str = "ledger/changed.jsonl";
+    env.write(
+        PATH,
+        std::fs::read(bundled()).expect("read the bundled ledger"),
+    );
+    env.set_now("2026-12-01T00:00:00Z");
+    let l = ["--ledger", PATH];
+    env.ok(&[
+        l[0],
+        l[1],
+        "retract",
+        "embassy-reopening-ready-per-translation",
+        "--reason",
+        "mistranslated",
+        "--note",
+        "Test entry: the translation's 'ready' renders 'studying'.",
+    ]);
+    env.ok(&[
+        l[0],
+        l[1],
+        "supersede",
+        "embassy-reopening-study",
+        "--reason",
+        "Test entry: cite the whole phrase.",
+        "--source",
+        "globe-dprk-talks",
+        "--locator",
+        "p5:155-217",
+        "--quote",
+        "studying the possibility of reopening its embassy in Pyongyang",
+        "--id",
+        "embassy-reopening-study-v2",
+    ]);
+    env.ok(&[
+        l[0],
+        l[1],
+        "dispute",
+        "sanctions-in-place",
+        "--source",
+        "moved-closer-translation",
+        "--locator",
+        "p13",
+        "--difference",
+        "understates",
+        "--statement",
+        "Test entry: a <b>derived</b> text says less.",
+    ]);
+    env.ok(&[
+        l[0],
+        l[1],
+        "add",
+        "--id",
+        "test-new-fact",
+        "--subject",
+        "CA-KP",
+        "--topic",
+        "humanitarian",
+        "--modality",
+        "reported",
+        "--statement",
+        "Test entry: a fact added after the last report.",
+        "--source",
+        "globe-dprk-talks",
+        "--locator",
+        "p22",
+        "--valid-from",
+        "2019-03",
+    ]);
+    PATH
+}

@@ -4,6 +4,7 @@ pub mod add;
 pub mod cite_check;
 pub mod completions;
 pub mod define;
+pub mod diff;
 pub mod dispute;
 pub mod git_setup;
 pub mod head;

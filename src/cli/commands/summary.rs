@@ -1,7 +1,7 @@
 //! `ledger summary`: replay the ledger into the "state of relations" report.
 
 use crate::cli::output::{emit, emit_json};
-use crate::date::parse_day;
+use crate::date::{Day, parse_day};
 use crate::error::{Error, Result};
 use crate::report::{self, Options};
 use crate::store;
@@ -37,15 +37,20 @@ pub struct Args {
     pub format: ReportFormat,
 }
 
-pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32> {
-    let path = store::resolve(ledger)?;
-    let as_of = match &args.as_of {
-        Some(d) => parse_day(d).map_err(|e| Error::usage(format!("--as-of: {e}"), None))?,
+/// `--as-of DATE`, or today (in UTC; the date of `LEDGER_NOW` when set).
+pub fn parse_as_of(given: Option<&str>) -> Result<Day> {
+    match given {
+        Some(d) => parse_day(d).map_err(|e| Error::usage(format!("--as-of: {e}"), None)),
         None => {
             let now = store::now()?;
-            parse_day(&now[..10]).map_err(|e| Error::usage(e, None))?
+            parse_day(&now[..10]).map_err(|e| Error::usage(e, None))
         }
-    };
+    }
+}
+
+pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32> {
+    let path = store::resolve(ledger)?;
+    let as_of = parse_as_of(args.as_of.as_deref())?;
     let (state, head) = store::load_for_report(&path, args.at)?;
     if let Some(at) = args.at
         && at > head
