@@ -22,6 +22,8 @@ use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub mod diff;
+pub mod html;
+pub mod timeline;
 
 /// What to report on.
 #[derive(Debug, Clone)]
@@ -169,6 +171,24 @@ pub struct Discrepancy {
     #[serde(skip)]
     pub markdown: String,
     pub citations: Vec<CitationView>,
+    /// The two sides' words, to read side by side: the original's first and
+    /// the derivative's second when one side rests on derived sources only
+    /// and the other does not; else the fact then the disputing source (a
+    /// dispute), or the earlier fact then the later one.
+    pub sides: Vec<Side>,
+}
+
+/// One side of a discrepancy: what it says and where.
+#[derive(Debug, Clone, Serialize)]
+pub struct Side {
+    /// The fact, for a side that is a fact; absent for the disputing source.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fact: Option<String>,
+    /// The fact's worded statement, or what the disputing source says.
+    pub text: String,
+    pub citations: Vec<CitationView>,
+    /// Every citation is of a source derived from another.
+    pub derived: bool,
 }
 
 /// How a discrepancy's explanation quotes ids and ledger text: as they are
@@ -341,6 +361,10 @@ pub fn build(state: &State, opts: &Options) -> Result<Report, String> {
                 .all(|id| state.fact(id).is_some_and(|r| wanted(&r.fact)))
         })
         .collect();
+    let mut discrepancies = discrepancies;
+    for d in &mut discrepancies {
+        d.sides = sides(state, d);
+    }
     let live_count = live.len();
     let live: Vec<&FactRecord> = live.into_iter().filter(|r| wanted(&r.fact)).collect();
     let mut by_fact: BTreeMap<&str, Vec<String>> = BTreeMap::new();
@@ -468,6 +492,70 @@ pub fn build(state: &State, opts: &Options) -> Result<Report, String> {
             .max(),
         topic_filter: opts.topics.clone(),
     })
+}
+
+/// The two sides of a discrepancy (see [`Discrepancy::sides`]), from the
+/// facts and the dispute it names.
+fn sides(state: &State, d: &Discrepancy) -> Vec<Side> {
+    let derived = |cites: &[Citation]| {
+        cites.iter().all(|c| {
+            state
+                .source(&c.source)
+                .is_some_and(|s| s.source.derived_from.is_some())
+        })
+    };
+    let of_fact = |id: &str| {
+        state.fact(id).map(|r| Side {
+            fact: Some(id.to_string()),
+            text: worded(&r.fact),
+            citations: r
+                .fact
+                .citations
+                .iter()
+                .map(|c| citation_view(state, c))
+                .collect(),
+            derived: derived(&r.fact.citations),
+        })
+    };
+    let mut out: Vec<Side> = match d.kind {
+        DiscrepancyKind::Dispute => {
+            // The dispute entry of this fact that this discrepancy words: the
+            // same citation, and its statement in the explanation.
+            let dispute = d.facts.first().and_then(|id| state.fact(id)).and_then(|r| {
+                r.disputes.iter().map(|(_, x)| x).find(|x| {
+                    d.citations.first().is_some_and(|c| {
+                        c.source == x.citation.source
+                            && c.paragraph == x.citation.paragraph
+                            && c.span == x.citation.span
+                            && c.quote == x.citation.quote
+                    }) && d.text.contains(x.statement.trim_end_matches('.'))
+                })
+            });
+            let fact = d.facts.first().and_then(|id| of_fact(id));
+            match (fact, dispute) {
+                (Some(f), Some(x)) => vec![
+                    f,
+                    Side {
+                        fact: None,
+                        text: x.statement.clone(),
+                        citations: vec![citation_view(state, &x.citation)],
+                        derived: derived(std::slice::from_ref(&x.citation)),
+                    },
+                ],
+                _ => Vec::new(),
+            }
+        }
+        DiscrepancyKind::SourcesDisagree | DiscrepancyKind::DerivedOverstates => {
+            d.facts.iter().filter_map(|id| of_fact(id)).collect()
+        }
+    };
+    if let [a, b] = out.as_slice()
+        && a.derived
+        && !b.derived
+    {
+        out.swap(0, 1);
+    }
+    out
 }
 
 /// Refuses a `--topic` that names no topic of the ledger's vocabulary.
@@ -618,6 +706,7 @@ fn find_discrepancies(state: &State, live: &[&FactRecord], as_of: Day) -> Vec<Di
                 text: words(Style::Plain),
                 markdown: words(Style::Markdown),
                 citations,
+                sides: Vec::new(),
             });
         };
     // Recorded disputes, in ledger order.
@@ -1268,6 +1357,45 @@ mod tests {
         assert_eq!(r.discrepancies[0].kind, DiscrepancyKind::Dispute);
         assert_eq!(r.discrepancies[0].citations[0].label, "[2 ¶2]");
         assert_eq!(r.topics[0].facts[0].discrepancies, ["D1"]);
+    }
+
+    #[test]
+    fn sides_put_the_original_first() {
+        // A fact resting on the translation, disputed by the original: the
+        // dispute's side (the original) comes first.
+        let mut b = base();
+        b.push(Body::Fact(fact("x", None, None, &["b"])));
+        b.push(Body::Dispute(Dispute {
+            target: "x".into(),
+            difference: Difference::Overstates,
+            statement: "It says less.".into(),
+            citation: Citation {
+                source: "a".into(),
+                paragraph: Some(3),
+                span: None,
+                quote: Some("less".into()),
+            },
+            note: None,
+        }));
+        let s = replay(b);
+        let r = build(
+            &s,
+            &Options {
+                subject: None,
+                as_of: (2020, 1, 1),
+                topics: Vec::new(),
+            },
+        )
+        .unwrap();
+        let sides = &r.discrepancies[0].sides;
+        assert_eq!(sides.len(), 2);
+        assert_eq!((sides[0].fact.as_deref(), sides[0].derived), (None, false));
+        assert_eq!(sides[0].text, "It says less.");
+        assert_eq!(sides[0].citations[0].quote.as_deref(), Some("less"));
+        assert_eq!(
+            (sides[1].fact.as_deref(), sides[1].derived),
+            (Some("x"), true)
+        );
     }
 
     #[test]

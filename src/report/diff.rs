@@ -465,7 +465,7 @@ impl Diff {
 
 /// The opening sentence of a diff, in words (its ledger text not yet shown in
 /// a medium: `ledger_title` is passed in already escaped).
-fn intro(d: &Diff, ledger_title: &str, filter: &str) -> String {
+pub(super) fn intro(d: &Diff, ledger_title: &str, filter: &str) -> String {
     let c = &d.counts;
     format!(
         "Changes to the report on {} of the ledger \"{}\" from entry {} ({}, recorded {}) to entry {} ({}, recorded {}).{} {} added, {} superseded, {} retracted, {} disputed; {} appeared, {} resolved. Every statement cites its sources by number: [n ¶p] is paragraph p of source n (see Sources).",

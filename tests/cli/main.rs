@@ -1,6 +1,8 @@
 //! Integration tests: they drive the real `ledger` binary in temporary
 //! directories with a fixed clock (see `util`).
 
+mod browser;
+mod cdp;
 mod concurrency;
 mod conventions;
 mod crash;
@@ -13,6 +15,7 @@ mod fuzz;
 mod git;
 mod golden;
 mod hostile;
+mod html;
 mod independent;
 mod jcs;
 mod merge_props;

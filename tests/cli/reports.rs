@@ -220,3 +220,130 @@ pub fn changed_ledger(env: &mut Env) -> &'static str {
     ]);
     PATH
 }
+
+/// Text of [`hostile_ledger`] that a page must show as text.
+pub const HOSTILE_SHOWN: [&str; 7] = [
+    "<script>document.title='owned'</script>",
+    "<img src=x onerror=\"document.title='owned'\">",
+    "<b onmouseover=alert(5)>someone</b>",
+    "<style>body{display:none}</style>",
+    "\"><svg onload=alert(7)>",
+    "javascript:alert(3)",
+    "</p><a href=javascript:alert(6)>click</a>",
+];
+
+/// `ledger/hostile.jsonl` in `env`: every piece of text a report shows is
+/// markup or script (title, publisher, URL, statement, attribution, note,
+/// quote, value, dispute).
+pub fn hostile_ledger(env: &Env) -> &'static str {
+    const PATH: &str = "ledger/hostile.jsonl";
+    let l = ["--ledger", PATH];
+    env.ok(&[
+        l[0],
+        l[1],
+        "init",
+        "--title",
+        "Hostile <script>alert(1)</script>",
+    ]);
+    env.ok(&[
+        l[0],
+        l[1],
+        "source",
+        "add",
+        "--id",
+        "evil",
+        "--title",
+        "<img src=x onerror=alert(1)>",
+        "--publisher",
+        "</style><script>alert(2)</script>",
+        "--url",
+        "javascript:alert(3)",
+    ]);
+    env.ok(&[
+        l[0],
+        l[1],
+        "source",
+        "add",
+        "--id",
+        "evil2",
+        "--title",
+        "<h1>Derived</h1>",
+        "--publisher",
+        "P",
+        "--url",
+        "https://example.org/a\"onmouseover=\"alert(4)",
+        "--derived-from",
+        "evil",
+        "--derivation",
+        "translation",
+    ]);
+    env.ok(&[
+        l[0],
+        l[1],
+        "add",
+        "--id",
+        "evil-fact",
+        "--subject",
+        "CA-KP",
+        "--topic",
+        "embassy",
+        "--modality",
+        "alleged",
+        "--statement",
+        "<script>document.title='owned'</script><img src=x onerror=\"document.title='owned'\">",
+        "--attributed-to",
+        "<b onmouseover=alert(5)>someone</b>",
+        "--note",
+        "</p><a href=javascript:alert(6)>click</a>",
+        "--source",
+        "evil",
+        "--locator",
+        "p1",
+        "--quote",
+        "\"><svg onload=alert(7)>",
+        "--valid-from",
+        "2018",
+        "--value",
+        r#"{"k":"<i>a</i>"}"#,
+    ]);
+    env.ok(&[
+        l[0],
+        l[1],
+        "add",
+        "--id",
+        "evil-derived",
+        "--subject",
+        "CA-KP",
+        "--topic",
+        "embassy",
+        "--modality",
+        "confirmed",
+        "--statement",
+        "<u>Derived</u> claim",
+        "--source",
+        "evil2",
+        "--locator",
+        "p2",
+        "--valid-from",
+        "2018-10-03",
+        "--valid-to",
+        "2018-10-03",
+        "--value",
+        r#"{"k":"<u>b</u>"}"#,
+    ]);
+    env.ok(&[
+        l[0],
+        l[1],
+        "dispute",
+        "evil-fact",
+        "--source",
+        "evil2",
+        "--locator",
+        "p2",
+        "--difference",
+        "contradicts",
+        "--statement",
+        "<style>body{display:none}</style>",
+    ]);
+    PATH
+}

@@ -1,7 +1,7 @@
 //! `ledger diff`: what changed in the report between two positions of the
 //! ledger (see [`crate::report::diff`]).
 
-use crate::cli::commands::summary::{ReportFormat, parse_as_of};
+use crate::cli::commands::summary::{ReportFormat, archived_texts, parse_as_of};
 use crate::cli::output::{emit, emit_json};
 use crate::entry::Entry;
 use crate::error::{Error, Result};
@@ -87,6 +87,10 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
         ReportFormat::Json => emit_json(out, &d)?,
         ReportFormat::Markdown => emit(out, &diff::render(&d, true))?,
         ReportFormat::Text => emit(out, &diff::render(&d, false))?,
+        ReportFormat::Html => {
+            let texts = archived_texts(&path, &d.sources);
+            emit(out, &crate::report::html::diff(&d, &texts))?
+        }
     }
     Ok(0)
 }

@@ -3,7 +3,10 @@
 use crate::cli::output::{emit, emit_json};
 use crate::date::{Day, parse_day};
 use crate::error::{Error, Result};
-use crate::report::{self, Options};
+use crate::escape::{terminal, terminal_path};
+use crate::hash::sha256;
+use crate::report::html::Texts;
+use crate::report::{self, Options, SourceView};
 use crate::store;
 use std::io::Write;
 use std::path::Path;
@@ -17,6 +20,8 @@ pub enum ReportFormat {
     Text,
     /// One JSON object (documented in docs/FORMAT.md)
     Json,
+    /// One self-contained HTML file: timeline drawing, quotes, side-by-side discrepancies
+    Html,
 }
 
 #[derive(Debug, clap::Args)]
@@ -48,6 +53,45 @@ pub fn parse_as_of(given: Option<&str>) -> Result<Day> {
     }
 }
 
+/// The archived texts of the sources that have one, for the HTML report's
+/// appendix: `sources/SHA256.txt` in the ledger's directory, for each source
+/// that records a `sha256`. A file that is missing is left out silently (the
+/// archive is optional); one whose bytes do not hash to the recorded digest,
+/// or are not UTF-8, is left out with a warning on stderr, never shown.
+pub fn archived_texts(ledger: &Path, sources: &[SourceView]) -> Texts {
+    let dir = ledger
+        .parent()
+        .map_or_else(|| Path::new("sources").to_path_buf(), |d| d.join("sources"));
+    let mut texts = Texts::new();
+    for src in sources {
+        let Some(digest) = &src.sha256 else { continue };
+        let file = dir.join(format!("{digest}.txt"));
+        let Ok(bytes) = std::fs::read(&file) else {
+            continue;
+        };
+        let problem = if sha256(&bytes).to_hex() != *digest {
+            Some("does not hash to the SHA-256 its source records")
+        } else {
+            match String::from_utf8(bytes) {
+                Ok(text) => {
+                    texts.insert(src.id.clone(), text);
+                    None
+                }
+                Err(_) => Some("is not UTF-8"),
+            }
+        };
+        if let Some(p) = problem {
+            let _ = writeln!(
+                std::io::stderr(),
+                "warning: {} {p}; the archived text of source {} is left out of the report",
+                terminal_path(&file),
+                terminal(&src.id)
+            );
+        }
+    }
+    texts
+}
+
 pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32> {
     let path = store::resolve(ledger)?;
     let as_of = parse_as_of(args.as_of.as_deref())?;
@@ -73,6 +117,10 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
         ReportFormat::Json => emit_json(out, &report)?,
         ReportFormat::Markdown => emit(out, &report::render(&report, true))?,
         ReportFormat::Text => emit(out, &report::render(&report, false))?,
+        ReportFormat::Html => {
+            let texts = archived_texts(&path, &report.sources);
+            emit(out, &report::html::summary(&report, &texts))?
+        }
     }
     Ok(0)
 }
