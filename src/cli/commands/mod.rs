@@ -6,6 +6,7 @@ pub mod completions;
 pub mod define;
 pub mod diff;
 pub mod dispute;
+pub mod export;
 pub mod git_setup;
 pub mod head;
 pub mod import;
