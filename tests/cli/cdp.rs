@@ -223,17 +223,29 @@ impl Browser {
     /// A PNG of the page from its top, `height` CSS pixels high at most
     /// (the whole page when it is shorter), at the viewport's width.
     pub fn screenshot(&mut self, width: u32, height: u32) -> Vec<u8> {
+        self.screenshot_from("document.documentElement", width, height)
+    }
+
+    /// A PNG of the page from the top of the element `element` (a
+    /// JavaScript expression), `height` CSS pixels high at most.
+    pub fn screenshot_from(&mut self, element: &str, width: u32, height: u32) -> Vec<u8> {
+        let top = self
+            .eval(&format!(
+                "{element}.getBoundingClientRect().top + window.scrollY"
+            ))
+            .as_f64()
+            .unwrap_or(0.0);
         let full = self
             .eval("document.documentElement.scrollHeight")
             .as_f64()
             .unwrap_or(f64::from(height));
-        let h = full.min(f64::from(height));
+        let h = (full - top).min(f64::from(height));
         let r = self.call(
             "Page.captureScreenshot",
             json!({
                 "format": "png",
                 "captureBeyondViewport": true,
-                "clip": {"x": 0, "y": 0, "width": width, "height": h, "scale": 1}
+                "clip": {"x": 0, "y": top, "width": width, "height": h, "scale": 1}
             }),
         );
         base64(r["data"].as_str().expect("screenshot data"))

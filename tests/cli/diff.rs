@@ -190,3 +190,37 @@ fn diff_topic_narrows_the_changes() {
         .collect();
     assert_eq!(topics, ["sanctions"]);
 }
+
+/// The README's excerpt of a diff is the real output, line for line (up to
+/// the `…` that elides).
+#[test]
+fn the_readme_shows_a_real_diff() {
+    let readme = std::fs::read_to_string(crate::util::repo().join("README.md")).expect("README.md");
+    let start = readme
+        .find("An excerpt of `ledger diff --from 38 --to 41 --as-of 2019-12-31`")
+        .expect("the README shows a diff");
+    let block = &readme[start..];
+    let block = &block[block.find("````markdown\n").unwrap() + 12..];
+    let block = &block[..block.find("````").unwrap()];
+    let env = Env::new();
+    let out = env
+        .ok(&[
+            "--ledger",
+            &bundled(),
+            "diff",
+            "--from",
+            "38",
+            "--to",
+            "41",
+            "--as-of",
+            "2019-12-31",
+        ])
+        .stdout;
+    let mut shown = 0;
+    for line in block.lines().filter(|l| !l.is_empty() && *l != "…") {
+        let line = line.trim_end_matches(" …*");
+        assert!(out.contains(line), "README line not in the output: {line}");
+        shown += 1;
+    }
+    assert!(shown >= 4);
+}
