@@ -1,5 +1,7 @@
 //! The "state of relations" report: a pure function of a replayed [`State`], a
-//! subject and a date, rendered as Markdown, plain text or JSON.
+//! subject and a date, rendered as Markdown, plain text or JSON here, and as
+//! HTML by [`html`]; [`diff`] compares two reports, [`export`] lists every
+//! fact, and [`timeline`] draws the timeline for the HTML page.
 //!
 //! Two time axes: the ledger position (`--at SEQ`: what the ledger knew after
 //! entry SEQ, applied by replaying only that far) and world time (`--as-of DAY`:
