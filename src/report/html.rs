@@ -537,7 +537,7 @@ fn all_cites<'a>(
 /// events that is its text alternative.
 fn timeline_section(
     page: &mut Page<'_>,
-    heading: &str,
+    (heading, empty): (&str, &str),
     events: &[(String, &FactView, Option<&str>)],
     as_of: &str,
     subject: &str,
@@ -546,7 +546,7 @@ fn timeline_section(
         "<section id=\"timeline\" aria-labelledby=\"timeline-h\"><h2 id=\"timeline-h\">{heading}</h2>"
     );
     if events.is_empty() {
-        s.push_str("<p>No dated event up to this date.</p></section>");
+        s.push_str(&format!("<p>{empty}</p></section>"));
         return s;
     }
     let drawn: Vec<Event<'_>> = events
@@ -831,7 +831,13 @@ pub fn summary(r: &Report, texts: &Texts) -> String {
         .iter()
         .map(|t| (t.when.clone(), &t.fact, None))
         .collect();
-    let timeline = timeline_section(&mut page, "Timeline", &events, &r.as_of, &r.subject);
+    let timeline = timeline_section(
+        &mut page,
+        ("Timeline", "No dated event up to this date."),
+        &events,
+        &r.as_of,
+        &r.subject,
+    );
 
     let mut main = timeline;
     main.push_str(
@@ -972,7 +978,10 @@ pub fn diff(d: &Diff, texts: &Texts) -> String {
         .collect();
     let mut main = timeline_section(
         &mut page,
-        "Timeline of the changes",
+        (
+            "Timeline of the changes",
+            "No dated fact came in or changed.",
+        ),
         &events,
         &d.as_of,
         &d.subject,

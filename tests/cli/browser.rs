@@ -362,6 +362,35 @@ fn reports_in_a_real_browser() {
             }
         }
 
+        if !mobile {
+            // Printed: on an A4 page (794 CSS pixels wide) the navigation is
+            // left out and nothing is wider than the page.
+            b.call(
+                "Emulation.setEmulatedMedia",
+                serde_json::json!({"media": "print"}),
+            );
+            b.viewport(794, 1123, false);
+            let printed = b.eval(
+                "({nav: getComputedStyle(document.querySelector('nav')).display, width: document.documentElement.scrollWidth})",
+            );
+            assert_eq!(printed["nav"], "none", "the navigation is printed");
+            assert!(
+                printed["width"].as_u64().unwrap_or(u64::MAX) <= 794,
+                "printed, the page is {}px wide",
+                printed["width"]
+            );
+            let pdf = b.call(
+                "Page.printToPDF",
+                serde_json::json!({"paperWidth": 8.27, "paperHeight": 11.69, "printBackground": true}),
+            );
+            let pdf = crate::cdp::base64(pdf["data"].as_str().expect("PDF data"));
+            assert!(pdf.starts_with(b"%PDF-"), "not a PDF");
+            std::fs::write(out.join("summary.pdf"), pdf).expect("save the PDF");
+            b.call(
+                "Emulation.setEmulatedMedia",
+                serde_json::json!({"media": ""}),
+            );
+        }
         let v = visit(&mut b, &diff, &format!("diff-{tag}"), width, mobile);
         check_page(&v, &diff, &format!("diff at {tag} width"), width);
         let mut facts: Vec<&Value> = Vec::new();

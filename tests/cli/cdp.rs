@@ -260,7 +260,7 @@ impl Drop for Browser {
 }
 
 /// Decodes standard base64 (the protocol's encoding of binary data).
-fn base64(s: &str) -> Vec<u8> {
+pub fn base64(s: &str) -> Vec<u8> {
     let value = |c: u8| -> u32 {
         match c {
             b'A'..=b'Z' => u32::from(c - b'A'),
