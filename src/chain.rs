@@ -578,6 +578,9 @@ pub struct VerifyOptions {
     /// the same accept/refuse decisions in about 40 bytes per id, but
     /// reference problems are worded without id text (no "did you mean").
     pub compact: bool,
+    /// Tree sizes whose Merkle roots the report should also give
+    /// ([`Report::tree`]), e.g. those of checkpoints to check.
+    pub tree_sizes: Vec<u64>,
 }
 
 /// What entries are replayed into during verification.
@@ -602,6 +605,7 @@ impl Default for VerifyOptions {
             max_problems: 100,
             index_only: false,
             compact: false,
+            tree_sizes: Vec::new(),
         }
     }
 }
@@ -622,6 +626,9 @@ pub struct Report {
     pub total_problems: usize,
     /// How `--since` went, when it was given.
     pub since: Option<Since>,
+    /// The Merkle tree over the entries ([`crate::merkle`]), when every line
+    /// was read as an entry: none was taken on trust, blank or unreadable.
+    pub tree: Option<crate::merkle::TreeHead>,
 }
 
 impl Report {
@@ -656,6 +663,8 @@ pub struct Verifier {
     state: Replay,
     /// The line [`Verifier::feed`] last read.
     last: Option<CheckedLine>,
+    /// The Merkle tree of the entries recorded so far (O(log n) hashes).
+    tree: crate::merkle::Builder,
 }
 
 impl Verifier {
@@ -674,6 +683,7 @@ impl Verifier {
     /// options are then ignored).
     pub fn with_replay(path: &Path, opts: VerifyOptions, state: Replay) -> Verifier {
         let anchors_seen = vec![None; opts.anchors.len()];
+        let tree = crate::merkle::Builder::watching(&opts.tree_sizes);
         Verifier {
             opts,
             report: Report {
@@ -684,6 +694,7 @@ impl Verifier {
                 problems: Vec::new(),
                 total_problems: 0,
                 since: None,
+                tree: None,
             },
             next_seq: 0,
             alt_seq: None,
@@ -691,6 +702,7 @@ impl Verifier {
             anchors_seen,
             state,
             last: None,
+            tree,
         }
     }
 
@@ -791,6 +803,7 @@ impl Verifier {
     fn record(&mut self, entry: &Entry, line_no: u64) {
         self.report.entries += 1;
         self.report.head = Some((entry.seq, entry.hash));
+        self.tree.push_entry(&entry.hash);
         for (i, a) in self.opts.anchors.iter().enumerate() {
             if a.seq == entry.seq && self.anchors_seen[i].is_none() {
                 self.anchors_seen[i] = Some(entry.hash);
@@ -1014,6 +1027,10 @@ impl Verifier {
                 ),
             }
         }
+        let complete = self.report.since.is_none()
+            && self.report.lines == self.report.entries
+            && self.tree.size() == self.report.entries;
+        self.report.tree = complete.then(|| self.tree.head());
         (self.report, self.state)
     }
 }

@@ -50,6 +50,13 @@ pub enum Error {
         conflicts: Vec<String>,
         help: Option<String>,
     },
+    /// A signed file (checkpoint, cosignature, proof, published log) failed a
+    /// check: a signature, a root, a proof. Exits 1, as a failed `verify`.
+    Unverified {
+        path: PathBuf,
+        message: String,
+        help: Option<String>,
+    },
     /// The ledger itself is damaged at `line`; nothing was written.
     Damaged {
         path: PathBuf,
@@ -69,6 +76,19 @@ impl Error {
             path: path.into(),
             action,
             source,
+        }
+    }
+
+    /// A signed file that failed a check (exit 1).
+    pub fn unverified(
+        path: impl Into<PathBuf>,
+        message: impl Into<String>,
+        help: Option<String>,
+    ) -> Error {
+        Error::Unverified {
+            path: path.into(),
+            message: message.into(),
+            help,
         }
     }
 
@@ -98,7 +118,7 @@ impl Error {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Damaged { .. } => EXIT_INVALID,
+            Error::Damaged { .. } | Error::Unverified { .. } => EXIT_INVALID,
             Error::Io { .. }
             | Error::Usage { .. }
             | Error::Refused { .. }
@@ -113,6 +133,7 @@ impl Error {
             Error::Usage { .. } => "usage",
             Error::Refused { .. } | Error::Conflicts { .. } => "refused",
             Error::Damaged { .. } => "damaged",
+            Error::Unverified { .. } => "unverified",
         }
     }
 
@@ -140,7 +161,8 @@ impl Error {
             Error::Usage { help, .. }
             | Error::Refused { help, .. }
             | Error::Conflicts { help, .. }
-            | Error::Damaged { help, .. } => help.as_deref(),
+            | Error::Damaged { help, .. }
+            | Error::Unverified { help, .. } => help.as_deref(),
         }
     }
 }
@@ -201,6 +223,9 @@ impl Error {
                 message,
                 ..
             } => format!("{}: line {line}: {}", path(p), show(message)),
+            Error::Unverified {
+                path: p, message, ..
+            } => format!("{}: {}", path(p), show(message)),
         }
     }
 }

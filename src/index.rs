@@ -272,6 +272,13 @@ impl Compact {
             .map(|w| w & SEQ_MASK)
     }
 
+    /// The seq of the entry that registered source `id`, if it is a source.
+    pub fn source_seq(&self, id: &str) -> Option<u64> {
+        self.get(fp(NS_ID, id))
+            .filter(|&w| kind_of(w) == SOURCE)
+            .map(|w| w & SEQ_MASK)
+    }
+
     /// Number of ids and vocabulary terms held.
     pub fn len(&self) -> usize {
         self.map.len()
@@ -474,6 +481,12 @@ impl Disk {
     pub fn fact_seq(&self, id: &str) -> std::io::Result<Option<u64>> {
         let (_, w) = self.probe(fp(NS_ID, id))?;
         Ok(w.filter(|&w| kind_of(w) != SOURCE).map(|w| w & SEQ_MASK))
+    }
+
+    /// As [`Compact::source_seq`].
+    pub fn source_seq(&self, id: &str) -> std::io::Result<Option<u64>> {
+        let (_, w) = self.probe(fp(NS_ID, id))?;
+        Ok(w.filter(|&w| kind_of(w) == SOURCE).map(|w| w & SEQ_MASK))
     }
 
     /// Records accepted `entries` and the new coverage: slots first, synced,

@@ -174,6 +174,10 @@ pub struct Discrepancy {
     #[serde(skip)]
     pub markdown: String,
     pub citations: Vec<CitationView>,
+    /// For a dispute between a derived source and its original: the two
+    /// sides' citations, to be read side by side.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub side_by_side: Option<SideBySide>,
     /// The two sides' words, to read side by side: the original's first and
     /// the derivative's second when one side rests on derived sources only
     /// and the other does not; else the fact then the disputing source (a
@@ -216,6 +220,130 @@ impl Style {
             Style::Markdown => escape::markdown_code(s),
         }
     }
+}
+
+/// The cited spans of an original and of a source derived from it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SideBySide {
+    /// The citations of the original source (or sources).
+    pub original: Vec<CitationView>,
+    /// The citations of the derived source.
+    pub derived: Vec<CitationView>,
+    /// How the derived source derives from the original, e.g. `translation of [1]`.
+    pub relation: String,
+}
+
+/// For a dispute whose source derives from a source the fact cites, or the
+/// other way round: the fact's citations of the other side, and whether the
+/// dispute's source is the derived one. `None` when neither derives from the
+/// other.
+pub fn derivation_pair<'a>(
+    state: &State,
+    fact: &'a Fact,
+    dispute: &Citation,
+) -> Option<(Vec<&'a Citation>, bool)> {
+    let ancestors = |id: &str| -> Vec<String> {
+        state
+            .derivation_chain(id)
+            .iter()
+            .map(|(_, r)| r.source.id.clone())
+            .collect()
+    };
+    let up = ancestors(&dispute.source);
+    let originals: Vec<&Citation> = fact
+        .citations
+        .iter()
+        .filter(|c| up.contains(&c.source))
+        .collect();
+    if !originals.is_empty() {
+        return Some((originals, true));
+    }
+    let derived: Vec<&Citation> = fact
+        .citations
+        .iter()
+        .filter(|c| ancestors(&c.source).contains(&dispute.source))
+        .collect();
+    (!derived.is_empty()).then_some((derived, false))
+}
+
+/// `translation of [1]`: how source `derived` derives from `original`
+/// (through a chain, each step nearest first).
+pub fn relation_text(state: &State, derived: &str, original: &str) -> String {
+    let mut steps = Vec::new();
+    for (relation, up) in state.derivation_chain(derived) {
+        steps.push(format!(
+            "{} of [{}]",
+            name(&relation),
+            state.source_number(&up.source.id).unwrap_or(0)
+        ));
+        if up.source.id == original {
+            break;
+        }
+    }
+    steps.join(", ")
+}
+
+/// The side-by-side view of a dispute between a derived source and its
+/// original, if it is one and either side quotes its source.
+pub fn side_by_side(state: &State, fact: &Fact, dispute: &Citation) -> Option<SideBySide> {
+    let (other, dispute_derived) = derivation_pair(state, fact, dispute)?;
+    let others: Vec<CitationView> = other.iter().map(|c| citation_view(state, c)).collect();
+    let mine = vec![citation_view(state, dispute)];
+    let (original, derived) = if dispute_derived {
+        (others, mine)
+    } else {
+        (mine, others)
+    };
+    // Nothing to read side by side without a quote on either side.
+    if !original.iter().chain(&derived).any(|c| c.quote.is_some()) {
+        return None;
+    }
+    let relation = relation_text(state, &derived[0].source, &original[0].source);
+    Some(SideBySide {
+        original,
+        derived,
+        relation,
+    })
+}
+
+/// `text` wrapped at `width` characters by words; its own line breaks kept.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.split('\n') {
+        let mut cur = String::new();
+        let mut cur_len = 0;
+        for word in line.split(' ') {
+            let n = word.chars().count();
+            if cur_len > 0 && cur_len + 1 + n > width {
+                out.push(std::mem::take(&mut cur));
+                cur_len = 0;
+            }
+            if cur_len > 0 {
+                cur.push(' ');
+                cur_len += 1;
+            }
+            cur.push_str(word);
+            cur_len += n;
+        }
+        out.push(cur);
+    }
+    out
+}
+
+/// Two texts side by side, each wrapped at `width` characters, as lines
+/// `LEFT | RIGHT` after `indent`.
+pub fn columns(left: &str, right: &str, indent: &str, width: usize) -> String {
+    let (l, r) = (wrap(left, width), wrap(right, width));
+    let mut s = String::new();
+    for i in 0..l.len().max(r.len()) {
+        let a = l.get(i).map_or("", String::as_str);
+        let b = r.get(i).map_or("", String::as_str);
+        let pad = width.saturating_sub(a.chars().count());
+        let line = format!("{indent}{a}{} | {b}", " ".repeat(pad));
+        s.push_str(line.trim_end());
+        s.push('\n');
+    }
+    s
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -573,7 +701,7 @@ pub fn check_topics(state: &State, topics: &[String]) -> Result<(), String> {
     }
 }
 
-fn citation_view(state: &State, c: &Citation) -> CitationView {
+pub fn citation_view(state: &State, c: &Citation) -> CitationView {
     let n = state.source_number(&c.source).unwrap_or(0);
     let mut label = format!("[{n}");
     if let Some(p) = c.paragraph {
@@ -699,7 +827,7 @@ fn only_derived_from(state: &State, derived: &Fact, original: &Fact) -> bool {
 fn find_discrepancies(state: &State, live: &[&FactRecord], as_of: Day) -> Vec<Discrepancy> {
     let mut out: Vec<Discrepancy> = Vec::new();
     let mut push =
-        |kind, difference, facts: Vec<String>, words: &dyn Fn(Style) -> String, citations| {
+        |kind, difference, facts: Vec<String>, words: &dyn Fn(Style) -> String, citations, side| {
             let id = format!("D{}", out.len() + 1);
             out.push(Discrepancy {
                 id,
@@ -710,6 +838,7 @@ fn find_discrepancies(state: &State, live: &[&FactRecord], as_of: Day) -> Vec<Di
                 markdown: words(Style::Markdown),
                 citations,
                 sides: Vec::new(),
+                side_by_side: side,
             });
         };
     // Recorded disputes, in ledger order.
@@ -745,6 +874,7 @@ fn find_discrepancies(state: &State, live: &[&FactRecord], as_of: Day) -> Vec<Di
             vec![r.fact.id.clone()],
             &words,
             cites,
+            side_by_side(state, &r.fact, &d.citation),
         );
     }
     // Facts on the same question (subject, topic and a key of their structured
@@ -849,6 +979,7 @@ fn find_discrepancies(state: &State, live: &[&FactRecord], as_of: Day) -> Vec<Di
                         vec![original.id.clone(), d.id.clone()],
                         &words,
                         cites,
+                        None,
                     );
                 }
                 None => {
@@ -868,6 +999,7 @@ fn find_discrepancies(state: &State, live: &[&FactRecord], as_of: Day) -> Vec<Di
                         vec![fa.id.clone(), fb.id.clone()],
                         &words,
                         cites,
+                        None,
                     );
                 }
             }
@@ -977,6 +1109,47 @@ impl Medium {
 /// comes from the ledger); in plain text no control character reaches the
 /// terminal and a line break shows as `\n`.
 pub fn render(r: &Report, markdown: bool) -> String {
+    render_with(r, markdown, false)
+}
+
+/// The two sides of a dispute between a derived source and its original,
+/// side by side: a table in Markdown (quotes escaped, `|` among them), two
+/// columns in text (escaped for the terminal).
+fn render_side_by_side(sb: &SideBySide, m: Medium) -> String {
+    let side = |cites: &[CitationView]| -> (String, String) {
+        let labels = cites
+            .iter()
+            .map(|c| c.label.clone())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let quotes = cites
+            .iter()
+            .map(|c| match &c.quote {
+                Some(q) => format!("“{}”", m.text(q)),
+                None => "(no quote recorded)".to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(" … ");
+        (labels, quotes)
+    };
+    let (ol, oq) = side(&sb.original);
+    let (dl, dq) = side(&sb.derived);
+    match m {
+        Medium::Markdown => format!(
+            "\n  | {ol} original | {dl} {} |\n  |---|---|\n  | {oq} | {dq} |\n\n",
+            sb.relation
+        ),
+        Medium::Text => columns(
+            &format!("{ol} original\n{oq}"),
+            &format!("{dl} {}\n{dq}", sb.relation),
+            "    ",
+            40,
+        ),
+    }
+}
+
+/// [`render`], with each citation's quote under its fact when `quotes`.
+pub fn render_with(r: &Report, markdown: bool, quotes: bool) -> String {
     let m = if markdown {
         Medium::Markdown
     } else {
@@ -1021,14 +1194,14 @@ pub fn render(r: &Report, markdown: bool) -> String {
     for t in &r.topics {
         m.heading(&mut s, 2, &m.text(&t.label));
         for f in &t.facts {
-            s.push_str(&fact_line(f, m));
+            s.push_str(&fact_line(f, m, quotes));
         }
         s.push('\n');
     }
     if !r.context.is_empty() {
         m.heading(&mut s, 2, "Context");
         for f in &r.context {
-            s.push_str(&fact_line(f, m));
+            s.push_str(&fact_line(f, m, quotes));
         }
         s.push('\n');
     }
@@ -1067,8 +1240,20 @@ pub fn render(r: &Report, markdown: bool) -> String {
                 Medium::Text => m.text(&d.text),
             };
             s.push_str(&format!("- {} {}: {text}\n", m.strong(&d.id), m.em(kind)));
+            match &d.side_by_side {
+                Some(sb) => s.push_str(&render_side_by_side(sb, m)),
+                None if quotes && d.kind == DiscrepancyKind::Dispute => {
+                    if let Some(c) = d.citations.first().filter(|c| c.quote.is_some()) {
+                        s.push_str(&quote_line(c, m));
+                    }
+                }
+                None => {}
+            }
         }
-        s.push('\n');
+        // A side-by-side table already ends in a blank line.
+        if !s.ends_with("\n\n") {
+            s.push('\n');
+        }
     }
     m.heading(&mut s, 2, "Sources");
     s.push_str(&source_lines(&r.sources, m));
@@ -1143,8 +1328,26 @@ fn source_kind(src: &SourceView) -> String {
         .unwrap_or_default()
 }
 
-fn fact_line(f: &FactView, m: Medium) -> String {
+/// `  <br>[1 ¶5] “…”` (Markdown) or `  [1 ¶5] “…”` (text), the quote
+/// escaped for the medium.
+fn quote_line(c: &CitationView, m: Medium) -> String {
+    let q = c
+        .quote
+        .as_deref()
+        .map_or(String::new(), |q| format!(" “{}”", m.text(q)));
+    match m {
+        Medium::Markdown => format!("  <br>{}{q}\n", c.label),
+        Medium::Text => format!("  {}{q}\n", c.label),
+    }
+}
+
+fn fact_line(f: &FactView, m: Medium, quotes: bool) -> String {
     let mut line = format!("- {}\n", fact_body(f, m));
+    if quotes {
+        for c in f.citations.iter().filter(|c| c.quote.is_some()) {
+            line.push_str(&quote_line(c, m));
+        }
+    }
     line.push_str(&fact_note(f, m));
     line
 }

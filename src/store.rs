@@ -14,7 +14,7 @@
 //! does see was left by a writer that died (see docs/RELIABILITY.md).
 
 use crate::chain::{self, Report, VerifyOptions};
-use crate::entry::{Body, Entry, Fact, Genesis, check_timestamp};
+use crate::entry::{Body, Entry, Fact, Genesis, Source, check_timestamp};
 use crate::error::{Error, Result};
 use crate::fault::Fault;
 use crate::fsio;
@@ -98,6 +98,37 @@ pub fn read_ledger(path: &Path) -> Result<Vec<u8>> {
     f.read_to_end(&mut bytes)
         .map_err(|e| Error::io(path, "read", e))?;
     Ok(bytes)
+}
+
+/// Streams the ledger at `path` under the shared lock, through the bounded
+/// line reader, and hands `each` every entry whose line contains `needle`
+/// (a byte search first, so other lines are only scanned) and reads cleanly
+/// on its own (7.4; its hash is checked, the chain is not); `each` returns
+/// false to stop. For readers that need one kind of entry (a source by id)
+/// without replaying the ledger.
+pub fn scan_for(path: &Path, needle: &[u8], mut each: impl FnMut(Entry) -> bool) -> Result<()> {
+    use crate::lines::{Line, read_line};
+    let f = open_for_reading(path)?;
+    let mut r = BufReader::with_capacity(256 * 1024, f);
+    let finder = memchr::memmem::Finder::new(needle);
+    let mut buf = Vec::new();
+    let mut first = true;
+    loop {
+        match read_line(&mut r, &mut buf, MAX_ENTRY_BYTES)
+            .map_err(|e| Error::io(path, "read", e))?
+        {
+            Line::Eof => return Ok(()),
+            Line::Fits { terminated } if finder.find(&buf).is_some() => {
+                if let Some(e) = chain::check_line(&buf, first, terminated).entry().cloned()
+                    && !each(e)
+                {
+                    return Ok(());
+                }
+            }
+            _ => {}
+        }
+        first = false;
+    }
 }
 
 /// Reads a user's text file (an import batch, an archived source text),
@@ -702,34 +733,72 @@ pub struct Prior<'a> {
 impl Prior<'_> {
     /// The fact with this id, whatever its status, as it was recorded.
     pub fn fact(&self, id: &str) -> Result<Option<Fact>> {
-        if let Some(s) = self.full.get() {
-            return Ok(s.fact(id).map(|r| r.fact.clone()));
-        }
-        let seq = match (self.disk, self.compact) {
-            (Some(d), _) => match d.fact_seq(id) {
-                Ok(s) => s,
-                // A damaged index: answer from the full state.
-                Err(_) => return Ok(self.full()?.fact(id).map(|r| r.fact.clone())),
-            },
-            (None, Some(c)) => c.fact_seq(id),
-            (None, None) => None,
-        };
-        if (self.disk.is_some() || self.compact.is_some()) && seq.is_none() {
-            return Ok(None);
-        }
-        if let Some(seq) = seq
-            && let Some(e) = find_entry(self.file, self.len, seq)
-        {
-            let f = match e.body {
+        let found = self.lookup(id, index::Compact::fact_seq, index::Disk::fact_seq, |b| {
+            match b {
                 Body::Fact(f) => Some(f),
                 Body::Supersede(s) => Some(s.fact),
                 _ => None,
-            };
-            if let Some(f) = f.filter(|f| f.id == id) {
-                return Ok(Some(f));
             }
+            .filter(|f| f.id == id)
+        })?;
+        match found {
+            Lookup::Found(f) => Ok(Some(f)),
+            Lookup::Absent => Ok(None),
+            Lookup::Unsure => Ok(self.full()?.fact(id).map(|r| r.fact.clone())),
         }
-        Ok(self.full()?.fact(id).map(|r| r.fact.clone()))
+    }
+
+    /// The source with this id, as it was registered.
+    pub fn source(&self, id: &str) -> Result<Option<Source>> {
+        let found = self.lookup(
+            id,
+            index::Compact::source_seq,
+            index::Disk::source_seq,
+            |b| {
+                match b {
+                    Body::Source(s) => Some(s),
+                    _ => None,
+                }
+                .filter(|s| s.id == id)
+            },
+        )?;
+        match found {
+            Lookup::Found(s) => Ok(Some(s)),
+            Lookup::Absent => Ok(None),
+            Lookup::Unsure => Ok(self.full()?.source(id).map(|r| r.source.clone())),
+        }
+    }
+
+    /// Looks `id` up through the index (`in_compact` / `on_disk` give the seq
+    /// of the entry that recorded it) and reads that entry's line, whose
+    /// hash is checked; `pick` takes what is wanted from its body. `Unsure`
+    /// when the index cannot answer (none, damaged, or the line is not what
+    /// it said): the caller then asks the full state.
+    fn lookup<T>(
+        &self,
+        id: &str,
+        in_compact: fn(&Compact, &str) -> Option<u64>,
+        on_disk: fn(&index::Disk, &str) -> std::io::Result<Option<u64>>,
+        pick: impl FnOnce(Body) -> Option<T>,
+    ) -> Result<Lookup<T>> {
+        if let Some(s) = self.full.get() {
+            let _ = s;
+            return Ok(Lookup::Unsure);
+        }
+        let seq = match (self.disk, self.compact) {
+            (Some(d), _) => match on_disk(d, id) {
+                Ok(s) => s,
+                Err(_) => return Ok(Lookup::Unsure),
+            },
+            (None, Some(c)) => in_compact(c, id),
+            (None, None) => return Ok(Lookup::Unsure),
+        };
+        let Some(seq) = seq else {
+            return Ok(Lookup::Absent);
+        };
+        Ok(find_entry(self.file, self.len, seq)
+            .and_then(|e| pick(e.body))
+            .map_or(Lookup::Unsure, Lookup::Found))
     }
 
     fn full(&self) -> Result<&State> {
@@ -739,6 +808,14 @@ impl Prior<'_> {
         let s = verified_state(self.path, self.file)?;
         Ok(self.full.get_or_init(|| s))
     }
+}
+
+/// What the index says of an id.
+enum Lookup<T> {
+    Found(T),
+    Absent,
+    /// The index cannot say; ask the full state.
+    Unsure,
 }
 
 /// The intact entry with `seq`, found by binary search ([`LineFile::find_seq`]);

@@ -142,6 +142,14 @@ pub fn citations(
     Ok(out)
 }
 
+/// Prints the notes of a write's citation checks (sources whose citations
+/// could not be checked) on standard error, once each.
+pub fn print_notes(resolver: &crate::evidence::Resolver) {
+    for n in resolver.notes() {
+        eprintln!("{}", crate::escape::terminal(&n));
+    }
+}
+
 /// The id an entry creates (fact, source, vocabulary term, new version) and
 /// the fact it acts on (supersede, retract, dispute).
 fn ids_of(body: &Body) -> (Option<&str>, Option<&str>) {

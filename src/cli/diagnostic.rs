@@ -248,6 +248,7 @@ pub fn error_json(e: &Error) -> serde_json::Value {
         Error::Refused { path, seq, .. } => (Some(path), seq.map(|s| s + 1), *seq),
         Error::Conflicts { path, .. } => (Some(path), None, None),
         Error::Damaged { path, line, .. } => (Some(path), (*line > 0).then_some(*line), None),
+        Error::Unverified { path, .. } => (Some(path), None, None),
     };
     let span = match e {
         Error::Damaged { path, line, .. } if *line > 0 => damaged_at(path, *line).map(|(_, at)| {

@@ -38,7 +38,9 @@ ledger verify --anchor \"$(ledger head)\"
 # In GitHub Actions: problems become annotations on the pull request
 ledger verify --format github
 # For scripts
-ledger verify --format json --max-errors 10",
+ledger verify --format json --max-errors 10
+# Also check every citation against the archived texts (see `cite-check`)
+ledger verify --citations",
     ),
     (
         "head",
@@ -143,7 +145,17 @@ ledger log --format json",
 # A fact with every supersession, retraction and dispute
 ledger show embassy-study
 # A source with the facts that cite it
-ledger show globe",
+ledger show globe
+# Each cited span in its paragraph of the archived text, marked
+ledger show embassy-study --evidence",
+    ),
+    (
+        "locate",
+        "\
+# Where a quote is in the archived text of `globe`: pN:A-B, then the paragraph
+ledger locate globe \"reopening its embassy in Pyongyang\"
+# Straight quotes and hyphens find curly quotes and dashes; for scripts
+ledger locate globe \"Canada was studying\" --format json",
     ),
     (
         "sources",
@@ -154,7 +166,9 @@ ledger sources --format json",
     (
         "cite-check",
         "\
-# Check every citation of `globe` against its archived text
+# Check the citations of every source against its archived text
+ledger cite-check
+# One source, against a copy of its text
 ledger cite-check globe article.txt",
     ),
     (
@@ -165,7 +179,99 @@ ledger summary
 # What was in force at the end of 2018, as plain text
 ledger summary --as-of 2018 --format text
 # What the ledger knew after entry 3
-ledger summary --at 3 --format json",
+ledger summary --at 3 --format json
+# With the quote of every citation under its fact
+ledger summary --quotes",
+    ),
+    (
+        "keygen",
+        "\
+# A log key pair: example.org_relations.key (secret) and example.org_relations.pub
+ledger keygen example.org/relations
+# A witness key pair, for `ledger cosign`, in keys/
+ledger keygen witness.example/w1 --witness --out keys",
+    ),
+    (
+        "checkpoint",
+        "\
+# Sign the ledger's tree with a log key and keep the checkpoint beside the ledger
+ledger keygen example.org/relations
+ledger checkpoint --key example.org_relations.key > ledger/test.checkpoint
+# The tree of the first two entries, for another origin, as JSON
+ledger checkpoint --key example.org_relations.key --at 1 --origin example.org/other --format json",
+    ),
+    (
+        "check-checkpoint",
+        "\
+# Check a checkpoint with the log's verifier key (a file or the key text)
+ledger keygen example.org/relations
+ledger checkpoint --key example.org_relations.key > ledger/test.checkpoint
+ledger check-checkpoint ledger/test.checkpoint --key example.org_relations.pub
+# A checkpoint of Go's checksum database, with its published key
+ledger check-checkpoint go.checkpoint --key sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8 --origin \"go.sum database tree\"",
+    ),
+    (
+        "cosign",
+        "\
+# The log signs a checkpoint; a witness checks it against the ledger and cosigns it
+ledger keygen example.org/relations
+ledger keygen witness.example/w1 --witness
+ledger checkpoint --key example.org_relations.key > ledger/test.checkpoint
+ledger cosign ledger/test.checkpoint --key witness.example_w1.key --log-key example.org_relations.pub --state witness-state > cosigned.checkpoint
+# Readers then require the witness's cosignature
+ledger verify --checkpoint cosigned.checkpoint --key example.org_relations.pub --witness witness.example_w1.pub
+# After the log grew: cosign its new checkpoint from a consistency proof instead of the ledger
+ledger define actor HANVOICE --label HanVoice
+ledger checkpoint --key example.org_relations.key > new.checkpoint
+ledger consistency --from 4 > grew.json
+ledger cosign new.checkpoint --key witness.example_w1.key --log-key example.org_relations.pub --state witness-state --proof grew.json",
+    ),
+    (
+        "prove",
+        "\
+# Prove that fact embassy-study is in the ledger, for a reader who has a checkpoint
+ledger prove embassy-study > embassy-study.proof.json
+# Entry 1, in the tree of the first 3 entries (an older checkpoint's size)
+ledger prove 1 --size 3",
+    ),
+    (
+        "consistency",
+        "\
+# Prove that the tree of the first 2 entries is a prefix of today's
+ledger consistency --from 2
+ledger consistency --from 2 --to 3",
+    ),
+    (
+        "check-proof",
+        "\
+# Check a proof of a fact against a signed checkpoint, without the ledger
+ledger keygen example.org/relations
+ledger checkpoint --key example.org_relations.key > now.checkpoint
+ledger prove embassy-study > embassy-study.proof.json
+ledger check-proof embassy-study.proof.json --checkpoint now.checkpoint --key example.org_relations.pub
+# A consistency proof needs the checkpoints of both sizes
+ledger checkpoint --key example.org_relations.key --at 1 > old.checkpoint
+ledger consistency --from 2 > grew.json
+ledger check-proof grew.json --checkpoint old.checkpoint --checkpoint now.checkpoint --key example.org_relations.pub",
+    ),
+    (
+        "publish",
+        "\
+# Publish the ledger's tree for any static host (public/checkpoint, public/tile/...)
+ledger keygen example.org/relations
+ledger publish public --key example.org_relations.key
+# After new entries, publish again: only the changed tiles are rewritten
+ledger define actor HANVOICE --label HanVoice
+ledger publish public --key example.org_relations.key --format json",
+    ),
+    (
+        "check-published",
+        "\
+# Check a published log, and that fact embassy-study is in it, from its files alone
+ledger keygen example.org/relations
+ledger publish public --key example.org_relations.key
+ledger check-published public --key example.org_relations.pub
+ledger check-published public --key example.org_relations.pub --prove embassy-study --line \"$(grep '\"id\":\"embassy-study\"' ledger/test.jsonl)\"",
     ),
     (
         "diff",

@@ -102,6 +102,29 @@ pub fn error_json(e: &Error) -> serde_json::Value {
     })
 }
 
+/// Where a marked span opens and closes in text for people.
+pub const MARK: (&str, &str) = ("⟦", "⟧");
+
+/// A paragraph for people: the span `[a, b)` (characters) between
+/// [`MARK`]s, wrapped at `width` characters by words, each line after
+/// `indent` and escaped for the terminal. The paragraph's own line breaks
+/// are kept (as line breaks of the output, each line escaped on its own).
+pub fn marked_paragraph(
+    paragraph: &str,
+    span: Option<[u32; 2]>,
+    indent: &str,
+    width: usize,
+) -> String {
+    let text = match span {
+        Some(s) => crate::locate::mark(paragraph, s, MARK.0, MARK.1),
+        None => paragraph.to_string(),
+    };
+    crate::report::wrap(&text, width)
+        .iter()
+        .map(|l| format!("{indent}{}\n", crate::escape::terminal(l)))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

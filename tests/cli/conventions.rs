@@ -197,6 +197,8 @@ fn example_project() -> Env {
         r#"{"kind":"fact","body":{"citations":[{"source":"globe"}],"id":"no-embassy","modality":"reported","statement":"Canada has no embassy in Pyongyang.","subject":"CA-KP","topic":"embassy"}}
 "#,
     );
+    // A real checkpoint of Go's checksum database (for `check-checkpoint`).
+    env.write("go.checkpoint", crate::signed::sumdb_checkpoint());
     // A git clone (for `git-setup`) and other copies of the ledger (for
     // `merge-driver` and `rebase`).
     let git = std::process::Command::new("git")

@@ -26,7 +26,7 @@ fn diff_of_a_retraction_supersession_dispute_and_addition_in_every_format() {
         assert!(v[key].is_array(), "{key}");
     }
     assert_eq!(v["from"]["seq"], 65);
-    assert_eq!(v["to"]["seq"], 69);
+    assert_eq!(v["to"]["seq"], 70);
     assert_eq!(v["added"][0]["id"], "test-new-fact");
     assert_eq!(v["superseded"][0]["old"]["id"], "embassy-reopening-study");
     assert_eq!(
@@ -116,7 +116,7 @@ fn positions_by_seq_hash_and_record_time() {
     // Before the first entry recorded on or after that day or instant.
     assert_eq!(from("2026-12-01"), 65);
     assert_eq!(from("2026-11-30T23:59:59Z"), 65);
-    assert_eq!(from("2026-12-02"), 69);
+    assert_eq!(from("2026-12-02"), 70);
     // `--to` takes the same forms.
     let r = env.ok(&[
         "--ledger",
@@ -145,7 +145,7 @@ fn bad_positions_are_refused() {
         // A hash that is not the entry's: the history differs (exit 1).
         (&["--from", &wrong], 1),
         (&["--from", "65:abc"], 2),
-        (&["--from", "70"], 2),
+        (&["--from", "71"], 2),
         (&["--from", "2026-11-23"], 2),
         (&["--from", "yesterday"], 2),
         (&["--from", "60", "--to", "50"], 2),

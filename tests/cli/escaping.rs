@@ -757,3 +757,30 @@ fn error_messages_escape_what_they_quote() {
     }
     insta::assert_snapshot!("error_messages_escaped", shown);
 }
+
+/// The commands of signed checkpoints and publication show the names of the
+/// files and directories they read and write, and the origins and key names
+/// of checkpoints: all escaped.
+#[test]
+fn checkpoint_commands_show_file_names_escaped() {
+    let env = crate::signed::signed_env();
+    let hostile = format!("dir{OSC}{CLS}");
+    std::fs::create_dir(env.path().join(&hostile)).expect("create dir");
+    let cp = format!("{hostile}/cp{CLS}.txt");
+    let r = env.ok(&["--ledger", LEDGER, "checkpoint", "--key", "log.key"]);
+    env.write(&cp, &r.stdout);
+    for args in [
+        vec!["keygen", "witness.example", "--out", hostile.as_str()],
+        vec!["check-checkpoint", cp.as_str(), "--key", "log.pub"],
+        vec!["verify", "--checkpoint", cp.as_str(), "--key", "log.pub"],
+        vec!["publish", hostile.as_str(), "--key", "log.key"],
+        vec!["check-published", hostile.as_str(), "--key", "log.pub"],
+    ] {
+        let r = run_inert(&env, &args);
+        assert_eq!(r.code, 0, "{args:?}: {r}");
+        assert!(
+            r.stdout.contains("\\u{1b}"),
+            "{args:?} does not name the file: {r}"
+        );
+    }
+}

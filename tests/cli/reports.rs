@@ -146,9 +146,11 @@ fn undated_facts_are_marked_in_every_view() {
     }
 }
 
-/// The bundled ledger copied to `ledger/changed.jsonl` in `env`, with four
-/// test entries after entry 65, recorded on 1 December 2026: a retraction,
-/// a supersession, a dispute and a new fact.
+/// The bundled ledger copied to `ledger/changed.jsonl` in `env`, with five
+/// test entries after entry 65, recorded on 1 December 2026: a test source
+/// (a summary of the report, with no archived text, so that nothing here
+/// needs the seed texts), a retraction, a supersession, a dispute and a new
+/// fact.
 pub fn changed_ledger(env: &mut Env) -> &'static str {
     const PATH: &str = "ledger/changed.jsonl";
     env.write(
@@ -157,6 +159,22 @@ pub fn changed_ledger(env: &mut Env) -> &'static str {
     );
     env.set_now("2026-12-01T00:00:00Z");
     let l = ["--ledger", PATH];
+    env.ok(&[
+        l[0],
+        l[1],
+        "source",
+        "add",
+        "--id",
+        "test-notes",
+        "--title",
+        "Test notes",
+        "--publisher",
+        "Test",
+        "--derived-from",
+        "globe-dprk-talks",
+        "--derivation",
+        "summary",
+    ]);
     env.ok(&[
         l[0],
         l[1],
@@ -175,9 +193,9 @@ pub fn changed_ledger(env: &mut Env) -> &'static str {
         "--reason",
         "Test entry: cite the whole phrase.",
         "--source",
-        "globe-dprk-talks",
+        "test-notes",
         "--locator",
-        "p5:155-217",
+        "p1",
         "--quote",
         "studying the possibility of reopening its embassy in Pyongyang",
         "--id",
@@ -189,9 +207,9 @@ pub fn changed_ledger(env: &mut Env) -> &'static str {
         "dispute",
         "sanctions-in-place",
         "--source",
-        "moved-closer-translation",
+        "test-notes",
         "--locator",
-        "p13",
+        "p2",
         "--difference",
         "understates",
         "--statement",
@@ -212,9 +230,9 @@ pub fn changed_ledger(env: &mut Env) -> &'static str {
         "--statement",
         "Test entry: a fact added after the last report.",
         "--source",
-        "globe-dprk-talks",
+        "test-notes",
         "--locator",
-        "p22",
+        "p3",
         "--valid-from",
         "2019-03",
     ]);

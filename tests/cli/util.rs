@@ -20,9 +20,13 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `../shared` beside the repository, if present (CI always has it).
+/// `../shared` beside the repository, if present. Under `CI=true` it must
+/// be: a test that reads it is never skipped there.
 pub fn shared() -> Option<PathBuf> {
     let p = repo().join("../shared");
+    if !p.is_dir() && std::env::var("CI").as_deref() == Ok("true") {
+        panic!("../shared not found, and CI=true: the tests that read it must run in CI");
+    }
     p.is_dir().then_some(p)
 }
 

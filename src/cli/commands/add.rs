@@ -1,12 +1,14 @@
 //! `ledger add`: record a source-cited fact.
 
+use crate::archive::Archive;
 use crate::cli::Format;
 use crate::cli::args::{
-    MODALITIES, citations, parse_date, parse_enum, parse_value, print_appended,
+    MODALITIES, citations, parse_date, parse_enum, parse_value, print_appended, print_notes,
 };
 use crate::date::PartialDate;
 use crate::entry::{Body, Fact};
 use crate::error::{Error, Result};
+use crate::evidence::Resolver;
 use crate::store;
 use clap::ArgMatches;
 use serde_json::Value;
@@ -94,15 +96,23 @@ pub struct CiteArgs {
     /// A registered source id; repeat to cite several
     #[arg(long = "source", value_name = "ID", required = true)]
     pub source: Vec<String>,
-    /// Where in the preceding --source: pN (paragraph) or pN:A-B (characters of it)
+    /// Where in the preceding --source: pN (paragraph) or pN:A-B (characters
+    /// of it). Without it, a --quote is located in the source's archived text
     #[arg(long, value_name = "LOC")]
     pub locator: Vec<String>,
-    /// A short verbatim quote from the preceding --source
+    /// A short verbatim quote from the preceding --source; checked against
+    /// its archived text and stored as the text has it
     #[arg(long, value_name = "TEXT")]
     pub quote: Vec<String>,
 }
 
-pub fn run(ledger: Option<&Path>, args: Args, m: &ArgMatches, out: &mut dyn Write) -> Result<i32> {
+pub fn run(
+    ledger: Option<&Path>,
+    archive: Option<&Path>,
+    args: Args,
+    m: &ArgMatches,
+    out: &mut dyn Write,
+) -> Result<i32> {
     let path = store::resolve(ledger)?;
     let cites = citations(m, &args.cite.source, &args.cite.locator, &args.cite.quote)?;
     let o = args.opts.parse()?;
@@ -123,12 +133,18 @@ pub fn run(ledger: Option<&Path>, args: Args, m: &ArgMatches, out: &mut dyn Writ
         return Err(Error::usage("a fact needs at least one --source", None));
     }
     let now = store::now()?;
-    let (written, _) = store::append_checked(&path, &now, |_, seq| {
+    let mut resolver = Resolver::new(Archive::for_ledger(&path, archive));
+    let (written, _) = store::append_checked(&path, &now, |prior, seq| {
         if fact.id.is_empty() {
             fact.id = format!("f{seq}");
         }
-        Ok(vec![Body::Fact(fact)])
+        let mut body = Body::Fact(fact);
+        resolver
+            .resolve_body(&mut body, prior)
+            .map_err(|r| r.into_error(&path, seq, None))?;
+        Ok(vec![body])
     })?;
     print_appended(out, args.format, &path, &written)?;
+    print_notes(&resolver);
     Ok(0)
 }

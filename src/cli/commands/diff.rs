@@ -36,7 +36,12 @@ pub struct Args {
     pub format: ReportFormat,
 }
 
-pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32> {
+pub fn run(
+    ledger: Option<&Path>,
+    archive: Option<&Path>,
+    args: Args,
+    out: &mut dyn Write,
+) -> Result<i32> {
     let path = store::resolve(ledger)?;
     let as_of = parse_as_of(args.as_of.as_deref())?;
     let (entries, _) = store::load(&path)?;
@@ -88,7 +93,7 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
         ReportFormat::Markdown => emit(out, &diff::render(&d, true))?,
         ReportFormat::Text => emit(out, &diff::render(&d, false))?,
         ReportFormat::Html => {
-            let texts = archived_texts(&path, &d.sources);
+            let texts = archived_texts(&path, archive, &d.sources);
             emit(out, &crate::report::html::diff(&d, &texts))?
         }
     }

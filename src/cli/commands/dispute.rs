@@ -1,9 +1,11 @@
 //! `ledger dispute`: record that a source contradicts or overstates a live fact.
 
+use crate::archive::Archive;
 use crate::cli::Format;
-use crate::cli::args::{parse_enum, parse_locator, print_appended};
+use crate::cli::args::{parse_enum, parse_locator, print_appended, print_notes};
 use crate::entry::{Body, Citation, Dispute};
 use crate::error::Result;
+use crate::evidence::Resolver;
 use crate::store;
 use std::io::Write;
 use std::path::Path;
@@ -18,10 +20,12 @@ pub struct Args {
     /// What the disputing source says, in your own words
     #[arg(long)]
     pub statement: String,
-    /// Where in the source: pN or pN:A-B
+    /// Where in the source: pN or pN:A-B. Without it, a --quote is located
+    /// in the source's archived text
     #[arg(long, value_name = "LOC")]
     pub locator: Option<String>,
-    /// A short verbatim quote
+    /// A short verbatim quote; checked against the source's archived text and
+    /// stored as the text has it
     #[arg(long, value_name = "TEXT")]
     pub quote: Option<String>,
     /// How it differs from the fact
@@ -35,13 +39,18 @@ pub struct Args {
     pub format: Format,
 }
 
-pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32> {
+pub fn run(
+    ledger: Option<&Path>,
+    archive: Option<&Path>,
+    args: Args,
+    out: &mut dyn Write,
+) -> Result<i32> {
     let path = store::resolve(ledger)?;
     let (paragraph, span) = match &args.locator {
         Some(l) => parse_locator(l)?,
         None => (None, None),
     };
-    let body = Body::Dispute(Dispute {
+    let mut body = Body::Dispute(Dispute {
         target: args.target,
         difference: parse_enum("difference", &args.difference)?,
         statement: args.statement,
@@ -54,7 +63,14 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
         note: args.note,
     });
     let now = store::now()?;
-    let (written, _) = store::append_checked(&path, &now, |_, _| Ok(vec![body]))?;
+    let mut resolver = Resolver::new(Archive::for_ledger(&path, archive));
+    let (written, _) = store::append_checked(&path, &now, |prior, seq| {
+        resolver
+            .resolve_body(&mut body, prior)
+            .map_err(|r| r.into_error(&path, seq, None))?;
+        Ok(vec![body])
+    })?;
     print_appended(out, args.format, &path, &written)?;
+    print_notes(&resolver);
     Ok(0)
 }

@@ -1,14 +1,21 @@
-//! `ledger show`: a fact or a source with its whole history. Every piece of
-//! ledger text is escaped for the terminal (a note's line breaks show as `\n`).
+//! `ledger show`: a fact or a source with its whole history. A dispute of a
+//! fact by a source derived from one the fact cites (or the other way round)
+//! is shown with the two cited spans side by side; `--evidence` prints every
+//! cited span in its paragraph of the archived text, marked. Every piece of
+//! ledger text (and of an archived text) is escaped for the terminal (a
+//! note's line breaks show as `\n`).
 
+use crate::archive::Archive;
+use crate::citations::{check_one, paragraphs};
 use crate::cli::Format;
 use crate::cli::commands::log::entry_line;
-use crate::cli::output::{emit, emit_json};
+use crate::cli::output::{MARK, emit, emit_json, marked_paragraph};
+use crate::entry::Citation;
 use crate::entry::{Body, Entry, name};
 use crate::error::{Error, Result};
 use crate::escape::terminal;
 use crate::replay::{State, Status};
-use crate::report::worded;
+use crate::report::{self, worded};
 use crate::store;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -19,14 +26,34 @@ use std::path::Path;
 pub struct Args {
     /// A fact id or a source id
     pub id: String,
+    /// Print each cited span (of the fact and of its disputes) in its
+    /// paragraph of the source's archived text, marked
+    #[arg(long)]
+    pub evidence: bool,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }
 
-pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32> {
+pub fn run(
+    ledger: Option<&Path>,
+    archive: Option<&Path>,
+    args: Args,
+    out: &mut dyn Write,
+) -> Result<i32> {
     let path = store::resolve(ledger)?;
     let (entries, state) = store::load(&path)?;
     let id = args.id.as_str();
+    if args.evidence && state.fact(id).is_none() {
+        return Err(Error::usage(
+            format!("--evidence shows the evidence of a fact, and no fact has the id `{id}`"),
+            Some("list facts with `ledger log --kind fact`".into()),
+        ));
+    }
+    let evidence = if args.evidence {
+        Some(evidence(&state, id, &Archive::for_ledger(&path, archive))?)
+    } else {
+        None
+    };
     let (related, head): (Vec<&Entry>, String) = if state.fact(id).is_some() {
         let versions = version_chain(&state, id);
         let rel = entries
@@ -47,17 +74,29 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
         ));
     };
     match args.format {
-        Format::Json => emit_json(
-            out,
-            &json!({
+        Format::Json => {
+            let mut v = json!({
                 "id": id,
                 "kind": if state.fact(id).is_some() { "fact" } else { "source" },
                 "status": state.fact(id).map(|f| status_name(&f.status)),
                 "history": related.iter().map(|e| Value::Object(e.to_object(true))).collect::<Vec<_>>(),
-            }),
-        )?,
+            });
+            if let Some(ev) = &evidence {
+                v["evidence"] = ev.iter().map(Evidence::to_json).collect();
+            }
+            emit_json(out, &v)?
+        }
         Format::Text => {
             let mut s = head;
+            if let Some(ev) = &evidence {
+                s.push_str(&format!(
+                    "\nevidence (each cited span marked {}…{}):\n",
+                    MARK.0, MARK.1
+                ));
+                for e in ev {
+                    s.push_str(&e.to_text());
+                }
+            }
             s.push_str("\nhistory:\n");
             for e in related {
                 s.push_str(&format!("  {}\n", entry_line(e)));
@@ -186,12 +225,169 @@ fn fact_text(state: &State, id: &str) -> String {
     }
     for (seq, d) in &r.disputes {
         s.push_str(&format!(
-            "  disputed   at seq {seq} by {}: {}\n",
+            "  disputed   at seq {seq} by {} ({}): {}\n",
             t(&d.citation.source),
+            name(&d.difference),
             t(&d.statement)
         ));
+        if let Some(sb) = report::side_by_side(state, f, &d.citation) {
+            let side = |cites: &[report::CitationView]| -> String {
+                cites
+                    .iter()
+                    .map(|c| {
+                        format!(
+                            "{} {}\n{}",
+                            c.label,
+                            t(&c.source),
+                            c.quote.as_ref().map_or(
+                                "(no quote recorded)".to_string(),
+                                |q| format!("“{}”", t(q))
+                            )
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            };
+            s.push_str(&report::columns(
+                &format!("original\n{}", side(&sb.original)),
+                &format!("{}\n{}", sb.relation, side(&sb.derived)),
+                "             ",
+                40,
+            ));
+        }
     }
     s
+}
+
+/// One cited span with its paragraph, for `--evidence`.
+struct Evidence {
+    /// `fact `x`` or `dispute at seq N`.
+    holder: String,
+    /// `[1] globe ¶5 chars 155-217`.
+    label: String,
+    citation: Citation,
+    /// The paragraph (or whole text) it points into, when it can be shown.
+    context: Option<String>,
+    /// The span to mark in `context`.
+    mark: Option<[u32; 2]>,
+    /// Why the span cannot be shown or does not match, if so.
+    problem: Option<String>,
+}
+
+impl Evidence {
+    fn to_text(&self) -> String {
+        let mut s = format!("  {} ({})\n", t(&self.label), t(&self.holder));
+        if let Some(c) = &self.context {
+            s.push_str(&marked_paragraph(c, self.mark, "    | ", 76));
+        }
+        if let Some(p) = &self.problem {
+            s.push_str(&format!("    ! {}\n", t(p)));
+        }
+        s
+    }
+
+    fn to_json(&self) -> Value {
+        json!({
+            "holder": self.holder,
+            "source": self.citation.source,
+            "paragraph": self.citation.paragraph,
+            "span": self.citation.span,
+            "quote": self.citation.quote,
+            "context": self.context,
+            "marked": self.mark,
+            "problem": self.problem,
+        })
+    }
+}
+
+/// The evidence of fact `id`: its citations, then those of its disputes,
+/// each in its paragraph of the archived text. A source without an archived
+/// text says so; a missing or altered archived text is an error.
+fn evidence(state: &State, id: &str, archive: &Archive) -> Result<Vec<Evidence>> {
+    let Some(r) = state.fact(id) else {
+        return Ok(Vec::new());
+    };
+    let mut cited: Vec<(String, &Citation)> = r
+        .fact
+        .citations
+        .iter()
+        .map(|c| (format!("fact `{id}`"), c))
+        .collect();
+    for (seq, d) in &r.disputes {
+        cited.push((format!("dispute at seq {seq}"), &d.citation));
+    }
+    let mut texts: std::collections::HashMap<String, Option<String>> = Default::default();
+    let mut out = Vec::new();
+    for (holder, c) in cited {
+        let mut label = format!(
+            "[{}] {}",
+            state.source_number(&c.source).unwrap_or(0),
+            c.source
+        );
+        if let Some(p) = c.paragraph {
+            label.push_str(&format!(" ¶{p}"));
+        }
+        if let Some([a, b]) = c.span {
+            label.push_str(&format!(" chars {a}-{b}"));
+        }
+        if !texts.contains_key(&c.source) {
+            let t = match state
+                .source(&c.source)
+                .and_then(|s| s.source.sha256.as_ref())
+            {
+                None => None,
+                Some(sha) => Some(archive.text(sha).map_err(|u| u.into_error(&c.source))?),
+            };
+            texts.insert(c.source.clone(), t);
+        }
+        let mut e = Evidence {
+            holder,
+            label,
+            citation: c.clone(),
+            context: None,
+            mark: None,
+            problem: None,
+        };
+        match texts.get(&c.source).and_then(Option::as_ref) {
+            None => {
+                e.problem = Some(format!(
+                    "source `{}` has no archived text; the quote as recorded: {}",
+                    c.source,
+                    c.quote
+                        .as_ref()
+                        .map_or("(none)".to_string(), |q| format!("“{q}”"))
+                ));
+            }
+            Some(text) => {
+                let paras = paragraphs(text);
+                if let Err(m) = check_one(c, &paras, text) {
+                    e.problem = Some(format!("does not match the archived text: {m}"));
+                }
+                let scope = match c.paragraph {
+                    Some(p) => (p as usize)
+                        .checked_sub(1)
+                        .and_then(|i| paras.get(i))
+                        .cloned(),
+                    None => None,
+                };
+                e.mark = match (c.span, &c.quote, &scope) {
+                    (Some(s), _, Some(_)) if e.problem.is_none() => Some(s),
+                    // A quote without a span: mark where it occurs.
+                    (None, Some(q), Some(p)) => p.find(q.as_str()).map(|at| {
+                        let a = p[..at].chars().count() as u32;
+                        [a, a + q.chars().count() as u32]
+                    }),
+                    _ => None,
+                };
+                e.context = scope;
+                if let (None, Some([a, b])) = (c.paragraph, c.span) {
+                    e.context = Some(crate::locate::slice_chars(text, a, b));
+                }
+            }
+        }
+        out.push(e);
+    }
+    Ok(out)
 }
 
 fn source_text(state: &State, id: &str) -> String {

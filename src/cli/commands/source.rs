@@ -1,10 +1,12 @@
-//! `ledger source add`: register a source that facts can cite.
+//! `ledger source add`: register a source that facts can cite, keeping a
+//! copy of its text (`--file`) in the archive (see [`crate::archive`]).
 
+use crate::archive::Archive;
 use crate::cli::Format;
 use crate::cli::args::{parse_date, parse_enum, print_appended};
+use crate::cli::output::emit;
 use crate::entry::{Body, Derivation, Source};
 use crate::error::{Error, Result};
-use crate::hash::sha256;
 use crate::store;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -53,7 +55,8 @@ pub struct AddArgs {
     /// How it derives from --derived-from
     #[arg(long, value_parser = ["translation", "summary", "rewrite"], requires = "derived_from")]
     pub derivation: Option<String>,
-    /// An archived copy of the text; its SHA-256 is recorded
+    /// The source's text: its SHA-256 is recorded and a copy is kept in the
+    /// archive (--archive), so citations of it can be located and checked
     #[arg(long, value_name = "PATH")]
     pub file: Option<PathBuf>,
     /// How metadata was established (e.g. where an inferred date comes from)
@@ -63,16 +66,28 @@ pub struct AddArgs {
     pub format: Format,
 }
 
-pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32> {
+pub fn run(
+    ledger: Option<&Path>,
+    archive: Option<&Path>,
+    args: Args,
+    out: &mut dyn Write,
+) -> Result<i32> {
     let Action::Add(a) = args.action;
     let path = store::resolve(ledger)?;
-    let sha = match &a.file {
+    // The text is archived before the source is appended, so a source never
+    // records a text the archive lacks. A copy left by a refused append is
+    // harmless: it is named by its content and reused by the next one.
+    let stored = match &a.file {
         Some(f) => {
             let bytes = std::fs::read(f).map_err(|e| Error::io(f, "read", e))?;
-            Some(sha256(&bytes).to_hex())
+            // No archive is made beside a ledger that is not there: the
+            // append would fail, and the directory would be left behind.
+            drop(store::lock_shared(&path)?);
+            Some(Archive::for_ledger(&path, archive).store(&bytes)?)
         }
         None => None,
     };
+    let sha = stored.as_ref().map(|s| s.sha256.clone());
     let source = Source {
         id: a.id.clone(),
         title: a.title,
@@ -98,5 +113,19 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
     let now = store::now()?;
     let (written, _) = store::append_checked(&path, &now, |_, _| Ok(vec![Body::Source(source)]))?;
     print_appended(out, a.format, &path, &written)?;
+    if let (Some(s), Format::Text) = (&stored, a.format) {
+        emit(
+            out,
+            &format!(
+                "{} its text as {}\n",
+                if s.created {
+                    "archived"
+                } else {
+                    "already archived"
+                },
+                crate::escape::terminal_path(&s.path)
+            ),
+        )?;
+    }
     Ok(0)
 }

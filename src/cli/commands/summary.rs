@@ -1,10 +1,10 @@
 //! `ledger summary`: replay the ledger into the "state of relations" report.
 
+use crate::archive::{Archive, Unusable};
 use crate::cli::output::{emit, emit_json};
 use crate::date::{Day, parse_day};
 use crate::error::{Error, Result};
-use crate::escape::{terminal, terminal_path};
-use crate::hash::sha256;
+use crate::escape::terminal;
 use crate::report::html::Texts;
 use crate::report::{self, Options, SourceView};
 use crate::store;
@@ -38,6 +38,9 @@ pub struct Args {
     /// Only facts under this topic, and the discrepancies about them (repeat for several)
     #[arg(long, value_name = "TOPIC")]
     pub topic: Vec<String>,
+    /// Print each citation's quote under its fact (JSON and HTML always have them)
+    #[arg(long)]
+    pub quotes: bool,
     #[arg(long, value_enum, default_value_t)]
     pub format: ReportFormat,
 }
@@ -54,45 +57,38 @@ pub fn parse_as_of(given: Option<&str>) -> Result<Day> {
 }
 
 /// The archived texts of the sources that have one, for the HTML report's
-/// appendix: `sources/SHA256.txt` in the ledger's directory, for each source
-/// that records a `sha256`. A file that is missing is left out silently (the
-/// archive is optional); one whose bytes do not hash to the recorded digest,
-/// or are not UTF-8, is left out with a warning on stderr, never shown.
-pub fn archived_texts(ledger: &Path, sources: &[SourceView]) -> Texts {
-    let dir = ledger
-        .parent()
-        .map_or_else(|| Path::new("sources").to_path_buf(), |d| d.join("sources"));
+/// appendix, from the ledger's archive (`--archive`, `LEDGER_ARCHIVE`, or
+/// `sources/` beside the ledger; see [`Archive`]). A text that is missing is
+/// left out silently (a report needs no archive); one that is altered, not
+/// UTF-8 or unreadable is left out with a warning on stderr, never shown.
+pub fn archived_texts(ledger: &Path, archive: Option<&Path>, sources: &[SourceView]) -> Texts {
+    let archive = Archive::for_ledger(ledger, archive);
     let mut texts = Texts::new();
     for src in sources {
         let Some(digest) = &src.sha256 else { continue };
-        let file = dir.join(format!("{digest}.txt"));
-        let Ok(bytes) = std::fs::read(&file) else {
-            continue;
-        };
-        let problem = if sha256(&bytes).to_hex() != *digest {
-            Some("does not hash to the SHA-256 its source records")
-        } else {
-            match String::from_utf8(bytes) {
-                Ok(text) => {
-                    texts.insert(src.id.clone(), text);
-                    None
-                }
-                Err(_) => Some("is not UTF-8"),
+        match archive.text(digest) {
+            Ok(text) => {
+                texts.insert(src.id.clone(), text);
             }
-        };
-        if let Some(p) = problem {
-            let _ = writeln!(
-                std::io::stderr(),
-                "warning: {} {p}; the archived text of source {} is left out of the report",
-                terminal_path(&file),
-                terminal(&src.id)
-            );
+            Err(Unusable::Missing { .. }) => {}
+            Err(u) => {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "warning: {}; it is left out of the report",
+                    terminal(&u.message(&src.id))
+                );
+            }
         }
     }
     texts
 }
 
-pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32> {
+pub fn run(
+    ledger: Option<&Path>,
+    archive: Option<&Path>,
+    args: Args,
+    out: &mut dyn Write,
+) -> Result<i32> {
     let path = store::resolve(ledger)?;
     let as_of = parse_as_of(args.as_of.as_deref())?;
     let (state, head) = store::load_for_report(&path, args.at)?;
@@ -115,10 +111,10 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
     .map_err(|m| Error::usage(m, None))?;
     match args.format {
         ReportFormat::Json => emit_json(out, &report)?,
-        ReportFormat::Markdown => emit(out, &report::render(&report, true))?,
-        ReportFormat::Text => emit(out, &report::render(&report, false))?,
+        ReportFormat::Markdown => emit(out, &report::render_with(&report, true, args.quotes))?,
+        ReportFormat::Text => emit(out, &report::render_with(&report, false, args.quotes))?,
         ReportFormat::Html => {
-            let texts = archived_texts(&path, &report.sources);
+            let texts = archived_texts(&path, archive, &report.sources);
             emit(out, &report::html::summary(&report, &texts))?
         }
     }

@@ -1,10 +1,12 @@
 //! `ledger supersede`: record a corrected or updated version of a live fact.
 
+use crate::archive::Archive;
 use crate::cli::Format;
-use crate::cli::args::{MODALITIES, citations, parse_enum, print_appended};
+use crate::cli::args::{MODALITIES, citations, parse_enum, print_appended, print_notes};
 use crate::cli::commands::add::{CiteArgs, FactOptions};
 use crate::entry::{Body, Supersede};
 use crate::error::{Error, Result};
+use crate::evidence::Resolver;
 use crate::store;
 use clap::ArgMatches;
 use std::io::Write;
@@ -37,7 +39,13 @@ pub struct Args {
     pub format: Format,
 }
 
-pub fn run(ledger: Option<&Path>, args: Args, m: &ArgMatches, out: &mut dyn Write) -> Result<i32> {
+pub fn run(
+    ledger: Option<&Path>,
+    archive: Option<&Path>,
+    args: Args,
+    m: &ArgMatches,
+    out: &mut dyn Write,
+) -> Result<i32> {
     let path = store::resolve(ledger)?;
     let cites = citations(m, &args.cite.source, &args.cite.locator, &args.cite.quote)?;
     let modality = args
@@ -47,6 +55,7 @@ pub fn run(ledger: Option<&Path>, args: Args, m: &ArgMatches, out: &mut dyn Writ
         .transpose()?;
     let o = args.opts.parse()?;
     let now = store::now()?;
+    let mut resolver = Resolver::new(Archive::for_ledger(&path, archive));
     let (written, _) = store::append_checked(&path, &now, |state, seq| {
         let old = state.fact(&args.target)?.ok_or_else(|| Error::Refused {
             path: path.clone(),
@@ -72,12 +81,17 @@ pub fn run(ledger: Option<&Path>, args: Args, m: &ArgMatches, out: &mut dyn Writ
         fact.valid_to = o.valid_to.or(fact.valid_to);
         fact.attributed_to = o.attributed_to.or(fact.attributed_to);
         fact.note = o.note.or(fact.note);
-        Ok(vec![Body::Supersede(Supersede {
+        let mut body = Body::Supersede(Supersede {
             target: args.target,
             reason: args.reason,
             fact,
-        })])
+        });
+        resolver
+            .resolve_body(&mut body, state)
+            .map_err(|r| r.into_error(&path, seq, None))?;
+        Ok(vec![body])
     })?;
     print_appended(out, args.format, &path, &written)?;
+    print_notes(&resolver);
     Ok(0)
 }
