@@ -274,6 +274,24 @@ ledger check-published public --key example.org_relations.pub
 ledger check-published public --key example.org_relations.pub --prove embassy-study --line \"$(grep '\"id\":\"embassy-study\"' ledger/test.jsonl)\"",
     ),
     (
+        "diff",
+        "\
+# What changed since entry 2 (a seq, or SEQ:HASH from a report's header or `ledger head`)
+ledger diff --from 2
+# Since a day, as plain text, for one topic
+ledger diff --from 2026-01-03 --format text --topic embassy
+# Between two entries, for scripts
+ledger diff --from 1 --to 3 --format json",
+    ),
+    (
+        "export",
+        "\
+# Every fact, for a spreadsheet
+ledger export > facts.csv
+# The facts under one topic, one JSON object per line
+ledger export --format jsonl --topic embassy",
+    ),
+    (
         "completions",
         "\
 # Install completions for fish

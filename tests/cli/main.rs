@@ -1,10 +1,14 @@
 //! Integration tests: they drive the real `ledger` binary in temporary
 //! directories with a fixed clock (see `util`).
 
+mod browser;
+mod cdp;
 mod concurrency;
 mod conventions;
 mod crash;
 mod data;
+mod diff;
+mod diff_props;
 mod escaping;
 mod evidence;
 mod fixture;
@@ -12,6 +16,7 @@ mod fuzz;
 mod git;
 mod golden;
 mod hostile;
+mod html;
 mod independent;
 mod independent_tlog;
 mod jcs;
@@ -24,6 +29,7 @@ mod props;
 mod refusals;
 mod reliability;
 mod replay_props;
+mod reports;
 mod scale;
 mod schemas;
 mod seams;
