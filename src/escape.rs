@@ -18,6 +18,7 @@
 //! - [`html`]: text and quoted attribute values in HTML.
 //! - [`github_data`] and [`github_property`]: the message and the property
 //!   values (file paths included) of a GitHub Actions workflow command.
+//! - [`spreadsheet`]: a cell of a CSV file, as a spreadsheet would take it.
 //!
 //! JSON needs none of these: serde escapes what JSON requires, and JSON output
 //! carries every string exactly as the ledger holds it.
@@ -255,6 +256,29 @@ pub fn html(s: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
             '\t' | '\n' | '\r' => out.push(c),
+            c if unsafe_char(c) => visible(c, &mut out),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A cell of a CSV file meant for a spreadsheet: a cell that starts with
+/// `=`, `+`, `-` or `@` (or TAB or CR, which some spreadsheets skip before
+/// such a character) gets a leading `'`, so that a spreadsheet shows it as
+/// text instead of evaluating it as a formula (which can fetch URLs or run
+/// commands); every [`unsafe_char`] but LF and TAB is shown as its
+/// [`visible`] escape. LF stays: a quoted CSV cell may span lines. The CSV
+/// quoting itself is the writer's (RFC 4180); the exact text is in the JSON
+/// outputs.
+pub fn spreadsheet(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 1);
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        out.push('\'');
+    }
+    for c in s.chars() {
+        match c {
+            '\n' | '\t' => out.push(c),
             c if unsafe_char(c) => visible(c, &mut out),
             c => out.push(c),
         }
@@ -544,5 +568,23 @@ b\u{1b}[2J\u{202e}"
             github_data("::set-output name=x::y"),
             "::set-output name=x::y"
         );
+    }
+
+    #[test]
+    fn spreadsheet_cells_never_start_a_formula() {
+        for f in [
+            "=HYPERLINK(\"http://x\")",
+            "+1",
+            "-2+3",
+            "@SUM(A1)",
+            "\t=1",
+            "\r=1",
+        ] {
+            assert!(spreadsheet(f).starts_with('\''), "{f}");
+        }
+        assert_eq!(spreadsheet("a = b - c"), "a = b - c");
+        assert_eq!(spreadsheet("line\nnext\tcol"), "line\nnext\tcol");
+        assert_eq!(spreadsheet("x\u{1b}[2J\r"), r"x\u{1b}[2J\r");
+        assert_eq!(spreadsheet(""), "");
     }
 }

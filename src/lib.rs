@@ -21,7 +21,9 @@
 //! - [`fsio`]: creating and replacing side files without following symbolic links;
 //! - [`fault`]: fault injection into appends, for the reliability tests;
 //! - [`replay`]: the fold of entries into state, with referential integrity;
-//! - [`report`]: the "state of relations" report;
+//! - [`report`]: the "state of relations" report, what changed between two
+//!   positions ([`report::diff`]), its HTML page ([`report::html`]) and the
+//!   export of every fact ([`report::export`]);
 //! - [`merge`]: merging two copies of a ledger (git merge driver, rebase);
 //! - [`index`]: the compact referential index, in memory and on disk (O(1) appends);
 //! - [`synthetic`]: realistic ledgers of any size, for benchmarks;

@@ -1,5 +1,7 @@
 //! The "state of relations" report: a pure function of a replayed [`State`], a
-//! subject and a date, rendered as Markdown, plain text or JSON.
+//! subject and a date, rendered as Markdown, plain text or JSON here, and as
+//! HTML by [`html`]; [`diff`] compares two reports, [`export`] lists every
+//! fact, and [`timeline`] draws the timeline for the HTML page.
 //!
 //! Two time axes: the ledger position (`--at SEQ`: what the ledger knew after
 //! entry SEQ, applied by replaying only that far) and world time (`--as-of DAY`:
@@ -23,6 +25,11 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
+pub mod diff;
+pub mod export;
+pub mod html;
+pub mod timeline;
+
 /// What to report on.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -30,6 +37,9 @@ pub struct Options {
     pub subject: Option<String>,
     /// The world date facts must hold on.
     pub as_of: Day,
+    /// Only facts under these topics (and the discrepancies about them); all
+    /// topics when empty.
+    pub topics: Vec<String>,
 }
 
 /// The report, ready to render; its JSON form is the documented `--format json`.
@@ -57,6 +67,9 @@ pub struct Report {
     /// How ids are shown in text: change ids by their shortest unique prefix.
     #[serde(skip)]
     pub abbrev: Abbrev,
+    /// The topics the report was narrowed to (`--topic`); absent for all.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub topic_filter: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -95,6 +108,9 @@ pub struct FactView {
     /// When it holds, in words (`since 2010`, `October 2018`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub when: Option<String>,
+    /// Neither `valid_from` nor `valid_to`: the ledger does not say when it
+    /// holds, so a report on a past date cannot place it in time.
+    pub undated: bool,
     pub citations: Vec<CitationView>,
     /// Distinct original sources behind the citations: a translation or
     /// rewrite of a source is not an independent confirmation.
@@ -171,33 +187,81 @@ pub struct Discrepancy {
     /// The same explanation in Markdown, its ledger text escaped.
     #[serde(skip)]
     pub markdown: String,
+    /// The same explanation with every id whole: what a diff compares.
+    #[serde(skip)]
+    pub wording: String,
     pub citations: Vec<CitationView>,
     /// For a dispute between a derived source and its original: the two
     /// sides' citations, to be read side by side.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub side_by_side: Option<SideBySide>,
+    /// The two sides' words, to read side by side: the original's first and
+    /// the derivative's second when one side rests on derived sources only
+    /// and the other does not; else the fact then the disputing source (a
+    /// dispute), or the earlier fact then the later one.
+    pub sides: Vec<Side>,
+}
+
+impl Discrepancy {
+    /// What kind it is, in words: `Disputed`, `Disputed (an earlier
+    /// version)` for a dispute of a version the live fact replaced, `Sources
+    /// disagree`, `Derived source goes further`.
+    pub fn kind_label(&self) -> &'static str {
+        match self.kind {
+            DiscrepancyKind::Dispute if self.about_superseded.is_some() => {
+                "Disputed (an earlier version)"
+            }
+            DiscrepancyKind::Dispute => "Disputed",
+            DiscrepancyKind::SourcesDisagree => "Sources disagree",
+            DiscrepancyKind::DerivedOverstates => "Derived source goes further",
+        }
+    }
+}
+
+/// One side of a discrepancy: what it says and where.
+#[derive(Debug, Clone, Serialize)]
+pub struct Side {
+    /// The fact, for a side that is a fact; absent for the disputing source.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fact: Option<String>,
+    /// The fact's worded statement, or what the disputing source says.
+    pub text: String,
+    pub citations: Vec<CitationView>,
+    /// Every citation is of a source derived from another.
+    pub derived: bool,
 }
 
 /// How a discrepancy's explanation quotes ids and ledger text: as they are
-/// (the JSON and plain-text form, ids in backticks), or for Markdown.
-#[derive(Debug, Clone, Copy)]
+/// (the JSON and plain-text form, ids in backticks), for Markdown, or as they
+/// are with every id whole (the wording a diff compares, which must not
+/// change when a later id lengthens a change id's shortest prefix).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Style {
     Plain,
     Markdown,
+    Whole,
 }
 
 impl Style {
     fn text(self, s: &str) -> String {
         match self {
-            Style::Plain => s.to_string(),
+            Style::Plain | Style::Whole => s.to_string(),
             Style::Markdown => escape::markdown(s),
         }
     }
 
     fn code(self, s: &str) -> String {
         match self {
-            Style::Plain => format!("`{s}`"),
+            Style::Plain | Style::Whole => format!("`{s}`"),
             Style::Markdown => escape::markdown_code(s),
+        }
+    }
+
+    /// An id: a change id by its shortest unique prefix, except in `Whole`.
+    fn id(self, abbrev: &Abbrev, id: &str) -> String {
+        match self {
+            Style::Whole => self.code(id),
+            _ => self.code(abbrev.shown(id)),
         }
     }
 }
@@ -431,6 +495,30 @@ fn begun_by(f: &Fact, day: Day) -> bool {
         .is_none_or(|d| d.first_day() <= day)
 }
 
+/// The one order of the timeline (docs/FORMAT.md 11.4): by start (the first
+/// day of `valid_from`, or of `valid_to` for a fact with only an end), then by
+/// end (the last day of `valid_to`; an open end after every closed one), then
+/// by precision (the date the item is placed by: day, then month, then year),
+/// then by the seq that recorded the fact. Every fact has a distinct seq or
+/// id, so the order is total and does not depend on the order facts come in.
+pub fn timeline_order(a: &FactView, b: &FactView) -> std::cmp::Ordering {
+    let key = |f: &FactView| {
+        let placed = f.valid_from.or(f.valid_to);
+        let rank = |d: Option<PartialDate>| match d.map(|d| d.precision()) {
+            Some("day") => 0,
+            Some("month") => 1,
+            _ => 2,
+        };
+        (
+            placed.map(|d| d.first_day()),
+            f.valid_to.map_or((1, (0, 0, 0)), |d| (0, d.last_day())),
+            rank(placed),
+            f.seq,
+        )
+    };
+    key(a).cmp(&key(b)).then_with(|| a.id.cmp(&b.id))
+}
+
 /// Builds the report.
 pub fn build(state: &State, opts: &Options) -> Result<Report, String> {
     let abbrev = Abbrev::new(
@@ -448,6 +536,7 @@ pub fn build(state: &State, opts: &Options) -> Result<Report, String> {
             None => return Ok(empty(state, opts, abbrev)),
         },
     };
+    check_topics(state, &opts.topics)?;
     let actors: Vec<String> = vocab::parse_subject(&subject)?
         .into_iter()
         .map(str::to_string)
@@ -477,7 +566,24 @@ pub fn build(state: &State, opts: &Options) -> Result<Report, String> {
         .copied()
         .filter(|r| main(&r.fact) || related(&r.fact))
         .collect();
-    let discrepancies = find_discrepancies(state, &covered, opts.as_of, &abbrev);
+    // Found among every covered fact, so that a report narrowed to some topics
+    // numbers its discrepancies as the full report does; it keeps those whose
+    // facts are all under its topics.
+    let wanted = |f: &Fact| opts.topics.is_empty() || opts.topics.contains(&f.topic);
+    let discrepancies: Vec<Discrepancy> = find_discrepancies(state, &covered, opts.as_of, &abbrev)
+        .into_iter()
+        .filter(|d| {
+            d.facts
+                .iter()
+                .all(|id| state.fact(id).is_some_and(|r| wanted(&r.fact)))
+        })
+        .collect();
+    let mut discrepancies = discrepancies;
+    for d in &mut discrepancies {
+        d.sides = sides(state, d);
+    }
+    let live_count = live.len();
+    let live: Vec<&FactRecord> = live.into_iter().filter(|r| wanted(&r.fact)).collect();
     let mut by_fact: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for d in &discrepancies {
         for f in &d.facts {
@@ -513,7 +619,7 @@ pub fn build(state: &State, opts: &Options) -> Result<Report, String> {
             // Dated by when it began or, failing that, when it ended.
             let (d, when) = match (r.fact.valid_from, r.fact.valid_to) {
                 (Some(a), Some(b)) => (a, range(a, b)),
-                (Some(a), None) => (a, a.long()),
+                (Some(a), None) => (a, format!("from {}", a.long())),
                 (None, Some(b)) => (b, format!("by {}", b.long())),
                 (None, None) => return None,
             };
@@ -525,18 +631,13 @@ pub fn build(state: &State, opts: &Options) -> Result<Report, String> {
             })
         })
         .collect();
-    // By year; within a year, events dated to a month or day in date order, then
-    // those known only to the year (they could fall anywhere in it).
-    timeline.sort_by(|a, b| {
-        let key = |t: &TimelineItem| (t.date.year, t.date.month.is_none(), t.date);
-        key(a).cmp(&key(b)).then(a.fact.seq.cmp(&b.fact.seq))
-    });
+    timeline.sort_by(|a, b| timeline_order(&a.fact, &b.fact));
 
     let sources = source_views(state);
     let facts_in_force = topics.iter().map(|t| t.facts.len()).sum::<usize>() + context.len();
     let counts = Counts {
         facts_in_force,
-        live_facts: live.len(),
+        live_facts: live_count,
         superseded: state
             .facts
             .iter()
@@ -567,6 +668,7 @@ pub fn build(state: &State, opts: &Options) -> Result<Report, String> {
         sources,
         counts,
         newest_source: newest_source(state),
+        topic_filter: opts.topics.clone(),
         abbrev,
     })
 }
@@ -596,6 +698,7 @@ fn empty(state: &State, opts: &Options, abbrev: Abbrev) -> Report {
             disputes: 0,
         },
         newest_source: newest_source(state),
+        topic_filter: opts.topics.clone(),
         abbrev,
     }
 }
@@ -653,6 +756,82 @@ fn source_views(state: &State) -> Vec<SourceView> {
             }
         })
         .collect()
+}
+
+/// The two sides of a discrepancy (see [`Discrepancy::sides`]), from the
+/// facts and the dispute it names.
+fn sides(state: &State, d: &Discrepancy) -> Vec<Side> {
+    let derived = |cites: &[Citation]| {
+        cites.iter().all(|c| {
+            state
+                .source(&c.source)
+                .is_some_and(|s| s.source.derived_from.is_some())
+        })
+    };
+    let of_fact = |id: &str| {
+        state.fact(id).map(|r| Side {
+            fact: Some(id.to_string()),
+            text: worded(&r.fact),
+            citations: r
+                .fact
+                .citations
+                .iter()
+                .map(|c| citation_view(state, c))
+                .collect(),
+            derived: derived(&r.fact.citations),
+        })
+    };
+    let mut out: Vec<Side> = match d.kind {
+        DiscrepancyKind::Dispute => {
+            // The dispute entry of this fact that this discrepancy words: the
+            // same citation, and its statement in the explanation.
+            let dispute = d.facts.first().and_then(|id| state.fact(id)).and_then(|r| {
+                r.disputes.iter().map(|x| &x.dispute).find(|x| {
+                    d.citations.first().is_some_and(|c| {
+                        c.source == x.citation.source
+                            && c.paragraph == x.citation.paragraph
+                            && c.span == x.citation.span
+                            && c.quote == x.citation.quote
+                    }) && d.text.contains(x.statement.trim_end_matches('.'))
+                })
+            });
+            let fact = d.facts.first().and_then(|id| of_fact(id));
+            match (fact, dispute) {
+                (Some(f), Some(x)) => vec![
+                    f,
+                    Side {
+                        fact: None,
+                        text: x.statement.clone(),
+                        citations: vec![citation_view(state, &x.citation)],
+                        derived: derived(std::slice::from_ref(&x.citation)),
+                    },
+                ],
+                _ => Vec::new(),
+            }
+        }
+        DiscrepancyKind::SourcesDisagree | DiscrepancyKind::DerivedOverstates => {
+            d.facts.iter().filter_map(|id| of_fact(id)).collect()
+        }
+    };
+    if let [a, b] = out.as_slice()
+        && a.derived
+        && !b.derived
+    {
+        out.swap(0, 1);
+    }
+    out
+}
+
+/// Refuses a `--topic` that names no topic of the ledger's vocabulary.
+pub fn check_topics(state: &State, topics: &[String]) -> Result<(), String> {
+    use crate::replay::Refs;
+    match topics.iter().find(|t| !state.topic_known(t)) {
+        None => Ok(()),
+        Some(t) => Err(format!(
+            "--topic `{t}`: no such topic; known topics: {}",
+            state.topic_ids().join(", ")
+        )),
+    }
 }
 
 pub fn citation_view(state: &State, c: &Citation) -> CitationView {
@@ -742,6 +921,7 @@ fn fact_view(state: &State, r: &FactRecord, discrepancies: Option<&Vec<String>>)
         valid_from: f.valid_from,
         valid_to: f.valid_to,
         when: when(f),
+        undated: f.valid_from.is_none() && f.valid_to.is_none(),
         citations: f
             .citations
             .iter()
@@ -836,12 +1016,13 @@ fn find_discrepancies(
                 facts,
                 text: words(Style::Plain),
                 markdown: words(Style::Markdown),
+                wording: words(Style::Whole),
                 citations,
+                sides: Vec::new(),
                 side_by_side: side,
             },
         )
     };
-    let short = |id: &str| abbrev.shown(id).to_string();
     // Recorded disputes, in ledger order: those of the live version, and
     // those of the versions it replaced.
     let mut disputes: Vec<(&FactRecord, &crate::replay::DisputeRecord)> = live
@@ -855,28 +1036,27 @@ fn find_discrepancies(
     for (r, rec) in disputes {
         let d = &rec.dispute;
         let c = citation_view(state, &d.citation);
-        let fact = short(&r.fact.id);
-        let against = short(&d.target);
+        let (fact, against) = (&r.fact.id, &d.target);
         let words = |st: Style| {
             let mut text = if rec.current {
                 let mut t = format!(
                     "{} {} fact {}",
                     c.label,
                     difference_verb(d.difference),
-                    st.code(&fact),
+                    st.id(abbrev, fact),
                 );
                 if d.target != r.fact.id {
                     t.push_str(&format!(
                         " (recorded against the version it replaced, {}, and carried to it)",
-                        st.code(&against)
+                        st.id(abbrev, against)
                     ));
                 }
                 t
             } else {
                 format!(
                     "About the superseded version {} of fact {}: {} {} it",
-                    st.code(&against),
-                    st.code(&fact),
+                    st.id(abbrev, against),
+                    st.id(abbrev, fact),
                     c.label,
                     difference_past(d.difference),
                 )
@@ -955,7 +1135,7 @@ fn find_discrepancies(
             let show = |st: Style, f: &Fact| {
                 format!(
                     "{} ({}, {}: {})",
-                    st.code(&short(&f.id)),
+                    st.id(abbrev, &f.id),
                     name(&f.modality),
                     st.text(key),
                     st.text(
@@ -1218,11 +1398,12 @@ pub fn render_with(r: &Report, markdown: bool, quotes: bool) -> String {
         s.push_str(&format!(
         "{}\n\n",
         m.em(&format!(
-            "Facts in force on {} as recorded in the ledger \"{}\" up to entry {} ({}). {} in force; {} live, {} superseded, {} retracted; {}. Every statement cites its sources by number: [n ¶p] is paragraph p of source n (see Sources).",
+            "Facts in force on {} as recorded in the ledger \"{}\" up to entry {} ({}).{} {} in force; {} live, {} superseded, {} retracted; {}. Every statement cites its sources by number: [n ¶p] is paragraph p of source n (see Sources).",
             long_day(&r.as_of),
             m.text(&r.ledger_title),
             r.at_seq,
             &r.at_hash.get(..12).unwrap_or(""),
+            topic_filter_sentence(&r.topic_filter, m),
             count(r.counts.facts_in_force, "fact", "facts"),
             r.counts.live_facts,
             r.counts.superseded,
@@ -1288,14 +1469,7 @@ pub fn render_with(r: &Report, markdown: bool, quotes: bool) -> String {
         s.push_str("None recorded or detected.\n\n");
     } else {
         for d in &r.discrepancies {
-            let kind = match d.kind {
-                DiscrepancyKind::Dispute if d.about_superseded.is_some() => {
-                    "Disputed (an earlier version)"
-                }
-                DiscrepancyKind::Dispute => "Disputed",
-                DiscrepancyKind::SourcesDisagree => "Sources disagree",
-                DiscrepancyKind::DerivedOverstates => "Derived source goes further",
-            };
+            let kind = d.kind_label();
             let text = match m {
                 Medium::Markdown => d.markdown.clone(),
                 Medium::Text => m.text(&d.text),
@@ -1317,7 +1491,29 @@ pub fn render_with(r: &Report, markdown: bool, quotes: bool) -> String {
         }
     }
     m.heading(&mut s, 2, "Sources");
-    for src in &r.sources {
+    s.push_str(&source_lines(&r.sources, m));
+    s
+}
+
+/// ` Only the topics `a`, `b`.` for a report narrowed with `--topic`, else empty.
+fn topic_filter_sentence(topics: &[String], m: Medium) -> String {
+    match topics {
+        [] => String::new(),
+        [one] => format!(" Only the topic {}.", m.code(one)),
+        many => format!(
+            " Only the topics {}.",
+            many.iter()
+                .map(|t| m.code(t))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// The numbered list of sources, each with its derivation, in a medium.
+fn source_lines(sources: &[SourceView], m: Medium) -> String {
+    let mut s = String::new();
+    for src in sources {
         let mut line = format!(
             "{}. {} — {}",
             src.n,
@@ -1330,13 +1526,7 @@ pub fn render_with(r: &Report, markdown: bool, quotes: bool) -> String {
         if let Some(p) = &src.published {
             line.push_str(&format!(", {}", p.long()));
         }
-        let kind = src.source_type.replace('-', " ");
-        let mut chars = kind.chars();
-        let kind: String = chars
-            .next()
-            .map(|c| c.to_uppercase().chain(chars).collect())
-            .unwrap_or_default();
-        line.push_str(&format!(". {kind}"));
+        line.push_str(&format!(". {}", source_kind(src)));
         if let Some(l) = &src.language {
             line.push_str(&format!(", language {}", m.code(l)));
         }
@@ -1378,6 +1568,16 @@ pub fn render_with(r: &Report, markdown: bool, quotes: bool) -> String {
     s
 }
 
+/// A source's type in words: `News article`.
+fn source_kind(src: &SourceView) -> String {
+    let kind = src.source_type.replace('-', " ");
+    let mut chars = kind.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 /// `  <br>[1 ¶5] “…”` (Markdown) or `  [1 ¶5] “…”` (text), the quote
 /// escaped for the medium.
 fn quote_line(c: &CitationView, m: Medium) -> String {
@@ -1392,28 +1592,48 @@ fn quote_line(c: &CitationView, m: Medium) -> String {
 }
 
 fn fact_line(f: &FactView, m: Medium, quotes: bool, abbrev: &Abbrev) -> String {
-    let cites: Vec<&str> = f.citations.iter().map(|c| c.label.as_str()).collect();
-    let mut notes = f.when.iter().cloned().collect::<Vec<_>>();
-    notes.extend(provenance(f));
-    let mut line = format!(
-        "- {} {} ({}; {})\n",
-        m.text(&f.text),
-        cites.join(" "),
-        notes.join("; "),
-        m.code(abbrev.shown(&f.id))
-    );
+    let mut line = format!("- {}\n", fact_body_shown(f, m, abbrev.shown(&f.id)));
     if quotes {
         for c in f.citations.iter().filter(|c| c.quote.is_some()) {
             line.push_str(&quote_line(c, m));
         }
     }
-    if let Some(n) = &f.note {
-        line.push_str(&match m {
+    line.push_str(&fact_note(f, m));
+    line
+}
+
+/// A fact in one line: its worded statement, citations, and in brackets when
+/// it holds, how well it is supported and its id (whole).
+fn fact_body(f: &FactView, m: Medium) -> String {
+    fact_body_shown(f, m, &f.id)
+}
+
+/// [`fact_body`], its id shown as `id` (the report shows a change id by its
+/// shortest unique prefix).
+fn fact_body_shown(f: &FactView, m: Medium, id: &str) -> String {
+    let cites: Vec<&str> = f.citations.iter().map(|c| c.label.as_str()).collect();
+    // A fact without dates says so: read in a report on a past date, it must
+    // not pass for something that held then.
+    let mut notes = vec![f.when.clone().unwrap_or_else(|| "undated".to_string())];
+    notes.extend(provenance(f));
+    format!(
+        "{} {} ({}; {})",
+        m.text(&f.text),
+        cites.join(" "),
+        notes.join("; "),
+        m.code(id)
+    )
+}
+
+/// The fact's note as a continuation line of its list item, or nothing.
+fn fact_note(f: &FactView, m: Medium) -> String {
+    match &f.note {
+        Some(n) => match m {
             Medium::Markdown => format!("  <br>*Note: {}*\n", m.text(n)),
             Medium::Text => format!("  Note: {}\n", m.text(n)),
-        });
+        },
+        None => String::new(),
     }
-    line
 }
 
 /// How well a fact is supported, and which discrepancies concern it.
@@ -1527,6 +1747,7 @@ mod tests {
             &Options {
                 subject: Some("CA-KP".into()),
                 as_of: crate::date::parse_day(day).unwrap(),
+                topics: Vec::new(),
             },
         )
         .unwrap();
@@ -1560,6 +1781,7 @@ mod tests {
             &Options {
                 subject: None,
                 as_of: (2020, 1, 1),
+                topics: Vec::new(),
             },
         )
         .unwrap();
@@ -1590,6 +1812,7 @@ mod tests {
             &Options {
                 subject: None,
                 as_of: (2020, 1, 1),
+                topics: Vec::new(),
             },
         )
         .unwrap();
@@ -1599,6 +1822,45 @@ mod tests {
         let id = &r.discrepancies[0].id;
         assert!(id.starts_with("D-") && id.len() == 6, "{id}");
         assert_eq!(r.topics[0].facts[0].discrepancies, std::slice::from_ref(id));
+    }
+
+    #[test]
+    fn sides_put_the_original_first() {
+        // A fact resting on the translation, disputed by the original: the
+        // dispute's side (the original) comes first.
+        let mut b = base();
+        b.push(Body::Fact(fact("x", None, None, &["b"])));
+        b.push(Body::Dispute(Dispute {
+            target: "x".into(),
+            difference: Difference::Overstates,
+            statement: "It says less.".into(),
+            citation: Citation {
+                source: "a".into(),
+                paragraph: Some(3),
+                span: None,
+                quote: Some("less".into()),
+            },
+            note: None,
+        }));
+        let s = replay(b);
+        let r = build(
+            &s,
+            &Options {
+                subject: None,
+                as_of: (2020, 1, 1),
+                topics: Vec::new(),
+            },
+        )
+        .unwrap();
+        let sides = &r.discrepancies[0].sides;
+        assert_eq!(sides.len(), 2);
+        assert_eq!((sides[0].fact.as_deref(), sides[0].derived), (None, false));
+        assert_eq!(sides[0].text, "It says less.");
+        assert_eq!(sides[0].citations[0].quote.as_deref(), Some("less"));
+        assert_eq!(
+            (sides[1].fact.as_deref(), sides[1].derived),
+            (Some("x"), true)
+        );
     }
 
     #[test]
@@ -1647,6 +1909,7 @@ mod tests {
             &Options {
                 subject: None,
                 as_of: (2018, 12, 31),
+                topics: Vec::new(),
             },
         )
         .unwrap();
@@ -1655,17 +1918,70 @@ mod tests {
             .iter()
             .map(|t| (t.fact.id.as_str(), t.precision))
             .collect();
+        // By start: the year 2018 begins on 1 January, before the 15th.
         assert_eq!(
             order,
             [
                 ("ended", "month"),
+                ("y2018", "year"),
                 ("jan15", "day"),
                 ("oct", "month"),
-                ("y2018", "year")
             ]
         );
         assert_eq!(r.timeline[0].when, "by June 2017");
-        assert_eq!(r.timeline[1].when, "15 January 2018");
+        assert_eq!(r.timeline[2].when, "from 15 January 2018");
+    }
+
+    #[test]
+    fn timeline_is_by_start_then_end_then_precision_whatever_the_record_order() {
+        // Recorded in an order that the old year-first rule interleaved: a
+        // range starting in 2018 between two 2018 events.
+        let dated = [
+            ("range", Some("2018"), Some("2019")),
+            ("year-a", Some("2018"), Some("2018")),
+            ("open", Some("2018"), None),
+            ("day-range", Some("2018-01-01"), Some("2018-12-31")),
+            ("year-b", Some("2018"), Some("2018")),
+            ("sept", Some("2018-09"), Some("2018-12")),
+            ("jan", Some("2018-01"), Some("2018-01")),
+            ("until", None, Some("2018-01")),
+        ];
+        let mut b = base();
+        for (id, from, to) in dated {
+            b.push(Body::Fact(fact(id, from, to, &["a"])));
+        }
+        let s = replay(b);
+        let order = |s: &State| -> Vec<String> {
+            build(
+                s,
+                &Options {
+                    subject: None,
+                    as_of: (2020, 1, 1),
+                    topics: Vec::new(),
+                },
+            )
+            .unwrap()
+            .timeline
+            .iter()
+            .map(|t| t.fact.id.clone())
+            .collect()
+        };
+        assert_eq!(
+            order(&s),
+            [
+                // Start 1 January 2018 (`until` is placed by its end): the
+                // shortest first, then by seq; the same days at day precision
+                // before year precision; an open end last.
+                "jan",
+                "until",
+                "day-range",
+                "year-a",
+                "year-b",
+                "range",
+                "open",
+                "sept"
+            ]
+        );
     }
 
     #[test]
@@ -1699,6 +2015,7 @@ mod tests {
             &Options {
                 subject: None,
                 as_of: (2020, 1, 1),
+                topics: Vec::new(),
             },
         )
         .unwrap();
@@ -1730,6 +2047,7 @@ mod tests {
             &Options {
                 subject: None,
                 as_of: (2020, 1, 1),
+                topics: Vec::new(),
             },
         )
         .unwrap();
@@ -1765,6 +2083,7 @@ mod tests {
                     &Options {
                         subject: None,
                         as_of: day,
+                        topics: Vec::new(),
                     },
                 )
                 .unwrap(),

@@ -188,6 +188,24 @@ ledger summary --at 3 --format json
 ledger summary --quotes",
     ),
     (
+        "diff",
+        "\
+# What changed since entry 2 (a seq, or SEQ:HASH as `ledger head` prints)
+ledger diff --from 2
+# Since a day, as plain text, for one topic
+ledger diff --from 2026-01-03 --format text --topic embassy
+# Between two entries, for scripts
+ledger diff --from 9 --to 12 --format json",
+    ),
+    (
+        "export",
+        "\
+# Every fact, for a spreadsheet
+ledger export > facts.csv
+# The facts under one topic, one JSON object per line
+ledger export --format jsonl --topic embassy",
+    ),
+    (
         "verify",
         "\
 # Check the ledger (exit 1 if it has problems)

@@ -109,6 +109,10 @@ pub enum Command {
     CiteCheck(commands::cite_check::Args),
     /// Replay the ledger into a "state of relations" report
     Summary(commands::summary::Args),
+    /// What changed in the report between two positions of the ledger
+    Diff(commands::diff::Args),
+    /// Every fact as one row, for spreadsheets (CSV) and scripts (JSON Lines)
+    Export(commands::export::Args),
     /// Set up this git clone to merge ledgers with `ledger merge-driver`
     #[command(long_about = commands::git_setup::LONG_ABOUT)]
     GitSetup(commands::git_setup::Args),
@@ -182,8 +186,17 @@ pub fn run(cli: Cli, matches: &ArgMatches, out: &mut dyn Write) -> Result<i32> {
         Command::Define(a) => commands::define::run(ledger, a, out),
         Command::Summary(a) => {
             let json = a.format == commands::summary::ReportFormat::Json;
-            output::json_on_error(json, out, |out| commands::summary::run(ledger, a, out))
+            output::json_on_error(json, out, |out| {
+                commands::summary::run(ledger, archive, a, out)
+            })
         }
+        Command::Diff(a) => {
+            let json = a.format == commands::summary::ReportFormat::Json;
+            output::json_on_error(json, out, |out| {
+                commands::diff::run(ledger, archive, a, out)
+            })
+        }
+        Command::Export(a) => commands::export::run(ledger, a, out),
         Command::Import(a) => commands::import::run(ledger, archive, a, out),
         Command::Log(a) => commands::log::run(ledger, a, out),
         Command::Show(a) => commands::show::run(ledger, archive, a, out),

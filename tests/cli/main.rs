@@ -2,10 +2,14 @@
 //! directories with a fixed clock (see `util`).
 
 mod authoring;
+mod browser;
+mod cdp;
 mod concurrency;
 mod conventions;
 mod crash;
 mod data;
+mod diff;
+mod diff_props;
 mod escaping;
 mod evidence;
 mod fixture;
@@ -13,6 +17,7 @@ mod fuzz;
 mod git;
 mod golden;
 mod hostile;
+mod html;
 mod independent;
 mod independent_tlog;
 mod jcs;
@@ -25,6 +30,7 @@ mod props;
 mod refusals;
 mod reliability;
 mod replay_props;
+mod reports;
 mod scale;
 mod schemas;
 mod seams;

@@ -472,6 +472,7 @@ fn the_report_state_gives_the_full_replays_report() {
             let opts = ledger::report::Options {
                 subject,
                 as_of: (2026, 1, 1),
+                topics: Vec::new(),
             };
             let a = ledger::report::build(&reference, &opts).unwrap();
             let b = ledger::report::build(&lean, &opts).unwrap();

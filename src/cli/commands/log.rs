@@ -23,9 +23,9 @@ pub struct Args {
     /// Only entries about this relation (CA-KP, either order) or actor (KP: any subject that includes it)
     #[arg(long)]
     pub subject: Option<String>,
-    /// Only entries about facts under this topic
-    #[arg(long)]
-    pub topic: Option<String>,
+    /// Only entries about facts under this topic (repeat for several)
+    #[arg(long, value_name = "TOPIC")]
+    pub topic: Vec<String>,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }
@@ -53,9 +53,7 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
             }
         }
     }
-    if let Some(t) = &args.topic
-        && !state.topic_known(t)
-    {
+    if let Some(t) = args.topic.iter().find(|t| !state.topic_known(t)) {
         return Err(Error::usage(
             format!(
                 "--topic: unknown topic `{t}`{}",
@@ -69,14 +67,14 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
         .iter()
         .filter(|e| args.kind.as_deref().is_none_or(|k| e.body.kind() == k))
         .filter(|e| {
-            if wanted.is_none() && args.topic.is_none() {
+            if wanted.is_none() && args.topic.is_empty() {
                 return true;
             }
             fact_of(e, &state).is_some_and(|f| {
                 let subject_ok = wanted
                     .as_ref()
                     .is_none_or(|w| subject_matches(&f.subject, w));
-                let topic_ok = args.topic.as_ref().is_none_or(|t| &f.topic == t);
+                let topic_ok = args.topic.is_empty() || args.topic.contains(&f.topic);
                 subject_ok && topic_ok
             })
         })
