@@ -10,7 +10,7 @@
 //! a few blocks in flight at most, memory does not grow with the ledger.
 //! [`verify_since`] is `verify --since`: it starts from a trusted entry.
 
-use crate::entry::{Body, ENVELOPE_MEMBERS, Entry, FORMAT_VERSION, check_timestamp};
+use crate::entry::{Body, ENVELOPE_MEMBERS, Entry, FORMAT_LATEST, check_timestamp};
 use crate::hash::{Hash, hash_entry};
 use crate::index::Compact;
 use crate::jcs::{self, ParseErrorKind};
@@ -160,6 +160,7 @@ pub fn read_entry(text: &str) -> ReadLine {
                 ProblemKind::DuplicateKey => {
                     p.help("a JSON object may carry each member once; the line was altered")
                 }
+                _ if is_conflict_marker(text) => p.help(CONFLICT_MARKERS_HELP),
                 _ => p,
             };
             out.problems.push(p);
@@ -217,6 +218,20 @@ pub fn read_entry(text: &str) -> ReadLine {
     out
 }
 
+/// What to do about conflict markers in a ledger.
+pub const CONFLICT_MARKERS_HELP: &str = "git wrote conflict markers into the ledger: this clone \
+     merges ledgers as text because the ledger merge driver is not set up in it. Stop the \
+     operation (`git merge --abort` or `git rebase --abort`), run `ledger git-setup` once in \
+     this clone, and merge or rebase again";
+
+/// Whether a line is one of the markers git writes around a textual
+/// conflict (`<<<<<<< ours`, `=======`, `>>>>>>> theirs`, `||||||| base`).
+pub fn is_conflict_marker(text: &str) -> bool {
+    ["<<<<<<<", "=======", ">>>>>>>", "|||||||"]
+        .iter()
+        .any(|m| text.starts_with(m))
+}
+
 /// The fast path of [`read_entry`]: for a line that is a clean entry (the
 /// common case) it confirms canonical form with a byte scan, hashes the line
 /// with the hash member cut out, and deserializes the typed entry straight
@@ -244,7 +259,8 @@ fn read_clean_entry(text: &str) -> Option<ReadLine> {
     let (prev, hash) = (Hash::from_hex(plain(prev)?)?, Hash::from_hex(plain(hash)?)?);
     let (kind, recorded) = (plain(kind)?, plain(recorded)?);
     let seq: u64 = seq.parse().ok()?;
-    if format.parse::<u64>().ok()? != FORMAT_VERSION || check_timestamp(recorded).is_err() {
+    let format = format.parse::<u64>().ok()?;
+    if !(1..=FORMAT_LATEST).contains(&format) || check_timestamp(recorded).is_err() {
         return None;
     }
     if !body_text.starts_with('{') {
@@ -259,6 +275,9 @@ fn read_clean_entry(text: &str) -> Option<ReadLine> {
     }
     let body = Body::from_canonical_str(kind, body_text)?;
     body.check().ok()?;
+    if body.format() != format {
+        return None;
+    }
     Some(ReadLine {
         entry: Some(Entry {
             seq,
@@ -358,13 +377,15 @@ fn check_envelope(map: &Map<String, Value>) -> Result<Entry, String> {
     }
     // `1.0` is the right version in non-canonical form (reported as such);
     // only a different number is an unsupported version.
-    let format = map["format"].as_f64();
-    if format != Some(FORMAT_VERSION as f64) {
-        return Err(schema(format!(
-            "unsupported format version {}: this build reads format {FORMAT_VERSION}",
-            map["format"]
-        )));
-    }
+    let format = map["format"]
+        .as_f64()
+        .filter(|f| (1..=FORMAT_LATEST).any(|k| k as f64 == *f))
+        .ok_or_else(|| {
+            schema(format!(
+                "unsupported format version {}: this build reads formats 1 to {FORMAT_LATEST}",
+                map["format"]
+            ))
+        })?;
     let seq = map["seq"].as_u64().ok_or_else(|| {
         schema(format!(
             "`seq` must be a non-negative integer, found {}",
@@ -397,6 +418,19 @@ fn check_envelope(map: &Map<String, Value>) -> Result<Entry, String> {
     let body = Body::from_value(kind, &map["body"]).map_err(schema)?;
     body.check()
         .map_err(|e| schema(format!("`{kind}` body: {e}")))?;
+    // Each entry has one format: the oldest that has everything it uses.
+    let needs = body.format();
+    if needs as f64 != format {
+        return Err(schema(if needs > 1 {
+            format!(
+                "this `{kind}` entry uses what format {needs} added, so its `format` must be {needs}"
+            )
+        } else {
+            format!(
+                "this `{kind}` entry uses nothing of format {format}, so its `format` must be {needs}"
+            )
+        }));
+    }
     Ok(Entry {
         seq,
         prev,
@@ -1371,7 +1405,7 @@ pub fn verify_since(
     if let Some(m) = mismatch {
         v.push(
             Problem::new(ProblemKind::Anchor, m).help(
-                "history up to SEQ was rewritten since SEQ:HASH was taken; run `ledger verify` without --since to see what changed",
+                "history up to SEQ is not what it was when SEQ:HASH was taken. If this is a branch that merged its base (`git merge origin/main`), the merge kept the branch's entries first and moved main's after them: undo that merge and bring the branch up to date with `git rebase origin/main` instead. Otherwise run `ledger verify` without --since to see what changed",
             ),
             Some(line_no),
             Some(since.seq),

@@ -214,7 +214,8 @@ pub enum SourceCheck {
     /// The source records an archived text that is missing or altered.
     Unusable {
         source: String,
-        /// Seq of the entry that registered the source.
+        /// Seq of the entry that recorded the text: the one that registered
+        /// the source, or the last amendment that changed its `sha256`.
         seq: u64,
         unusable: crate::archive::Unusable,
         /// For an altered text that is still UTF-8: its citations checked
@@ -271,7 +272,14 @@ pub fn check_sources(
                         _ => None,
                     },
                     source: id.to_string(),
-                    seq: r.seq,
+                    // The entry that recorded this text: the registration,
+                    // or the amendment that gave the source another text.
+                    seq: r
+                        .amendments
+                        .iter()
+                        .rev()
+                        .find(|a| a.changes.iter().any(|(m, _, _)| m == "sha256"))
+                        .map_or(r.seq, |a| a.seq),
                     unusable,
                 },
             },

@@ -1,5 +1,6 @@
 //! The entry model: the envelope every ledger line carries and the payload of
-//! each entry kind (genesis, define, source, fact, supersede, retract, dispute).
+//! each entry kind (genesis, define, source, fact, supersede, retract, dispute,
+//! and, from format 2, amend).
 //!
 //! The envelope is `{body, format, hash, kind, prev, recorded, seq}`; `kind`
 //! selects the shape of `body`. Each payload type rejects unknown members, so a
@@ -13,8 +14,14 @@ use crate::jcs::{self, CanonicalError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-/// The format version this build writes and reads.
+/// The format version of entries that need nothing newer: this build writes
+/// every entry it can as format 1, so ledgers that use nothing of format 2
+/// stay readable by format 1 readers.
 pub const FORMAT_VERSION: u64 = 1;
+
+/// The newest format version this build reads and writes (docs/FORMAT.md 13):
+/// format 2 adds the `amend` kind and a supersede's `disputes` member.
+pub const FORMAT_LATEST: u64 = 2;
 
 /// The envelope members, in canonical order.
 pub const ENVELOPE_MEMBERS: [&str; 7] =
@@ -41,6 +48,7 @@ pub enum Body {
     Supersede(Supersede),
     Retract(Retract),
     Dispute(Dispute),
+    Amend(Amend),
 }
 
 /// Entry 0: names the ledger.
@@ -225,6 +233,112 @@ pub struct Supersede {
     pub reason: String,
     /// The new version (a fact with its own id and citations).
     pub fact: Fact,
+    /// What happens to the disputes of the old version: absent, they stay
+    /// with it (the report shows them as about the superseded version);
+    /// `carry`, they apply to the new version too (format 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disputes: Option<DisputeRule>,
+}
+
+/// What a supersession does to the disputes of the version it replaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DisputeRule {
+    /// The disputes apply to the new version as well.
+    Carry,
+}
+
+/// Corrects the description of a registered source (format 2): the members
+/// in `set` take new values, those in `unset` are removed. The source keeps
+/// its id, so the facts citing it need no change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Amend {
+    /// The source amended.
+    pub target: String,
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set: Option<SourceChanges>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unset: Option<Vec<SourceMember>>,
+}
+
+/// New values for a source's members (every one optional; the rules of a
+/// source body apply to each one given).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceChanges {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publisher: Option<String>,
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub source_type: Option<SourceType>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<PartialDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub derived_from: Option<Derivation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl SourceChanges {
+    /// The names of the members given, in canonical (sorted) order.
+    pub fn members(&self) -> Vec<&'static str> {
+        let mut m = Vec::new();
+        let mut add = |present: bool, name: &'static str| {
+            if present {
+                m.push(name);
+            }
+        };
+        add(self.author.is_some(), "author");
+        add(self.derived_from.is_some(), "derived_from");
+        add(self.language.is_some(), "language");
+        add(self.note.is_some(), "note");
+        add(self.published.is_some(), "published");
+        add(self.publisher.is_some(), "publisher");
+        add(self.sha256.is_some(), "sha256");
+        add(self.title.is_some(), "title");
+        add(self.source_type.is_some(), "type");
+        add(self.url.is_some(), "url");
+        m
+    }
+}
+
+/// An optional member of a source, which an amendment may remove.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceMember {
+    Author,
+    Published,
+    Language,
+    Url,
+    DerivedFrom,
+    Sha256,
+    Note,
+}
+
+impl SourceMember {
+    /// The member's name in a source body.
+    pub fn name(self) -> &'static str {
+        match self {
+            SourceMember::Author => "author",
+            SourceMember::Published => "published",
+            SourceMember::Language => "language",
+            SourceMember::Url => "url",
+            SourceMember::DerivedFrom => "derived_from",
+            SourceMember::Sha256 => "sha256",
+            SourceMember::Note => "note",
+        }
+    }
 }
 
 /// Withdraws a live fact.
@@ -287,11 +401,23 @@ impl Body {
             Body::Supersede(_) => "supersede",
             Body::Retract(_) => "retract",
             Body::Dispute(_) => "dispute",
+            Body::Amend(_) => "amend",
+        }
+    }
+
+    /// The `format` an entry with this payload carries: 2 when it uses what
+    /// format 2 added (the `amend` kind, a supersede's `disputes`), else 1.
+    /// Every entry has exactly one format, so its line has one canonical text.
+    pub fn format(&self) -> u64 {
+        match self {
+            Body::Amend(_) => 2,
+            Body::Supersede(s) if s.disputes.is_some() => 2,
+            _ => FORMAT_VERSION,
         }
     }
 
     /// All kinds, in documentation order.
-    pub const KINDS: [&'static str; 7] = [
+    pub const KINDS: [&'static str; 8] = [
         "genesis",
         "define",
         "source",
@@ -299,6 +425,7 @@ impl Body {
         "supersede",
         "retract",
         "dispute",
+        "amend",
     ];
 
     /// Reads the payload of an entry of `kind` from its `body` value.
@@ -315,6 +442,7 @@ impl Body {
             "supersede" => Body::Supersede(de(kind, body)?),
             "retract" => Body::Retract(de(kind, body)?),
             "dispute" => Body::Dispute(de(kind, body)?),
+            "amend" => Body::Amend(de(kind, body)?),
             other => {
                 return Err(format!(
                     "unknown kind `{other}`; expected one of {}",
@@ -340,6 +468,7 @@ impl Body {
             "supersede" => Body::Supersede(de(body)?),
             "retract" => Body::Retract(de(body)?),
             "dispute" => Body::Dispute(de(body)?),
+            "amend" => Body::Amend(de(body)?),
             _ => return None,
         })
     }
@@ -354,6 +483,7 @@ impl Body {
             Body::Supersede(b) => serde_json::to_value(b),
             Body::Retract(b) => serde_json::to_value(b),
             Body::Dispute(b) => serde_json::to_value(b),
+            Body::Amend(b) => serde_json::to_value(b),
         };
         // Serializing these plain structs cannot fail: every key is a string.
         v.unwrap_or(Value::Null)
@@ -431,8 +561,62 @@ impl Body {
                 opt_non_empty("note", &d.note)?;
                 check_citation(&d.citation)
             }
+            Body::Amend(a) => check_amend(a),
         }
     }
+}
+
+fn check_amend(a: &Amend) -> Result<(), String> {
+    check_id("target", &a.target)?;
+    non_empty("reason", &a.reason)?;
+    if a.set.is_none() && a.unset.is_none() {
+        return Err("an amendment needs `set` or `unset`".into());
+    }
+    if let Some(c) = &a.set {
+        if c.members().is_empty() {
+            return Err("`set` must name at least one member".into());
+        }
+        if let Some(t) = &c.title {
+            non_empty("title", t)?;
+        }
+        if let Some(p) = &c.publisher {
+            non_empty("publisher", p)?;
+        }
+        opt_non_empty("author", &c.author)?;
+        opt_non_empty("language", &c.language)?;
+        opt_non_empty("url", &c.url)?;
+        opt_non_empty("note", &c.note)?;
+        if let Some(d) = &c.derived_from {
+            check_id("derived_from.source", &d.source)?;
+            if d.source == a.target {
+                return Err(format!("source `{}` cannot derive from itself", a.target));
+            }
+        }
+        if let Some(h) = &c.sha256
+            && crate::hash::Hash::from_hex(h).is_none()
+        {
+            return Err("`sha256` must be 64 lowercase hex digits".into());
+        }
+    }
+    if let Some(u) = &a.unset {
+        if u.is_empty() {
+            return Err("`unset` must name at least one member".into());
+        }
+        let set = a
+            .set
+            .as_ref()
+            .map(SourceChanges::members)
+            .unwrap_or_default();
+        for (i, m) in u.iter().enumerate() {
+            if u[..i].contains(m) {
+                return Err(format!("`unset` names `{}` twice", m.name()));
+            }
+            if set.contains(&m.name()) {
+                return Err(format!("`{}` is both set and unset", m.name()));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// How to fix text refused by [`Body::check_new_text`].
@@ -480,6 +664,22 @@ impl Body {
                     one_line("citation.quote", q)?;
                 }
                 opt_note(&d.note)
+            }
+            Body::Amend(a) => {
+                one_line("reason", &a.reason)?;
+                let Some(c) = &a.set else { return Ok(()) };
+                for (what, v) in [
+                    ("set.title", &c.title),
+                    ("set.publisher", &c.publisher),
+                    ("set.author", &c.author),
+                    ("set.language", &c.language),
+                    ("set.url", &c.url),
+                ] {
+                    v.as_deref().map_or(Ok(()), |v| one_line(what, v))?;
+                }
+                c.note
+                    .as_deref()
+                    .map_or(Ok(()), |n| text("set.note", n, true))
             }
         }
     }
@@ -706,7 +906,7 @@ impl Entry {
     pub fn to_object(&self, with_hash: bool) -> Map<String, Value> {
         let mut m = Map::new();
         m.insert("body".into(), self.body.to_value());
-        m.insert("format".into(), Value::from(FORMAT_VERSION));
+        m.insert("format".into(), Value::from(self.body.format()));
         if with_hash {
             m.insert("hash".into(), Value::String(self.hash.to_hex()));
         }
@@ -752,7 +952,7 @@ impl Entry {
         head.push_str("{\"body\":");
         jcs::write_canonical(&body.to_value(), &mut head)?;
         head.push_str(",\"format\":");
-        head.push_str(&FORMAT_VERSION.to_string());
+        head.push_str(&body.format().to_string());
         head.push(',');
         let split = head.len();
         head.push_str("\"kind\":");
@@ -780,6 +980,15 @@ impl Entry {
             body,
         };
         Ok((entry, line))
+    }
+
+    /// The entry's identity across merges: its hash as it would be at seq 0
+    /// after 64 zeros, i.e. of its record time and body alone, which
+    /// re-chaining (new seq, prev and hash) does not change.
+    pub fn content_id(&self) -> Option<Hash> {
+        Entry::seal(0, Hash::ZERO, self.recorded.clone(), self.body.clone())
+            .ok()
+            .map(|s| s.hash)
     }
 
     /// The line for this entry: its canonical text followed by LF.

@@ -33,6 +33,13 @@ pub enum Error {
         message: String,
         help: Option<String>,
     },
+    /// An id typed on the command line is the prefix of several ids, each
+    /// named in `candidates` (one line each); nothing was done.
+    Ambiguous {
+        message: String,
+        candidates: Vec<String>,
+        help: Option<String>,
+    },
     /// A new entry was refused (unknown source, fact not live, ...); nothing was
     /// written.
     Refused {
@@ -121,6 +128,7 @@ impl Error {
             Error::Damaged { .. } | Error::Unverified { .. } => EXIT_INVALID,
             Error::Io { .. }
             | Error::Usage { .. }
+            | Error::Ambiguous { .. }
             | Error::Refused { .. }
             | Error::Conflicts { .. } => EXIT_USAGE,
         }
@@ -130,7 +138,7 @@ impl Error {
     pub fn kind(&self) -> &'static str {
         match self {
             Error::Io { .. } => "io",
-            Error::Usage { .. } => "usage",
+            Error::Usage { .. } | Error::Ambiguous { .. } => "usage",
             Error::Refused { .. } | Error::Conflicts { .. } => "refused",
             Error::Damaged { .. } => "damaged",
             Error::Unverified { .. } => "unverified",
@@ -159,6 +167,7 @@ impl Error {
         match self {
             Error::Io { action, source, .. } => io_help(action, source),
             Error::Usage { help, .. }
+            | Error::Ambiguous { help, .. }
             | Error::Refused { help, .. }
             | Error::Conflicts { help, .. }
             | Error::Damaged { help, .. }
@@ -190,8 +199,8 @@ fn io_help(action: &str, e: &io::Error) -> Option<&'static str> {
 impl Error {
     /// The error in words, with every path and every message (which may quote
     /// ledger text or arguments) passed through `show`: one line, or for
-    /// [`Error::Conflicts`] one line per conflict, each indented by two
-    /// spaces. `Display` is `shown` with nothing escaped.
+    /// [`Error::Conflicts`] and [`Error::Ambiguous`] one line per conflict or
+    /// candidate, each indented by two spaces. `Display` is `shown` with nothing escaped.
     pub fn shown(&self, show: impl Fn(&str) -> Cow<'_, str>) -> String {
         let path = |p: &PathBuf| show(&p.display().to_string()).into_owned();
         match self {
@@ -201,6 +210,18 @@ impl Error {
                 source,
             } => format!("cannot {action} {}: {}", path(p), show(&source.to_string())),
             Error::Usage { message, .. } => show(message).into_owned(),
+            Error::Ambiguous {
+                message,
+                candidates,
+                ..
+            } => {
+                let mut s = show(message).into_owned();
+                for c in candidates {
+                    s.push_str("\n  ");
+                    s.push_str(&show(c));
+                }
+                s
+            }
             Error::Refused {
                 path: p, message, ..
             } => format!("{}: refused: {}", path(p), show(message)),

@@ -14,27 +14,57 @@
 
 use crate::archive::Archive;
 use crate::citations::{count, paragraphs};
-use crate::entry::{Body, Citation, Source};
+use crate::entry::{Amend, Body, Citation, Source, SourceMember};
 use crate::error::{Error, Result};
 use crate::locate::{self, Match};
 use crate::store::{self, Prior};
+use crate::{ids, replay};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-/// The source entry registering `id` in the ledger at `path`, if any, for a
-/// command that reads (`locate`): the first intact source line with that id
-/// ([`store::scan_for`]). Writers ask [`store::Prior::source`] instead, which
+/// The source `given` names in the ledger at `path`, as amended so far, for
+/// a command that reads (`locate`): `given` is its id or the only source id
+/// it is a prefix of (a prefix of several is refused, listing them). One
+/// pass over the lines that register or amend a source ([`store::scan_for`]:
+/// each such line read on its own, its hash checked; the first registration
+/// of an id counts). Writers ask [`store::Prior::source`] instead, which
 /// answers through the index.
-pub fn find_source(path: &Path, id: &str) -> Result<Option<Source>> {
-    let mut found = None;
-    store::scan_for(path, b"\"kind\":\"source\"", |e| match e.body {
-        Body::Source(s) if s.id == id => {
-            found = Some(s);
-            false
+pub fn find_source(path: &Path, given: &str) -> Result<Option<Source>> {
+    let mut sources: Vec<(u64, Source)> = Vec::new();
+    let mut amends: Vec<Amend> = Vec::new();
+    store::scan_for(
+        path,
+        &[b"\"kind\":\"source\"", b"\"kind\":\"amend\""],
+        |e| {
+            match e.body {
+                Body::Source(s) if !sources.iter().any(|(_, x)| x.id == s.id) => {
+                    sources.push((e.seq, s));
+                }
+                Body::Amend(a) => amends.push(a),
+                _ => {}
+            }
+            true
+        },
+    )?;
+    let id = match ids::resolve(given, sources.iter().map(|(_, s)| s.id.as_str())) {
+        ids::Resolved::One(id) => id,
+        ids::Resolved::None => return Ok(None),
+        ids::Resolved::Ambiguous(c) => {
+            return Err(ids::ambiguous("source", given, &c, |id| {
+                match sources.iter().find(|(_, s)| s.id == id) {
+                    Some((seq, s)) => format!("{id}  source, seq {seq}: {}", s.title),
+                    None => id.to_string(),
+                }
+            }));
         }
-        _ => true,
-    })?;
-    Ok(found)
+    };
+    let Some((_, mut source)) = sources.into_iter().find(|(_, s)| s.id == id) else {
+        return Ok(None);
+    };
+    for a in amends.iter().filter(|a| a.target == id) {
+        replay::amend(&mut source, a);
+    }
+    Ok(Some(source))
 }
 
 /// A source's archived text, read and checked.
@@ -45,28 +75,30 @@ pub struct Archived {
     pub sha256: String,
 }
 
-/// The archived text of registered source `id` of the ledger at `ledger`;
-/// a usage error (exit 2) when there is no such source, it records no
-/// archived text, or the archive's copy is missing or altered.
-pub fn archived_text(ledger: &Path, archive: &Archive, id: &str) -> Result<Archived> {
+/// The archived text of registered source `id` (or a unique prefix of its
+/// id) of the ledger at `ledger`, with the source as amended; a usage error
+/// (exit 2) when there is no such source, it records no archived text, or
+/// the archive's copy is missing or altered.
+pub fn archived_text(ledger: &Path, archive: &Archive, id: &str) -> Result<(Source, Archived)> {
     let source = find_source(ledger, id)?.ok_or_else(|| {
         Error::usage(
             format!("{}: no source has the id `{id}`", ledger.display()),
             Some("list sources with `ledger sources`".into()),
         )
     })?;
-    let sha = source.sha256.ok_or_else(|| {
+    let sha = source.sha256.clone().ok_or_else(|| {
         Error::usage(
-            format!("source `{id}` records no archived text"),
-            Some("give its text with --file PATH; a source gets an archived text when it is registered with `ledger source add --file PATH`".into()),
+            format!("source `{}` records no archived text", source.id),
+            Some("give its text with --file PATH; a source gets an archived text when it is registered with `ledger source add --file PATH` (or amended with `ledger source amend ID --file PATH`)".into()),
         )
     })?;
-    let text = archive.text(&sha).map_err(|u| u.into_error(id))?;
-    Ok(Archived {
+    let text = archive.text(&sha).map_err(|u| u.into_error(&source.id))?;
+    let archived = Archived {
         text,
         path: archive.path_of(&sha),
         sha256: sha,
-    })
+    };
+    Ok((source, archived))
 }
 
 /// A citation refused at write time: what is wrong and how to fix it.
@@ -109,8 +141,8 @@ enum Text {
 pub struct Resolver {
     archive: Archive,
     texts: HashMap<String, Text>,
-    /// Sources registered by earlier entries of the same write (an import):
-    /// their recorded SHA-256, if any.
+    /// Sources registered or given another text by earlier entries of the
+    /// same write (an import): their recorded SHA-256, if any.
     pending: HashMap<String, Option<String>>,
     /// Sources whose citations could not be checked, in the order met.
     unchecked: Vec<String>,
@@ -157,6 +189,22 @@ impl Resolver {
                 .iter_mut()
                 .try_for_each(|c| self.resolve(c, prior)),
             Body::Dispute(d) => self.resolve(&mut d.citation, prior),
+            // An amendment that gives the source another text (or none):
+            // the citations of later bodies are checked against that one.
+            Body::Amend(a) => {
+                let unset = a.unset.iter().flatten().any(|m| *m == SourceMember::Sha256);
+                match a.set.as_ref().and_then(|c| c.sha256.clone()) {
+                    Some(sha) => {
+                        self.pending.insert(a.target.clone(), Some(sha));
+                    }
+                    None if unset => {
+                        self.pending.insert(a.target.clone(), None);
+                    }
+                    None => return Ok(()),
+                }
+                self.texts.remove(&a.target);
+                Ok(())
+            }
             _ => Ok(()),
         }
     }

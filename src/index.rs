@@ -4,7 +4,9 @@
 //!
 //! Each id is reduced to a 128-bit fingerprint (the first 16 bytes of SHA-256
 //! of a namespace byte and the id) and a 64-bit word holding its kind and the
-//! seq that recorded or last changed it. [`Compact`] holds that in memory
+//! seq that recorded or last changed it (for a source, the seq that
+//! registered it; an amended source has a second slot, in a namespace of its
+//! own, with the seq of its last amendment). [`Compact`] holds that in memory
 //! (about 40 bytes per id; `verify` uses it, so its memory does not grow with
 //! the text of the ledger). Two ids with the same fingerprint would be taken
 //! for one: finding such a pair on purpose costs about 2^64 SHA-256
@@ -39,6 +41,9 @@ pub type Fp = u128;
 const NS_ID: u8 = 0;
 const NS_ACTOR: u8 = 1;
 const NS_TOPIC: u8 = 2;
+/// A source's last amendment: its seq (the source's own slot keeps the seq
+/// that registered it, which the rule on derivations compares).
+const NS_AMENDED: u8 = 3;
 
 /// Kinds stored in a slot's top byte (0 marks an empty slot on disk).
 const SOURCE: u8 = 1;
@@ -165,6 +170,12 @@ impl<S: Slots + ?Sized> Refs for View<'_, S> {
             _ => None,
         }
     }
+    fn source_seq(&self, id: &str) -> Option<u64> {
+        self.0
+            .get(fp(NS_ID, id))
+            .filter(|&w| kind_of(w) == SOURCE)
+            .map(|w| w & SEQ_MASK)
+    }
     fn actor_known(&self, id: &str) -> bool {
         vocab::builtin_actor(id).is_some() || self.0.get(fp(NS_ACTOR, id)).is_some()
     }
@@ -198,6 +209,7 @@ fn changes(entry: &Entry) -> Vec<(Fp, u64)> {
             (fp(NS_ID, &s.fact.id), word(LIVE, seq)),
         ],
         Body::Retract(r) => vec![(fp(NS_ID, &r.target), word(RETRACTED, seq))],
+        Body::Amend(a) => vec![(fp(NS_AMENDED, &a.target), word(SOURCE, seq))],
         Body::Dispute(_) => vec![],
     }
 }
@@ -243,6 +255,9 @@ impl Compact {
         map.reserve(state.sources.len() + state.facts.len());
         for s in &state.sources {
             map.insert(fp(NS_ID, &s.source.id), word(SOURCE, s.seq));
+            if let Some(last) = s.amendments.last() {
+                map.insert(fp(NS_AMENDED, &s.source.id), word(SOURCE, last.seq));
+            }
         }
         for f in &state.facts {
             let w = match &f.status {
@@ -272,11 +287,19 @@ impl Compact {
             .map(|w| w & SEQ_MASK)
     }
 
+    /// Whether `id` names a source or a fact.
+    pub fn id_use(&self, id: &str) -> Option<IdUse> {
+        View(self).id_use(id)
+    }
+
     /// The seq of the entry that registered source `id`, if it is a source.
     pub fn source_seq(&self, id: &str) -> Option<u64> {
-        self.get(fp(NS_ID, id))
-            .filter(|&w| kind_of(w) == SOURCE)
-            .map(|w| w & SEQ_MASK)
+        View(self).source_seq(id)
+    }
+
+    /// The seq of the last amendment of source `id`, if it was amended.
+    pub fn amended_seq(&self, id: &str) -> Option<u64> {
+        self.get(fp(NS_AMENDED, id)).map(|w| w & SEQ_MASK)
     }
 
     /// Number of ids and vocabulary terms held.
@@ -310,7 +333,9 @@ pub struct Covers {
 }
 
 const MAGIC: &[u8; 8] = b"LEDGERIX";
-const VERSION: u32 = 2;
+/// 3 since amendments of sources are indexed (an index of version 2 lacks
+/// them, so it is rebuilt rather than trusted).
+const VERSION: u32 = 3;
 const HEADER: u64 = 128;
 const SLOT: u64 = 24;
 
@@ -343,7 +368,7 @@ pub struct Disk {
 fn header_key(ledger: &std::fs::Metadata, index: &std::fs::Metadata) -> Hash {
     use std::os::unix::fs::MetadataExt;
     let mut k = Vec::with_capacity(48);
-    k.extend_from_slice(b"ledger index v2\0");
+    k.extend_from_slice(b"ledger index v3\0");
     for n in [ledger.dev(), ledger.ino(), index.dev(), index.ino()] {
         k.extend_from_slice(&n.to_le_bytes());
     }
@@ -483,10 +508,28 @@ impl Disk {
         Ok(w.filter(|&w| kind_of(w) != SOURCE).map(|w| w & SEQ_MASK))
     }
 
+    /// As [`Compact::id_use`].
+    pub fn id_use(&self, id: &str) -> std::io::Result<Option<IdUse>> {
+        let (_, w) = self.probe(fp(NS_ID, id))?;
+        Ok(w.map(|w| {
+            if kind_of(w) == SOURCE {
+                IdUse::Source
+            } else {
+                IdUse::Fact
+            }
+        }))
+    }
+
     /// As [`Compact::source_seq`].
     pub fn source_seq(&self, id: &str) -> std::io::Result<Option<u64>> {
         let (_, w) = self.probe(fp(NS_ID, id))?;
         Ok(w.filter(|&w| kind_of(w) == SOURCE).map(|w| w & SEQ_MASK))
+    }
+
+    /// As [`Compact::amended_seq`].
+    pub fn amended_seq(&self, id: &str) -> std::io::Result<Option<u64>> {
+        let (_, w) = self.probe(fp(NS_AMENDED, id))?;
+        Ok(w.map(|w| w & SEQ_MASK))
     }
 
     /// Records accepted `entries` and the new coverage: slots first, synced,

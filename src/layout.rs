@@ -5,13 +5,14 @@
 //! always reads
 //!
 //! ```text
-//! {"body":{…},"format":1,"hash":"<64 hex>","kind":"<kind>","prev":"<64 hex>","recorded":"<time>","seq":<N>}
+//! {"body":{…},"format":F,"hash":"<64 hex>","kind":"<kind>","prev":"<64 hex>","recorded":"<time>","seq":<N>}
 //! ```
 //!
-//! and everything after the body can be read by position, without parsing
-//! the line: the last `,"format":` ends the body (a quote inside any string is
-//! escaped, so the bytes `,"format":` after the body's closing brace cannot
-//! be inside a string), and `,"seq":N}` ends the line. This module is the one
+//! (F is the format, 1 or 2), and everything after the body can be read by
+//! position, without parsing the line: the last `,"format":` ends the body (a
+//! quote inside any string is escaped, so the bytes `,"format":` after the
+//! body's closing brace cannot be inside a string), and `,"seq":N}` ends the
+//! line. This module is the one
 //! place that knows that layout; every positioned read (the last entry, a
 //! binary search for a seq, the lines before a `--since` entry) goes through
 //! it. Nothing here checks a hash or the canonical form: a line that has this
@@ -66,7 +67,11 @@ pub fn split(text: &str) -> Option<Parts<'_>> {
     let body = text
         .get(8..body_end)
         .filter(|_| b.starts_with(b"{\"body\":{"))?;
-    let rest = text[body_end..].strip_prefix(",\"format\":1,\"hash\":\"")?;
+    let rest = text[body_end..].strip_prefix(",\"format\":")?;
+    let rest = rest
+        .strip_prefix('1')
+        .or_else(|| rest.strip_prefix('2'))?
+        .strip_prefix(",\"hash\":\"")?;
     let (hash, rest) = (rest.get(..64)?, rest.get(64..)?);
     let rest = rest.strip_prefix("\",\"kind\":\"")?;
     let (kind, rest) = rest.split_once('"')?;
@@ -110,6 +115,21 @@ mod tests {
         assert_eq!(p.seq, 12);
         assert_eq!(p.kind, "fact");
         assert_eq!(trailing_seq(l.as_bytes()), Some(12));
+    }
+
+    #[test]
+    fn format_1_and_2_lines_split_and_no_other() {
+        let l = line("{}", "5");
+        for (f, ok) in [
+            ("1", true),
+            ("2", true),
+            ("3", false),
+            ("12", false),
+            ("1.0", false),
+        ] {
+            let l = l.replace("\"format\":1,", &format!("\"format\":{f},"));
+            assert_eq!(split(&l).is_some(), ok, "{l}");
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! - [`jcs`]: RFC 8785 canonical JSON and the strict parser;
 //! - [`hash`]: SHA-256 entry hashes;
 //! - [`date`], [`vocab`]: partial dates and the actor/topic vocabulary;
+//! - [`ids`]: change ids for facts and sources, their shortest unique prefixes;
 //! - [`entry`]: the envelope and the payload of every entry kind;
 //! - [`lines`]: reading lines with a bound on their length, streaming;
 //! - [`layout`]: the byte layout of a canonical line, read by position;
@@ -48,6 +49,7 @@ pub mod evidence;
 pub mod fault;
 pub mod fsio;
 pub mod hash;
+pub mod ids;
 pub mod index;
 pub mod jcs;
 pub mod layout;

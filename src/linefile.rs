@@ -265,6 +265,51 @@ impl<'f> LineFile<'f> {
         Ok(n)
     }
 
+    /// The terminated lines from `from` (a line start) to the end that contain
+    /// `needle`, read forward in blocks; a line longer than the maximum entry
+    /// size is stepped over. For finding the few later entries that name an
+    /// id (the disputes of a fact) without reading the file from the start.
+    pub fn lines_containing(&self, from: u64, needle: &[u8]) -> io::Result<Vec<Got>> {
+        const BLOCK: usize = 256 * 1024;
+        let mut out = Vec::new();
+        let mut buf: Vec<u8> = Vec::with_capacity(BLOCK);
+        // `buf` holds the bytes from `start` on that are not yet in a
+        // complete line; `skipping` while inside a line too long to keep.
+        let (mut start, mut pos, mut skipping) = (from, from, false);
+        while pos < self.len {
+            let n = BLOCK.min((self.len - pos) as usize);
+            let at = buf.len();
+            buf.resize(at + n, 0);
+            self.read(pos, &mut buf[at..])?;
+            pos += n as u64;
+            let mut line_start = 0usize;
+            for lf in memchr::memchr_iter(b'\n', &buf[at..]).map(|i| at + i) {
+                let text = &buf[line_start..lf];
+                if !skipping
+                    && text.len() <= MAX_ENTRY_BYTES
+                    && memchr::memmem::find(text, needle).is_some()
+                {
+                    out.push(Got::Line {
+                        start: start + line_start as u64,
+                        text: text.to_vec(),
+                        terminated: true,
+                    });
+                }
+                skipping = false;
+                line_start = lf + 1;
+            }
+            buf.drain(..line_start);
+            start += line_start as u64;
+            if buf.len() > MAX_ENTRY_BYTES {
+                // Too long to be an entry: drop it and skip to its end.
+                start += buf.len() as u64;
+                buf.clear();
+                skipping = true;
+            }
+        }
+        Ok(out)
+    }
+
     /// The number of lines in the file (an unterminated last line counts).
     pub fn count_lines(&self) -> io::Result<u64> {
         let n = self.lines_before(self.len)?;

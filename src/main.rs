@@ -23,6 +23,9 @@ fn main() -> ExitCode {
     };
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let json = prints_json(&matches);
+    // `verify` and `summary` print their error as the one JSON value on
+    // stdout; stderr then says it once, for people.
+    let error_on_stdout = json && matches!(matches.subcommand_name(), Some("verify" | "summary"));
     cli::progress::install(json);
     // A closed stdout (`ledger log | head -1`) ends output quietly; see
     // `output::Stdout`.
@@ -31,7 +34,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             let _ = out.flush();
-            report(&e, json);
+            report(&e, json && !error_on_stdout);
             e.exit_code()
         }
     };

@@ -16,6 +16,12 @@
 //! entries an earlier merge already re-appended are recognised by it and not
 //! appended again, and the merge base's entries may appear re-chained.
 //!
+//! A source registered on both sides with the same id and the same
+//! description (record time aside) is one source: the merge keeps ours and
+//! leaves theirs out ([`merge_key`]). The same id with different descriptions
+//! is a conflict, as are amendments of the same member of a source to
+//! different values on the two sides.
+//!
 //! Nothing here writes a file: the result is written by
 //! [`crate::store::Locked::replace`], which verifies it again from its bytes.
 
@@ -140,6 +146,9 @@ pub struct Merged {
     pub kept: usize,
     /// Theirs' entries re-appended: (their original seq, the entry as written).
     pub appended: Vec<(u64, Entry)>,
+    /// Theirs' sources left out because ours registers the same source with
+    /// the same description.
+    pub same_sources: Vec<Entry>,
     pub how: How,
     /// `SEQ:HASH` of the result's last entry.
     pub head: String,
@@ -173,6 +182,7 @@ pub fn what(e: &Entry) -> String {
         Body::Supersede(s) => format!("supersede of `{}` by `{}`", s.target, s.fact.id),
         Body::Retract(r) => format!("retract of `{}`", r.target),
         Body::Dispute(d) => format!("dispute of `{}`", d.target),
+        Body::Amend(a) => format!("amendment of source `{}`", a.target),
     }
 }
 
@@ -187,15 +197,99 @@ fn ids(e: &Entry) -> Vec<&str> {
         Body::Supersede(s) => vec![s.target.as_str(), s.fact.id.as_str()],
         Body::Retract(r) => vec![r.target.as_str()],
         Body::Dispute(d) => vec![d.target.as_str()],
+        Body::Amend(a) => vec![a.target.as_str()],
     }
 }
 
 /// An entry's identity across merges: the hash of its record time and body
 /// alone, which re-chaining (new seq, prev and hash) does not change.
 pub fn content_id(e: &Entry) -> Option<Hash> {
-    Entry::seal(0, Hash::ZERO, e.recorded.clone(), e.body.clone())
-        .ok()
-        .map(|s| s.hash)
+    e.content_id()
+}
+
+/// What makes two entries of different sides the same entry: the content id,
+/// except that a source is identified by its body alone, so the same source
+/// registered on both sides (at different times) counts once.
+pub fn merge_key(e: &Entry) -> Option<Hash> {
+    match &e.body {
+        Body::Source(_) => crate::jcs::canonicalize(&e.body.to_value())
+            .ok()
+            .map(|text| crate::hash::sha256(format!("source\0{text}").as_bytes())),
+        _ => content_id(e),
+    }
+}
+
+/// Why `t` (an entry of theirs) and `o` (one of ours after the common part)
+/// disagree in a way replay alone would not word: a source registered on
+/// both sides with different descriptions, or one member of a source amended
+/// to different values.
+fn disagreement(t: &Entry, o: &Entry) -> Option<String> {
+    match (&t.body, &o.body) {
+        (Body::Source(a), Body::Source(b)) if a.id == b.id => {
+            let (va, vb) = (t.body.to_value(), o.body.to_value());
+            let mut names: Vec<&String> = va
+                .as_object()
+                .into_iter()
+                .flat_map(|m| m.keys())
+                .chain(vb.as_object().into_iter().flat_map(|m| m.keys()))
+                .filter(|k| va.get(k.as_str()) != vb.get(k.as_str()))
+                .collect();
+            names.sort();
+            names.dedup();
+            let shown = |v: &serde_json::Value, k: &str| {
+                v.get(k).map_or("(none)".to_string(), |x| x.to_string())
+            };
+            let diffs: Vec<String> = names
+                .iter()
+                .map(|k| format!("{k} {} vs {}", shown(&va, k), shown(&vb, k)))
+                .collect();
+            if diffs.is_empty() {
+                // The same source: step 4 leaves it out before replay.
+                return None;
+            }
+            Some(format!(
+                "source `{}` is registered on both sides with different descriptions ({})",
+                a.id,
+                diffs.join("; ")
+            ))
+        }
+        (Body::Amend(a), Body::Amend(b)) if a.target == b.target => {
+            let value = |x: &crate::entry::Amend, m: &str| -> Option<Option<serde_json::Value>> {
+                if x.unset.iter().flatten().any(|u| u.name() == m) {
+                    return Some(None);
+                }
+                let set = x
+                    .set
+                    .as_ref()
+                    .map(|c| serde_json::to_value(c).unwrap_or_default())?;
+                set.get(m).map(|v| Some(v.clone()))
+            };
+            let members = [
+                "author",
+                "derived_from",
+                "language",
+                "note",
+                "published",
+                "publisher",
+                "sha256",
+                "title",
+                "type",
+                "url",
+            ];
+            let clash: Vec<&str> = members
+                .into_iter()
+                .filter(|m| matches!((value(a, m), value(b, m)), (Some(x), Some(y)) if x != y))
+                .collect();
+            (!clash.is_empty()).then(|| {
+                format!(
+                    "both sides amend {} of source `{}`, to different values",
+                    clash.join(", "),
+                    a.target
+                )
+            })
+        }
+        _ => None,
+    }
 }
 
 /// How many leading entries `a` and `b` share (equal hashes).
@@ -211,15 +305,11 @@ fn check_extends(base: &Side, side: &Side, result: &Path) -> Result<()> {
     if p == base.hashes.len() {
         return Ok(());
     }
-    let later: HashSet<Hash> = side
-        .entries_from(p)?
-        .iter()
-        .filter_map(content_id)
-        .collect();
+    let later: HashSet<Hash> = side.entries_from(p)?.iter().filter_map(merge_key).collect();
     let base_rest = base.entries_from(p)?;
     let Some(missing) = base_rest
         .iter()
-        .find(|e| content_id(e).is_none_or(|c| !later.contains(&c)))
+        .find(|e| merge_key(e).is_none_or(|c| !later.contains(&c)))
     else {
         return Ok(());
     };
@@ -268,6 +358,7 @@ pub fn merge(base: Option<Side>, ours: Side, theirs: Side, result: &Path) -> Res
         common,
         kept,
         appended: Vec::new(),
+        same_sources: Vec::new(),
         how,
     };
     if common == 0 {
@@ -292,15 +383,34 @@ pub fn merge(base: Option<Side>, ours: Side, theirs: Side, result: &Path) -> Res
     }
 
     let ours_new = ours.entries_from(common)?;
-    // Entries of theirs that an earlier merge already re-appended to ours.
+    // Entries of theirs that an earlier merge already re-appended to ours,
+    // and sources ours registers with the same description.
     let merged_before: HashSet<Hash> = ours_new.iter().filter_map(content_id).collect();
+    let same_source: HashSet<Hash> = ours_new
+        .iter()
+        .filter(|e| matches!(e.body, Body::Source(_)))
+        .filter_map(merge_key)
+        .collect();
+    let mut same_sources = Vec::new();
     let theirs_new: Vec<Entry> = theirs
         .entries_from(common)?
         .into_iter()
         .filter(|t| content_id(t).is_none_or(|c| !merged_before.contains(&c)))
+        .filter_map(|t| {
+            if matches!(t.body, Body::Source(_))
+                && merge_key(&t).is_some_and(|k| same_source.contains(&k))
+            {
+                same_sources.push(t);
+                None
+            } else {
+                Some(t)
+            }
+        })
         .collect();
     if theirs_new.is_empty() {
-        return Ok(done(ours, How::Unchanged));
+        let mut m = done(ours, How::Unchanged);
+        m.same_sources = same_sources;
+        return Ok(m);
     }
     let theirs_label = theirs.label.clone();
     drop(theirs);
@@ -324,7 +434,12 @@ pub fn merge(base: Option<Side>, ours: Side, theirs: Side, result: &Path) -> Res
                 help: None,
             }
         })?;
-        if let Err(why) = state.apply(&moved) {
+        let clash = ours_new.iter().find_map(|o| disagreement(t, o));
+        let applied = match clash {
+            Some(why) => Err(why),
+            None => state.apply(&moved),
+        };
+        if let Err(why) = applied {
             let mine = ids(t);
             let against: Vec<String> = ours_new
                 .iter()
@@ -373,12 +488,14 @@ pub fn merge(base: Option<Side>, ours: Side, theirs: Side, result: &Path) -> Res
     if !conflicts.is_empty() {
         let auto_id = conflicts.iter().any(|c| c.contains("has the form f<seq>"));
         let mut help = "settle it on one side (for example retract or supersede the fact \
-                        only once, or choose another id), then merge again"
+                        only once, choose another id, or amend a source on one side only), \
+                        then merge again"
             .to_string();
         if auto_id {
             help.push_str(
-                "; ids of the form f<seq> are tied to their position, so on shared ledgers \
-                 give every fact an explicit --id",
+                "; an id of the form f<seq> (the default of older versions of ledger) is tied \
+                 to its position and cannot move: on that side, add the fact again without \
+                 --id (it gets a change id, which moves freely) and retract the old one",
             );
         }
         return Err(Error::conflicts(
@@ -416,6 +533,7 @@ pub fn merge(base: Option<Side>, ours: Side, theirs: Side, result: &Path) -> Res
         kept,
         entries: seq as usize,
         appended,
+        same_sources,
         how: How::Rechained,
         head: format!("{}:{link}", seq - 1),
     })

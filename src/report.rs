@@ -17,6 +17,8 @@
 use crate::date::{Day, PartialDate, format_day};
 use crate::entry::{Citation, Difference, Fact, Modality, name};
 use crate::escape;
+use crate::hash::{Hash, sha256};
+use crate::ids::{self, Abbrev};
 use crate::replay::{FactRecord, State};
 use crate::vocab;
 use serde::Serialize;
@@ -62,6 +64,9 @@ pub struct Report {
     /// The newest publication date among the sources, if any is dated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub newest_source: Option<PartialDate>,
+    /// How ids are shown in text: change ids by their shortest unique prefix.
+    #[serde(skip)]
+    pub abbrev: Abbrev,
     /// The topics the report was narrowed to (`--topic`); absent for all.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub topic_filter: Vec<String>,
@@ -161,11 +166,20 @@ pub enum DiscrepancyKind {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Discrepancy {
-    /// `D1`, `D2`, ... in report order.
+    /// `D-` and a code derived from the entries concerned ([`code`]): the same
+    /// whatever the report's date, subject or other discrepancies.
     pub id: String,
     pub kind: DiscrepancyKind,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub difference: Option<Difference>,
+    /// For a dispute recorded against an earlier version of the fact that
+    /// does not apply to the live version: that earlier version's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub about_superseded: Option<String>,
+    /// For a dispute carried to the live version by a supersession: the
+    /// version it was recorded against.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub carried_from: Option<String>,
     /// The facts concerned.
     pub facts: Vec<String>,
     /// One-paragraph explanation.
@@ -173,6 +187,9 @@ pub struct Discrepancy {
     /// The same explanation in Markdown, its ledger text escaped.
     #[serde(skip)]
     pub markdown: String,
+    /// The same explanation with every id whole: what a diff compares.
+    #[serde(skip)]
+    pub wording: String,
     pub citations: Vec<CitationView>,
     /// For a dispute between a derived source and its original: the two
     /// sides' citations, to be read side by side.
@@ -183,6 +200,22 @@ pub struct Discrepancy {
     /// and the other does not; else the fact then the disputing source (a
     /// dispute), or the earlier fact then the later one.
     pub sides: Vec<Side>,
+}
+
+impl Discrepancy {
+    /// What kind it is, in words: `Disputed`, `Disputed (an earlier
+    /// version)` for a dispute of a version the live fact replaced, `Sources
+    /// disagree`, `Derived source goes further`.
+    pub fn kind_label(&self) -> &'static str {
+        match self.kind {
+            DiscrepancyKind::Dispute if self.about_superseded.is_some() => {
+                "Disputed (an earlier version)"
+            }
+            DiscrepancyKind::Dispute => "Disputed",
+            DiscrepancyKind::SourcesDisagree => "Sources disagree",
+            DiscrepancyKind::DerivedOverstates => "Derived source goes further",
+        }
+    }
 }
 
 /// One side of a discrepancy: what it says and where.
@@ -199,25 +232,36 @@ pub struct Side {
 }
 
 /// How a discrepancy's explanation quotes ids and ledger text: as they are
-/// (the JSON and plain-text form, ids in backticks), or for Markdown.
-#[derive(Debug, Clone, Copy)]
+/// (the JSON and plain-text form, ids in backticks), for Markdown, or as they
+/// are with every id whole (the wording a diff compares, which must not
+/// change when a later id lengthens a change id's shortest prefix).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Style {
     Plain,
     Markdown,
+    Whole,
 }
 
 impl Style {
     fn text(self, s: &str) -> String {
         match self {
-            Style::Plain => s.to_string(),
+            Style::Plain | Style::Whole => s.to_string(),
             Style::Markdown => escape::markdown(s),
         }
     }
 
     fn code(self, s: &str) -> String {
         match self {
-            Style::Plain => format!("`{s}`"),
+            Style::Plain | Style::Whole => format!("`{s}`"),
             Style::Markdown => escape::markdown_code(s),
+        }
+    }
+
+    /// An id: a change id by its shortest unique prefix, except in `Whole`.
+    fn id(self, abbrev: &Abbrev, id: &str) -> String {
+        match self {
+            Style::Whole => self.code(id),
+            _ => self.code(abbrev.shown(id)),
         }
     }
 }
@@ -370,6 +414,18 @@ pub struct SourceView {
     pub derivation: Vec<String>,
     /// Number of the original this source ultimately derives from (itself if none).
     pub root: usize,
+    /// Its amendments, oldest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub amendments: Vec<AmendmentView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AmendmentView {
+    /// Seq of the amend entry.
+    pub seq: u64,
+    pub reason: String,
+    /// The members set or removed.
+    pub changed: Vec<String>,
 }
 
 /// Picks the subject: the given one, else the relation (two actors) cited by
@@ -384,9 +440,12 @@ pub fn default_subject(state: &State) -> Option<String> {
             e.0 += 1;
         }
     }
-    let best = count
+    let Some(best) = count
         .iter()
-        .max_by(|a, b| a.1.0.cmp(&b.1.0).then(b.1.1.cmp(&a.1.1)))?;
+        .max_by(|a, b| a.1.0.cmp(&b.1.0).then(b.1.1.cmp(&a.1.1)))
+    else {
+        return default_actor(state);
+    };
     // Report the relation as first written in the ledger.
     state
         .facts
@@ -397,6 +456,23 @@ pub fn default_subject(state: &State) -> Option<String> {
                 .unwrap_or(false)
         })
         .map(|f| f.fact.subject.clone())
+}
+
+/// Without a live fact about a relation: the actor with the most live facts
+/// about it alone (ties to the first recorded).
+fn default_actor(state: &State) -> Option<String> {
+    let mut count: BTreeMap<&str, (usize, u64)> = BTreeMap::new();
+    for f in state.facts.iter().filter(|f| f.is_live()) {
+        if let Ok(actors) = vocab::parse_subject(&f.fact.subject)
+            && let [one] = actors[..]
+        {
+            count.entry(one).or_insert((0, f.seq)).0 += 1;
+        }
+    }
+    count
+        .iter()
+        .max_by(|a, b| a.1.0.cmp(&b.1.0).then(b.1.1.cmp(&a.1.1)))
+        .map(|(a, _)| a.to_string())
 }
 
 fn relation_key(actors: &[&str]) -> String {
@@ -445,10 +521,20 @@ pub fn timeline_order(a: &FactView, b: &FactView) -> std::cmp::Ordering {
 
 /// Builds the report.
 pub fn build(state: &State, opts: &Options) -> Result<Report, String> {
+    let abbrev = Abbrev::new(
+        state
+            .facts
+            .iter()
+            .map(|f| f.fact.id.as_str())
+            .chain(state.sources.iter().map(|s| s.source.id.as_str())),
+    );
     let subject = match &opts.subject {
         Some(s) => s.clone(),
-        None => default_subject(state)
-            .ok_or("the ledger has no fact about a relation between two actors; pass --subject")?,
+        None => match default_subject(state) {
+            Some(s) => s,
+            // Nothing live to report on yet: an empty report.
+            None => return Ok(empty(state, opts, abbrev)),
+        },
     };
     check_topics(state, &opts.topics)?;
     let actors: Vec<String> = vocab::parse_subject(&subject)?
@@ -484,7 +570,7 @@ pub fn build(state: &State, opts: &Options) -> Result<Report, String> {
     // numbers its discrepancies as the full report does; it keeps those whose
     // facts are all under its topics.
     let wanted = |f: &Fact| opts.topics.is_empty() || opts.topics.contains(&f.topic);
-    let discrepancies: Vec<Discrepancy> = find_discrepancies(state, &covered, opts.as_of)
+    let discrepancies: Vec<Discrepancy> = find_discrepancies(state, &covered, opts.as_of, &abbrev)
         .into_iter()
         .filter(|d| {
             d.facts
@@ -547,42 +633,7 @@ pub fn build(state: &State, opts: &Options) -> Result<Report, String> {
         .collect();
     timeline.sort_by(|a, b| timeline_order(&a.fact, &b.fact));
 
-    let sources = state
-        .sources
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let derivation = state
-                .derivation_chain(&s.source.id)
-                .iter()
-                .map(|(relation, up)| {
-                    format!(
-                        "{} of [{}]",
-                        name(relation),
-                        state.source_number(&up.source.id).unwrap_or(0)
-                    )
-                })
-                .collect();
-            SourceView {
-                n: i + 1,
-                id: s.source.id.clone(),
-                title: s.source.title.clone(),
-                publisher: s.source.publisher.clone(),
-                author: s.source.author.clone(),
-                published: s.source.published,
-                language: s.source.language.clone(),
-                source_type: name(&s.source.source_type),
-                url: s.source.url.clone(),
-                sha256: s.source.sha256.clone(),
-                note: s.source.note.clone(),
-                derivation,
-                root: state
-                    .source_number(state.root_source(&s.source.id))
-                    .unwrap_or(i + 1),
-            }
-        })
-        .collect();
-
+    let sources = source_views(state);
     let facts_in_force = topics.iter().map(|t| t.facts.len()).sum::<usize>() + context.len();
     let counts = Counts {
         facts_in_force,
@@ -616,13 +667,95 @@ pub fn build(state: &State, opts: &Options) -> Result<Report, String> {
         discrepancies,
         sources,
         counts,
-        newest_source: state
-            .sources
-            .iter()
-            .filter_map(|s| s.source.published)
-            .max(),
+        newest_source: newest_source(state),
         topic_filter: opts.topics.clone(),
+        abbrev,
     })
+}
+
+/// The report on a ledger with no live fact: its sources and counts only.
+fn empty(state: &State, opts: &Options, abbrev: Abbrev) -> Report {
+    let count =
+        |f: fn(&crate::replay::Status) -> bool| state.facts.iter().filter(|r| f(&r.status)).count();
+    Report {
+        title: "State of relations".into(),
+        ledger_title: state.title.clone().unwrap_or_default(),
+        subject: String::new(),
+        actors: Vec::new(),
+        as_of: format_day(opts.as_of),
+        at_seq: state.last_seq.unwrap_or(0),
+        at_hash: state.last_hash.map(|h| h.to_hex()).unwrap_or_default(),
+        topics: Vec::new(),
+        context: Vec::new(),
+        timeline: Vec::new(),
+        discrepancies: Vec::new(),
+        sources: source_views(state),
+        counts: Counts {
+            facts_in_force: 0,
+            live_facts: 0,
+            superseded: count(|s| matches!(s, crate::replay::Status::Superseded { .. })),
+            retracted: count(|s| matches!(s, crate::replay::Status::Retracted { .. })),
+            disputes: 0,
+        },
+        newest_source: newest_source(state),
+        topic_filter: opts.topics.clone(),
+        abbrev,
+    }
+}
+
+fn newest_source(state: &State) -> Option<PartialDate> {
+    state
+        .sources
+        .iter()
+        .filter_map(|s| s.source.published)
+        .max()
+}
+
+fn source_views(state: &State) -> Vec<SourceView> {
+    state
+        .sources
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let derivation = state
+                .derivation_chain(&s.source.id)
+                .iter()
+                .map(|(relation, up)| {
+                    format!(
+                        "{} of [{}]",
+                        name(relation),
+                        state.source_number(&up.source.id).unwrap_or(0)
+                    )
+                })
+                .collect();
+            SourceView {
+                n: i + 1,
+                id: s.source.id.clone(),
+                title: s.source.title.clone(),
+                publisher: s.source.publisher.clone(),
+                author: s.source.author.clone(),
+                published: s.source.published,
+                language: s.source.language.clone(),
+                source_type: name(&s.source.source_type),
+                url: s.source.url.clone(),
+                sha256: s.source.sha256.clone(),
+                note: s.source.note.clone(),
+                derivation,
+                root: state
+                    .source_number(state.root_source(&s.source.id))
+                    .unwrap_or(i + 1),
+                amendments: s
+                    .amendments
+                    .iter()
+                    .map(|a| AmendmentView {
+                        seq: a.seq,
+                        reason: a.reason.clone(),
+                        changed: a.changes.iter().map(|(m, _, _)| m.clone()).collect(),
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
 }
 
 /// The two sides of a discrepancy (see [`Discrepancy::sides`]), from the
@@ -653,7 +786,7 @@ fn sides(state: &State, d: &Discrepancy) -> Vec<Side> {
             // The dispute entry of this fact that this discrepancy words: the
             // same citation, and its statement in the explanation.
             let dispute = d.facts.first().and_then(|id| state.fact(id)).and_then(|r| {
-                r.disputes.iter().map(|(_, x)| x).find(|x| {
+                r.disputes.iter().map(|x| &x.dispute).find(|x| {
                     d.citations.first().is_some_and(|c| {
                         c.source == x.citation.source
                             && c.paragraph == x.citation.paragraph
@@ -824,42 +957,114 @@ fn only_derived_from(state: &State, derived: &Fact, original: &Fact) -> bool {
     })
 }
 
-fn find_discrepancies(state: &State, live: &[&FactRecord], as_of: Day) -> Vec<Discrepancy> {
-    let mut out: Vec<Discrepancy> = Vec::new();
-    let mut push =
-        |kind, difference, facts: Vec<String>, words: &dyn Fn(Style) -> String, citations, side| {
-            let id = format!("D{}", out.len() + 1);
-            out.push(Discrepancy {
-                id,
+/// What a discrepancy's id is derived from: for a dispute, its entry's
+/// content id (unchanged by merges and rebases); for a value disagreement,
+/// the ids of the two facts, earlier first.
+fn pair_code(a: &str, b: &str) -> Hash {
+    sha256(format!("ledger discrepancy\0{a}\0{b}").as_bytes())
+}
+
+/// Gives each discrepancy its id: `D-` and the shortest prefix of the
+/// reverse-hex text of its code (at least four characters) that no other
+/// discrepancy of the report shares.
+fn number(found: Vec<(Hash, Discrepancy)>) -> Vec<Discrepancy> {
+    let codes: Vec<String> = found.iter().map(|(h, _)| ids::encode(&h.0)).collect();
+    let mut sorted: Vec<&str> = codes.iter().map(String::as_str).collect();
+    sorted.sort_unstable();
+    let lcp = |a: &str, b: &str| a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+    found
+        .into_iter()
+        .zip(&codes)
+        .map(|((_, mut d), code)| {
+            let at = sorted.partition_point(|c| *c < code.as_str());
+            let mut longest = 0;
+            if at > 0 {
+                longest = longest.max(lcp(sorted[at - 1], code));
+            }
+            if let Some(next) = sorted.get(at + 1) {
+                longest = longest.max(lcp(next, code));
+            }
+            let n = (longest + 1).clamp(ids::SHOWN_MIN, code.len());
+            d.id = format!("D-{}", &code[..n]);
+            d
+        })
+        .collect()
+}
+
+fn find_discrepancies(
+    state: &State,
+    live: &[&FactRecord],
+    as_of: Day,
+    abbrev: &Abbrev,
+) -> Vec<Discrepancy> {
+    let mut out: Vec<(Hash, Discrepancy)> = Vec::new();
+    let disc = |code: Hash,
                 kind,
                 difference,
+                facts: Vec<String>,
+                words: &dyn Fn(Style) -> String,
+                citations,
+                side| {
+        (
+            code,
+            Discrepancy {
+                id: String::new(),
+                kind,
+                difference,
+                about_superseded: None,
+                carried_from: None,
                 facts,
                 text: words(Style::Plain),
                 markdown: words(Style::Markdown),
+                wording: words(Style::Whole),
                 citations,
                 sides: Vec::new(),
                 side_by_side: side,
-            });
-        };
-    // Recorded disputes, in ledger order.
-    let mut disputes: Vec<(u64, &FactRecord, &crate::entry::Dispute)> = live
+            },
+        )
+    };
+    // Recorded disputes, in ledger order: those of the live version, and
+    // those of the versions it replaced.
+    let mut disputes: Vec<(&FactRecord, &crate::replay::DisputeRecord)> = live
         .iter()
-        .flat_map(|r| r.disputes.iter().map(move |(seq, d)| (*seq, *r, d)))
+        .flat_map(|r| r.disputes.iter().map(move |d| (*r, d)))
         .collect();
     // Only facts that had begun by the report date: a dispute about a 2020
     // statement has no place in a report on 2017.
-    disputes.retain(|(_, r, _)| begun_by(&r.fact, as_of));
-    disputes.sort_by_key(|(seq, _, _)| *seq);
-    for (_, r, d) in disputes {
+    disputes.retain(|(r, _)| begun_by(&r.fact, as_of));
+    disputes.sort_by_key(|(_, d)| d.seq);
+    for (r, rec) in disputes {
+        let d = &rec.dispute;
         let c = citation_view(state, &d.citation);
+        let (fact, against) = (&r.fact.id, &d.target);
         let words = |st: Style| {
-            let mut text = format!(
-                "{} {} fact {}. It says: {}",
-                c.label,
-                difference_verb(d.difference),
-                st.code(&r.fact.id),
+            let mut text = if rec.current {
+                let mut t = format!(
+                    "{} {} fact {}",
+                    c.label,
+                    difference_verb(d.difference),
+                    st.id(abbrev, fact),
+                );
+                if d.target != r.fact.id {
+                    t.push_str(&format!(
+                        " (recorded against the version it replaced, {}, and carried to it)",
+                        st.id(abbrev, against)
+                    ));
+                }
+                t
+            } else {
+                format!(
+                    "About the superseded version {} of fact {}: {} {} it",
+                    st.id(abbrev, against),
+                    st.id(abbrev, fact),
+                    c.label,
+                    difference_past(d.difference),
+                )
+            };
+            text.push_str(&format!(
+                ". It says: {}",
                 st.text(d.statement.trim_end_matches('.'))
-            );
+            ));
             text.push('.');
             if let Some(n) = &d.note {
                 text.push_str(&format!(" {}", st.text(n)));
@@ -868,7 +1073,8 @@ fn find_discrepancies(state: &State, live: &[&FactRecord], as_of: Day) -> Vec<Di
         };
         let mut cites = vec![c.clone()];
         cites.extend(r.fact.citations.iter().map(|c| citation_view(state, c)));
-        push(
+        let mut found = disc(
+            rec.code,
             DiscrepancyKind::Dispute,
             Some(d.difference),
             vec![r.fact.id.clone()],
@@ -876,6 +1082,14 @@ fn find_discrepancies(state: &State, live: &[&FactRecord], as_of: Day) -> Vec<Di
             cites,
             side_by_side(state, &r.fact, &d.citation),
         );
+        if d.target != r.fact.id {
+            if rec.current {
+                found.1.carried_from = Some(d.target.clone());
+            } else {
+                found.1.about_superseded = Some(d.target.clone());
+            }
+        }
+        out.push(found);
     }
     // Facts on the same question (subject, topic and a key of their structured
     // values) that give different values.
@@ -921,7 +1135,7 @@ fn find_discrepancies(state: &State, live: &[&FactRecord], as_of: Day) -> Vec<Di
             let show = |st: Style, f: &Fact| {
                 format!(
                     "{} ({}, {}: {})",
-                    st.code(&f.id),
+                    st.id(abbrev, &f.id),
                     name(&f.modality),
                     st.text(key),
                     st.text(
@@ -973,14 +1187,15 @@ fn find_discrepancies(state: &State, live: &[&FactRecord], as_of: Day) -> Vec<Di
                             }
                         )
                     };
-                    push(
+                    out.push(disc(
+                        pair_code(&fa.id, &fb.id),
                         DiscrepancyKind::DerivedOverstates,
                         None,
                         vec![original.id.clone(), d.id.clone()],
                         &words,
                         cites,
                         None,
-                    );
+                    ));
                 }
                 None => {
                     let words = |st: Style| {
@@ -993,19 +1208,20 @@ fn find_discrepancies(state: &State, live: &[&FactRecord], as_of: Day) -> Vec<Di
                             label_list(state, &fb.citations)
                         )
                     };
-                    push(
+                    out.push(disc(
+                        pair_code(&fa.id, &fb.id),
                         DiscrepancyKind::SourcesDisagree,
                         None,
                         vec![fa.id.clone(), fb.id.clone()],
                         &words,
                         cites,
                         None,
-                    );
+                    ));
                 }
             }
         }
     }
-    out
+    number(out)
 }
 
 fn label_list(state: &State, cites: &[Citation]) -> String {
@@ -1014,6 +1230,16 @@ fn label_list(state: &State, cites: &[Citation]) -> String {
         .map(|c| citation_view(state, c).label)
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+fn difference_past(d: Difference) -> &'static str {
+    match d {
+        Difference::Overstates => "overstated",
+        Difference::Understates => "understated",
+        Difference::Contradicts => "contradicted",
+        Difference::Misattributes => "misattributed",
+        Difference::Imprecise => "imprecisely rendered",
+    }
 }
 
 fn difference_verb(d: Difference) -> &'static str {
@@ -1157,7 +1383,19 @@ pub fn render_with(r: &Report, markdown: bool, quotes: bool) -> String {
     };
     let mut s = String::new();
     m.heading(&mut s, 1, &m.text(&r.title));
-    s.push_str(&format!(
+    if r.subject.is_empty() {
+        s.push_str(&format!(
+            "{}\n\n",
+            m.em(&format!(
+                "The ledger \"{}\" up to entry {} ({}) holds no live fact yet; {} registered. Record one with `ledger add`.",
+                m.text(&r.ledger_title),
+                r.at_seq,
+                &r.at_hash.get(..12).unwrap_or(""),
+                count(r.sources.len(), "source", "sources"),
+            ))
+        ));
+    } else {
+        s.push_str(&format!(
         "{}\n\n",
         m.em(&format!(
             "Facts in force on {} as recorded in the ledger \"{}\" up to entry {} ({}).{} {} in force; {} live, {} superseded, {} retracted; {}. Every statement cites its sources by number: [n ¶p] is paragraph p of source n (see Sources).",
@@ -1173,6 +1411,7 @@ pub fn render_with(r: &Report, markdown: bool, quotes: bool) -> String {
             count(r.counts.disputes, "dispute", "disputes"),
         ))
     ));
+    }
     if let Some(n) = r.newest_source
         && n.last_day() < opts_day(&r.as_of)
         && n.year < opts_day(&r.as_of).0
@@ -1185,7 +1424,7 @@ pub fn render_with(r: &Report, markdown: bool, quotes: bool) -> String {
             ))
         ));
     }
-    if r.topics.is_empty() && r.context.is_empty() {
+    if r.topics.is_empty() && r.context.is_empty() && !r.subject.is_empty() {
         s.push_str(&format!(
             "No fact about {} is in force on this date.\n\n",
             m.text(&r.subject)
@@ -1194,14 +1433,14 @@ pub fn render_with(r: &Report, markdown: bool, quotes: bool) -> String {
     for t in &r.topics {
         m.heading(&mut s, 2, &m.text(&t.label));
         for f in &t.facts {
-            s.push_str(&fact_line(f, m, quotes));
+            s.push_str(&fact_line(f, m, quotes, &r.abbrev));
         }
         s.push('\n');
     }
     if !r.context.is_empty() {
         m.heading(&mut s, 2, "Context");
         for f in &r.context {
-            s.push_str(&fact_line(f, m, quotes));
+            s.push_str(&fact_line(f, m, quotes, &r.abbrev));
         }
         s.push('\n');
     }
@@ -1230,11 +1469,7 @@ pub fn render_with(r: &Report, markdown: bool, quotes: bool) -> String {
         s.push_str("None recorded or detected.\n\n");
     } else {
         for d in &r.discrepancies {
-            let kind = match d.kind {
-                DiscrepancyKind::Dispute => "Disputed",
-                DiscrepancyKind::SourcesDisagree => "Sources disagree",
-                DiscrepancyKind::DerivedOverstates => "Derived source goes further",
-            };
+            let kind = d.kind_label();
             let text = match m {
                 Medium::Markdown => d.markdown.clone(),
                 Medium::Text => m.text(&d.text),
@@ -1312,6 +1547,21 @@ fn source_lines(sources: &[SourceView], m: Medium) -> String {
         if let Some(h) = &src.sha256 {
             line.push_str(&format!(" SHA-256 of archived text: {}.", m.code(h)));
         }
+        for a in &src.amendments {
+            line.push_str(&format!(
+                " {}",
+                m.em(&format!(
+                    "Amended at entry {} ({}): {}.",
+                    a.seq,
+                    if a.changed.is_empty() {
+                        "no change".to_string()
+                    } else {
+                        a.changed.join(", ")
+                    },
+                    m.text(a.reason.trim_end_matches('.'))
+                ))
+            ));
+        }
         s.push_str(&line);
         s.push('\n');
     }
@@ -1341,8 +1591,8 @@ fn quote_line(c: &CitationView, m: Medium) -> String {
     }
 }
 
-fn fact_line(f: &FactView, m: Medium, quotes: bool) -> String {
-    let mut line = format!("- {}\n", fact_body(f, m));
+fn fact_line(f: &FactView, m: Medium, quotes: bool, abbrev: &Abbrev) -> String {
+    let mut line = format!("- {}\n", fact_body_shown(f, m, abbrev.shown(&f.id)));
     if quotes {
         for c in f.citations.iter().filter(|c| c.quote.is_some()) {
             line.push_str(&quote_line(c, m));
@@ -1353,8 +1603,14 @@ fn fact_line(f: &FactView, m: Medium, quotes: bool) -> String {
 }
 
 /// A fact in one line: its worded statement, citations, and in brackets when
-/// it holds, how well it is supported and its id.
+/// it holds, how well it is supported and its id (whole).
 fn fact_body(f: &FactView, m: Medium) -> String {
+    fact_body_shown(f, m, &f.id)
+}
+
+/// [`fact_body`], its id shown as `id` (the report shows a change id by its
+/// shortest unique prefix).
+fn fact_body_shown(f: &FactView, m: Medium, id: &str) -> String {
     let cites: Vec<&str> = f.citations.iter().map(|c| c.label.as_str()).collect();
     // A fact without dates says so: read in a report on a past date, it must
     // not pass for something that held then.
@@ -1365,7 +1621,7 @@ fn fact_body(f: &FactView, m: Medium) -> String {
         m.text(&f.text),
         cites.join(" "),
         notes.join("; "),
-        m.code(&f.id)
+        m.code(id)
     )
 }
 
@@ -1510,6 +1766,7 @@ mod tests {
             target: "x".into(),
             reason: "corrected".into(),
             fact: fact("x2", None, None, &["c"]),
+            disputes: None,
         }));
         b.push(Body::Retract(Retract {
             target: "y".into(),
@@ -1562,7 +1819,9 @@ mod tests {
         assert_eq!(r.discrepancies.len(), 1);
         assert_eq!(r.discrepancies[0].kind, DiscrepancyKind::Dispute);
         assert_eq!(r.discrepancies[0].citations[0].label, "[2 ¶2]");
-        assert_eq!(r.topics[0].facts[0].discrepancies, ["D1"]);
+        let id = &r.discrepancies[0].id;
+        assert!(id.starts_with("D-") && id.len() == 6, "{id}");
+        assert_eq!(r.topics[0].facts[0].discrepancies, std::slice::from_ref(id));
     }
 
     #[test]
@@ -1733,6 +1992,7 @@ mod tests {
             target: "x".into(),
             reason: "newer".into(),
             fact: fact("x2", Some("2019"), None, &["a"]),
+            disputes: None,
         }));
         // The ledger after entry 4 (before the supersede) and after entry 5.
         let before = replay(b[..5].to_vec());

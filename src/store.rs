@@ -14,15 +14,16 @@
 //! does see was left by a writer that died (see docs/RELIABILITY.md).
 
 use crate::chain::{self, Report, VerifyOptions};
-use crate::entry::{Body, Entry, Fact, Genesis, Source, check_timestamp};
+use crate::entry::{Body, Dispute, Entry, Fact, Genesis, Source, check_timestamp};
 use crate::error::{Error, Result};
 use crate::fault::Fault;
 use crate::fsio;
 use crate::hash::Hash;
+use crate::ids;
 use crate::index::{self, Compact, Covers};
 use crate::linefile::{Got, LineFile};
 use crate::lines::MAX_ENTRY_BYTES;
-use crate::replay::State;
+use crate::replay::{IdUse, Refs, State};
 use std::fs::{File, OpenOptions};
 use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -31,7 +32,11 @@ use std::path::{Path, PathBuf};
 /// rebuilds): an RFC 3339 UTC time `YYYY-MM-DDTHH:MM:SSZ`.
 pub const NOW_ENV: &str = "LEDGER_NOW";
 
-/// The directory searched for a ledger when no path is given.
+/// Directories the search for `ledger/` does not enter ([`find_ledger_dir`]).
+pub const CEILING_ENV: &str = "LEDGER_CEILING_DIRECTORIES";
+
+/// The directory searched for a ledger when no path is given: the nearest
+/// one of this name, from the current directory up ([`find_ledger_dir`]).
 pub const DEFAULT_DIR: &str = "ledger";
 
 /// The record time for new entries: `LEDGER_NOW` if set, else the clock.
@@ -45,23 +50,78 @@ pub fn now() -> Result<String> {
     }
 }
 
-/// The ledger to use: the given path, else the single `*.jsonl` under `./ledger/`.
+/// The ledger to use: the given path, else the single `*.jsonl` in the
+/// nearest `ledger/` directory ([`find_ledger_dir`]).
 pub fn resolve(given: Option<&Path>) -> Result<PathBuf> {
     if let Some(p) = given {
         return Ok(p.to_path_buf());
     }
-    let dir = Path::new(DEFAULT_DIR);
-    let help = Some("pass --ledger PATH or set LEDGER_PATH".to_string());
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(Error::usage(
-                "no ledger given and there is no ./ledger/ directory",
-                Some("pass --ledger PATH, set LEDGER_PATH, or create one with `ledger init --title TEXT`".into()),
-            ));
-        }
-        Err(e) => return Err(Error::io(dir, "read directory", e)),
+    let Some(dir) = find_ledger_dir()? else {
+        return Err(Error::usage(
+            "no ledger given, and there is no ledger/ directory here or in any directory above (up to the repository root)",
+            Some("pass --ledger PATH, set LEDGER_PATH, or create one with `ledger init --title TEXT`".into()),
+        ));
     };
+    let mut found = ledgers_in(&dir)?;
+    let shown = dir.display();
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => Err(Error::usage(
+            format!("no ledger given and {shown}/ holds no *.jsonl file"),
+            Some("pass --ledger PATH, set LEDGER_PATH, or create one with `ledger init --title TEXT`".into()),
+        )),
+        _ => Err(Error::usage(
+            format!(
+                "no ledger given and {shown}/ holds several: {}",
+                found
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Some("pass --ledger PATH or set LEDGER_PATH".to_string()),
+        )),
+    }
+}
+
+/// The nearest `ledger/` directory, as git finds `.git`: in the current
+/// directory, else in the one above it, and so on, stopping after the root of
+/// the repository (a directory holding `.git`) or of the file system. The
+/// path is relative to the current directory (`ledger`, `../../ledger`).
+///
+/// Like git's `GIT_CEILING_DIRECTORIES`, the environment variable
+/// `LEDGER_CEILING_DIRECTORIES` (absolute paths separated by `:`) names
+/// directories the search does not enter: it stops below them.
+pub fn find_ledger_dir() -> Result<Option<PathBuf>> {
+    let cwd =
+        std::env::current_dir().map_err(|e| Error::io(".", "find the current directory", e))?;
+    let ceilings: Vec<PathBuf> = std::env::var_os(CEILING_ENV)
+        .map(|v| {
+            std::env::split_paths(&v)
+                .filter(|p| p.is_absolute())
+                .map(|p| std::fs::canonicalize(&p).unwrap_or(p))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut up = PathBuf::new();
+    for dir in cwd.ancestors() {
+        if ceilings.iter().any(|c| c == dir) {
+            break;
+        }
+        if dir.join(DEFAULT_DIR).is_dir() {
+            return Ok(Some(up.join(DEFAULT_DIR)));
+        }
+        if dir.join(".git").exists() {
+            break;
+        }
+        up.push("..");
+    }
+    Ok(None)
+}
+
+/// The `*.jsonl` files directly in `dir`, sorted.
+pub fn ledgers_in(dir: &Path) -> Result<Vec<PathBuf>> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, "read directory", e))?;
     let mut found: Vec<PathBuf> = Vec::new();
     for e in entries {
         let e = e.map_err(|e| Error::io(dir, "read directory", e))?;
@@ -71,24 +131,7 @@ pub fn resolve(given: Option<&Path>) -> Result<PathBuf> {
         }
     }
     found.sort();
-    match found.len() {
-        1 => Ok(found.remove(0)),
-        0 => Err(Error::usage(
-            "no ledger given and ./ledger/ holds no *.jsonl file",
-            Some("pass --ledger PATH, set LEDGER_PATH, or create one with `ledger init --title TEXT`".into()),
-        )),
-        _ => Err(Error::usage(
-            format!(
-                "no ledger given and ./ledger/ holds several: {}",
-                found
-                    .iter()
-                    .map(|p| p.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            help,
-        )),
-    }
+    Ok(found)
 }
 
 /// Reads a whole ledger under the shared lock (a side of a merge).
@@ -101,16 +144,17 @@ pub fn read_ledger(path: &Path) -> Result<Vec<u8>> {
 }
 
 /// Streams the ledger at `path` under the shared lock, through the bounded
-/// line reader, and hands `each` every entry whose line contains `needle`
-/// (a byte search first, so other lines are only scanned) and reads cleanly
-/// on its own (7.4; its hash is checked, the chain is not); `each` returns
-/// false to stop. For readers that need one kind of entry (a source by id)
-/// without replaying the ledger.
-pub fn scan_for(path: &Path, needle: &[u8], mut each: impl FnMut(Entry) -> bool) -> Result<()> {
+/// line reader, and hands `each` every entry whose line contains one of
+/// `needles` (a byte search first, so other lines are only scanned) and
+/// reads cleanly on its own (7.4; its hash is checked, the chain is not);
+/// `each` returns false to stop. For readers that need a few kinds of entry
+/// (a source by id, and its amendments) without replaying the ledger.
+pub fn scan_for(path: &Path, needles: &[&[u8]], mut each: impl FnMut(Entry) -> bool) -> Result<()> {
     use crate::lines::{Line, read_line};
     let f = open_for_reading(path)?;
     let mut r = BufReader::with_capacity(256 * 1024, f);
-    let finder = memchr::memmem::Finder::new(needle);
+    let finders: Vec<memchr::memmem::Finder> =
+        needles.iter().map(memchr::memmem::Finder::new).collect();
     let mut buf = Vec::new();
     let mut first = true;
     loop {
@@ -118,7 +162,7 @@ pub fn scan_for(path: &Path, needle: &[u8], mut each: impl FnMut(Entry) -> bool)
             .map_err(|e| Error::io(path, "read", e))?
         {
             Line::Eof => return Ok(()),
-            Line::Fits { terminated } if finder.find(&buf).is_some() => {
+            Line::Fits { terminated } if finders.iter().any(|f| f.find(&buf).is_some()) => {
                 if let Some(e) = chain::check_line(&buf, first, terminated).entry().cloned()
                     && !each(e)
                 {
@@ -243,7 +287,17 @@ pub fn last_entry(
         Some(Got::Line { start, text, .. }) => {
             match chain::check_line(&text, start == 0, true).into_clean() {
                 Ok(e) => Ok((e.seq, e.hash)),
-                Err(why) => damaged(format!("the last entry is damaged ({why})"), verify),
+                Err(why) => {
+                    let marker = std::str::from_utf8(&text).is_ok_and(chain::is_conflict_marker);
+                    damaged(
+                        format!("the last entry is damaged ({why})"),
+                        if marker {
+                            chain::CONFLICT_MARKERS_HELP
+                        } else {
+                            verify
+                        },
+                    )
+                }
             }
         }
     }
@@ -711,7 +765,14 @@ fn refuse(report: &Report, consequence: &str) -> Result<()> {
             "the ledger does not verify ({}){consequence}",
             report.in_brief()
         ),
-        help: Some("run `ledger verify` to see every problem".into()),
+        // The first problem's own hint says how to fix the likeliest cause
+        // (conflict markers: set up the merge driver; CR LF: .gitattributes).
+        help: Some(
+            match report.problems.first().and_then(|p| p.help.as_deref()) {
+                Some(h) => format!("run `ledger verify` to see every problem; for the first: {h}"),
+                None => "run `ledger verify` to see every problem".into(),
+            },
+        ),
     })
 }
 
@@ -728,9 +789,124 @@ pub struct Prior<'a> {
     disk: Option<&'a index::Disk>,
     compact: Option<&'a Compact>,
     full: std::cell::OnceCell<State>,
+    ids: std::cell::RefCell<ids::Generator>,
+}
+
+/// Which ids a prefix on the command line may name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdKind {
+    Fact,
+    Source,
 }
 
 impl Prior<'_> {
+    /// Whether `id` names a source or a fact, from the index when there is
+    /// one.
+    fn id_use(&self, id: &str) -> Result<Option<IdUse>> {
+        if let Some(s) = self.full.get() {
+            return Ok(s.id_use(id));
+        }
+        match (self.disk, self.compact) {
+            (Some(d), _) => match d.id_use(id) {
+                Ok(u) => Ok(u),
+                Err(_) => Ok(self.full()?.id_use(id)),
+            },
+            (None, Some(c)) => Ok(c.id_use(id)),
+            (None, None) => Ok(self.full()?.id_use(id)),
+        }
+    }
+
+    /// A new change id ([`crate::ids`]) that no source or fact uses yet.
+    pub fn new_id(&self) -> Result<String> {
+        loop {
+            let id = self.ids.borrow_mut().next_id()?;
+            if self.id_use(&id)?.is_none() {
+                return Ok(id);
+            }
+        }
+    }
+
+    /// The id a fact or source id given on the command line names: the id
+    /// itself when a fact (or source) has it, else the only one it is a
+    /// prefix of. A prefix of several is refused, listing them; a prefix of
+    /// none is returned as given, for the entry's own check to refuse with
+    /// its "did you mean". An exact id costs one index lookup; a prefix
+    /// reads the whole ledger's ids.
+    pub fn resolve(&self, given: &str, kind: IdKind) -> Result<String> {
+        let wanted = match kind {
+            IdKind::Fact => IdUse::Fact,
+            IdKind::Source => IdUse::Source,
+        };
+        if self.id_use(given)? == Some(wanted) {
+            return Ok(given.to_string());
+        }
+        resolve_in(self.full()?, given, kind)
+    }
+
+    /// The disputes that apply to fact `id` (recorded against it, or
+    /// carried to it from the version it replaced), in order. Reads the
+    /// fact's own line (found through the index) and then only the later
+    /// lines that name `id` as a target; when the fact carried disputes from
+    /// an earlier version, or there is no index, the full state.
+    pub fn current_disputes(&self, id: &str) -> Result<Vec<(u64, Dispute)>> {
+        let from_state = |s: &State| -> Vec<(u64, Dispute)> {
+            s.fact(id)
+                .map(|r| {
+                    r.disputes
+                        .iter()
+                        .filter(|d| d.current)
+                        .map(|d| (d.seq, d.dispute.clone()))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        if let Some(s) = self.full.get() {
+            return Ok(from_state(s));
+        }
+        let seq = match (self.disk, self.compact) {
+            (Some(d), _) => d.fact_seq(id).ok().flatten(),
+            (None, Some(c)) => c.fact_seq(id),
+            (None, None) => None,
+        };
+        let lf = LineFile::new(self.file, self.len);
+        let own = seq.and_then(|seq| {
+            let got = lf.find_seq(seq).ok()??;
+            let e = find_entry(self.file, self.len, seq)?;
+            let inherits = match &e.body {
+                Body::Fact(f) => f.id != id,
+                Body::Supersede(s) => s.fact.id != id || s.disputes.is_some(),
+                _ => true,
+            };
+            (!inherits).then_some(got.start())
+        });
+        let Some(from) = own else {
+            return Ok(from_state(self.full()?));
+        };
+        let needle = format!(
+            "\"target\":{}",
+            crate::jcs::canonicalize(&serde_json::Value::String(id.to_string()))
+                .unwrap_or_default()
+        );
+        let mut out = Vec::new();
+        let io = |e| Error::io(self.path, "read", e);
+        for got in lf.lines_containing(from, needle.as_bytes()).map_err(io)? {
+            let Got::Line { start, text, .. } = got else {
+                continue;
+            };
+            match chain::check_line(&text, start == 0, true).into_clean() {
+                Ok(Entry {
+                    seq,
+                    body: Body::Dispute(d),
+                    ..
+                }) if d.target == id => out.push((seq, d)),
+                Ok(_) => {}
+                // A line that does not read: the full state explains it.
+                Err(_) => return Ok(from_state(self.full()?)),
+            }
+        }
+        Ok(out)
+    }
+
     /// The fact with this id, whatever its status, as it was recorded.
     pub fn fact(&self, id: &str) -> Result<Option<Fact>> {
         let found = self.lookup(id, index::Compact::fact_seq, index::Disk::fact_seq, |b| {
@@ -748,7 +924,12 @@ impl Prior<'_> {
         }
     }
 
-    /// The source with this id, as it was registered.
+    /// The source with this id, as amended by every `amend` entry so far
+    /// (what a citation of it is checked against). The index gives the seq
+    /// that registered it and, when it was amended, the seq of its last
+    /// amendment; an unamended source costs one line read, an amended one
+    /// also a byte search of the lines between the two for its id as an
+    /// amendment's `target`.
     pub fn source(&self, id: &str) -> Result<Option<Source>> {
         let found = self.lookup(
             id,
@@ -762,11 +943,63 @@ impl Prior<'_> {
                 .filter(|s| s.id == id)
             },
         )?;
-        match found {
-            Lookup::Found(s) => Ok(Some(s)),
-            Lookup::Absent => Ok(None),
-            Lookup::Unsure => Ok(self.full()?.source(id).map(|r| r.source.clone())),
+        let full = |p: &Self| -> Result<Option<Source>> {
+            Ok(p.full()?.source(id).map(|r| r.source.clone()))
+        };
+        let registered = match found {
+            Lookup::Found(s) => s,
+            Lookup::Absent => return Ok(None),
+            Lookup::Unsure => return full(self),
+        };
+        let seqs = match (self.disk, self.compact) {
+            (Some(d), _) => d.source_seq(id).and_then(|r| Ok((r, d.amended_seq(id)?))),
+            (None, Some(c)) => Ok((c.source_seq(id), c.amended_seq(id))),
+            (None, None) => return full(self),
+        };
+        match seqs {
+            Ok((Some(_), None)) => Ok(Some(registered)),
+            Ok((Some(from), Some(last))) => match self.amended(id, registered, from, last) {
+                Some(s) => Ok(Some(s)),
+                None => full(self),
+            },
+            _ => full(self),
         }
+    }
+
+    /// `source` (registered at seq `from`) with the amendments of the lines
+    /// after it up to seq `last`, the last amendment the index knows; `None`
+    /// when a line does not read cleanly or the last amendment found is not
+    /// `last` (the caller then asks the full state).
+    fn amended(&self, id: &str, mut source: Source, from: u64, last: u64) -> Option<Source> {
+        let lf = LineFile::new(self.file, self.len);
+        let start = lf.find_seq(from).ok()??.end();
+        let end = lf.find_seq(last).ok()??.end();
+        let needle = format!(
+            "\"target\":{}",
+            crate::jcs::canonicalize(&serde_json::Value::String(id.to_string())).ok()?
+        );
+        let mut applied = None;
+        for got in LineFile::new(self.file, end)
+            .lines_containing(start, needle.as_bytes())
+            .ok()?
+        {
+            let Got::Line { start, text, .. } = got else {
+                return None;
+            };
+            match chain::check_line(&text, start == 0, true).into_clean() {
+                Ok(Entry {
+                    seq,
+                    body: Body::Amend(a),
+                    ..
+                }) if a.target == id => {
+                    crate::replay::amend(&mut source, &a);
+                    applied = Some(seq);
+                }
+                Ok(_) => {}
+                Err(_) => return None,
+            }
+        }
+        (applied == Some(last)).then_some(source)
     }
 
     /// Looks `id` up through the index (`in_compact` / `on_disk` give the seq
@@ -833,6 +1066,53 @@ fn find_entry(file: &File, len: u64, seq: u64) -> Option<Entry> {
         .into_clean()
         .ok()
         .filter(|e| e.seq == seq)
+}
+
+/// [`Prior::resolve`] against a replayed state (also for readers: `show`,
+/// `cite-check`).
+pub fn resolve_in(state: &State, given: &str, kind: IdKind) -> Result<String> {
+    let (facts, sources): (Vec<&str>, Vec<&str>) = (
+        state.facts.iter().map(|f| f.fact.id.as_str()).collect(),
+        state.sources.iter().map(|s| s.source.id.as_str()).collect(),
+    );
+    let (ids, what) = match kind {
+        IdKind::Fact => (facts, "fact"),
+        IdKind::Source => (sources, "source"),
+    };
+    match ids::resolve(given, ids) {
+        ids::Resolved::One(id) => Ok(id),
+        ids::Resolved::None => Ok(given.to_string()),
+        ids::Resolved::Ambiguous(c) => {
+            Err(ids::ambiguous(what, given, &c, |id| describe_id(state, id)))
+        }
+    }
+}
+
+/// One line naming an id and what it is, for lists of candidates.
+pub fn describe_id(state: &State, id: &str) -> String {
+    let clip = |s: &str| -> String {
+        if s.chars().count() > 60 {
+            format!("{}…", s.chars().take(59).collect::<String>())
+        } else {
+            s.to_string()
+        }
+    };
+    if let Some(f) = state.fact(id) {
+        let status = match &f.status {
+            crate::replay::Status::Live => "live",
+            crate::replay::Status::Superseded { .. } => "superseded",
+            crate::replay::Status::Retracted { .. } => "retracted",
+        };
+        format!(
+            "{id}  fact, {status}, seq {}: {}",
+            f.seq,
+            clip(&f.fact.statement)
+        )
+    } else if let Some(s) = state.source(id) {
+        format!("{id}  source, seq {}: {}", s.seq, clip(&s.source.title))
+    } else {
+        id.to_string()
+    }
 }
 
 /// Verifies the whole file (read from the start through a shared handle) and
@@ -985,6 +1265,7 @@ pub fn append_checked_labeled(
             disk: disk.as_ref(),
             compact: compact.as_ref(),
             full: std::cell::OnceCell::new(),
+            ids: std::cell::RefCell::new(ids::Generator::from_env(tail.hash)?),
         };
         let bodies = build(&prior, next_seq)?;
         (bodies, prior.full.into_inner())

@@ -68,16 +68,21 @@ pub fn introduces(body: &crate::entry::Body) -> Option<&str> {
     }
 }
 
-/// [`leaves`], also finding the seq of the entry that introduced `id`.
+/// [`leaves`], also finding the seq of the entry that introduced `id` (or
+/// the only id `id` is a prefix of: see [`entries_finding`]).
 pub fn leaves_finding(path: &Path, id: Option<&str>) -> Result<(Vec<Hash>, Option<u64>)> {
     let (hashes, found) = entries_finding(path, id)?;
     Ok((hashes.iter().map(merkle::entry_leaf).collect(), found))
 }
 
 /// Verifies the whole ledger and returns every entry's `hash` (the leaf
-/// data), and the seq of the entry that introduced `id`, if asked.
+/// data), and the seq of the entry that introduced `id`, if asked: the id
+/// itself, else the only introduced id that `id` is a prefix of (a prefix of
+/// several is refused, listing them, as every command that takes an id).
 pub fn entries_finding(path: &Path, id: Option<&str>) -> Result<(Vec<Hash>, Option<u64>)> {
-    let mut found = None;
+    let mut exact = None;
+    // Other introduced ids that start with `id`: (id, kind, seq).
+    let mut prefixed: Vec<(String, &'static str, u64)> = Vec::new();
     let _shared = store::lock_shared(path)?;
     let f = std::fs::File::open(path).map_err(|e| Error::io(path, "open", e))?;
     let len = f.metadata().map_or(0, |m| m.len());
@@ -89,8 +94,16 @@ pub fn entries_finding(path: &Path, id: Option<&str>) -> Result<(Vec<Hash>, Opti
     };
     let (report, _) = chain::verify_reader_with(path, r, opts, |e| {
         out.push(e.hash);
-        if found.is_none() && id.is_some() && introduces(&e.body) == id {
-            found = Some(e.seq);
+        if let (Some(want), Some(got)) = (id, introduces(&e.body)) {
+            if got == want {
+                exact = exact.or(Some(e.seq));
+            } else if exact.is_none()
+                && !want.is_empty()
+                && got.starts_with(want)
+                && !prefixed.iter().any(|(p, _, _)| p == got)
+            {
+                prefixed.push((got.to_string(), e.body.kind(), e.seq));
+            }
         }
     })
     .map_err(|e| Error::io(path, "read", e))?;
@@ -106,6 +119,23 @@ pub fn entries_finding(path: &Path, id: Option<&str>) -> Result<(Vec<Hash>, Opti
         refuse(&full)?;
         refuse(&report)?;
     }
+    let found = match (exact, prefixed.as_slice()) {
+        (Some(seq), _) => Some(seq),
+        (None, []) => None,
+        (None, [(_, _, seq)]) => Some(*seq),
+        (None, many) => {
+            let names: Vec<String> = many.iter().map(|(p, _, _)| p.clone()).collect();
+            return Err(crate::ids::ambiguous(
+                "id",
+                id.unwrap_or(""),
+                &names,
+                |c| match many.iter().find(|(p, _, _)| p == c) {
+                    Some((_, kind, seq)) => format!("{c}  introduced by the {kind} at seq {seq}"),
+                    None => c.to_string(),
+                },
+            ));
+        }
+    };
     Ok((out, found))
 }
 

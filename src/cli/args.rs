@@ -151,7 +151,7 @@ pub fn print_notes(resolver: &crate::evidence::Resolver) {
 }
 
 /// The id an entry creates (fact, source, vocabulary term, new version) and
-/// the fact it acts on (supersede, retract, dispute).
+/// the fact or source it acts on (supersede, retract, dispute, amend).
 fn ids_of(body: &Body) -> (Option<&str>, Option<&str>) {
     match body {
         Body::Genesis(_) => (None, None),
@@ -161,6 +161,7 @@ fn ids_of(body: &Body) -> (Option<&str>, Option<&str>) {
         Body::Supersede(s) => (Some(&s.fact.id), Some(&s.target)),
         Body::Retract(r) => (None, Some(&r.target)),
         Body::Dispute(d) => (None, Some(&d.target)),
+        Body::Amend(a) => (None, Some(&a.target)),
     }
 }
 

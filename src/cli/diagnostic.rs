@@ -244,7 +244,7 @@ fn damaged_at(path: &Path, line: u64) -> Option<(String, Located)> {
 pub fn error_json(e: &Error) -> serde_json::Value {
     let (path, line, seq) = match e {
         Error::Io { path, .. } => (Some(path), None, None),
-        Error::Usage { .. } => (None, None, None),
+        Error::Usage { .. } | Error::Ambiguous { .. } => (None, None, None),
         Error::Refused { path, seq, .. } => (Some(path), seq.map(|s| s + 1), *seq),
         Error::Conflicts { path, .. } => (Some(path), None, None),
         Error::Damaged { path, line, .. } => (Some(path), (*line > 0).then_some(*line), None),

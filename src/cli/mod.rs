@@ -24,11 +24,16 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(name = "ledger", version, max_term_width = 100)]
 pub struct Cli {
-    /// The ledger file [default: the single *.jsonl file under ./ledger/ of the
-    /// current directory; it is an error when there are none or several].
+    /// The ledger file [default: the single *.jsonl file in the nearest
+    /// ledger/ directory, looked for from the current directory up to the
+    /// repository root; it is an error when there are none or several].
     /// `ledger` with no command shows which ledger is used.
     #[arg(long, global = true, env = "LEDGER_PATH", value_name = "PATH")]
     pub ledger: Option<PathBuf>,
+
+    /// Without a command: how to print the overview
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
 
     /// When to colour diagnostics and help: auto colours only a terminal, and
     /// not when NO_COLOR is set. JSON and annotations are never coloured.
@@ -158,8 +163,18 @@ pub fn run(cli: Cli, matches: &ArgMatches, out: &mut dyn Write) -> Result<i32> {
             .unwrap_or_default()
     };
     let Some(command) = cli.command else {
-        return commands::overview::run(ledger, matches, out);
+        return commands::overview::run(ledger, cli.format.unwrap_or_default(), matches, out);
     };
+    if let Some(f) = cli.format {
+        let name = matches.subcommand_name().unwrap_or("COMMAND");
+        let f = if f == Format::Json { "json" } else { "text" };
+        return Err(crate::error::Error::usage(
+            format!("--format before the command applies to `ledger` on its own, not to `{name}`"),
+            Some(format!(
+                "put it after the command: `ledger {name} --format {f}`"
+            )),
+        ));
+    }
     match command {
         Command::Source(a) => commands::source::run(ledger, archive, a, out),
         Command::Add(a) => commands::add::run(ledger, archive, a, &sub("add"), out),

@@ -118,6 +118,10 @@ pub struct Disputed {
     pub note: Option<String>,
     /// Seq of the dispute entry.
     pub seq: u64,
+    /// For a dispute carried to this fact by a supersession: the version it
+    /// was recorded against.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub carried_from: Option<String>,
 }
 
 /// Whether a discrepancy is new at B or gone since A.
@@ -171,7 +175,9 @@ pub fn shown(r: &Report) -> BTreeMap<&str, &FactView> {
 /// What identifies a discrepancy across two reports, whose numbering differs:
 /// its kind, facts and wording.
 fn discrepancy_key(d: &Discrepancy) -> (String, Vec<String>, String) {
-    (name(&d.kind), d.facts.clone(), d.text.clone())
+    // The wording with ids whole: a change id's shortest prefix may grow
+    // between A and B without the discrepancy changing.
+    (name(&d.kind), d.facts.clone(), d.wording.clone())
 }
 
 /// Builds the diff between the ledger replayed up to A (`a`) and up to B
@@ -269,19 +275,30 @@ pub fn diff(
     let mut disputed = Vec::new();
     for f in vb.values() {
         let Some(rec) = b.fact(&f.id) else { continue };
+        // The disputes that apply to the fact: recorded against it, or
+        // carried to it from the version it replaced (not those that stay
+        // with a superseded version, which the discrepancies list).
         let before: BTreeSet<u64> = a
             .fact(&f.id)
-            .map(|r| r.disputes.iter().map(|(seq, _)| *seq).collect())
+            .map(|r| {
+                r.disputes
+                    .iter()
+                    .filter(|d| d.current)
+                    .map(|d| d.seq)
+                    .collect()
+            })
             .unwrap_or_default();
-        for (seq, d) in &rec.disputes {
-            if !before.contains(seq) {
+        for rd in rec.disputes.iter().filter(|d| d.current) {
+            let (seq, d) = (rd.seq, &rd.dispute);
+            if !before.contains(&seq) {
                 disputed.push(Disputed {
                     fact: (*f).clone(),
                     difference: d.difference,
                     statement: d.statement.clone(),
                     citation: citation_view(b, &d.citation),
                     note: d.note.clone(),
-                    seq: *seq,
+                    seq,
+                    carried_from: (d.target != f.id).then(|| d.target.clone()),
                 });
             }
         }
@@ -534,14 +551,10 @@ pub fn render(d: &Diff, markdown: bool) -> String {
         m.heading(&mut s, 2, "Discrepancies");
         for c in &d.discrepancies {
             let x = &c.discrepancy;
-            let kind = match x.kind {
-                super::DiscrepancyKind::Dispute => "Disputed",
-                super::DiscrepancyKind::SourcesDisagree => "Sources disagree",
-                super::DiscrepancyKind::DerivedOverstates => "Derived source goes further",
-            };
+            let kind = x.kind_label();
             let change = match c.change {
-                Change::Appeared => format!("appeared (numbered as at entry {})", d.to.seq),
-                Change::Resolved => format!("resolved (numbered as at entry {})", d.from.seq),
+                Change::Appeared => format!("appeared (as listed at entry {})", d.to.seq),
+                Change::Resolved => format!("resolved (as listed at entry {})", d.from.seq),
             };
             let text = match m {
                 Medium::Markdown => x.markdown.clone(),
@@ -625,6 +638,15 @@ fn item_lines(item: &Item<'_>, m: Medium) -> String {
                 m.text(x.statement.trim_end_matches('.'))
             );
             s.push_str(&more(m, &format!("Fact: {}", fact_body(&x.fact, m))));
+            if let Some(old) = &x.carried_from {
+                s.push_str(&more(
+                    m,
+                    &format!(
+                        "Recorded against {}, the version it replaced, and carried to it.",
+                        m.code(old)
+                    ),
+                ));
+            }
             if let Some(n) = &x.note {
                 s.push_str(&more(m, &m.em(&format!("Note: {}", m.text(n)))));
             }

@@ -119,7 +119,7 @@ struct Page<'a> {
     /// Facts already given their `id`.
     placed: BTreeSet<String>,
     /// The element ids of the discrepancies the page shows. A diff shows
-    /// discrepancies numbered as at its two ends: `from-D3` and `to-D3`.
+    /// discrepancies as listed at its two ends: `from-D-xxxx` and `to-D-xxxx`.
     discs: BTreeSet<String>,
 }
 
@@ -280,21 +280,17 @@ impl Page<'_> {
     }
 
     fn discrepancy(&self, d: &Discrepancy, change: Option<(Change, u64)>, at: &str) -> String {
-        let kind = match d.kind {
-            DiscrepancyKind::Dispute => "Disputed",
-            DiscrepancyKind::SourcesDisagree => "Sources disagree",
-            DiscrepancyKind::DerivedOverstates => "Derived source goes further",
-        };
+        let kind = d.kind_label();
         let difference = d
             .difference
             .map(|x| format!(": {}", h(&name(&x))))
             .unwrap_or_default();
         let change = match change {
             Some((Change::Appeared, seq)) => {
-                format!("<p class=\"change appeared\">Appeared (numbered as at entry {seq})</p>")
+                format!("<p class=\"change appeared\">Appeared (as listed at entry {seq})</p>")
             }
             Some((Change::Resolved, seq)) => {
-                format!("<p class=\"change resolved\">Resolved (numbered as at entry {seq})</p>")
+                format!("<p class=\"change resolved\">Resolved (as listed at entry {seq})</p>")
             }
             None => String::new(),
         };
@@ -419,6 +415,18 @@ impl Page<'_> {
                 extra.push_str(&format!(
                     "<p class=\"hash\">SHA-256 of archived text: <code>{}</code></p>",
                     h(x)
+                ));
+            }
+            for a in &src.amendments {
+                extra.push_str(&format!(
+                    "<p class=\"note\">Amended at entry {} ({}): {}.</p>",
+                    a.seq,
+                    if a.changed.is_empty() {
+                        "no change".to_string()
+                    } else {
+                        h(&a.changed.join(", "))
+                    },
+                    h(a.reason.trim_end_matches('.'))
                 ));
             }
             if self.appendix.texts.contains_key(&src.n) {
@@ -1053,7 +1061,7 @@ pub fn diff(d: &Diff, texts: &Texts) -> String {
 }
 
 /// The prefix of the element ids of a diff's discrepancies: those resolved
-/// are numbered as at its start, those that appeared as at its end.
+/// are listed as at its start, those that appeared as at its end.
 fn numbering(c: Change) -> &'static str {
     match c {
         Change::Resolved => "from-",
@@ -1136,6 +1144,12 @@ fn change(page: &mut Page<'_>, item: &Item<'_>, subject: &str) -> String {
                 },
                 h(&x.statement)
             );
+            if let Some(old) = &x.carried_from {
+                s.push_str(&format!(
+                    "<p class=\"note\">Recorded against <code>{}</code>, the version it replaced, and carried to it.</p>",
+                    h(old)
+                ));
+            }
             if let Some(n) = &x.note {
                 s.push_str(&format!(
                     "<p class=\"note\"><span>Note:</span> {}</p>",

@@ -49,13 +49,16 @@ fn diff_of_a_retraction_supersession_dispute_and_addition_in_every_format() {
         .iter()
         .map(|d| (d["change"].as_str().unwrap(), d["kind"].as_str().unwrap()))
         .collect();
-    // The old version's dispute and the derived overstatement went with the
-    // facts; the new dispute appeared.
+    // The derived overstatement went with the retracted fact. The old
+    // version's dispute stays, now about the superseded version of the new
+    // one (docs/FORMAT.md 11.5): its facts and words changed, so it is
+    // resolved as it was and appears as it is. The new dispute appeared.
     assert_eq!(
         changes,
         [
             ("resolved", "dispute"),
             ("resolved", "derived-overstates"),
+            ("appeared", "dispute"),
             ("appeared", "dispute")
         ]
     );

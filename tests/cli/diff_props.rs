@@ -5,8 +5,8 @@
 
 use ledger::date::PartialDate;
 use ledger::entry::{
-    Body, Citation, Derivation, DerivationKind, Difference, Dispute, Entry, Fact, Genesis,
-    Modality, Retract, RetractReason, Source, SourceType, Supersede,
+    Body, Citation, Derivation, DerivationKind, Difference, Dispute, DisputeRule, Entry, Fact,
+    Genesis, Modality, Retract, RetractReason, Source, SourceType, Supersede,
 };
 use ledger::hash::Hash;
 use ledger::replay::State;
@@ -31,7 +31,8 @@ struct Shape {
 #[derive(Debug, Clone)]
 enum Op {
     Add(Shape),
-    Supersede(usize, Shape),
+    /// A new version of a fact; `true` carries its disputes (format 2).
+    Supersede(usize, Shape, bool),
     Retract(usize),
     Dispute(usize, usize),
 }
@@ -64,7 +65,7 @@ fn shape() -> impl Strategy<Value = Shape> {
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         4 => shape().prop_map(Op::Add),
-        2 => (0..16usize, shape()).prop_map(|(t, s)| Op::Supersede(t, s)),
+        2 => (0..16usize, shape(), any::<bool>()).prop_map(|(t, s, c)| Op::Supersede(t, s, c)),
         1 => (0..16usize).prop_map(Op::Retract),
         2 => (0..16usize, 0..SOURCES.len()).prop_map(|(t, s)| Op::Dispute(t, s)),
     ]
@@ -155,13 +156,14 @@ fn ledger(ops: &[Op]) -> Vec<Entry> {
                 ids.push(format!("x{seq}"));
                 Body::Fact(fact(format!("x{seq}"), s))
             }
-            Op::Supersede(t, s) => {
+            Op::Supersede(t, s, carry) => {
                 let target = pick(&ids, *t);
                 ids.push(format!("x{seq}"));
                 Body::Supersede(Supersede {
                     target,
                     reason: format!("r{seq}"),
                     fact: fact(format!("x{seq}"), s),
+                    disputes: carry.then_some(DisputeRule::Carry),
                 })
             }
             Op::Retract(t) => Body::Retract(Retract {
@@ -241,7 +243,8 @@ fn multiset(ds: &[Value]) -> BTreeMap<(String, String, String), i64> {
     m
 }
 
-/// (fact, dispute seq) for the disputes of the facts shown.
+/// (fact, dispute seq) for the disputes that apply to the facts shown
+/// (recorded against them or carried to them).
 fn disputes(state: &State, ids: impl Iterator<Item = String>) -> BTreeSet<(String, u64)> {
     ids.flat_map(|id| {
         state
@@ -249,7 +252,8 @@ fn disputes(state: &State, ids: impl Iterator<Item = String>) -> BTreeSet<(Strin
             .map(|r| {
                 r.disputes
                     .iter()
-                    .map(|(s, _)| (id.clone(), *s))
+                    .filter(|d| d.current)
+                    .map(|d| (id.clone(), d.seq))
                     .collect::<Vec<_>>()
             })
             .unwrap_or_default()

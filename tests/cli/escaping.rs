@@ -31,7 +31,8 @@ fn push(env: &Env, kind: &str, body: Value) {
     let last = object(lines(&bytes).last().expect("a line"));
     let mut m = Map::new();
     m.insert("body".into(), body);
-    m.insert("format".into(), json!(1));
+    // An amendment is format 2 (docs/FORMAT.md 13); every other kind here 1.
+    m.insert("format".into(), json!(if kind == "amend" { 2 } else { 1 }));
     m.insert("kind".into(), json!(kind));
     m.insert("prev".into(), last["hash"].clone());
     m.insert("recorded".into(), json!(NOW));
@@ -53,7 +54,8 @@ fn retitle(env: &Env, title: &str) {
 /// The sample ledger with terminal escapes in every kind of text: the
 /// ledger's title, a source's title, publisher and note, a topic's label, a
 /// fact's statement, attribution, value, quote and note, a dispute, a
-/// supersession's reason and a retraction's note.
+/// supersession's reason, a retraction's note, and an amendment's reason and
+/// the values it sets.
 fn terminal_hostile(env: &Env) {
     sample(env);
     retitle(env, &format!("Hostile{OSC} ledger{CLS}"));
@@ -95,6 +97,12 @@ fn terminal_hostile(env: &Env) {
         env,
         "retract",
         json!({"target": "f3", "reason": "erroneous", "note": format!("Retracted{CLS}")}),
+    );
+    push(
+        env,
+        "amend",
+        json!({"target": "evil", "reason": format!("Amended{OSC}"),
+               "set": {"publisher": format!("New{CLS} publisher"), "note": format!("new\nnote{OSC}")}}),
     );
 }
 
@@ -659,6 +667,28 @@ fn line_breaks_are_refused_at_write_time_in_single_line_fields() {
             source("--url", "https://example.org/\n::x"),
         ),
         (
+            "source amend --reason",
+            args(&["source", "amend", "src", "--reason", "a\nb", "--title", "T"]),
+        ),
+        (
+            "source amend --title",
+            args(&[
+                "source",
+                "amend",
+                "src",
+                "--reason",
+                "r",
+                "--title",
+                "T\u{1b}[2J",
+            ]),
+        ),
+        (
+            "source amend --note with a bell",
+            args(&[
+                "source", "amend", "src", "--reason", "r", "--note", "n\u{7}",
+            ]),
+        ),
+        (
             "define --label",
             args(&["define", "topic", "trade", "--label", "Tr\nade"]),
         ),
@@ -783,4 +813,41 @@ fn checkpoint_commands_show_file_names_escaped() {
             "{args:?} does not name the file: {r}"
         );
     }
+}
+
+/// The candidates of an ambiguous id prefix are listed one per line, each
+/// escaped: a statement (shown to tell the candidates apart) cannot add a
+/// line of its own to the list or act on the terminal.
+#[test]
+fn ambiguous_prefix_candidates_are_escaped_one_per_line() {
+    let env = Env::new();
+    sample(&env);
+    for id in ["x1", "x2"] {
+        push(
+            &env,
+            "fact",
+            json!({"id": id, "subject": "CA-KP", "topic": "trade",
+                   "statement": format!("{FAKE_ROW}{OSC}"), "modality": "reported",
+                   "citations": [{"source": "gac-statement"}]}),
+        );
+    }
+    for args in [vec!["show", "x"], vec!["prove", "x"]] {
+        let r = run_inert(&env, &args);
+        assert_eq!(r.code, 2, "{r}");
+        let lines: Vec<&str> = r.stderr.lines().collect();
+        assert!(
+            lines[0].starts_with("error: id `x` is ambiguous: 2 ids start with it:"),
+            "{r}"
+        );
+        for (i, id) in ["x1", "x2"].iter().enumerate() {
+            assert!(
+                lines[i + 1].trim_start().starts_with(&format!("{id}  ")),
+                "candidate {id} is not on line {}:\n{r}",
+                i + 2
+            );
+        }
+        assert!(!lines[3].trim_start().starts_with("3  2026"), "{r}");
+    }
+    let r = run_inert(&env, &["show", "x"]);
+    assert!(r.stderr.contains(r"Nothing happened.\n    3  2026"), "{r}");
 }

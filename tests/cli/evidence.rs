@@ -842,3 +842,143 @@ fn a_passage_across_a_line_break_is_cited_by_its_span() {
     ));
     env.ok(&["cite-check"]);
 }
+
+/// A later edition of the translation: "ready to reopen" is gone.
+const TRANSL2: &str =
+    "Notes of the ministry.\n\nThe minister says Canada may reopen the embassy one day.\n";
+
+/// `source amend --file` keeps the corrected text in the archive, and from
+/// then on the source's citations are located and checked against that text:
+/// by writers (through the index, and without it), by `locate`, and by
+/// `cite-check` and `verify --citations`. An amendment that removes the text
+/// leaves citations as given again.
+#[test]
+fn an_amended_text_is_archived_and_citations_are_checked_against_it() {
+    let env = project();
+    env.ok(&add(
+        "emb",
+        &["--source", "orig", "--quote", "studying whether to reopen"],
+    ));
+    env.ok(&[
+        "dispute",
+        "emb",
+        "--source",
+        "transl",
+        "--quote",
+        "ready to reopen",
+        "--statement",
+        "S.",
+    ]);
+    env.write("transl2.txt", TRANSL2);
+    let r = env.ok(&[
+        "source",
+        "amend",
+        "tra",
+        "--reason",
+        "the archived copy was of another edition",
+        "--file",
+        "transl2.txt",
+    ]);
+    let archived = archive_file(&env, TRANSL2);
+    assert!(
+        r.stdout
+            .contains(&format!("archived its text as {archived}")),
+        "{r}"
+    );
+    assert_eq!(env.read(&archived), TRANSL2.as_bytes());
+    let e = last(&env);
+    assert_eq!(
+        (e["kind"].as_str(), e["format"].as_u64()),
+        (Some("amend"), Some(2))
+    );
+    let sha = ledger::hash::sha256(TRANSL2.as_bytes()).to_hex();
+    assert_eq!(e["body"]["set"]["sha256"], sha.as_str());
+
+    // Writers check against the new text, with the index and without it.
+    for without_index in [false, true] {
+        if without_index {
+            std::fs::remove_file(env.path().join("ledger/.test.jsonl.idx")).expect("index");
+        }
+        let r = env.refused(
+            L,
+            &add(
+                "gone",
+                &["--source", "transl", "--quote", "ready to reopen"],
+            ),
+            2,
+        );
+        assert!(
+            r.stderr
+                .contains("does not occur in the archived text of source `transl`"),
+            "{r}"
+        );
+    }
+    env.ok(&add(
+        "may",
+        &["--source", "transl", "--quote", "may reopen the embassy"],
+    ));
+    assert_eq!(
+        last(&env)["body"]["citations"][0],
+        serde_json::json!({"paragraph": 2, "quote": "may reopen the embassy",
+                           "source": "transl", "span": [25, 47]})
+    );
+    // An import that amends the text checks its later citations against the
+    // text it names.
+    env.write(&archive_file(&env, TRANSL), TRANSL);
+    env.write(
+        "batch.jsonl",
+        format!(
+            "{}\n{}\n",
+            serde_json::json!({"kind": "amend", "body": {"target": "transl", "reason": "back to the first edition",
+                "set": {"sha256": ledger::hash::sha256(TRANSL.as_bytes()).to_hex()}}}),
+            serde_json::json!({"kind": "fact", "body": {"id": "ready", "subject": "CA-KP", "topic": "embassy",
+                "statement": "S.", "modality": "reported",
+                "citations": [{"source": "transl", "quote": "ready to reopen"}]}}),
+        ),
+    );
+    env.ok(&["import", "batch.jsonl"]);
+    assert_eq!(
+        last(&env)["body"]["citations"][0]["span"],
+        serde_json::json!([28, 43])
+    );
+    env.ok(&[
+        "source",
+        "amend",
+        "transl",
+        "--reason",
+        "r",
+        "--file",
+        "transl2.txt",
+    ]);
+
+    // Readers: locate searches the current text.
+    env.ok(&["locate", "transl", "may reopen"]);
+    let r = env.refused(L, &["locate", "tr", "ready to reopen"], 1);
+    assert!(r.stdout.starts_with("no match:"), "{r}");
+    // cite-check and verify --citations: the dispute and the imported fact
+    // quote the first edition, which the source no longer records.
+    let r = env.refused(L, &["cite-check", "transl"], 1);
+    assert!(r.stdout.contains("dispute of `emb`"), "{r}");
+    assert!(r.stdout.contains("fact `ready`"), "{r}");
+    let r = env.refused(L, &["cite-check", "transl", "--format", "json"], 1);
+    let v: Value = serde_json::from_str(&r.stdout).expect("JSON");
+    assert_eq!(v["recorded_sha256"], sha.as_str());
+    env.refused(L, &["verify", "--citations"], 1);
+
+    // Without an archived text, citations are stored as given again.
+    env.ok(&[
+        "source", "amend", "transl", "--reason", "r", "--unset", "file",
+    ]);
+    let r = env.ok(&add(
+        "as-given",
+        &["--source", "transl", "--quote", "not in it"],
+    ));
+    assert!(
+        r.stderr.contains("source `transl` has no archived text"),
+        "{r}"
+    );
+    assert_eq!(
+        last(&env)["body"]["citations"][0],
+        serde_json::json!({"quote": "not in it", "source": "transl"})
+    );
+}

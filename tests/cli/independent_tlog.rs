@@ -342,3 +342,52 @@ fn tiles_agree() {
         1
     );
 }
+
+/// Entries of format 2 (a supersession that carries disputes, amendments of
+/// sources) are leaves like any other: the independent checker computes the
+/// same root over a ledger holding them, accepts the checkpoint `ledger`
+/// signs, and accepts an inclusion proof of each of them.
+#[test]
+fn format_2_entries_are_ordinary_leaves() {
+    let Some(py) = python() else { return };
+    let env = Env::new();
+    let fixture = std::fs::read(repo().join("tests/fixtures/valid/canada-north-korea.jsonl"))
+        .expect("fixture");
+    env.write(LEDGER, &fixture);
+    write_key(&env, "log", &log_key());
+    let cp = env.ok(&["--ledger", LEDGER, "checkpoint", "--key", "log.key"]);
+    env.write("cp", &cp.stdout);
+    let v = accepts(&env, &py, &["checkpoint", "cp", "--key", "log.pub"]);
+    let root = accepts(&env, &py, &["root", LEDGER]);
+    assert_eq!(v["root"], root["root"], "{v} {root}");
+    let format_2: Vec<u64> = String::from_utf8(fixture)
+        .expect("UTF-8")
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("JSON"))
+        .filter(|e| e["format"] == 2)
+        .map(|e| e["seq"].as_u64().expect("seq"))
+        .collect();
+    assert_eq!(
+        format_2.len(),
+        3,
+        "the fixture holds three format 2 entries"
+    );
+    for seq in format_2 {
+        let r = env.ok(&["--ledger", LEDGER, "prove", &seq.to_string()]);
+        env.write("p.json", &r.stdout);
+        let v = accepts(
+            &env,
+            &py,
+            &["proof", "p.json", "--checkpoint", "cp", "--key", "log.pub"],
+        );
+        assert_eq!(v["seq"], seq);
+        env.ok(&[
+            "check-proof",
+            "p.json",
+            "--checkpoint",
+            "cp",
+            "--key",
+            "log.pub",
+        ]);
+    }
+}

@@ -1,6 +1,7 @@
 //! Integration tests: they drive the real `ledger` binary in temporary
 //! directories with a fixed clock (see `util`).
 
+mod authoring;
 mod browser;
 mod cdp;
 mod concurrency;
@@ -36,6 +37,7 @@ mod seams;
 mod signed;
 mod since;
 mod summary;
+mod team;
 mod tiles;
 mod util;
 mod verify;

@@ -529,3 +529,43 @@ fn line_by_line(
     }
     (v.finish().0, entries)
 }
+
+/// Change ids drawn from short alphabets so that prefixes collide often, and
+/// ids chosen by hand that may be prefixes of them.
+fn id_set() -> impl Strategy<Value = Vec<String>> {
+    let change = prop::collection::vec(prop::sample::select(vec![b'k', b'l', b'm']), 16)
+        .prop_map(|b| String::from_utf8(b).expect("ASCII"));
+    let chosen = prop::collection::vec(prop::sample::select(vec![b'k', b'l', b'-']), 1..6)
+        .prop_map(|b| format!("k{}", String::from_utf8(b).expect("ASCII")));
+    prop::collection::vec(prop_oneof![3 => change, 1 => chosen], 1..24)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// How a change id is shown names it: the shown prefix is at least four
+    /// characters, no other id starts with it, and typed back it resolves to
+    /// the id; an id chosen by hand is shown whole and resolves to itself
+    /// (an exact id wins over the longer ids it is a prefix of).
+    #[test]
+    fn shown_ids_resolve_back_to_themselves(ids in id_set()) {
+        let abbrev = ledger::ids::Abbrev::new(ids.iter().map(String::as_str));
+        for id in &ids {
+            let shown = abbrev.shown(id);
+            prop_assert!(id.starts_with(shown));
+            if ledger::ids::is_change_id(id) {
+                prop_assert!(shown.len() >= ledger::ids::SHOWN_MIN);
+                prop_assert!(
+                    ids.iter().all(|o| o == id || !o.starts_with(shown)),
+                    "{} shown as {} is a prefix of another id", id, shown
+                );
+            } else {
+                prop_assert_eq!(shown, id.as_str());
+            }
+            prop_assert_eq!(
+                ledger::ids::resolve(shown, ids.iter().map(String::as_str)),
+                ledger::ids::Resolved::One(id.clone())
+            );
+        }
+    }
+}

@@ -173,6 +173,7 @@ fn build(ops: &[Op]) -> (State, std::collections::BTreeSet<String>, Attempts) {
                         citations: vec![cite(*src)],
                         note: None,
                     },
+                    disputes: None,
                 })
             }
             Op::Retract { target } => Body::Retract(Retract {

@@ -430,7 +430,7 @@ fn forge_index_header(idx: &[u8], bytes: &[u8], ledger: &Path, index: &Path) -> 
         std::fs::metadata(ledger).unwrap(),
         std::fs::metadata(index).unwrap(),
     );
-    let mut key = Sha256::new().chain_update(b"ledger index v2\0");
+    let mut key = Sha256::new().chain_update(b"ledger index v3\0");
     for n in [l.dev(), l.ino(), i.dev(), i.ino()] {
         key.update(n.to_le_bytes());
     }

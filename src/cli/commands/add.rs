@@ -9,7 +9,7 @@ use crate::date::PartialDate;
 use crate::entry::{Body, Fact};
 use crate::error::{Error, Result};
 use crate::evidence::Resolver;
-use crate::store;
+use crate::store::{self, IdKind};
 use clap::ArgMatches;
 use serde_json::Value;
 use std::io::Write;
@@ -56,7 +56,7 @@ pub struct FactOptions {
     /// Your note: what an inference rests on, scope, caveats
     #[arg(long)]
     pub note: Option<String>,
-    /// The fact's id [default: f<seq>]
+    /// The fact's id [default: a new change id, e.g. kxqzmlpvtsrwnoqy]
     #[arg(long)]
     pub id: Option<String>,
 }
@@ -93,7 +93,7 @@ impl FactOptions {
 /// Citation flags: `--source ID [--locator LOC] [--quote TEXT]`, repeatable.
 #[derive(Debug, clap::Args)]
 pub struct CiteArgs {
-    /// A registered source id; repeat to cite several
+    /// A registered source (its id, or any unique prefix); repeat to cite several
     #[arg(long = "source", value_name = "ID", required = true)]
     pub source: Vec<String>,
     /// Where in the preceding --source: pN (paragraph) or pN:A-B (characters
@@ -135,8 +135,11 @@ pub fn run(
     let now = store::now()?;
     let mut resolver = Resolver::new(Archive::for_ledger(&path, archive));
     let (written, _) = store::append_checked(&path, &now, |prior, seq| {
+        for c in &mut fact.citations {
+            c.source = prior.resolve(&c.source, IdKind::Source)?;
+        }
         if fact.id.is_empty() {
-            fact.id = format!("f{seq}");
+            fact.id = prior.new_id()?;
         }
         let mut body = Body::Fact(fact);
         resolver

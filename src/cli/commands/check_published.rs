@@ -24,8 +24,8 @@ pub struct Args {
     #[arg(long, value_name = "ORIGIN")]
     pub origin: Option<String>,
     /// Instead of checking every file, prove that this entry (its seq, or the
-    /// id it introduced) is in the signed tree, reading only the tiles its
-    /// proof needs; needs --line
+    /// id it introduced, or a prefix of that id) is in the signed tree,
+    /// reading only the tiles its proof needs; needs --line
     #[arg(long, value_name = "ID|SEQ", requires = "line")]
     pub prove: Option<String>,
     /// The entry's line as the ledger holds it (its hash is recomputed from it)
@@ -106,8 +106,11 @@ fn prove(
         }
         (None, None) => return Err(Error::usage("--line is not an entry", None)),
     };
-    let names =
-        which == entry.seq.to_string() || crate::tlog::introduces(&entry.body) == Some(which);
+    // The line names one entry, so a prefix of the id it introduced is
+    // enough to say which one is meant.
+    let names = which == entry.seq.to_string()
+        || crate::tlog::introduces(&entry.body)
+            .is_some_and(|id| !which.is_empty() && id.starts_with(which));
     if !names {
         return Err(Error::usage(
             format!("--line holds entry {}, which is not `{which}`", entry.seq),

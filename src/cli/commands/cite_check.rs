@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The registered source whose citations to check [default: every source
-    /// with an archived text]
+    /// The registered source whose citations to check (id or unique
+    /// prefix) [default: every source with an archived text]
     pub source: Option<String>,
     /// A copy of the source's text (UTF-8) [default: its archived text]
     pub file: Option<PathBuf>,
@@ -32,6 +32,10 @@ pub fn run(
 ) -> Result<i32> {
     let path = store::resolve(ledger)?;
     let (entries, state) = store::load(&path)?;
+    let mut args = args;
+    if let Some(s) = &args.source {
+        args.source = Some(store::resolve_in(&state, s, store::IdKind::Source)?);
+    }
     if let Some(s) = &args.source
         && state.source(s).is_none()
     {

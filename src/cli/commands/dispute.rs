@@ -6,15 +6,15 @@ use crate::cli::args::{parse_enum, parse_locator, print_appended, print_notes};
 use crate::entry::{Body, Citation, Dispute};
 use crate::error::Result;
 use crate::evidence::Resolver;
-use crate::store;
+use crate::store::{self, IdKind};
 use std::io::Write;
 use std::path::Path;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The fact the source disputes
+    /// The fact the source disputes (its id, or any unique prefix)
     pub target: String,
-    /// The disputing source (registered)
+    /// The disputing source (registered; its id, or any unique prefix)
     #[arg(long, value_name = "ID")]
     pub source: String,
     /// What the disputing source says, in your own words
@@ -50,7 +50,7 @@ pub fn run(
         Some(l) => parse_locator(l)?,
         None => (None, None),
     };
-    let mut body = Body::Dispute(Dispute {
+    let mut body = Dispute {
         target: args.target,
         difference: parse_enum("difference", &args.difference)?,
         statement: args.statement,
@@ -61,10 +61,13 @@ pub fn run(
             quote: args.quote,
         },
         note: args.note,
-    });
+    };
     let now = store::now()?;
     let mut resolver = Resolver::new(Archive::for_ledger(&path, archive));
     let (written, _) = store::append_checked(&path, &now, |prior, seq| {
+        body.target = prior.resolve(&body.target, IdKind::Fact)?;
+        body.citation.source = prior.resolve(&body.citation.source, IdKind::Source)?;
+        let mut body = Body::Dispute(body);
         resolver
             .resolve_body(&mut body, prior)
             .map_err(|r| r.into_error(&path, seq, None))?;

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The registered source to search
+    /// The registered source to search (its id, or any unique prefix)
     pub source: String,
     /// The quote, as typed: quotation marks, dashes and white space need not
     /// match the text's (see docs/FORMAT.md 5.1.1)
@@ -41,7 +41,7 @@ pub fn run(
     out: &mut dyn Write,
 ) -> Result<i32> {
     let path = store::resolve(ledger)?;
-    let archived = match &args.file {
+    let (source, archived) = match &args.file {
         None => archived_text(&path, &Archive::for_ledger(&path, archive), &args.source)?,
         Some(f) => {
             let source = find_source(&path, &args.source)?.ok_or_else(|| {
@@ -52,12 +52,12 @@ pub fn run(
             })?;
             let text = store::read_text(f)?;
             let sha = sha256(text.as_bytes()).to_hex();
-            if let Some(r) = source.sha256.filter(|r| *r != sha) {
+            if let Some(r) = source.sha256.as_ref().filter(|r| **r != sha) {
                 return Err(Error::usage(
                     format!(
                         "{} is not the archived text of `{}`: its SHA-256 is {sha}, the source recorded {r}",
                         f.display(),
-                        args.source
+                        source.id
                     ),
                     Some(
                         "check that this is the right file; a different text is a different source"
@@ -65,13 +65,15 @@ pub fn run(
                     ),
                 ));
             }
-            Archived {
+            let archived = Archived {
                 text,
                 path: f.clone(),
                 sha256: sha,
-            }
+            };
+            (source, archived)
         }
     };
+    let id = source.id.as_str();
     if locate::fold_quote(&args.quote).is_empty() {
         return Err(Error::usage("the quote is empty", None));
     }
@@ -97,7 +99,7 @@ pub fn run(
                 out,
                 &json!({
                     "ok": found,
-                    "source": args.source,
+                    "source": id,
                     "quote": args.quote,
                     "file": archived.path.display().to_string(),
                     "sha256": archived.sha256,
@@ -135,7 +137,7 @@ pub fn run(
                     s.push_str(&format!(
                         "no match: “{}” does not occur in the archived text of `{}` ({}), even with quotation marks, dashes and white space set aside\n",
                         terminal(&args.quote),
-                        terminal(&args.source),
+                        terminal(id),
                         terminal_path(&archived.path)
                     ));
                     if nearest.is_empty() {
@@ -157,7 +159,7 @@ pub fn run(
                         "several matches: “{}” occurs {} times in `{}`; give one of these with --locator, or quote more words:\n",
                         terminal(&args.quote),
                         many.len(),
-                        terminal(&args.source)
+                        terminal(id)
                     ));
                     for m in many {
                         s.push_str(&format!(

@@ -1,12 +1,15 @@
 //! `ledger log`: list entries, filtered by kind, subject or topic; one row per
-//! entry, its text escaped for the terminal.
+//! entry, its text escaped for the terminal. Change ids are shown by their
+//! shortest unique prefix (`--format json` gives them whole); a subject or
+//! topic the ledger does not know is an error, not an empty list.
 
 use crate::cli::Format;
 use crate::cli::output::{emit, emit_json};
 use crate::entry::{Body, Entry, Fact, name};
 use crate::error::{Error, Result};
 use crate::escape::terminal;
-use crate::replay::State;
+use crate::ids::Abbrev;
+use crate::replay::{Refs, State};
 use crate::{store, vocab};
 use serde_json::Value;
 use std::io::Write;
@@ -15,7 +18,7 @@ use std::path::Path;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Only entries of this kind
-    #[arg(long, value_parser = ["genesis", "define", "source", "fact", "supersede", "retract", "dispute"])]
+    #[arg(long, value_parser = ["genesis", "define", "source", "fact", "supersede", "retract", "dispute", "amend"])]
     pub kind: Option<String>,
     /// Only entries about this relation (CA-KP, either order) or actor (KP: any subject that includes it)
     #[arg(long)]
@@ -40,6 +43,26 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
         None => None,
     };
     let (entries, state) = store::load(&path)?;
+    if let Some(w) = &wanted {
+        for actor in w {
+            if !state.actor_known(actor) {
+                return Err(Error::usage(
+                    format!("--subject: unknown actor `{actor}`{}", did_you_mean(actor, state.actor_ids())),
+                    Some("`ledger log --kind define` lists the actors this ledger defines; built-in ones are in docs/FORMAT.md 6".into()),
+                ));
+            }
+        }
+    }
+    if let Some(t) = args.topic.iter().find(|t| !state.topic_known(t)) {
+        return Err(Error::usage(
+            format!(
+                "--topic: unknown topic `{t}`{}",
+                did_you_mean(t, state.topic_ids())
+            ),
+            Some(format!("known topics: {}", state.topic_ids().join(", "))),
+        ));
+    }
+    let abbrev = state.abbrev();
     let shown: Vec<&Entry> = entries
         .iter()
         .filter(|e| args.kind.as_deref().is_none_or(|k| e.body.kind() == k))
@@ -67,8 +90,15 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
             ),
         )?,
         Format::Text => {
-            let s: String = shown.iter().map(|e| entry_line(e) + "\n").collect();
+            let s: String = shown
+                .iter()
+                .map(|e| entry_line(e, &abbrev) + "\n")
+                .collect();
             emit(out, &s)?;
+            if shown.is_empty() {
+                // Say so on stderr: an empty list on stdout is what a script expects.
+                eprintln!("no entry matches these filters");
+            }
         }
     }
     Ok(0)
@@ -101,23 +131,33 @@ fn subject_matches(subject: &str, wanted: &[String]) -> bool {
     }
 }
 
+/// " (did you mean `x`?)" for the known names closest to `given`, or "".
+pub fn did_you_mean(given: &str, known: Vec<String>) -> String {
+    crate::replay::suggest(crate::replay::closest(
+        given,
+        known.iter().map(String::as_str),
+    ))
+}
+
 /// One line for an entry: seq, record time, kind and what it says (its text
 /// escaped for the terminal: see [`describe`]).
-pub fn entry_line(e: &Entry) -> String {
+pub fn entry_line(e: &Entry, abbrev: &Abbrev) -> String {
     format!(
         "{:>5}  {}  {:<9}  {}",
         e.seq,
         terminal(&e.recorded),
         e.body.kind(),
-        describe(&e.body)
+        describe(&e.body, abbrev)
     )
 }
 
-/// A one-line description of an entry's body, every piece of ledger text in
-/// it escaped for the terminal: a line break or a control sequence in a
-/// statement cannot add a row or act on the screen.
-pub fn describe(b: &Body) -> String {
+/// A one-line description of an entry's body, change ids abbreviated and
+/// every piece of ledger text in it escaped for the terminal: a line break
+/// or a control sequence in a statement cannot add a row or act on the
+/// screen.
+pub fn describe(b: &Body, abbrev: &Abbrev) -> String {
     let t = terminal;
+    let id = |s: &str| terminal(abbrev.shown(s)).into_owned();
     let clip = |s: &str| -> String {
         if s.chars().count() > 72 {
             format!("{}…", t(&s.chars().take(71).collect::<String>()))
@@ -128,21 +168,36 @@ pub fn describe(b: &Body) -> String {
     match b {
         Body::Genesis(g) => format!("ledger \"{}\"", t(&g.title)),
         Body::Define(d) => format!("{} {} = {}", name(&d.term), t(&d.id), t(&d.label)),
-        Body::Source(s) => format!("{}: {}", t(&s.id), clip(&s.title)),
+        Body::Source(s) => format!("{}: {}", id(&s.id), clip(&s.title)),
         Body::Fact(f) => format!(
             "{} [{} {}] {}",
-            t(&f.id),
+            id(&f.id),
             t(&f.subject),
             t(&f.topic),
             clip(&f.statement)
         ),
-        Body::Supersede(s) => format!("{} -> {}: {}", t(&s.target), t(&s.fact.id), clip(&s.reason)),
-        Body::Retract(r) => format!("{} ({})", t(&r.target), name(&r.reason)),
+        Body::Supersede(s) => format!(
+            "{} -> {}: {}",
+            id(&s.target),
+            id(&s.fact.id),
+            clip(&s.reason)
+        ),
+        Body::Retract(r) => format!("{} ({})", id(&r.target), name(&r.reason)),
         Body::Dispute(d) => format!(
             "{} by {}: {}",
-            t(&d.target),
-            t(&d.citation.source),
+            id(&d.target),
+            id(&d.citation.source),
             clip(&d.statement)
         ),
+        Body::Amend(a) => {
+            let mut changed: Vec<&str> = a.set.as_ref().map(|c| c.members()).unwrap_or_default();
+            changed.extend(a.unset.iter().flatten().map(|m| m.name()));
+            format!(
+                "{} ({}): {}",
+                id(&a.target),
+                changed.join(", "),
+                clip(&a.reason)
+            )
+        }
     }
 }

@@ -92,9 +92,17 @@ fn to_text(name: &str, m: &Merged) -> String {
     s + &moved(m)
 }
 
-/// One line per re-appended entry: its old and new seq.
+/// One line per re-appended entry (its old and new seq), and per source of
+/// theirs left out as the same as one of ours.
 pub fn moved(m: &Merged) -> String {
     let mut s = String::new();
+    for e in &m.same_sources {
+        s.push_str(&format!(
+            "  seq {}: {} is registered on both sides with the same description; kept one\n",
+            e.seq,
+            terminal(&merge::what(e))
+        ));
+    }
     for (from, e) in &m.appended {
         s.push_str(&format!(
             "  seq {from} -> {}: {} ({})\n",
@@ -124,6 +132,7 @@ pub fn to_json(m: &Merged) -> Value {
         "common": m.common,
         "kept": m.kept,
         "appended": appended,
+        "same_sources": m.same_sources.iter().map(|e| json!({"from_seq": e.seq, "hash": e.hash.to_hex()})).collect::<Vec<_>>(),
         "head": m.head,
     })
 }

@@ -10,7 +10,8 @@ use std::path::Path;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The entry: its seq, or the id of the fact, source or term it introduced
+    /// The entry: its seq, or the id (or any unique prefix of the id) of the
+    /// fact, source or term it introduced
     #[arg(value_name = "ID|SEQ")]
     pub entry: String,
     /// Prove inclusion in the tree of the first N entries (the size of the
@@ -32,7 +33,10 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
         (Some(s), _) | (None, Some(s)) => s,
         (None, None) => {
             return Err(Error::usage(
-                format!("no entry introduces the id `{}`", args.entry),
+                format!(
+                    "no entry introduces the id `{}`, or an id starting with it",
+                    args.entry
+                ),
                 Some("give the id of a fact, source or defined term, or an entry's seq".into()),
             ));
         }

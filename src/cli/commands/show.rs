@@ -1,9 +1,10 @@
-//! `ledger show`: a fact or a source with its whole history. A dispute of a
-//! fact by a source derived from one the fact cites (or the other way round)
-//! is shown with the two cited spans side by side; `--evidence` prints every
-//! cited span in its paragraph of the archived text, marked. Every piece of
-//! ledger text (and of an archived text) is escaped for the terminal (a
-//! note's line breaks show as `\n`).
+//! `ledger show`: a fact or a source with its whole history (for a source,
+//! every amendment with the values it replaced). A dispute of a fact by a
+//! source derived from one the fact cites (or the other way round) is shown
+//! with the two cited spans side by side; `--evidence` prints every cited
+//! span in its paragraph of the archived text, marked. Every piece of ledger
+//! text (and of an archived text) is escaped for the terminal (a note's line
+//! breaks show as `\n`).
 
 use crate::archive::Archive;
 use crate::citations::{check_one, paragraphs};
@@ -14,6 +15,7 @@ use crate::entry::Citation;
 use crate::entry::{Body, Entry, name};
 use crate::error::{Error, Result};
 use crate::escape::terminal;
+use crate::ids::{self, Abbrev};
 use crate::replay::{State, Status};
 use crate::report::{self, worded};
 use crate::store;
@@ -24,7 +26,7 @@ use std::path::Path;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// A fact id or a source id
+    /// A fact or source id, or any unique prefix of one
     pub id: String,
     /// Print each cited span (of the fact and of its disputes) in its
     /// paragraph of the source's archived text, marked
@@ -42,7 +44,9 @@ pub fn run(
 ) -> Result<i32> {
     let path = store::resolve(ledger)?;
     let (entries, state) = store::load(&path)?;
-    let id = args.id.as_str();
+    let id = resolve_any(&state, &args.id)?;
+    let id = id.as_str();
+    let abbrev = state.abbrev();
     if args.evidence && state.fact(id).is_none() {
         return Err(Error::usage(
             format!("--evidence shows the evidence of a fact, and no fact has the id `{id}`"),
@@ -60,16 +64,25 @@ pub fn run(
             .iter()
             .filter(|e| touches_fact(&e.body, &versions))
             .collect();
-        (rel, fact_text(&state, id))
+        (rel, fact_text(&state, id, &abbrev))
     } else if state.source(id).is_some() {
         let rel = entries
             .iter()
             .filter(|e| touches_source(&e.body, id))
             .collect();
-        (rel, source_text(&state, id))
+        (rel, source_text(&state, id, &abbrev))
     } else {
+        let known: Vec<&str> = state
+            .facts
+            .iter()
+            .map(|f| f.fact.id.as_str())
+            .chain(state.sources.iter().map(|s| s.source.id.as_str()))
+            .collect();
         return Err(Error::usage(
-            format!("no fact or source has the id `{id}`"),
+            format!(
+                "no fact or source has the id `{id}`, and none starts with it{}",
+                crate::replay::suggest(crate::replay::closest(id, known.into_iter()))
+            ),
             Some("list ids with `ledger log` or `ledger sources`".into()),
         ));
     };
@@ -78,7 +91,7 @@ pub fn run(
             let mut v = json!({
                 "id": id,
                 "kind": if state.fact(id).is_some() { "fact" } else { "source" },
-                "status": state.fact(id).map(|f| status_name(&f.status)),
+                "status": state.fact(id).map(|f| status_name(&f.status, &|id| id.to_string())),
                 "history": related.iter().map(|e| Value::Object(e.to_object(true))).collect::<Vec<_>>(),
             });
             if let Some(ev) = &evidence {
@@ -99,12 +112,29 @@ pub fn run(
             }
             s.push_str("\nhistory:\n");
             for e in related {
-                s.push_str(&format!("  {}\n", entry_line(e)));
+                s.push_str(&format!("  {}\n", entry_line(e, &abbrev)));
             }
             emit(out, &s)?;
         }
     }
     Ok(0)
+}
+
+/// The fact or source `given` names: its id, or the only fact or source id it
+/// is a prefix of; a prefix of several is refused, listing them.
+fn resolve_any(state: &State, given: &str) -> Result<String> {
+    let all = state
+        .facts
+        .iter()
+        .map(|f| f.fact.id.as_str())
+        .chain(state.sources.iter().map(|s| s.source.id.as_str()));
+    match ids::resolve(given, all) {
+        ids::Resolved::One(id) => Ok(id),
+        ids::Resolved::None => Ok(given.to_string()),
+        ids::Resolved::Ambiguous(c) => Err(ids::ambiguous("id", given, &c, |id| {
+            store::describe_id(state, id)
+        })),
+    }
 }
 
 /// Every version of a fact: the ones it supersedes and the ones superseding it.
@@ -153,14 +183,24 @@ fn touches_source(b: &Body, id: &str) -> bool {
         Body::Supersede(s) => s.fact.citations.iter().any(|c| c.source == id),
         Body::Retract(r) => r.source.as_deref() == Some(id),
         Body::Dispute(d) => d.citation.source == id,
+        Body::Amend(a) => {
+            a.target == id
+                || a.set
+                    .as_ref()
+                    .and_then(|c| c.derived_from.as_ref())
+                    .is_some_and(|d| d.source == id)
+        }
         _ => false,
     }
 }
 
-fn status_name(s: &Status) -> String {
+/// A fact's status in words, ids shown by `show`.
+fn status_name(s: &Status, show: &dyn Fn(&str) -> String) -> String {
     match s {
         Status::Live => "live".into(),
-        Status::Superseded { by, seq, .. } => format!("superseded by {by} at seq {seq}"),
+        Status::Superseded { by, seq, .. } => {
+            format!("superseded by {} at seq {seq}", show(by))
+        }
         Status::Retracted { seq, retract } => {
             format!("retracted at seq {seq} ({})", name(&retract.reason))
         }
@@ -172,12 +212,19 @@ fn t(s: &str) -> String {
     terminal(s).into_owned()
 }
 
-fn fact_text(state: &State, id: &str) -> String {
+fn fact_text(state: &State, id: &str, abbrev: &Abbrev) -> String {
     let Some(r) = state.fact(id) else {
         return String::new();
     };
     let f = &r.fact;
-    let mut s = format!("fact {} ({})\n", t(&f.id), t(&status_name(&r.status)));
+    let mut s = format!(
+        "fact {} ({})\n",
+        t(&f.id),
+        t(&status_name(&r.status, &|id| abbrev.shown(id).to_string()))
+    );
+    if let Some((old, _)) = &r.supersedes {
+        s.push_str(&format!("  replaces   {}\n", t(abbrev.shown(old))));
+    }
     s.push_str(&format!(
         "  subject    {}\n  topic      {}\n",
         t(&f.subject),
@@ -209,7 +256,7 @@ fn fact_text(state: &State, id: &str) -> String {
         let mut line = format!(
             "  cites      [{}] {}",
             state.source_number(&c.source).unwrap_or(0),
-            t(&c.source)
+            t(abbrev.shown(&c.source))
         );
         if let Some(p) = c.paragraph {
             line.push_str(&format!(" ¶{p}"));
@@ -223,14 +270,28 @@ fn fact_text(state: &State, id: &str) -> String {
         s.push_str(&line);
         s.push('\n');
     }
-    for (seq, d) in &r.disputes {
+    for d in &r.disputes {
+        let about = if d.dispute.target == f.id {
+            String::new()
+        } else if d.current {
+            format!(
+                "; recorded against `{}`, carried to this version",
+                t(abbrev.shown(&d.dispute.target))
+            )
+        } else {
+            format!(
+                "; about the superseded version `{}`",
+                t(abbrev.shown(&d.dispute.target))
+            )
+        };
         s.push_str(&format!(
-            "  disputed   at seq {seq} by {} ({}): {}\n",
-            t(&d.citation.source),
-            name(&d.difference),
-            t(&d.statement)
+            "  disputed   at seq {} by {} ({}{about}): {}\n",
+            d.seq,
+            t(abbrev.shown(&d.dispute.citation.source)),
+            name(&d.dispute.difference),
+            t(&d.dispute.statement)
         ));
-        if let Some(sb) = report::side_by_side(state, f, &d.citation) {
+        if let Some(sb) = report::side_by_side(state, f, &d.dispute.citation) {
             let side = |cites: &[report::CitationView]| -> String {
                 cites
                     .iter()
@@ -313,8 +374,16 @@ fn evidence(state: &State, id: &str, archive: &Archive) -> Result<Vec<Evidence>>
         .iter()
         .map(|c| (format!("fact `{id}`"), c))
         .collect();
-    for (seq, d) in &r.disputes {
-        cited.push((format!("dispute at seq {seq}"), &d.citation));
+    for d in &r.disputes {
+        let holder = if d.current {
+            format!("dispute at seq {}", d.seq)
+        } else {
+            format!(
+                "dispute at seq {} of the superseded version `{}`",
+                d.seq, d.dispute.target
+            )
+        };
+        cited.push((holder, &d.dispute.citation));
     }
     let mut texts: std::collections::HashMap<String, Option<String>> = Default::default();
     let mut out = Vec::new();
@@ -390,7 +459,7 @@ fn evidence(state: &State, id: &str, archive: &Archive) -> Result<Vec<Evidence>>
     Ok(out)
 }
 
-fn source_text(state: &State, id: &str) -> String {
+fn source_text(state: &State, id: &str, abbrev: &Abbrev) -> String {
     let Some(r) = state.source(id) else {
         return String::new();
     };
@@ -416,9 +485,33 @@ fn source_text(state: &State, id: &str) -> String {
         s.push_str(&format!(
             "  derives from [{}] {} ({})\n",
             state.source_number(&up.source.id).unwrap_or(0),
-            t(&up.source.id),
+            t(abbrev.shown(&up.source.id)),
             name(&relation)
         ));
+    }
+    for a in &r.amendments {
+        s.push_str(&format!(
+            "  amended at seq {}: {}{}\n",
+            a.seq,
+            t(&a.reason),
+            if a.changes.is_empty() {
+                " (no change)"
+            } else {
+                ""
+            }
+        ));
+        for (member, before, after) in &a.changes {
+            let shown = |v: &Option<Value>| match v {
+                None => "(none)".to_string(),
+                Some(Value::String(text)) => format!("“{}”", t(text)),
+                Some(other) => t(&other.to_string()),
+            };
+            s.push_str(&format!(
+                "    {member:<12} {} -> {}\n",
+                shown(before),
+                shown(after)
+            ));
+        }
     }
     s
 }
