@@ -13,14 +13,16 @@
 //! ledger nor with its problems (see `for_each_block`).
 //! [`verify_since`] is `verify --since`: it starts from a trusted entry.
 
-use crate::entry::{Body, ENVELOPE_MEMBERS, Entry, FORMAT_VERSION, check_timestamp};
+use crate::entry::{Body, ENVELOPE_MEMBERS, Entry, FORMAT_LATEST, check_timestamp};
 use crate::hash::{Hash, hash_entry};
 use crate::index::Compact;
 use crate::jcs::{self, ParseErrorKind};
+use crate::linefile::{Got, LineFile};
 use crate::lines::MAX_ENTRY_BYTES;
 use crate::replay::State;
 use serde_json::{Map, Value};
-use std::io::{BufRead, Read};
+use std::fs::File;
+use std::io::{BufRead, Read, Seek};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
@@ -178,6 +180,7 @@ pub fn read_entry(text: &str) -> ReadLine {
                 ProblemKind::DuplicateKey => {
                     p.help("a JSON object may carry each member once; the line was altered")
                 }
+                _ if is_conflict_marker(text) => p.help(CONFLICT_MARKERS_HELP),
                 _ => p,
             };
             out.problems.push(p);
@@ -235,6 +238,20 @@ pub fn read_entry(text: &str) -> ReadLine {
     out
 }
 
+/// What to do about conflict markers in a ledger.
+pub const CONFLICT_MARKERS_HELP: &str = "git wrote conflict markers into the ledger: this clone \
+     merges ledgers as text because the ledger merge driver is not set up in it. Stop the \
+     operation (`git merge --abort` or `git rebase --abort`), run `ledger git-setup` once in \
+     this clone, and merge or rebase again";
+
+/// Whether a line is one of the markers git writes around a textual
+/// conflict (`<<<<<<< ours`, `=======`, `>>>>>>> theirs`, `||||||| base`).
+pub fn is_conflict_marker(text: &str) -> bool {
+    ["<<<<<<<", "=======", ">>>>>>>", "|||||||"]
+        .iter()
+        .any(|m| text.starts_with(m))
+}
+
 /// The fast path of [`read_entry`]: for a line that is a clean entry (the
 /// common case) it confirms canonical form with a byte scan, hashes the line
 /// with the hash member cut out, and deserializes the typed entry straight
@@ -262,7 +279,8 @@ fn read_clean_entry(text: &str) -> Option<ReadLine> {
     let (prev, hash) = (Hash::from_hex(plain(prev)?)?, Hash::from_hex(plain(hash)?)?);
     let (kind, recorded) = (plain(kind)?, plain(recorded)?);
     let seq: u64 = seq.parse().ok()?;
-    if format.parse::<u64>().ok()? != FORMAT_VERSION || check_timestamp(recorded).is_err() {
+    let format = format.parse::<u64>().ok()?;
+    if !(1..=FORMAT_LATEST).contains(&format) || check_timestamp(recorded).is_err() {
         return None;
     }
     if !body_text.starts_with('{') {
@@ -277,6 +295,9 @@ fn read_clean_entry(text: &str) -> Option<ReadLine> {
     }
     let body = Body::from_canonical_str(kind, body_text)?;
     body.check().ok()?;
+    if body.format() != format {
+        return None;
+    }
     Some(ReadLine {
         entry: Some(Entry {
             seq,
@@ -376,13 +397,15 @@ fn check_envelope(map: &Map<String, Value>) -> Result<Entry, String> {
     }
     // `1.0` is the right version in non-canonical form (reported as such);
     // only a different number is an unsupported version.
-    let format = map["format"].as_f64();
-    if format != Some(FORMAT_VERSION as f64) {
-        return Err(schema(format!(
-            "unsupported format version {}: this build reads format {FORMAT_VERSION}",
-            map["format"]
-        )));
-    }
+    let format = map["format"]
+        .as_f64()
+        .filter(|f| (1..=FORMAT_LATEST).any(|k| k as f64 == *f))
+        .ok_or_else(|| {
+            schema(format!(
+                "unsupported format version {}: this build reads formats 1 to {FORMAT_LATEST}",
+                map["format"]
+            ))
+        })?;
     let seq = map["seq"].as_u64().ok_or_else(|| {
         schema(format!(
             "`seq` must be a non-negative integer, found {}",
@@ -415,6 +438,19 @@ fn check_envelope(map: &Map<String, Value>) -> Result<Entry, String> {
     let body = Body::from_value(kind, &map["body"]).map_err(schema)?;
     body.check()
         .map_err(|e| schema(format!("`{kind}` body: {e}")))?;
+    // Each entry has one format: the oldest that has everything it uses.
+    let needs = body.format();
+    if needs as f64 != format {
+        return Err(schema(if needs > 1 {
+            format!(
+                "this `{kind}` entry uses what format {needs} added, so its `format` must be {needs}"
+            )
+        } else {
+            format!(
+                "this `{kind}` entry uses nothing of format {format}, so its `format` must be {needs}"
+            )
+        }));
+    }
     Ok(Entry {
         seq,
         prev,
@@ -434,11 +470,32 @@ pub struct CheckedLine {
 }
 
 impl CheckedLine {
-    /// The entry read from the line, if it could be understood as one.
+    /// The entry read from the line, if it could be understood as one. For
+    /// an unterminated last line this is exactly when [`Verifier::link`]
+    /// counts it as an entry (7.2 steps 6 and 8).
     pub fn entry(&self) -> Option<&Entry> {
         match &self.outcome {
             Outcome::Read(r) => r.entry.as_ref(),
             _ => None,
+        }
+    }
+
+    /// The entry, when the line is clean: understood as an entry and without
+    /// any problem of its own (what a writer requires of the last line before
+    /// it appends). Otherwise the first problem's message.
+    pub fn into_clean(self) -> Result<Entry, String> {
+        if let Some(p) = self.early.first() {
+            return Err(p.message.clone());
+        }
+        match self.outcome {
+            Outcome::Read(r) => match (r.entry, r.problems.into_iter().next()) {
+                (_, Some(p)) => Err(p.message),
+                (Some(e), None) => Ok(e),
+                (None, None) => Err("not an entry".into()),
+            },
+            Outcome::Blank | Outcome::BadBlank => Err("a blank line".into()),
+            Outcome::Encoding(p) => Err(p.message),
+            Outcome::Torn => Err("an incomplete line".into()),
         }
     }
 }
@@ -563,6 +620,9 @@ pub struct VerifyOptions {
     /// the same accept/refuse decisions in about 40 bytes per id, but
     /// reference problems are worded without id text (no "did you mean").
     pub compact: bool,
+    /// Tree sizes whose Merkle roots the report should also give
+    /// ([`Report::tree`]), e.g. those of checkpoints to check.
+    pub tree_sizes: Vec<u64>,
 }
 
 /// What entries are replayed into during verification.
@@ -587,6 +647,7 @@ impl Default for VerifyOptions {
             max_problems: 100,
             index_only: false,
             compact: false,
+            tree_sizes: Vec::new(),
         }
     }
 }
@@ -605,9 +666,11 @@ pub struct Report {
     pub problems: Vec<Problem>,
     /// Problems found, including those not kept.
     pub total_problems: usize,
-    /// The `--since` entry the check started from, with the number of lines
-    /// before it (read for their ids only, not checked).
-    pub since: Option<(Anchor, u64)>,
+    /// How `--since` went, when it was given.
+    pub since: Option<Since>,
+    /// The Merkle tree over the entries ([`crate::merkle`]), when every line
+    /// was read as an entry: none was taken on trust, blank or unreadable.
+    pub tree: Option<crate::merkle::TreeHead>,
 }
 
 impl Report {
@@ -642,6 +705,8 @@ pub struct Verifier {
     state: Replay,
     /// The line [`Verifier::feed`] last read.
     last: Option<CheckedLine>,
+    /// The Merkle tree of the entries recorded so far (O(log n) hashes).
+    tree: crate::merkle::Builder,
 }
 
 impl Verifier {
@@ -660,6 +725,7 @@ impl Verifier {
     /// options are then ignored).
     pub fn with_replay(path: &Path, opts: VerifyOptions, state: Replay) -> Verifier {
         let anchors_seen = vec![None; opts.anchors.len()];
+        let tree = crate::merkle::Builder::watching(&opts.tree_sizes);
         Verifier {
             opts,
             report: Report {
@@ -670,6 +736,7 @@ impl Verifier {
                 problems: Vec::new(),
                 total_problems: 0,
                 since: None,
+                tree: None,
             },
             next_seq: 0,
             alt_seq: None,
@@ -677,6 +744,7 @@ impl Verifier {
             anchors_seen,
             state,
             last: None,
+            tree,
         }
     }
 
@@ -791,6 +859,7 @@ impl Verifier {
     fn record(&mut self, entry: &Entry, line_no: u64) {
         self.report.entries += 1;
         self.report.head = Some((entry.seq, entry.hash));
+        self.tree.push_entry(&entry.hash);
         for (i, a) in self.opts.anchors.iter().enumerate() {
             if a.seq == entry.seq && self.anchors_seen[i].is_none() {
                 self.anchors_seen[i] = Some(entry.hash);
@@ -1004,6 +1073,10 @@ impl Verifier {
                 ),
             }
         }
+        let complete = self.report.since.is_none()
+            && self.report.lines == self.report.entries
+            && self.tree.size() == self.report.entries;
+        self.report.tree = complete.then(|| self.tree.head());
         (self.report, self.state)
     }
 }
@@ -1478,38 +1551,16 @@ enum Trusted {
 
 /// Reads an entry without checking its canonical form, hash or payload rules:
 /// for lines vouched for by a later trusted entry (`--since`). `None` when the
-/// line is not laid out as a canonical entry; the caller then checks it fully.
-///
-/// Only the body is parsed. In a canonical entry `body` is the first member
-/// and the others follow in a fixed order with plain string or integer values
-/// (a quote inside a string is escaped), so the last `,"format":` ends the
-/// body and the members after it can be read by position.
+/// line is not laid out as a canonical entry ([`crate::layout`]); the caller
+/// then checks it fully. Only the body is parsed.
 fn read_trusted(text: &str) -> Option<Entry> {
-    let b = text.as_bytes();
-    let body_end = memchr::memmem::rfind(b, b",\"format\":")?;
-    let body = text
-        .get(8..body_end)
-        .filter(|_| b.starts_with(b"{\"body\":{"))?;
-    let tail = &text[body_end..];
-    // `,"format":1,"hash":"…","kind":"…","prev":"…","recorded":"…","seq":N}`
-    let rest = tail.strip_prefix(",\"format\":1,\"hash\":\"")?;
-    let (hash, rest) = (rest.get(..64)?, rest.get(64..)?);
-    let rest = rest.strip_prefix("\",\"kind\":\"")?;
-    let (kind, rest) = rest.split_once('"')?;
-    let rest = rest.strip_prefix(",\"prev\":\"")?;
-    let (prev, rest) = (rest.get(..64)?, rest.get(64..)?);
-    let rest = rest.strip_prefix("\",\"recorded\":\"")?;
-    let (recorded, rest) = rest.split_once('"')?;
-    let digits = rest.strip_prefix(",\"seq\":")?.strip_suffix('}')?;
-    if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit()) {
-        return None;
-    }
+    let p = crate::layout::split(text)?;
     Some(Entry {
-        seq: digits.parse().ok()?,
-        prev: Hash::from_hex(prev)?,
-        hash: Hash::from_hex(hash)?,
-        recorded: recorded.to_string(),
-        body: Body::from_canonical_str(kind, body)?,
+        seq: p.seq,
+        prev: Hash::from_hex(p.prev)?,
+        hash: Hash::from_hex(p.hash)?,
+        recorded: p.recorded.to_string(),
+        body: Body::from_canonical_str(p.kind, p.body)?,
     })
 }
 
@@ -1534,60 +1585,100 @@ impl Footprint for Trusted {
     }
 }
 
-/// Where the `--since` entry is in the file, as found by the store.
-pub struct SinceLine {
-    /// Byte offset of the line's first byte.
-    pub start: u64,
-    /// The line, without its LF.
-    pub text: Vec<u8>,
-    /// Whether it ends in LF.
-    pub terminated: bool,
+/// How `verify --since` went (docs/FORMAT.md 1, "Incremental verification").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Since {
+    /// SEQ:HASH as given.
+    pub anchor: Anchor,
+    /// Lines before the SEQ line, taken on trust (0 when every line was
+    /// checked).
+    pub trusted_lines: u64,
+    /// Set when the SEQ line could not be confirmed as line SEQ + 1, so every
+    /// line was checked instead, with SEQ:HASH pinned as an `--anchor`.
+    pub checked_all: Option<CheckedAll>,
+}
+
+/// Why `--since` checked every line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckedAll {
+    /// No line with that seq was found by the search.
+    NotFound,
+    /// The line found is not line SEQ + 1 (it is `line`): a copy, or a file
+    /// whose lines before it were added or removed.
+    NotAtItsLine { line: u64 },
+}
+
+impl Since {
+    /// Why every line was checked, in words, if it was.
+    pub fn why_all(&self) -> Option<String> {
+        self.checked_all.map(|c| match c {
+            CheckedAll::NotFound => {
+                format!("the search for seq {} found no line", self.anchor.seq)
+            }
+            CheckedAll::NotAtItsLine { line } => format!(
+                "the line with seq {} is line {line}, not line {}",
+                self.anchor.seq,
+                self.anchor.seq + 1
+            ),
+        })
+    }
 }
 
 /// `ledger verify --since SEQ:HASH`: trusts the entry at `since.seq` once its
-/// line checks out and has hash `since.hash`, and fully verifies every line
-/// after it, linking from it.
+/// line checks out, has hash `since.hash` and is line SEQ + 1, and fully
+/// verifies every line after it, linking from it.
 ///
-/// The lines before it are read only for the ids the referential checks need
-/// (envelope and payload parsed, nothing else checked; a line that does not
-/// parse is fully checked and its problems reported). `file` is read from
-/// `found.start` back to 0 for those, and after the line for the rest.
-pub fn verify_since<F: Read + std::io::Seek>(
+/// The line is found by binary search ([`LineFile::find_seq`]), which a file
+/// whose seqs do not grow can mislead, so what it finds is confirmed: exactly
+/// SEQ lines must come before it. Otherwise (or when nothing is found) every
+/// line is verified, with SEQ:HASH pinned as an anchor: the search may read
+/// more, never conclude wrongly. The lines before it are read only for the
+/// ids the referential checks need (envelope and payload parsed, nothing else
+/// checked; a line that does not parse is fully checked and its problems
+/// reported).
+pub fn verify_since(
     path: &Path,
-    file: &mut F,
+    file: &File,
     since: Anchor,
-    found: Option<SinceLine>,
     opts: VerifyOptions,
     block_size: usize,
     workers: usize,
 ) -> std::io::Result<(Report, State)> {
-    let mut v = Verifier::new(path, opts);
-    let Some(found) = found else {
-        v.push(
-            Problem::new(
-                ProblemKind::Anchor,
-                "`--since`: the ledger has no entry with this seq",
-            )
-            .help("entries were removed from the ledger, or SEQ:HASH was taken from another ledger; run `ledger verify` without --since"),
-            None,
-            Some(since.seq),
-        );
-        // Nothing was read: report only this (not an empty ledger).
-        v.report.since = Some((since, 0));
-        return Ok((v.report, State::default()));
+    let len = file.metadata()?.len();
+    let lf = LineFile::new(file, len);
+    let found = match lf.find_seq(since.seq)? {
+        Some(Got::Line {
+            start,
+            text,
+            terminated,
+        }) => (start, text, terminated),
+        _ => return verify_all_since(path, file, since, CheckedAll::NotFound, opts),
     };
+    let mut v = Verifier::new(path, opts.clone());
     // The lines before it: those that name an id the entries from SEQ on
     // use, when that can be told; else every line, for ids only.
-    if !prefix_by_ids(&mut v, file, &found, since.seq)? {
-        read_prefix(&mut v, file, &found, block_size, workers)?;
+    if !prefix_by_ids(&mut v, &lf, found.0, since.seq, block_size, workers)? {
+        read_prefix(&mut v, file, found.0, block_size, workers)?;
     }
     let prefix_lines = v.report.lines;
+    if prefix_lines != since.seq {
+        let line = prefix_lines + 1;
+        return verify_all_since(path, file, since, CheckedAll::NotAtItsLine { line }, opts);
+    }
+    let (start, text, terminated) = found;
     // The entry itself: fully checked, and linked to the line before it.
-    let mut c = check_line(&found.text, found.start == 0, found.terminated);
+    let mut c = check_line(&text, start == 0, terminated);
     let before = v.report.total_problems;
     let line_no = prefix_lines + 1;
     let hash = v.link(&mut c).map(|e| (e.seq, e.hash));
     let intact = v.report.total_problems == before;
+    let trusted = |v: &mut Verifier| {
+        v.report.since = Some(Since {
+            anchor: since,
+            trusted_lines: prefix_lines,
+            checked_all: None,
+        })
+    };
     let mismatch = match hash {
         Some((seq, h)) if seq == since.seq && h == since.hash && intact => None,
         Some((seq, h)) if seq == since.seq && h != since.hash => Some(format!(
@@ -1600,19 +1691,20 @@ pub fn verify_since<F: Read + std::io::Seek>(
     if let Some(m) = mismatch {
         v.push(
             Problem::new(ProblemKind::Anchor, m).help(
-                "history up to SEQ was rewritten since SEQ:HASH was taken; run `ledger verify` without --since to see what changed",
+                "history up to SEQ is not what it was when SEQ:HASH was taken. If this is a branch that merged its base (`git merge origin/main`), the merge kept the branch's entries first and moved main's after them: undo that merge and bring the branch up to date with `git rebase origin/main` instead. Otherwise run `ledger verify` without --since to see what changed",
             ),
             Some(line_no),
             Some(since.seq),
         );
-        v.report.since = Some((since, prefix_lines));
+        trusted(&mut v);
         return Ok(v.finish());
     }
     // Everything after it: fully verified.
-    let end = found.start + found.text.len() as u64 + 1;
-    file.seek(std::io::SeekFrom::Start(end))?;
+    let end = start + text.len() as u64 + u64::from(terminated);
+    let mut rest = file;
+    rest.seek(std::io::SeekFrom::Start(end))?;
     for_each_block(
-        &mut *file,
+        rest,
         block_size,
         workers,
         false,
@@ -1626,22 +1718,50 @@ pub fn verify_since<F: Read + std::io::Seek>(
             }
         },
     )?;
-    v.report.since = Some((since, prefix_lines));
+    trusted(&mut v);
     Ok(v.finish())
+}
+
+/// `--since` when the SEQ line cannot be confirmed: a full verification
+/// with SEQ:HASH pinned as an anchor.
+fn verify_all_since(
+    path: &Path,
+    file: &File,
+    since: Anchor,
+    why: CheckedAll,
+    mut opts: VerifyOptions,
+) -> std::io::Result<(Report, State)> {
+    let mut r = file;
+    r.seek(std::io::SeekFrom::Start(0))?;
+    opts.anchors.push(since);
+    let (mut report, state) = verify_blocks(
+        path,
+        std::io::BufReader::with_capacity(BLOCK_SIZE, r),
+        opts,
+        |_| {},
+        BLOCK_SIZE,
+        workers(),
+    )?;
+    report.since = Some(Since {
+        anchor: since,
+        trusted_lines: 0,
+        checked_all: Some(why),
+    });
+    Ok((report, state))
 }
 
 /// The old way of reading the lines before the `--since` entry: every line,
 /// on every core, parsed for its ids (or fully checked when it does not
 /// parse that way).
-fn read_prefix<F: Read + std::io::Seek>(
+fn read_prefix(
     v: &mut Verifier,
-    file: &mut F,
-    found: &SinceLine,
+    mut file: &File,
+    start: u64,
     block_size: usize,
     workers: usize,
 ) -> std::io::Result<()> {
     file.seek(std::io::SeekFrom::Start(0))?;
-    let prefix = Read::take(&mut *file, found.start);
+    let prefix = Read::take(file, start);
     for_each_block(
         prefix,
         block_size,
@@ -1665,52 +1785,104 @@ fn read_prefix<F: Read + std::io::Seek>(
     Ok(())
 }
 
-/// Sets `v` up as if it had read every line before the `--since` entry,
-/// reading only those that define or change an id which the entries from
-/// there on look up ([`crate::replay::ids_checked`]): an entry's referential
-/// checks depend on nothing else. The lines are found by searching for the
-/// members `"id":` and `"target":` (the only ones through which an entry
-/// defines an id or changes its status) and looking their values up; those
-/// lines are parsed and recorded unchecked into the compact index, the others
-/// only counted. Returns false, having changed nothing
-/// that matters, when it cannot be done that way (a state that keeps id text,
-/// an anchor before SEQ, a line it cannot read, a very long tail), and the
-/// caller reads every line instead.
-fn prefix_by_ids<F: Read + std::io::Seek>(
+/// The ids a line's entry looks up ([`crate::replay::ids_checked`]), as
+/// [`id_key`]s of their JSON string contents; none for a line that is not
+/// read as an entry (which the verification after SEQ reports).
+struct TailIds(Vec<u64>);
+
+impl Footprint for TailIds {
+    fn footprint(&self) -> usize {
+        std::mem::size_of::<TailIds>() + self.0.capacity() * std::mem::size_of::<u64>()
+    }
+}
+
+/// The per-line work of the tail read of [`prefix_by_ids`]: the line read
+/// exactly as verification reads it ([`check_line`]), so that the ids are
+/// those the checks after SEQ will look up.
+fn tail_ids(line: &[u8], first: bool, terminated: bool) -> TailIds {
+    let checked = check_line(line, first, terminated);
+    let Some(e) = checked.entry() else {
+        return TailIds(Vec::new());
+    };
+    TailIds(
+        crate::replay::ids_checked(e)
+            .into_iter()
+            .map(|id| {
+                let quoted = serde_json::to_string(id).unwrap_or_default();
+                let inner = quoted
+                    .strip_prefix('"')
+                    .and_then(|q| q.strip_suffix('"'))
+                    .unwrap_or(id);
+                id_key(inner.as_bytes())
+            })
+            .collect(),
+    )
+}
+
+/// A 64-bit key of an id's bytes, for the set of wanted ids.
+fn id_key(bytes: &[u8]) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(bytes)
+}
+
+/// Sets `v` up as if it had read every line before the `--since` entry (which
+/// starts at byte `start`), reading only those that define or change an id
+/// which the entries from there on look up ([`crate::replay::ids_checked`]):
+/// an entry's referential checks depend on nothing else. The ids are
+/// collected by reading the tail (from `start` to the end) through the same
+/// bounded pipeline as verification ([`for_each_block`]), keeping only a
+/// 64-bit key per id, so the tail is never held whole. The lines before are
+/// found by searching for the members `"id":` and `"target":` (the only ones
+/// through which an entry defines an id or changes its status) and looking
+/// their values up; those lines are parsed and recorded unchecked into the
+/// compact index, the others only counted. Returns false, having changed
+/// nothing that matters, when it cannot be done that way (a state that keeps
+/// id text, an anchor before SEQ, a line it cannot read, a tail of more than
+/// 8 MiB and longer than half of what comes before it), and the caller reads
+/// every line instead.
+fn prefix_by_ids(
     v: &mut Verifier,
-    file: &mut F,
-    found: &SinceLine,
+    lf: &LineFile,
+    start: u64,
     since_seq: u64,
+    block_size: usize,
+    workers: usize,
 ) -> std::io::Result<bool> {
     use std::io::SeekFrom;
     const CHUNK: usize = 4 << 20;
-    // More than this after SEQ and reading everything costs about the same.
-    const TAIL_LIMIT: u64 = 64 << 20;
     if !matches!(v.state, Replay::Compact(_)) || v.opts.anchors.iter().any(|a| a.seq < since_seq) {
         return Ok(false);
     }
-    // The ids the entries from SEQ on look up.
-    let len = file.seek(SeekFrom::End(0))?;
-    if len - found.start > TAIL_LIMIT {
+    let len = lf.len();
+    // A byte of the tail costs more to read for ids than a byte before SEQ
+    // (it is checked in full, hash and all, where an earlier line is only
+    // parsed): on a 1M-entry ledger the two ways cost the same when the
+    // tail is about 0.6 of what precedes it, so past half every earlier line
+    // is read instead (docs/BENCHMARKS.md). Below a few MiB either way is
+    // instant, and reading by ids keeps what is taken on trust the same
+    // whatever the proportions of a small file.
+    const SMALL_TAIL: u64 = 8 << 20;
+    if len - start > SMALL_TAIL && 2 * (len - start) > start {
         return Ok(false);
     }
-    file.seek(SeekFrom::Start(found.start))?;
-    let mut tail = Vec::new();
-    Read::take(&mut *file, len - found.start).read_to_end(&mut tail)?;
-    // The ids, as their JSON string contents (canonical escaping).
-    let mut wanted = std::collections::HashSet::new();
-    for line in tail.split(|&b| b == b'\n') {
-        let Some(e) = std::str::from_utf8(line)
-            .ok()
-            .and_then(|t| read_entry(t).entry)
-        else {
-            continue;
-        };
-        for id in crate::replay::ids_checked(&e) {
-            let quoted = serde_json::to_string(id).unwrap_or_default();
-            wanted.insert(quoted.as_bytes()[1..quoted.len() - 1].to_vec());
-        }
-    }
+    // The ids the entries from SEQ on look up, as keys of their JSON string
+    // contents (canonical escaping). Two ids with one key only make a line
+    // be read that need not be.
+    let mut wanted: std::collections::HashSet<u64> = std::collections::HashSet::new();
+    let mut file = lf.file();
+    file.seek(SeekFrom::Start(start))?;
+    for_each_block(
+        Read::take(&mut file, len - start),
+        block_size,
+        workers,
+        start == 0,
+        tail_ids,
+        |out: &mut Vec<TailIds>, _| {
+            for ids in out.iter() {
+                wanted.extend(ids.0.iter().copied());
+            }
+        },
+    )?;
     // Only an entry that defines an id (`"id":`, also a superseding fact's)
     // or changes its status (`"target":`) changes what the checks find for
     // it; canonical lines have no white space.
@@ -1720,31 +1892,23 @@ fn prefix_by_ids<F: Read + std::io::Seek>(
     ];
     let mut starts = Vec::new();
     // The line before SEQ, to link SEQ's `prev` to.
-    let before = if found.start == 0 {
-        None
-    } else {
-        let from = found.start.saturating_sub(MAX_ENTRY_BYTES as u64 + 2);
-        file.seek(SeekFrom::Start(from))?;
-        let mut b = Vec::new();
-        Read::take(&mut *file, found.start - from).read_to_end(&mut b)?;
-        let Some(b) = b.strip_suffix(b"\n") else {
-            return Ok(false);
-        };
-        let start = match memchr::memrchr(b'\n', b) {
-            Some(i) => i + 1,
-            None if from == 0 => 0,
-            None => return Ok(false),
-        };
-        match std::str::from_utf8(&b[start..]).ok().and_then(read_trusted) {
+    let before = match lf.line_before(start)? {
+        None => None,
+        Some(Got::Line {
+            text,
+            terminated: true,
+            ..
+        }) => match std::str::from_utf8(&text).ok().and_then(read_trusted) {
             Some(e) => Some((e.seq, e.hash)),
             None => return Ok(false),
-        }
+        },
+        Some(_) => return Ok(false),
     };
     // The lines before SEQ: counted, and those naming a wanted id recorded.
     let mut recorded = Compact::default();
     let mut lines = 0u64;
     file.seek(SeekFrom::Start(0))?;
-    let mut r = Read::take(&mut *file, found.start);
+    let mut r = Read::take(file, start);
     let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + 4096);
     loop {
         let had = buf.len();
@@ -1769,7 +1933,7 @@ fn prefix_by_ids<F: Read + std::io::Seek>(
                     continue;
                 };
                 // A value with an escape is read whole to be sure.
-                if value[close] == b'"' && !wanted.contains(&value[..close]) {
+                if value[close] == b'"' && !wanted.contains(&id_key(&value[..close])) {
                     continue;
                 }
                 starts.push(memchr::memrchr(b'\n', &chunk[..at]).map_or(0, |i| i + 1));

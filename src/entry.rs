@@ -1,5 +1,6 @@
 //! The entry model: the envelope every ledger line carries and the payload of
-//! each entry kind (genesis, define, source, fact, supersede, retract, dispute).
+//! each entry kind (genesis, define, source, fact, supersede, retract, dispute,
+//! and, from format 2, amend).
 //!
 //! The envelope is `{body, format, hash, kind, prev, recorded, seq}`; `kind`
 //! selects the shape of `body`. Each payload type rejects unknown members, so a
@@ -14,8 +15,14 @@ use crate::shape::{self, Mismatch};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-/// The format version this build writes and reads.
+/// The format version of entries that need nothing newer: this build writes
+/// every entry it can as format 1, so ledgers that use nothing of format 2
+/// stay readable by format 1 readers.
 pub const FORMAT_VERSION: u64 = 1;
+
+/// The newest format version this build reads and writes (docs/FORMAT.md 13):
+/// format 2 adds the `amend` kind and a supersede's `disputes` member.
+pub const FORMAT_LATEST: u64 = 2;
 
 /// The envelope members, in canonical order.
 pub const ENVELOPE_MEMBERS: [&str; 7] =
@@ -42,6 +49,7 @@ pub enum Body {
     Supersede(Supersede),
     Retract(Retract),
     Dispute(Dispute),
+    Amend(Amend),
 }
 
 /// Entry 0: names the ledger.
@@ -226,6 +234,112 @@ pub struct Supersede {
     pub reason: String,
     /// The new version (a fact with its own id and citations).
     pub fact: Fact,
+    /// What happens to the disputes of the old version: absent, they stay
+    /// with it (the report shows them as about the superseded version);
+    /// `carry`, they apply to the new version too (format 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disputes: Option<DisputeRule>,
+}
+
+/// What a supersession does to the disputes of the version it replaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DisputeRule {
+    /// The disputes apply to the new version as well.
+    Carry,
+}
+
+/// Corrects the description of a registered source (format 2): the members
+/// in `set` take new values, those in `unset` are removed. The source keeps
+/// its id, so the facts citing it need no change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Amend {
+    /// The source amended.
+    pub target: String,
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set: Option<SourceChanges>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unset: Option<Vec<SourceMember>>,
+}
+
+/// New values for a source's members (every one optional; the rules of a
+/// source body apply to each one given).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceChanges {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publisher: Option<String>,
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub source_type: Option<SourceType>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<PartialDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub derived_from: Option<Derivation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl SourceChanges {
+    /// The names of the members given, in canonical (sorted) order.
+    pub fn members(&self) -> Vec<&'static str> {
+        let mut m = Vec::new();
+        let mut add = |present: bool, name: &'static str| {
+            if present {
+                m.push(name);
+            }
+        };
+        add(self.author.is_some(), "author");
+        add(self.derived_from.is_some(), "derived_from");
+        add(self.language.is_some(), "language");
+        add(self.note.is_some(), "note");
+        add(self.published.is_some(), "published");
+        add(self.publisher.is_some(), "publisher");
+        add(self.sha256.is_some(), "sha256");
+        add(self.title.is_some(), "title");
+        add(self.source_type.is_some(), "type");
+        add(self.url.is_some(), "url");
+        m
+    }
+}
+
+/// An optional member of a source, which an amendment may remove.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceMember {
+    Author,
+    Published,
+    Language,
+    Url,
+    DerivedFrom,
+    Sha256,
+    Note,
+}
+
+impl SourceMember {
+    /// The member's name in a source body.
+    pub fn name(self) -> &'static str {
+        match self {
+            SourceMember::Author => "author",
+            SourceMember::Published => "published",
+            SourceMember::Language => "language",
+            SourceMember::Url => "url",
+            SourceMember::DerivedFrom => "derived_from",
+            SourceMember::Sha256 => "sha256",
+            SourceMember::Note => "note",
+        }
+    }
 }
 
 /// Withdraws a live fact.
@@ -288,11 +402,23 @@ impl Body {
             Body::Supersede(_) => "supersede",
             Body::Retract(_) => "retract",
             Body::Dispute(_) => "dispute",
+            Body::Amend(_) => "amend",
+        }
+    }
+
+    /// The `format` an entry with this payload carries: 2 when it uses what
+    /// format 2 added (the `amend` kind, a supersede's `disputes`), else 1.
+    /// Every entry has exactly one format, so its line has one canonical text.
+    pub fn format(&self) -> u64 {
+        match self {
+            Body::Amend(_) => 2,
+            Body::Supersede(s) if s.disputes.is_some() => 2,
+            _ => FORMAT_VERSION,
         }
     }
 
     /// All kinds, in documentation order.
-    pub const KINDS: [&'static str; 7] = [
+    pub const KINDS: [&'static str; 8] = [
         "genesis",
         "define",
         "source",
@@ -300,6 +426,7 @@ impl Body {
         "supersede",
         "retract",
         "dispute",
+        "amend",
     ];
 
     /// Reads the payload of an entry of `kind` from its `body` value. Every
@@ -322,6 +449,7 @@ impl Body {
             "supersede" => Body::Supersede(de(kind, body)?),
             "retract" => Body::Retract(de(kind, body)?),
             "dispute" => Body::Dispute(de(kind, body)?),
+            "amend" => Body::Amend(de(kind, body)?),
             other => {
                 return Err(format!(
                     "unknown kind `{other}`; expected one of {}",
@@ -347,6 +475,7 @@ impl Body {
             "supersede" => Body::Supersede(de(body)?),
             "retract" => Body::Retract(de(body)?),
             "dispute" => Body::Dispute(de(body)?),
+            "amend" => Body::Amend(de(body)?),
             _ => return None,
         })
     }
@@ -361,6 +490,7 @@ impl Body {
             Body::Supersede(b) => serde_json::to_value(b),
             Body::Retract(b) => serde_json::to_value(b),
             Body::Dispute(b) => serde_json::to_value(b),
+            Body::Amend(b) => serde_json::to_value(b),
         };
         // Serializing these plain structs cannot fail: every key is a string.
         v.unwrap_or(Value::Null)
@@ -438,8 +568,210 @@ impl Body {
                 opt_non_empty("note", &d.note)?;
                 check_citation(&d.citation)
             }
+            Body::Amend(a) => check_amend(a),
         }
     }
+}
+
+fn check_amend(a: &Amend) -> Result<(), String> {
+    check_id("target", &a.target)?;
+    non_empty("reason", &a.reason)?;
+    if a.set.is_none() && a.unset.is_none() {
+        return Err("an amendment needs `set` or `unset`".into());
+    }
+    if let Some(c) = &a.set {
+        if c.members().is_empty() {
+            return Err("`set` must name at least one member".into());
+        }
+        if let Some(t) = &c.title {
+            non_empty("title", t)?;
+        }
+        if let Some(p) = &c.publisher {
+            non_empty("publisher", p)?;
+        }
+        opt_non_empty("author", &c.author)?;
+        opt_non_empty("language", &c.language)?;
+        opt_non_empty("url", &c.url)?;
+        opt_non_empty("note", &c.note)?;
+        if let Some(d) = &c.derived_from {
+            check_id("derived_from.source", &d.source)?;
+            if d.source == a.target {
+                return Err(format!("source `{}` cannot derive from itself", a.target));
+            }
+        }
+        if let Some(h) = &c.sha256
+            && crate::hash::Hash::from_hex(h).is_none()
+        {
+            return Err("`sha256` must be 64 lowercase hex digits".into());
+        }
+    }
+    if let Some(u) = &a.unset {
+        if u.is_empty() {
+            return Err("`unset` must name at least one member".into());
+        }
+        let set = a
+            .set
+            .as_ref()
+            .map(SourceChanges::members)
+            .unwrap_or_default();
+        for (i, m) in u.iter().enumerate() {
+            if u[..i].contains(m) {
+                return Err(format!("`unset` names `{}` twice", m.name()));
+            }
+            if set.contains(&m.name()) {
+                return Err(format!("`{}` is both set and unset", m.name()));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// How to fix text refused by [`Body::check_new_text`].
+pub const NEW_TEXT_HELP: &str = "write statements, titles, labels, quotes, reasons and other single-line text on one line, without control characters; only a `note` may span lines (LF) or hold tabs";
+
+impl Body {
+    /// The rule for text a writer adds, checked when a command writes an entry
+    /// (never by `verify`: a ledger written before the rule, or by another
+    /// tool, still verifies, and readers escape what it holds).
+    ///
+    /// Single-line text (titles, labels, publishers, authors, languages, URLs,
+    /// statements, attributions, quotes, reasons, and every string and key in
+    /// a fact's `value`) holds no line break and no control character: no C0
+    /// control (TAB, LF and CR among them), no DEL, no C1 control, no U+2028
+    /// or U+2029. A `note` may span lines: it may hold LF and TAB, and nothing
+    /// else of those. Returns what is wrong, naming the member and where.
+    pub fn check_new_text(&self) -> Result<(), String> {
+        match self {
+            Body::Genesis(g) => one_line("title", &g.title),
+            Body::Define(d) => {
+                one_line("label", &d.label)?;
+                opt_note(&d.note)
+            }
+            Body::Source(s) => {
+                one_line("title", &s.title)?;
+                one_line("publisher", &s.publisher)?;
+                for (what, v) in [
+                    ("author", &s.author),
+                    ("language", &s.language),
+                    ("url", &s.url),
+                ] {
+                    v.as_deref().map_or(Ok(()), |v| one_line(what, v))?;
+                }
+                opt_note(&s.note)
+            }
+            Body::Fact(f) => fact_text("", f),
+            Body::Supersede(s) => {
+                one_line("reason", &s.reason)?;
+                fact_text("fact.", &s.fact)
+            }
+            Body::Retract(r) => opt_note(&r.note),
+            Body::Dispute(d) => {
+                one_line("statement", &d.statement)?;
+                if let Some(q) = &d.citation.quote {
+                    one_line("citation.quote", q)?;
+                }
+                opt_note(&d.note)
+            }
+            Body::Amend(a) => {
+                one_line("reason", &a.reason)?;
+                let Some(c) = &a.set else { return Ok(()) };
+                for (what, v) in [
+                    ("set.title", &c.title),
+                    ("set.publisher", &c.publisher),
+                    ("set.author", &c.author),
+                    ("set.language", &c.language),
+                    ("set.url", &c.url),
+                ] {
+                    v.as_deref().map_or(Ok(()), |v| one_line(what, v))?;
+                }
+                c.note
+                    .as_deref()
+                    .map_or(Ok(()), |n| text("set.note", n, true))
+            }
+        }
+    }
+}
+
+/// What [`Body::check_new_text`] asks of a fact's text; `at` prefixes the
+/// member names (`fact.` inside a supersede).
+fn fact_text(at: &str, f: &Fact) -> Result<(), String> {
+    one_line(&format!("{at}statement"), &f.statement)?;
+    if let Some(a) = &f.attributed_to {
+        one_line(&format!("{at}attributed_to"), a)?;
+    }
+    for (i, c) in f.citations.iter().enumerate() {
+        if let Some(q) = &c.quote {
+            one_line(&format!("{at}citations[{i}].quote"), q)?;
+        }
+    }
+    if let Some(v) = &f.value {
+        value_text(&format!("{at}value"), v)?;
+    }
+    if let Some(n) = &f.note {
+        text(&format!("{at}note"), n, true)?;
+    }
+    Ok(())
+}
+
+/// Every key and string in a free-form value is one line.
+fn value_text(at: &str, v: &Value) -> Result<(), String> {
+    match v {
+        Value::String(s) => one_line(at, s),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, v)| value_text(&format!("{at}[{i}]"), v)),
+        Value::Object(map) => map.iter().try_for_each(|(k, v)| {
+            one_line(&format!("a key of `{at}`"), k)?;
+            value_text(&format!("{at}.{k}"), v)
+        }),
+        _ => Ok(()),
+    }
+}
+
+fn one_line(what: &str, s: &str) -> Result<(), String> {
+    text(what, s, false)
+}
+
+fn opt_note(note: &Option<String>) -> Result<(), String> {
+    note.as_deref().map_or(Ok(()), |n| text("note", n, true))
+}
+
+/// Checks `s`, the text of member `what`: no control character, line
+/// separator or paragraph separator, except LF and TAB in a note.
+fn text(what: &str, s: &str, note: bool) -> Result<(), String> {
+    let Some((i, c)) = s.chars().enumerate().find(|&(_, c)| {
+        (c.is_control() || c == '\u{2028}' || c == '\u{2029}')
+            && !(note && matches!(c, '\n' | '\t'))
+    }) else {
+        return Ok(());
+    };
+    let name = match c {
+        '\n' => "a line feed".to_string(),
+        '\r' => "a carriage return".to_string(),
+        '\t' => "a tab".to_string(),
+        '\u{2028}' => "a line separator".to_string(),
+        '\u{2029}' => "a paragraph separator".to_string(),
+        '\u{1b}' => "an escape character".to_string(),
+        _ => "a control character".to_string(),
+    };
+    let shown = if what.starts_with("a key of") {
+        what.to_string()
+    } else {
+        format!("`{what}`")
+    };
+    let rule = if note {
+        "a note may span lines (LF) and hold tabs, but no other control character"
+    } else if matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}') {
+        "it must be one line; only a `note` may span lines"
+    } else {
+        "single-line text may hold no control character"
+    };
+    Err(format!(
+        "{shown} holds {name} (U+{:04X}) at character {}: {rule}",
+        c as u32,
+        i + 1
+    ))
 }
 
 /// Optional members are omitted when absent, never `null`: a reader that took
@@ -646,6 +978,23 @@ impl Body {
                     + opt_len(&d.note)
                     + citation_heap_bytes(&d.citation)
             }
+            Body::Amend(a) => {
+                a.target.capacity()
+                    + a.reason.capacity()
+                    + a.set.as_ref().map_or(0, |c| {
+                        opt_len(&c.title)
+                            + opt_len(&c.publisher)
+                            + opt_len(&c.author)
+                            + opt_len(&c.language)
+                            + opt_len(&c.url)
+                            + opt_len(&c.sha256)
+                            + opt_len(&c.note)
+                            + c.derived_from.as_ref().map_or(0, |d| d.source.capacity())
+                    })
+                    + a.unset
+                        .as_ref()
+                        .map_or(0, |u| u.capacity() * std::mem::size_of::<SourceMember>())
+            }
         }
     }
 }
@@ -661,7 +1010,7 @@ impl Entry {
     pub fn to_object(&self, with_hash: bool) -> Map<String, Value> {
         let mut m = Map::new();
         m.insert("body".into(), self.body.to_value());
-        m.insert("format".into(), Value::from(FORMAT_VERSION));
+        m.insert("format".into(), Value::from(self.body.format()));
         if with_hash {
             m.insert("hash".into(), Value::String(self.hash.to_hex()));
         }
@@ -707,7 +1056,7 @@ impl Entry {
         head.push_str("{\"body\":");
         jcs::write_canonical(&body.to_value(), &mut head)?;
         head.push_str(",\"format\":");
-        head.push_str(&FORMAT_VERSION.to_string());
+        head.push_str(&body.format().to_string());
         head.push(',');
         let split = head.len();
         head.push_str("\"kind\":");
@@ -735,6 +1084,15 @@ impl Entry {
             body,
         };
         Ok((entry, line))
+    }
+
+    /// The entry's identity across merges: its hash as it would be at seq 0
+    /// after 64 zeros, i.e. of its record time and body alone, which
+    /// re-chaining (new seq, prev and hash) does not change.
+    pub fn content_id(&self) -> Option<Hash> {
+        Entry::seal(0, Hash::ZERO, self.recorded.clone(), self.body.clone())
+            .ok()
+            .map(|s| s.hash)
     }
 
     /// The line for this entry: its canonical text followed by LF.

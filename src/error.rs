@@ -4,7 +4,12 @@
 //! was expected, and where useful how to fix it. [`Error::exit_code`] maps kinds to
 //! the documented exit codes: 1 for a ledger that fails an integrity check, 2 for
 //! usage, refused input and I/O.
+//!
+//! Messages quote paths and ledger text as they are; [`Error::shown`] words an
+//! error with every quoted part passed through an escaper, which is how
+//! `cli::diagnostic` shows it on a terminal (JSON carries the exact text).
 
+use std::borrow::Cow;
 use std::fmt;
 use std::io;
 use std::path::PathBuf;
@@ -28,12 +33,34 @@ pub enum Error {
         message: String,
         help: Option<String>,
     },
+    /// An id typed on the command line is the prefix of several ids, each
+    /// named in `candidates` (one line each); nothing was done.
+    Ambiguous {
+        message: String,
+        candidates: Vec<String>,
+        help: Option<String>,
+    },
     /// A new entry was refused (unknown source, fact not live, ...); nothing was
     /// written.
     Refused {
         path: PathBuf,
         /// The seq the refused entry would have had, when known.
         seq: Option<u64>,
+        message: String,
+        help: Option<String>,
+    },
+    /// New entries were refused for several reasons at once (the two sides of
+    /// a merge conflict), each named in `conflicts`; nothing was written.
+    Conflicts {
+        path: PathBuf,
+        message: String,
+        conflicts: Vec<String>,
+        help: Option<String>,
+    },
+    /// A signed file (checkpoint, cosignature, proof, published log) failed a
+    /// check: a signature, a root, a proof. Exits 1, as a failed `verify`.
+    Unverified {
+        path: PathBuf,
         message: String,
         help: Option<String>,
     },
@@ -59,6 +86,19 @@ impl Error {
         }
     }
 
+    /// A signed file that failed a check (exit 1).
+    pub fn unverified(
+        path: impl Into<PathBuf>,
+        message: impl Into<String>,
+        help: Option<String>,
+    ) -> Error {
+        Error::Unverified {
+            path: path.into(),
+            message: message.into(),
+            help,
+        }
+    }
+
     /// A usage error with an optional hint.
     pub fn usage(message: impl Into<String>, help: Option<String>) -> Error {
         Error::Usage {
@@ -67,11 +107,30 @@ impl Error {
         }
     }
 
+    /// A refusal naming several conflicts, one per line after `message`.
+    pub fn conflicts(
+        path: impl Into<PathBuf>,
+        message: impl Into<String>,
+        conflicts: Vec<String>,
+        help: Option<String>,
+    ) -> Error {
+        Error::Conflicts {
+            path: path.into(),
+            message: message.into(),
+            conflicts,
+            help,
+        }
+    }
+
     /// The process exit code for this error.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Damaged { .. } => EXIT_INVALID,
-            Error::Io { .. } | Error::Usage { .. } | Error::Refused { .. } => EXIT_USAGE,
+            Error::Damaged { .. } | Error::Unverified { .. } => EXIT_INVALID,
+            Error::Io { .. }
+            | Error::Usage { .. }
+            | Error::Ambiguous { .. }
+            | Error::Refused { .. }
+            | Error::Conflicts { .. } => EXIT_USAGE,
         }
     }
 
@@ -79,9 +138,10 @@ impl Error {
     pub fn kind(&self) -> &'static str {
         match self {
             Error::Io { .. } => "io",
-            Error::Usage { .. } => "usage",
-            Error::Refused { .. } => "refused",
+            Error::Usage { .. } | Error::Ambiguous { .. } => "usage",
+            Error::Refused { .. } | Error::Conflicts { .. } => "refused",
             Error::Damaged { .. } => "damaged",
+            Error::Unverified { .. } => "unverified",
         }
     }
 
@@ -107,8 +167,11 @@ impl Error {
         match self {
             Error::Io { action, source, .. } => io_help(action, source),
             Error::Usage { help, .. }
+            | Error::Ambiguous { help, .. }
             | Error::Refused { help, .. }
-            | Error::Damaged { help, .. } => help.as_deref(),
+            | Error::Conflicts { help, .. }
+            | Error::Damaged { help, .. }
+            | Error::Unverified { help, .. } => help.as_deref(),
         }
     }
 }
@@ -133,26 +196,70 @@ fn io_help(action: &str, e: &io::Error) -> Option<&'static str> {
     }
 }
 
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Error {
+    /// The error in words, with every path and every message (which may quote
+    /// ledger text or arguments) passed through `show`: one line, or for
+    /// [`Error::Conflicts`] and [`Error::Ambiguous`] one line per conflict or
+    /// candidate, each indented by two spaces. `Display` is `shown` with nothing escaped.
+    pub fn shown(&self, show: impl Fn(&str) -> Cow<'_, str>) -> String {
+        let path = |p: &PathBuf| show(&p.display().to_string()).into_owned();
         match self {
             Error::Io {
-                path,
+                path: p,
                 action,
                 source,
-            } => write!(f, "cannot {action} {}: {source}", path.display()),
-            Error::Usage { message, .. } => f.write_str(message),
-            Error::Refused { path, message, .. } => {
-                write!(f, "{}: refused: {message}", path.display())
+            } => format!("cannot {action} {}: {}", path(p), show(&source.to_string())),
+            Error::Usage { message, .. } => show(message).into_owned(),
+            Error::Ambiguous {
+                message,
+                candidates,
+                ..
+            } => {
+                let mut s = show(message).into_owned();
+                for c in candidates {
+                    s.push_str("\n  ");
+                    s.push_str(&show(c));
+                }
+                s
+            }
+            Error::Refused {
+                path: p, message, ..
+            } => format!("{}: refused: {}", path(p), show(message)),
+            Error::Conflicts {
+                path: p,
+                message,
+                conflicts,
+                ..
+            } => {
+                let mut s = format!("{}: refused: {}", path(p), show(message));
+                for c in conflicts {
+                    s.push_str("\n  ");
+                    s.push_str(&show(c));
+                }
+                s
             }
             Error::Damaged {
-                path,
+                path: p,
                 line,
                 message,
                 ..
-            } => write!(f, "{}: line {line}: {message}", path.display()),
+            } => format!("{}: line {line}: {}", path(p), show(message)),
+            Error::Unverified {
+                path: p, message, ..
+            } => format!("{}: {}", path(p), show(message)),
         }
     }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.shown(as_is))
+    }
+}
+
+/// Text as it is (what `Display` shows).
+fn as_is(s: &str) -> Cow<'_, str> {
+    Cow::Borrowed(s)
 }
 
 impl std::error::Error for Error {

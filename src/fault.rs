@@ -12,6 +12,7 @@
 //! | `enospc-after:N` | write the first N bytes, then fail with ENOSPC ("No space left on device") as a full disk does |
 //! | `pause-after:N:MS` | write the first N bytes, sleep MS milliseconds, then write the rest (a writer caught mid-line, for tests that kill it or read meanwhile) |
 //! | `fsync-fails` | write everything, then fail the flush to disk with EIO |
+//! | `pause-before-replace:MS` | a whole-file replacement (`rebase`, `merge-driver`) sleeps MS milliseconds, holding the lock, just before its new file takes the ledger's place (for tests of writers that wait meanwhile) |
 //!
 //! Unset, it costs one environment lookup per append. An unknown value is a
 //! usage error, so a typo cannot silently test nothing. Only the write of new
@@ -33,6 +34,7 @@ pub enum Fault {
     NoSpace { after: usize },
     Pause { after: usize, ms: u64 },
     SyncFails,
+    PauseBeforeReplace { ms: u64 },
 }
 
 impl Fault {
@@ -48,7 +50,7 @@ impl Fault {
     pub fn write_all(self, w: &mut impl Write, bytes: &[u8]) -> io::Result<()> {
         let cut = |after: usize| after.min(bytes.len());
         match self {
-            Fault::None | Fault::SyncFails => w.write_all(bytes),
+            Fault::None | Fault::SyncFails | Fault::PauseBeforeReplace { .. } => w.write_all(bytes),
             Fault::Crash { after } => {
                 w.write_all(&bytes[..cut(after)])?;
                 std::process::abort();
@@ -63,6 +65,14 @@ impl Fault {
                 std::thread::sleep(Duration::from_millis(ms));
                 w.write_all(&bytes[cut(after)..])
             }
+        }
+    }
+
+    /// Called by a whole-file replacement just before the new file takes the
+    /// ledger's place.
+    pub fn before_replace(self) {
+        if let Fault::PauseBeforeReplace { ms } = self {
+            std::thread::sleep(Duration::from_millis(ms));
         }
     }
 
@@ -81,7 +91,7 @@ impl std::str::FromStr for Fault {
         let bad = || {
             Error::usage(
                 format!("{FAULT_ENV}: `{s}` is not a fault"),
-                Some("use crash-after:N, enospc-after:N, pause-after:N:MS or fsync-fails (tests only; see docs/RELIABILITY.md), or unset it".into()),
+                Some("use crash-after:N, enospc-after:N, pause-after:N:MS, fsync-fails or pause-before-replace:MS (tests only; see docs/RELIABILITY.md), or unset it".into()),
             )
         };
         let num = |t: &str| t.parse::<u64>().map_err(|_| bad());
@@ -98,6 +108,7 @@ impl std::str::FromStr for Fault {
                 ms: num(ms)?,
             }),
             ["fsync-fails"] => Ok(Fault::SyncFails),
+            ["pause-before-replace", ms] => Ok(Fault::PauseBeforeReplace { ms: num(ms)? }),
             _ => Err(bad()),
         }
     }

@@ -4,7 +4,9 @@
 //!
 //! Each id is reduced to a 128-bit fingerprint (the first 16 bytes of SHA-256
 //! of a namespace byte and the id) and a 64-bit word holding its kind and the
-//! seq that recorded or last changed it. [`Compact`] holds that in memory
+//! seq that recorded or last changed it (for a source, the seq that
+//! registered it; an amended source has a second slot, in a namespace of its
+//! own, with the seq of its last amendment). [`Compact`] holds that in memory
 //! (about 40 bytes per id; `verify` uses it, so its memory does not grow with
 //! the text of the ledger). Two ids with the same fingerprint would be taken
 //! for one: finding such a pair on purpose costs about 2^64 SHA-256
@@ -27,7 +29,7 @@ use crate::hash::{Hash, sha256};
 use crate::replay::{IdUse, Liveness, Refs, State, Status, check};
 use crate::vocab;
 use std::collections::HashMap;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{BufWriter, Write};
 use std::os::unix::fs::FileExt;
@@ -39,6 +41,9 @@ pub type Fp = u128;
 const NS_ID: u8 = 0;
 const NS_ACTOR: u8 = 1;
 const NS_TOPIC: u8 = 2;
+/// A source's last amendment: its seq (the source's own slot keeps the seq
+/// that registered it, which the rule on derivations compares).
+const NS_AMENDED: u8 = 3;
 
 /// Kinds stored in a slot's top byte (0 marks an empty slot on disk).
 const SOURCE: u8 = 1;
@@ -165,6 +170,12 @@ impl<S: Slots + ?Sized> Refs for View<'_, S> {
             _ => None,
         }
     }
+    fn source_seq(&self, id: &str) -> Option<u64> {
+        self.0
+            .get(fp(NS_ID, id))
+            .filter(|&w| kind_of(w) == SOURCE)
+            .map(|w| w & SEQ_MASK)
+    }
     fn actor_known(&self, id: &str) -> bool {
         vocab::builtin_actor(id).is_some() || self.0.get(fp(NS_ACTOR, id)).is_some()
     }
@@ -198,6 +209,7 @@ fn changes(entry: &Entry) -> Vec<(Fp, u64)> {
             (fp(NS_ID, &s.fact.id), word(LIVE, seq)),
         ],
         Body::Retract(r) => vec![(fp(NS_ID, &r.target), word(RETRACTED, seq))],
+        Body::Amend(a) => vec![(fp(NS_AMENDED, &a.target), word(SOURCE, seq))],
         Body::Dispute(_) => vec![],
     }
 }
@@ -243,6 +255,9 @@ impl Compact {
         map.reserve(state.sources.len() + state.facts.len());
         for s in &state.sources {
             map.insert(fp(NS_ID, &s.source.id), word(SOURCE, s.seq));
+            if let Some(last) = s.amendments.last() {
+                map.insert(fp(NS_AMENDED, &s.source.id), word(SOURCE, last.seq));
+            }
         }
         for f in &state.facts {
             let w = match &f.status {
@@ -270,6 +285,21 @@ impl Compact {
         self.get(fp(NS_ID, id))
             .filter(|&w| kind_of(w) != SOURCE)
             .map(|w| w & SEQ_MASK)
+    }
+
+    /// Whether `id` names a source or a fact.
+    pub fn id_use(&self, id: &str) -> Option<IdUse> {
+        View(self).id_use(id)
+    }
+
+    /// The seq of the entry that registered source `id`, if it is a source.
+    pub fn source_seq(&self, id: &str) -> Option<u64> {
+        View(self).source_seq(id)
+    }
+
+    /// The seq of the last amendment of source `id`, if it was amended.
+    pub fn amended_seq(&self, id: &str) -> Option<u64> {
+        self.get(fp(NS_AMENDED, id)).map(|w| w & SEQ_MASK)
     }
 
     /// Number of ids and vocabulary terms held.
@@ -303,7 +333,9 @@ pub struct Covers {
 }
 
 const MAGIC: &[u8; 8] = b"LEDGERIX";
-const VERSION: u32 = 1;
+/// 3 since amendments of sources are indexed (an index of version 2 lacks
+/// them, so it is rebuilt rather than trusted).
+const VERSION: u32 = 3;
 const HEADER: u64 = 128;
 const SLOT: u64 = 24;
 
@@ -319,13 +351,31 @@ pub fn path_for(ledger: &Path) -> PathBuf {
 pub struct Disk {
     file: File,
     path: PathBuf,
+    /// The key of the header's check ([`header_key`]).
+    key: Hash,
     /// log2 of the number of slots.
     bits: u32,
     used: u64,
     covers: Covers,
 }
 
-fn header_bytes(bits: u32, used: u64, c: &Covers) -> [u8; HEADER as usize] {
+/// The key of an index header's check value. It ties the index to the ledger
+/// file and to the index file itself on this file system, by their device
+/// and inode numbers: an index file that was not written here for this
+/// ledger (committed to git and checked out, copied from a backup or another
+/// machine, planted by a pull request) has a check value no one could have
+/// computed for it without first creating it here, so it is never used.
+fn header_key(ledger: &std::fs::Metadata, index: &std::fs::Metadata) -> Hash {
+    use std::os::unix::fs::MetadataExt;
+    let mut k = Vec::with_capacity(48);
+    k.extend_from_slice(b"ledger index v3\0");
+    for n in [ledger.dev(), ledger.ino(), index.dev(), index.ino()] {
+        k.extend_from_slice(&n.to_le_bytes());
+    }
+    sha256(&k)
+}
+
+fn header_bytes(key: &Hash, bits: u32, used: u64, c: &Covers) -> [u8; HEADER as usize] {
     let mut h = [0u8; HEADER as usize];
     h[0..8].copy_from_slice(MAGIC);
     h[8..12].copy_from_slice(&VERSION.to_le_bytes());
@@ -334,28 +384,47 @@ fn header_bytes(bits: u32, used: u64, c: &Covers) -> [u8; HEADER as usize] {
     h[24..32].copy_from_slice(&c.len.to_le_bytes());
     h[32..40].copy_from_slice(&c.seq.to_le_bytes());
     h[40..72].copy_from_slice(&c.hash.0);
-    let sum = sha256(&h[..72]).0;
-    h[72..88].copy_from_slice(&sum[..16]);
+    let sum = header_check(key, &h[..72]);
+    h[72..88].copy_from_slice(&sum);
     h
 }
 
+/// SHA-256 of the key and the header's first 72 bytes, cut to 16 bytes.
+fn header_check(key: &Hash, header: &[u8]) -> [u8; 16] {
+    use sha2::{Digest, Sha256};
+    let h = Sha256::new()
+        .chain_update(key.0)
+        .chain_update(header)
+        .finalize();
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&h[..16]);
+    out
+}
+
 impl Disk {
-    /// Opens the index of `ledger` if it exists, is well formed and covers
-    /// exactly `covers`; `None` otherwise (the caller rebuilds it).
-    pub fn open_matching(ledger: &Path, covers: &Covers) -> Option<Disk> {
-        Disk::open(ledger).filter(|d| d.covers == *covers)
+    /// Opens the index of `ledger` (open as `ledger_file`) if it exists, is a
+    /// regular file with one name (never through a symbolic link), is well
+    /// formed, its check value matches ([`header_key`]) and it covers exactly
+    /// `covers`; `None` otherwise (the caller rebuilds it).
+    pub fn open_matching(ledger: &Path, ledger_file: &File, covers: &Covers) -> Option<Disk> {
+        Disk::open(ledger, ledger_file).filter(|d| d.covers == *covers)
     }
 
-    /// Opens the index of `ledger` if it exists and is well formed, whatever
-    /// it covers.
-    pub fn open(ledger: &Path) -> Option<Disk> {
+    /// [`Disk::open_matching`], whatever it covers.
+    pub fn open(ledger: &Path, ledger_file: &File) -> Option<Disk> {
+        use std::os::unix::fs::MetadataExt;
         let path = path_for(ledger);
-        let file = OpenOptions::new().read(true).write(true).open(&path).ok()?;
+        let file = crate::fsio::open_rw_nofollow(&path).ok()?;
+        let meta = file.metadata().ok()?;
+        if !meta.is_file() || meta.nlink() != 1 {
+            return None;
+        }
+        let key = header_key(&ledger_file.metadata().ok()?, &meta);
         let mut h = [0u8; HEADER as usize];
         file.read_exact_at(&mut h, 0).ok()?;
         let u32_at = |i: usize| u32::from_le_bytes(h[i..i + 4].try_into().unwrap_or([0; 4]));
         let u64_at = |i: usize| u64::from_le_bytes(h[i..i + 8].try_into().unwrap_or([0; 8]));
-        if &h[0..8] != MAGIC || u32_at(8) != VERSION || sha256(&h[..72]).0[..16] != h[72..88] {
+        if &h[0..8] != MAGIC || u32_at(8) != VERSION || header_check(&key, &h[..72]) != h[72..88] {
             return None;
         }
         let bits = u32_at(12);
@@ -366,13 +435,13 @@ impl Disk {
             seq: u64_at(32),
             hash: Hash(hash),
         };
-        let size = file.metadata().ok()?.len();
-        if !(10..=40).contains(&bits) || size != HEADER + (SLOT << bits) {
+        if !(10..=40).contains(&bits) || meta.len() != HEADER + (SLOT << bits) {
             return None;
         }
         Some(Disk {
             file,
             path,
+            key,
             bits,
             used: u64_at(16),
             covers: found,
@@ -439,6 +508,30 @@ impl Disk {
         Ok(w.filter(|&w| kind_of(w) != SOURCE).map(|w| w & SEQ_MASK))
     }
 
+    /// As [`Compact::id_use`].
+    pub fn id_use(&self, id: &str) -> std::io::Result<Option<IdUse>> {
+        let (_, w) = self.probe(fp(NS_ID, id))?;
+        Ok(w.map(|w| {
+            if kind_of(w) == SOURCE {
+                IdUse::Source
+            } else {
+                IdUse::Fact
+            }
+        }))
+    }
+
+    /// As [`Compact::source_seq`].
+    pub fn source_seq(&self, id: &str) -> std::io::Result<Option<u64>> {
+        let (_, w) = self.probe(fp(NS_ID, id))?;
+        Ok(w.filter(|&w| kind_of(w) == SOURCE).map(|w| w & SEQ_MASK))
+    }
+
+    /// As [`Compact::amended_seq`].
+    pub fn amended_seq(&self, id: &str) -> std::io::Result<Option<u64>> {
+        let (_, w) = self.probe(fp(NS_AMENDED, id))?;
+        Ok(w.map(|w| w & SEQ_MASK))
+    }
+
     /// Records accepted `entries` and the new coverage: slots first, synced,
     /// then the header. A crash in between leaves a header that no longer
     /// matches the ledger, so the index is rebuilt rather than trusted.
@@ -460,13 +553,19 @@ impl Disk {
         self.file.sync_data()?;
         self.covers = covers;
         self.file
-            .write_all_at(&header_bytes(self.bits, self.used, &covers), 0)?;
+            .write_all_at(&header_bytes(&self.key, self.bits, self.used, &covers), 0)?;
         self.file.sync_data()
     }
 
-    /// Writes a fresh index of `c` covering `covers`: to a temporary file,
-    /// synced, then renamed over the old one.
-    pub fn write(ledger: &Path, c: &Compact, covers: Covers) -> std::io::Result<()> {
+    /// Writes a fresh index of `c` covering `covers`: to a new temporary
+    /// file with a random name (never through a link), synced, then renamed
+    /// over the old one (a symbolic link there is replaced, not followed).
+    pub fn write(
+        ledger: &Path,
+        ledger_file: &File,
+        c: &Compact,
+        covers: Covers,
+    ) -> std::io::Result<()> {
         let path = path_for(ledger);
         let n = (c.map.len() as u64 * 2).max(1024);
         let bits = 64 - (n - 1).leading_zeros();
@@ -483,15 +582,15 @@ impl Disk {
                 i = (i + 1) & mask;
             }
         }
-        let tmp = path.with_extension("idx.tmp");
-        let file = File::create(&tmp)?;
-        let mut w = BufWriter::with_capacity(1 << 20, &file);
-        w.write_all(&header_bytes(bits, c.map.len() as u64, &covers))?;
-        w.write_all(&table)?;
-        w.flush()?;
-        drop(w);
-        file.sync_data()?;
-        std::fs::rename(&tmp, &path)
+        let ledger_meta = ledger_file.metadata()?;
+        crate::fsio::replace_with(&path, 0o644, |file| {
+            // The rename keeps the file's inode: key the check to it now.
+            let key = header_key(&ledger_meta, &file.metadata()?);
+            let mut w = BufWriter::with_capacity(1 << 20, &*file);
+            w.write_all(&header_bytes(&key, bits, c.map.len() as u64, &covers))?;
+            w.write_all(&table)?;
+            w.flush()
+        })
     }
 
     /// The index file's path.

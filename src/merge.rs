@@ -16,17 +16,23 @@
 //! entries an earlier merge already re-appended are recognised by it and not
 //! appended again, and the merge base's entries may appear re-chained.
 //!
-//! Nothing here writes a file; [`write_atomic`] is the one write, of a result
-//! that has been verified again from its bytes.
+//! A source registered on both sides with the same id and the same
+//! description (record time aside) is one source: the merge keeps ours and
+//! leaves theirs out ([`merge_key`]). The same id with different descriptions
+//! is a conflict, as are amendments of the same member of a source to
+//! different values on the two sides.
+//!
+//! Nothing here writes a file: the result is written by
+//! [`crate::store::Locked::replace`], which verifies it again from its bytes.
 
 use crate::chain::{self, VerifyOptions};
 use crate::entry::{Body, Entry};
 use crate::error::{Error, Result};
 use crate::hash::Hash;
+use crate::lines::MAX_ENTRY_BYTES;
 use crate::replay::State;
 use std::collections::HashSet;
-use std::fs::{File, OpenOptions};
-use std::io::{BufReader, Write};
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 /// One side of a merge: its bytes, verified, with the hash of every entry and
@@ -46,8 +52,7 @@ pub struct Side {
 
 /// Reads and verifies one side from a file; see [`Side::from_bytes`].
 pub fn read_side(path: &Path, label: &str, name: &str) -> Result<Side> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, "read", e))?;
-    Side::from_bytes(bytes, label, name)
+    Side::from_bytes(crate::store::read_ledger(path)?, label, name)
 }
 
 impl Side {
@@ -141,6 +146,9 @@ pub struct Merged {
     pub kept: usize,
     /// Theirs' entries re-appended: (their original seq, the entry as written).
     pub appended: Vec<(u64, Entry)>,
+    /// Theirs' sources left out because ours registers the same source with
+    /// the same description.
+    pub same_sources: Vec<Entry>,
     pub how: How,
     /// `SEQ:HASH` of the result's last entry.
     pub head: String,
@@ -174,6 +182,7 @@ pub fn what(e: &Entry) -> String {
         Body::Supersede(s) => format!("supersede of `{}` by `{}`", s.target, s.fact.id),
         Body::Retract(r) => format!("retract of `{}`", r.target),
         Body::Dispute(d) => format!("dispute of `{}`", d.target),
+        Body::Amend(a) => format!("amendment of source `{}`", a.target),
     }
 }
 
@@ -188,15 +197,99 @@ fn ids(e: &Entry) -> Vec<&str> {
         Body::Supersede(s) => vec![s.target.as_str(), s.fact.id.as_str()],
         Body::Retract(r) => vec![r.target.as_str()],
         Body::Dispute(d) => vec![d.target.as_str()],
+        Body::Amend(a) => vec![a.target.as_str()],
     }
 }
 
 /// An entry's identity across merges: the hash of its record time and body
 /// alone, which re-chaining (new seq, prev and hash) does not change.
 pub fn content_id(e: &Entry) -> Option<Hash> {
-    Entry::seal(0, Hash::ZERO, e.recorded.clone(), e.body.clone())
-        .ok()
-        .map(|s| s.hash)
+    e.content_id()
+}
+
+/// What makes two entries of different sides the same entry: the content id,
+/// except that a source is identified by its body alone, so the same source
+/// registered on both sides (at different times) counts once.
+pub fn merge_key(e: &Entry) -> Option<Hash> {
+    match &e.body {
+        Body::Source(_) => crate::jcs::canonicalize(&e.body.to_value())
+            .ok()
+            .map(|text| crate::hash::sha256(format!("source\0{text}").as_bytes())),
+        _ => content_id(e),
+    }
+}
+
+/// Why `t` (an entry of theirs) and `o` (one of ours after the common part)
+/// disagree in a way replay alone would not word: a source registered on
+/// both sides with different descriptions, or one member of a source amended
+/// to different values.
+fn disagreement(t: &Entry, o: &Entry) -> Option<String> {
+    match (&t.body, &o.body) {
+        (Body::Source(a), Body::Source(b)) if a.id == b.id => {
+            let (va, vb) = (t.body.to_value(), o.body.to_value());
+            let mut names: Vec<&String> = va
+                .as_object()
+                .into_iter()
+                .flat_map(|m| m.keys())
+                .chain(vb.as_object().into_iter().flat_map(|m| m.keys()))
+                .filter(|k| va.get(k.as_str()) != vb.get(k.as_str()))
+                .collect();
+            names.sort();
+            names.dedup();
+            let shown = |v: &serde_json::Value, k: &str| {
+                v.get(k).map_or("(none)".to_string(), |x| x.to_string())
+            };
+            let diffs: Vec<String> = names
+                .iter()
+                .map(|k| format!("{k} {} vs {}", shown(&va, k), shown(&vb, k)))
+                .collect();
+            if diffs.is_empty() {
+                // The same source: step 4 leaves it out before replay.
+                return None;
+            }
+            Some(format!(
+                "source `{}` is registered on both sides with different descriptions ({})",
+                a.id,
+                diffs.join("; ")
+            ))
+        }
+        (Body::Amend(a), Body::Amend(b)) if a.target == b.target => {
+            let value = |x: &crate::entry::Amend, m: &str| -> Option<Option<serde_json::Value>> {
+                if x.unset.iter().flatten().any(|u| u.name() == m) {
+                    return Some(None);
+                }
+                let set = x
+                    .set
+                    .as_ref()
+                    .map(|c| serde_json::to_value(c).unwrap_or_default())?;
+                set.get(m).map(|v| Some(v.clone()))
+            };
+            let members = [
+                "author",
+                "derived_from",
+                "language",
+                "note",
+                "published",
+                "publisher",
+                "sha256",
+                "title",
+                "type",
+                "url",
+            ];
+            let clash: Vec<&str> = members
+                .into_iter()
+                .filter(|m| matches!((value(a, m), value(b, m)), (Some(x), Some(y)) if x != y))
+                .collect();
+            (!clash.is_empty()).then(|| {
+                format!(
+                    "both sides amend {} of source `{}`, to different values",
+                    clash.join(", "),
+                    a.target
+                )
+            })
+        }
+        _ => None,
+    }
 }
 
 /// How many leading entries `a` and `b` share (equal hashes).
@@ -212,15 +305,11 @@ fn check_extends(base: &Side, side: &Side, result: &Path) -> Result<()> {
     if p == base.hashes.len() {
         return Ok(());
     }
-    let later: HashSet<Hash> = side
-        .entries_from(p)?
-        .iter()
-        .filter_map(content_id)
-        .collect();
+    let later: HashSet<Hash> = side.entries_from(p)?.iter().filter_map(merge_key).collect();
     let base_rest = base.entries_from(p)?;
     let Some(missing) = base_rest
         .iter()
-        .find(|e| content_id(e).is_none_or(|c| !later.contains(&c)))
+        .find(|e| merge_key(e).is_none_or(|c| !later.contains(&c)))
     else {
         return Ok(());
     };
@@ -269,6 +358,7 @@ pub fn merge(base: Option<Side>, ours: Side, theirs: Side, result: &Path) -> Res
         common,
         kept,
         appended: Vec::new(),
+        same_sources: Vec::new(),
         how,
     };
     if common == 0 {
@@ -293,15 +383,34 @@ pub fn merge(base: Option<Side>, ours: Side, theirs: Side, result: &Path) -> Res
     }
 
     let ours_new = ours.entries_from(common)?;
-    // Entries of theirs that an earlier merge already re-appended to ours.
+    // Entries of theirs that an earlier merge already re-appended to ours,
+    // and sources ours registers with the same description.
     let merged_before: HashSet<Hash> = ours_new.iter().filter_map(content_id).collect();
+    let same_source: HashSet<Hash> = ours_new
+        .iter()
+        .filter(|e| matches!(e.body, Body::Source(_)))
+        .filter_map(merge_key)
+        .collect();
+    let mut same_sources = Vec::new();
     let theirs_new: Vec<Entry> = theirs
         .entries_from(common)?
         .into_iter()
         .filter(|t| content_id(t).is_none_or(|c| !merged_before.contains(&c)))
+        .filter_map(|t| {
+            if matches!(t.body, Body::Source(_))
+                && merge_key(&t).is_some_and(|k| same_source.contains(&k))
+            {
+                same_sources.push(t);
+                None
+            } else {
+                Some(t)
+            }
+        })
         .collect();
     if theirs_new.is_empty() {
-        return Ok(done(ours, How::Unchanged));
+        let mut m = done(ours, How::Unchanged);
+        m.same_sources = same_sources;
+        return Ok(m);
     }
     let theirs_label = theirs.label.clone();
     drop(theirs);
@@ -325,7 +434,12 @@ pub fn merge(base: Option<Side>, ours: Side, theirs: Side, result: &Path) -> Res
                 help: None,
             }
         })?;
-        if let Err(why) = state.apply(&moved) {
+        let clash = ours_new.iter().find_map(|o| disagreement(t, o));
+        let applied = match clash {
+            Some(why) => Err(why),
+            None => state.apply(&moved),
+        };
+        if let Err(why) = applied {
             let mine = ids(t);
             let against: Vec<String> = ours_new
                 .iter()
@@ -346,6 +460,26 @@ pub fn merge(base: Option<Side>, ours: Side, theirs: Side, result: &Path) -> Res
             message: e.0,
             help: None,
         })?;
+        if line.len() - 1 > MAX_ENTRY_BYTES {
+            // A larger seq can add a digit: an entry that fit on its own
+            // branch may not fit after the other side's.
+            return Err(Error::Refused {
+                path: result.to_path_buf(),
+                seq: Some(seq),
+                message: format!(
+                    "{} {} would be {} bytes long re-sealed at seq {seq} (it was {} at seq {}); no entry may be longer than {MAX_ENTRY_BYTES} bytes (1 MiB); nothing was merged",
+                    theirs_label,
+                    describe(t),
+                    line.len() - 1,
+                    t.to_line().map_or(0, |l| l.len() - 1),
+                    t.seq
+                ),
+                help: Some(
+                    "shorten that entry on its branch (supersede the fact with a shorter version, e.g. a shorter quote or note), then merge again"
+                        .into(),
+                ),
+            });
+        }
         bytes.extend_from_slice(line.as_bytes());
         prev = moved.hash;
         seq += 1;
@@ -354,25 +488,22 @@ pub fn merge(base: Option<Side>, ours: Side, theirs: Side, result: &Path) -> Res
     if !conflicts.is_empty() {
         let auto_id = conflicts.iter().any(|c| c.contains("has the form f<seq>"));
         let mut help = "settle it on one side (for example retract or supersede the fact \
-                        only once, or choose another id), then merge again"
+                        only once, choose another id, or amend a source on one side only), \
+                        then merge again"
             .to_string();
         if auto_id {
             help.push_str(
-                "; ids of the form f<seq> are tied to their position, so on shared ledgers \
-                 give every fact an explicit --id",
+                "; an id of the form f<seq> (the default of older versions of ledger) is tied \
+                 to its position and cannot move: on that side, add the fact again without \
+                 --id (it gets a change id, which moves freely) and retract the old one",
             );
         }
-        return Err(Error::Refused {
-            path: result.to_path_buf(),
-            seq: None,
-            message: format!(
-                "{} and {} conflict; nothing was merged:\n  {}",
-                ours_label,
-                theirs_label,
-                conflicts.join("\n  ")
-            ),
-            help: Some(help),
-        });
+        return Err(Error::conflicts(
+            result,
+            format!("{ours_label} and {theirs_label} conflict; nothing was merged:"),
+            conflicts,
+            Some(help),
+        ));
     }
     // Read every new line back as the verifier would, and check its link:
     // ours verified, and each new entry was sealed after it and replayed.
@@ -402,39 +533,8 @@ pub fn merge(base: Option<Side>, ours: Side, theirs: Side, result: &Path) -> Res
         kept,
         entries: seq as usize,
         appended,
+        same_sources,
         how: How::Rechained,
         head: format!("{}:{link}", seq - 1),
     })
-}
-
-/// Replaces `path` with `bytes` atomically: a temporary file beside it is
-/// written and synced, then renamed over it, so a crash leaves either the old
-/// file or the new one, never a mix.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let name = path
-        .file_name()
-        .map_or("ledger".into(), |n| n.to_string_lossy().to_string());
-    let tmp = path.with_file_name(format!(".{name}.merge-{}", std::process::id()));
-    let write = || -> std::io::Result<()> {
-        let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        // Keep the permissions of the file being replaced.
-        if let Ok(meta) = std::fs::metadata(path) {
-            let _ = std::fs::set_permissions(&tmp, meta.permissions());
-        }
-        std::fs::rename(&tmp, path)
-    };
-    if let Err(e) = write() {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::io(path, "write", e));
-    }
-    let parent = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    if let Ok(d) = File::open(parent) {
-        let _ = d.sync_all();
-    }
-    Ok(())
 }

@@ -10,9 +10,12 @@
 //! the same state.
 
 use crate::entry::{
-    Body, Citation, Define, DerivationKind, Dispute, Entry, Fact, Retract, Source, Term,
+    Amend, Body, Citation, Define, DerivationKind, Dispute, DisputeRule, Entry, Fact, Retract,
+    Source, Term,
 };
+use crate::hash::Hash;
 use crate::vocab;
+use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 
 /// What has happened to a fact.
@@ -39,7 +42,24 @@ pub struct FactRecord {
     /// When this version supersedes another: that fact's id and the reason.
     pub supersedes: Option<(String, String)>,
     pub status: Status,
-    pub disputes: Vec<(u64, Dispute)>,
+    /// The disputes recorded against this version, and those of the versions
+    /// it replaced (with `current` saying whether each applies to it).
+    pub disputes: Vec<DisputeRecord>,
+}
+
+/// A dispute as a fact version carries it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DisputeRecord {
+    /// Seq of the dispute entry.
+    pub seq: u64,
+    pub dispute: Dispute,
+    /// The dispute entry's content id ([`Entry::content_id`]): what its
+    /// discrepancy number is derived from, unchanged by merges and rebases.
+    pub code: Hash,
+    /// Whether it applies to this version: recorded against it, or carried
+    /// to it by a supersession with `disputes: carry`. When not, it is about
+    /// the version `dispute.target`, which this one replaced.
+    pub current: bool,
 }
 
 impl FactRecord {
@@ -48,11 +68,23 @@ impl FactRecord {
     }
 }
 
-/// A registered source.
+/// A registered source, as amended so far.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceRecord {
     pub source: Source,
     pub seq: u64,
+    /// The amendments applied to it, in order.
+    pub amendments: Vec<Amendment>,
+}
+
+/// One amendment of a source, with what it changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Amendment {
+    pub seq: u64,
+    pub reason: String,
+    /// Each member set or removed: its name, the value before and the value
+    /// after (`None` for absent).
+    pub changes: Vec<(String, Option<Value>, Option<Value>)>,
 }
 
 /// The ledger replayed up to some entry.
@@ -124,23 +156,48 @@ impl State {
                 self.sources.push(SourceRecord {
                     source: s.clone(),
                     seq,
+                    amendments: Vec::new(),
                 });
+            }
+            Body::Amend(a) => {
+                if let Some(&i) = self.source_index.get(&a.target)
+                    && let Some(rec) = self.sources.get_mut(i)
+                {
+                    let changes = amend(&mut rec.source, a);
+                    rec.amendments.push(Amendment {
+                        seq,
+                        reason: a.reason.clone(),
+                        changes,
+                    });
+                }
             }
             Body::Fact(f) => self.insert_fact(f, seq, None),
             Body::Supersede(s) => {
                 let drop = self.live_only;
+                let carry = s.disputes == Some(DisputeRule::Carry);
+                let mut inherited = Vec::new();
                 if let Some(old) = self.fact_mut(&s.target) {
                     old.status = Status::Superseded {
                         by: s.fact.id.clone(),
                         seq,
                         reason: s.reason.clone(),
                     };
-                    if drop {
+                    // The new version carries the old one's disputes: as
+                    // its own when carried, else as about the old version.
+                    inherited = if drop {
                         old.fact = stub(&old.fact);
-                        old.disputes = Vec::new();
-                    }
+                        std::mem::take(&mut old.disputes)
+                    } else {
+                        old.disputes.clone()
+                    };
+                }
+                for d in &mut inherited {
+                    d.current = d.current && carry;
                 }
                 self.insert_fact(&s.fact, seq, Some((s.target.clone(), s.reason.clone())));
+                if let Some(new) = self.fact_mut(&s.fact.id) {
+                    new.disputes = inherited;
+                }
             }
             Body::Retract(r) => {
                 let drop = self.live_only;
@@ -156,11 +213,16 @@ impl State {
                 }
             }
             Body::Dispute(d) => {
-                let keep = !self.index_only;
-                if let Some(f) = self.fact_mut(&d.target)
-                    && keep
-                {
-                    f.disputes.push((seq, d.clone()));
+                if !self.index_only {
+                    let code = entry.content_id().unwrap_or(entry.hash);
+                    if let Some(f) = self.fact_mut(&d.target) {
+                        f.disputes.push(DisputeRecord {
+                            seq,
+                            dispute: d.clone(),
+                            code,
+                            current: true,
+                        });
+                    }
                 }
             }
         }
@@ -248,6 +310,29 @@ impl State {
             .map_or(id, |(_, r)| r.source.id.as_str())
     }
 
+    /// All actor ids, built-in first, then defined ones.
+    pub fn actor_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = vocab::ACTORS.iter().map(|(a, _)| a.to_string()).collect();
+        ids.extend(
+            self.actors
+                .keys()
+                .filter(|k| vocab::builtin_actor(k).is_none())
+                .cloned(),
+        );
+        ids
+    }
+
+    /// How change ids are shown: by their shortest unique prefix among all
+    /// source and fact ids.
+    pub fn abbrev(&self) -> crate::ids::Abbrev {
+        crate::ids::Abbrev::new(
+            self.facts
+                .iter()
+                .map(|f| f.fact.id.as_str())
+                .chain(self.sources.iter().map(|s| s.source.id.as_str())),
+        )
+    }
+
     /// All topic ids, built-in first in report order, then defined ones.
     pub fn topic_ids(&self) -> Vec<String> {
         let mut ids: Vec<String> = vocab::TOPICS.iter().map(|(t, _)| t.to_string()).collect();
@@ -292,6 +377,8 @@ pub trait Refs {
     fn id_use(&self, id: &str) -> Option<IdUse>;
     /// A fact's status; `None` when no fact has that id.
     fn liveness(&self, id: &str) -> Option<Liveness>;
+    /// The seq that registered source `id`; `None` when no source has it.
+    fn source_seq(&self, id: &str) -> Option<u64>;
     /// Whether an actor is built in or defined.
     fn actor_known(&self, id: &str) -> bool;
     /// Whether a topic is built in or defined.
@@ -301,6 +388,11 @@ pub trait Refs {
     fn near(&self, id: &str, facts: bool) -> Vec<String>;
     /// All topic ids for the "known topics" hint; empty when unknown.
     fn topic_list(&self) -> Vec<String>;
+    /// All actor ids for "did you mean"; the built-in ones when the rest is
+    /// unknown.
+    fn actor_list(&self) -> Vec<String> {
+        vocab::ACTORS.iter().map(|(a, _)| a.to_string()).collect()
+    }
 }
 
 /// What an id is used by.
@@ -332,6 +424,10 @@ impl Refs for State {
         })
     }
 
+    fn source_seq(&self, id: &str) -> Option<u64> {
+        self.source(id).map(|s| s.seq)
+    }
+
     fn actor_known(&self, id: &str) -> bool {
         self.actors.contains_key(id) || vocab::builtin_actor(id).is_some()
     }
@@ -346,24 +442,40 @@ impl Refs for State {
         } else {
             self.source_index.keys()
         };
-        let lower = id.to_lowercase();
-        let mut close: Vec<&String> = keys
-            .filter(|k| {
-                let k = k.to_lowercase();
-                k.contains(&lower) || lower.contains(&k) || edit_distance(&k, &lower) <= 2
-            })
-            .collect();
         // The first three in id order, whatever the map's order.
-        close.sort_unstable();
-        close.into_iter().take(3).cloned().collect()
+        closest(id, keys.map(String::as_str))
     }
 
     fn topic_list(&self) -> Vec<String> {
         self.topic_ids()
     }
+
+    fn actor_list(&self) -> Vec<String> {
+        self.actor_ids()
+    }
 }
 
-fn suggest(close: Vec<String>) -> String {
+/// Up to three of `known` closest to `id`, ignoring case: containing it or
+/// contained in it (when the shorter has two characters or more), or within
+/// two edits (one for names of three characters or fewer, where two edits
+/// would match nearly anything), in order.
+pub fn closest<'a>(id: &str, known: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let lower = id.to_lowercase();
+    let edits = if lower.chars().count() <= 3 { 1 } else { 2 };
+    let mut close: Vec<&str> = known
+        .filter(|k| {
+            let k = k.to_lowercase();
+            let part = |a: &str, b: &str| a.chars().count() >= 2 && b.contains(a);
+            part(&lower, &k) || part(&k, &lower) || edit_distance(&k, &lower) <= edits
+        })
+        .collect();
+    close.sort_unstable();
+    close.dedup();
+    close.into_iter().take(3).map(str::to_string).collect()
+}
+
+/// " (did you mean `a` or `b`?)", or "" when there is nothing close.
+pub fn suggest(close: Vec<String>) -> String {
     if close.is_empty() {
         String::new()
     } else {
@@ -428,6 +540,14 @@ fn check_fact(r: &(impl Refs + ?Sized), f: &Fact, seq: u64) -> Result<(), String
     check_new_id(r, &f.id, seq)?;
     for actor in vocab::parse_subject(&f.subject)? {
         if !r.actor_known(actor) {
+            let close = closest(actor, r.actor_list().iter().map(String::as_str));
+            if !close.is_empty() {
+                return Err(format!(
+                    "subject `{}`: unknown actor `{actor}`{}; to add a new actor: `ledger define actor {actor} --label NAME`",
+                    f.subject,
+                    suggest(close)
+                ));
+            }
             return Err(format!(
                 "subject `{}`: unknown actor `{actor}`; add it with `ledger define actor {actor} --label NAME`",
                 f.subject
@@ -435,10 +555,20 @@ fn check_fact(r: &(impl Refs + ?Sized), f: &Fact, seq: u64) -> Result<(), String
         }
     }
     if !r.topic_known(&f.topic) {
+        let known = r.topic_list();
+        let close = closest(&f.topic, known.iter().map(String::as_str));
+        if !close.is_empty() {
+            return Err(format!(
+                "unknown topic `{}`{}; known topics: {}",
+                f.topic,
+                suggest(close),
+                known.join(", ")
+            ));
+        }
         return Err(format!(
             "unknown topic `{}`; known topics: {}; add one with `ledger define topic {} --label NAME`",
             f.topic,
-            r.topic_list().join(", "),
+            known.join(", "),
             f.topic
         ));
     }
@@ -498,7 +628,60 @@ pub fn check(r: &(impl Refs + ?Sized), entry: &Entry) -> Result<(), String> {
             check_live(r, &d.target, "dispute")?;
             check_citation(r, &d.citation)
         }
+        Body::Amend(a) => check_amend(r, a),
     }
+}
+
+fn check_amend(r: &(impl Refs + ?Sized), a: &Amend) -> Result<(), String> {
+    let Some(at) = r.source_seq(&a.target) else {
+        let what = match r.id_use(&a.target) {
+            Some(IdUse::Fact) => "it is a fact; supersede a fact instead".to_string(),
+            _ => format!("no source has that id{}", suggest(r.near(&a.target, false))),
+        };
+        return Err(format!("cannot amend source `{}`: {what}", a.target));
+    };
+    if let Some(d) = a.set.as_ref().and_then(|c| c.derived_from.as_ref()) {
+        check_source_ref(r, &d.source, "derived_from")?;
+        // Only a source registered earlier: derivations then never form a
+        // cycle, whatever order amendments come in.
+        if r.source_seq(&d.source).is_some_and(|s| s > at) {
+            return Err(format!(
+                "source `{}` cannot derive from `{}`: it was registered after it, and a source derives only from one registered before it",
+                a.target, d.source
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Applies an amendment to a source, returning what changed: each member
+/// whose value it changed, with its value before and after (a member set to
+/// the value it had, or removed while absent, is not a change).
+pub fn amend(s: &mut Source, a: &Amend) -> Vec<(String, Option<Value>, Option<Value>)> {
+    let mut v = match serde_json::to_value(&*s) {
+        Ok(Value::Object(m)) => m,
+        _ => return Vec::new(),
+    };
+    let mut changes = Vec::new();
+    if let Some(Value::Object(set)) = a.set.as_ref().and_then(|c| serde_json::to_value(c).ok()) {
+        for (k, new) in set {
+            let old = v.insert(k.clone(), new.clone());
+            if old.as_ref() != Some(&new) {
+                changes.push((k, old, Some(new)));
+            }
+        }
+    }
+    for m in a.unset.iter().flatten() {
+        if let Some(old) = v.remove(m.name()) {
+            changes.push((m.name().to_string(), Some(old), None));
+        }
+    }
+    // Every member set has a source's own rules (checked with the body), so
+    // the result reads back as a source.
+    if let Ok(new) = serde_json::from_value::<Source>(Value::Object(v)) {
+        *s = new;
+    }
+    changes
 }
 
 /// Every id (of a source, fact, actor or topic) that [`check`] looks up for
@@ -537,6 +720,12 @@ pub fn ids_checked(entry: &Entry) -> Vec<&str> {
         Body::Dispute(d) => {
             ids.push(&d.target);
             ids.push(&d.citation.source);
+        }
+        Body::Amend(a) => {
+            ids.push(&a.target);
+            if let Some(d) = a.set.as_ref().and_then(|c| c.derived_from.as_ref()) {
+                ids.push(&d.source);
+            }
         }
     }
     ids

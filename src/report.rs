@@ -1,5 +1,7 @@
 //! The "state of relations" report: a pure function of a replayed [`State`], a
-//! subject and a date, rendered as Markdown, plain text or JSON.
+//! subject and a date, rendered as Markdown, plain text or JSON here, and as
+//! HTML by [`html`]; [`diff`] compares two reports, [`export`] lists every
+//! fact, and [`timeline`] draws the timeline for the HTML page.
 //!
 //! Two time axes: the ledger position (`--at SEQ`: what the ledger knew after
 //! entry SEQ, applied by replaying only that far) and world time (`--as-of DAY`:
@@ -14,11 +16,19 @@
 
 use crate::date::{Day, PartialDate, format_day};
 use crate::entry::{Citation, Difference, Fact, Modality, name};
+use crate::escape;
+use crate::hash::{Hash, sha256};
+use crate::ids::{self, Abbrev};
 use crate::replay::{FactRecord, State};
 use crate::vocab;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
+
+pub mod diff;
+pub mod export;
+pub mod html;
+pub mod timeline;
 
 /// What to report on.
 #[derive(Debug, Clone)]
@@ -27,6 +37,9 @@ pub struct Options {
     pub subject: Option<String>,
     /// The world date facts must hold on.
     pub as_of: Day,
+    /// Only facts under these topics (and the discrepancies about them); all
+    /// topics when empty.
+    pub topics: Vec<String>,
 }
 
 /// The report, ready to render; its JSON form is the documented `--format json`.
@@ -51,6 +64,12 @@ pub struct Report {
     /// The newest publication date among the sources, if any is dated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub newest_source: Option<PartialDate>,
+    /// How ids are shown in text: change ids by their shortest unique prefix.
+    #[serde(skip)]
+    pub abbrev: Abbrev,
+    /// The topics the report was narrowed to (`--topic`); absent for all.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub topic_filter: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -89,6 +108,9 @@ pub struct FactView {
     /// When it holds, in words (`since 2010`, `October 2018`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub when: Option<String>,
+    /// Neither `valid_from` nor `valid_to`: the ledger does not say when it
+    /// holds, so a report on a past date cannot place it in time.
+    pub undated: bool,
     pub citations: Vec<CitationView>,
     /// Distinct original sources behind the citations: a translation or
     /// rewrite of a source is not an independent confirmation.
@@ -144,16 +166,228 @@ pub enum DiscrepancyKind {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Discrepancy {
-    /// `D1`, `D2`, ... in report order.
+    /// `D-` and a code derived from the entries concerned ([`code`]): the same
+    /// whatever the report's date, subject or other discrepancies.
     pub id: String,
     pub kind: DiscrepancyKind,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub difference: Option<Difference>,
+    /// For a dispute recorded against an earlier version of the fact that
+    /// does not apply to the live version: that earlier version's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub about_superseded: Option<String>,
+    /// For a dispute carried to the live version by a supersession: the
+    /// version it was recorded against.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub carried_from: Option<String>,
     /// The facts concerned.
     pub facts: Vec<String>,
     /// One-paragraph explanation.
     pub text: String,
+    /// The same explanation in Markdown, its ledger text escaped.
+    #[serde(skip)]
+    pub markdown: String,
+    /// The same explanation with every id whole: what a diff compares.
+    #[serde(skip)]
+    pub wording: String,
     pub citations: Vec<CitationView>,
+    /// For a dispute between a derived source and its original: the two
+    /// sides' citations, to be read side by side.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub side_by_side: Option<SideBySide>,
+    /// The two sides' words, to read side by side: the original's first and
+    /// the derivative's second when one side rests on derived sources only
+    /// and the other does not; else the fact then the disputing source (a
+    /// dispute), or the earlier fact then the later one.
+    pub sides: Vec<Side>,
+}
+
+impl Discrepancy {
+    /// What kind it is, in words: `Disputed`, `Disputed (an earlier
+    /// version)` for a dispute of a version the live fact replaced, `Sources
+    /// disagree`, `Derived source goes further`.
+    pub fn kind_label(&self) -> &'static str {
+        match self.kind {
+            DiscrepancyKind::Dispute if self.about_superseded.is_some() => {
+                "Disputed (an earlier version)"
+            }
+            DiscrepancyKind::Dispute => "Disputed",
+            DiscrepancyKind::SourcesDisagree => "Sources disagree",
+            DiscrepancyKind::DerivedOverstates => "Derived source goes further",
+        }
+    }
+}
+
+/// One side of a discrepancy: what it says and where.
+#[derive(Debug, Clone, Serialize)]
+pub struct Side {
+    /// The fact, for a side that is a fact; absent for the disputing source.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fact: Option<String>,
+    /// The fact's worded statement, or what the disputing source says.
+    pub text: String,
+    pub citations: Vec<CitationView>,
+    /// Every citation is of a source derived from another.
+    pub derived: bool,
+}
+
+/// How a discrepancy's explanation quotes ids and ledger text: as they are
+/// (the JSON and plain-text form, ids in backticks), for Markdown, or as they
+/// are with every id whole (the wording a diff compares, which must not
+/// change when a later id lengthens a change id's shortest prefix).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Style {
+    Plain,
+    Markdown,
+    Whole,
+}
+
+impl Style {
+    fn text(self, s: &str) -> String {
+        match self {
+            Style::Plain | Style::Whole => s.to_string(),
+            Style::Markdown => escape::markdown(s),
+        }
+    }
+
+    fn code(self, s: &str) -> String {
+        match self {
+            Style::Plain | Style::Whole => format!("`{s}`"),
+            Style::Markdown => escape::markdown_code(s),
+        }
+    }
+
+    /// An id: a change id by its shortest unique prefix, except in `Whole`.
+    fn id(self, abbrev: &Abbrev, id: &str) -> String {
+        match self {
+            Style::Whole => self.code(id),
+            _ => self.code(abbrev.shown(id)),
+        }
+    }
+}
+
+/// The cited spans of an original and of a source derived from it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SideBySide {
+    /// The citations of the original source (or sources).
+    pub original: Vec<CitationView>,
+    /// The citations of the derived source.
+    pub derived: Vec<CitationView>,
+    /// How the derived source derives from the original, e.g. `translation of [1]`.
+    pub relation: String,
+}
+
+/// For a dispute whose source derives from a source the fact cites, or the
+/// other way round: the fact's citations of the other side, and whether the
+/// dispute's source is the derived one. `None` when neither derives from the
+/// other.
+pub fn derivation_pair<'a>(
+    state: &State,
+    fact: &'a Fact,
+    dispute: &Citation,
+) -> Option<(Vec<&'a Citation>, bool)> {
+    let ancestors = |id: &str| -> Vec<String> {
+        state
+            .derivation_chain(id)
+            .iter()
+            .map(|(_, r)| r.source.id.clone())
+            .collect()
+    };
+    let up = ancestors(&dispute.source);
+    let originals: Vec<&Citation> = fact
+        .citations
+        .iter()
+        .filter(|c| up.contains(&c.source))
+        .collect();
+    if !originals.is_empty() {
+        return Some((originals, true));
+    }
+    let derived: Vec<&Citation> = fact
+        .citations
+        .iter()
+        .filter(|c| ancestors(&c.source).contains(&dispute.source))
+        .collect();
+    (!derived.is_empty()).then_some((derived, false))
+}
+
+/// `translation of [1]`: how source `derived` derives from `original`
+/// (through a chain, each step nearest first).
+pub fn relation_text(state: &State, derived: &str, original: &str) -> String {
+    let mut steps = Vec::new();
+    for (relation, up) in state.derivation_chain(derived) {
+        steps.push(format!(
+            "{} of [{}]",
+            name(&relation),
+            state.source_number(&up.source.id).unwrap_or(0)
+        ));
+        if up.source.id == original {
+            break;
+        }
+    }
+    steps.join(", ")
+}
+
+/// The side-by-side view of a dispute between a derived source and its
+/// original, if it is one and either side quotes its source.
+pub fn side_by_side(state: &State, fact: &Fact, dispute: &Citation) -> Option<SideBySide> {
+    let (other, dispute_derived) = derivation_pair(state, fact, dispute)?;
+    let others: Vec<CitationView> = other.iter().map(|c| citation_view(state, c)).collect();
+    let mine = vec![citation_view(state, dispute)];
+    let (original, derived) = if dispute_derived {
+        (others, mine)
+    } else {
+        (mine, others)
+    };
+    // Nothing to read side by side without a quote on either side.
+    if !original.iter().chain(&derived).any(|c| c.quote.is_some()) {
+        return None;
+    }
+    let relation = relation_text(state, &derived[0].source, &original[0].source);
+    Some(SideBySide {
+        original,
+        derived,
+        relation,
+    })
+}
+
+/// `text` wrapped at `width` characters by words; its own line breaks kept.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.split('\n') {
+        let mut cur = String::new();
+        let mut cur_len = 0;
+        for word in line.split(' ') {
+            let n = word.chars().count();
+            if cur_len > 0 && cur_len + 1 + n > width {
+                out.push(std::mem::take(&mut cur));
+                cur_len = 0;
+            }
+            if cur_len > 0 {
+                cur.push(' ');
+                cur_len += 1;
+            }
+            cur.push_str(word);
+            cur_len += n;
+        }
+        out.push(cur);
+    }
+    out
+}
+
+/// Two texts side by side, each wrapped at `width` characters, as lines
+/// `LEFT | RIGHT` after `indent`.
+pub fn columns(left: &str, right: &str, indent: &str, width: usize) -> String {
+    let (l, r) = (wrap(left, width), wrap(right, width));
+    let mut s = String::new();
+    for i in 0..l.len().max(r.len()) {
+        let a = l.get(i).map_or("", String::as_str);
+        let b = r.get(i).map_or("", String::as_str);
+        let pad = width.saturating_sub(a.chars().count());
+        let line = format!("{indent}{a}{} | {b}", " ".repeat(pad));
+        s.push_str(line.trim_end());
+        s.push('\n');
+    }
+    s
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -180,6 +414,18 @@ pub struct SourceView {
     pub derivation: Vec<String>,
     /// Number of the original this source ultimately derives from (itself if none).
     pub root: usize,
+    /// Its amendments, oldest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub amendments: Vec<AmendmentView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AmendmentView {
+    /// Seq of the amend entry.
+    pub seq: u64,
+    pub reason: String,
+    /// The members set or removed.
+    pub changed: Vec<String>,
 }
 
 /// Picks the subject: the given one, else the relation (two actors) cited by
@@ -194,9 +440,12 @@ pub fn default_subject(state: &State) -> Option<String> {
             e.0 += 1;
         }
     }
-    let best = count
+    let Some(best) = count
         .iter()
-        .max_by(|a, b| a.1.0.cmp(&b.1.0).then(b.1.1.cmp(&a.1.1)))?;
+        .max_by(|a, b| a.1.0.cmp(&b.1.0).then(b.1.1.cmp(&a.1.1)))
+    else {
+        return default_actor(state);
+    };
     // Report the relation as first written in the ledger.
     state
         .facts
@@ -207,6 +456,23 @@ pub fn default_subject(state: &State) -> Option<String> {
                 .unwrap_or(false)
         })
         .map(|f| f.fact.subject.clone())
+}
+
+/// Without a live fact about a relation: the actor with the most live facts
+/// about it alone (ties to the first recorded).
+fn default_actor(state: &State) -> Option<String> {
+    let mut count: BTreeMap<&str, (usize, u64)> = BTreeMap::new();
+    for f in state.facts.iter().filter(|f| f.is_live()) {
+        if let Ok(actors) = vocab::parse_subject(&f.fact.subject)
+            && let [one] = actors[..]
+        {
+            count.entry(one).or_insert((0, f.seq)).0 += 1;
+        }
+    }
+    count
+        .iter()
+        .max_by(|a, b| a.1.0.cmp(&b.1.0).then(b.1.1.cmp(&a.1.1)))
+        .map(|(a, _)| a.to_string())
 }
 
 fn relation_key(actors: &[&str]) -> String {
@@ -229,13 +495,48 @@ fn begun_by(f: &Fact, day: Day) -> bool {
         .is_none_or(|d| d.first_day() <= day)
 }
 
+/// The one order of the timeline (docs/FORMAT.md 11.4): by start (the first
+/// day of `valid_from`, or of `valid_to` for a fact with only an end), then by
+/// end (the last day of `valid_to`; an open end after every closed one), then
+/// by precision (the date the item is placed by: day, then month, then year),
+/// then by the seq that recorded the fact. Every fact has a distinct seq or
+/// id, so the order is total and does not depend on the order facts come in.
+pub fn timeline_order(a: &FactView, b: &FactView) -> std::cmp::Ordering {
+    let key = |f: &FactView| {
+        let placed = f.valid_from.or(f.valid_to);
+        let rank = |d: Option<PartialDate>| match d.map(|d| d.precision()) {
+            Some("day") => 0,
+            Some("month") => 1,
+            _ => 2,
+        };
+        (
+            placed.map(|d| d.first_day()),
+            f.valid_to.map_or((1, (0, 0, 0)), |d| (0, d.last_day())),
+            rank(placed),
+            f.seq,
+        )
+    };
+    key(a).cmp(&key(b)).then_with(|| a.id.cmp(&b.id))
+}
+
 /// Builds the report.
 pub fn build(state: &State, opts: &Options) -> Result<Report, String> {
+    let abbrev = Abbrev::new(
+        state
+            .facts
+            .iter()
+            .map(|f| f.fact.id.as_str())
+            .chain(state.sources.iter().map(|s| s.source.id.as_str())),
+    );
     let subject = match &opts.subject {
         Some(s) => s.clone(),
-        None => default_subject(state)
-            .ok_or("the ledger has no fact about a relation between two actors; pass --subject")?,
+        None => match default_subject(state) {
+            Some(s) => s,
+            // Nothing live to report on yet: an empty report.
+            None => return Ok(empty(state, opts, abbrev)),
+        },
     };
+    check_topics(state, &opts.topics)?;
     let actors: Vec<String> = vocab::parse_subject(&subject)?
         .into_iter()
         .map(str::to_string)
@@ -265,7 +566,24 @@ pub fn build(state: &State, opts: &Options) -> Result<Report, String> {
         .copied()
         .filter(|r| main(&r.fact) || related(&r.fact))
         .collect();
-    let discrepancies = find_discrepancies(state, &covered, opts.as_of);
+    // Found among every covered fact, so that a report narrowed to some topics
+    // numbers its discrepancies as the full report does; it keeps those whose
+    // facts are all under its topics.
+    let wanted = |f: &Fact| opts.topics.is_empty() || opts.topics.contains(&f.topic);
+    let discrepancies: Vec<Discrepancy> = find_discrepancies(state, &covered, opts.as_of, &abbrev)
+        .into_iter()
+        .filter(|d| {
+            d.facts
+                .iter()
+                .all(|id| state.fact(id).is_some_and(|r| wanted(&r.fact)))
+        })
+        .collect();
+    let mut discrepancies = discrepancies;
+    for d in &mut discrepancies {
+        d.sides = sides(state, d);
+    }
+    let live_count = live.len();
+    let live: Vec<&FactRecord> = live.into_iter().filter(|r| wanted(&r.fact)).collect();
     let mut by_fact: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for d in &discrepancies {
         for f in &d.facts {
@@ -301,7 +619,7 @@ pub fn build(state: &State, opts: &Options) -> Result<Report, String> {
             // Dated by when it began or, failing that, when it ended.
             let (d, when) = match (r.fact.valid_from, r.fact.valid_to) {
                 (Some(a), Some(b)) => (a, range(a, b)),
-                (Some(a), None) => (a, a.long()),
+                (Some(a), None) => (a, format!("from {}", a.long())),
                 (None, Some(b)) => (b, format!("by {}", b.long())),
                 (None, None) => return None,
             };
@@ -313,14 +631,88 @@ pub fn build(state: &State, opts: &Options) -> Result<Report, String> {
             })
         })
         .collect();
-    // By year; within a year, events dated to a month or day in date order, then
-    // those known only to the year (they could fall anywhere in it).
-    timeline.sort_by(|a, b| {
-        let key = |t: &TimelineItem| (t.date.year, t.date.month.is_none(), t.date);
-        key(a).cmp(&key(b)).then(a.fact.seq.cmp(&b.fact.seq))
-    });
+    timeline.sort_by(|a, b| timeline_order(&a.fact, &b.fact));
 
-    let sources = state
+    let sources = source_views(state);
+    let facts_in_force = topics.iter().map(|t| t.facts.len()).sum::<usize>() + context.len();
+    let counts = Counts {
+        facts_in_force,
+        live_facts: live_count,
+        superseded: state
+            .facts
+            .iter()
+            .filter(|f| matches!(f.status, crate::replay::Status::Superseded { .. }))
+            .count(),
+        retracted: state
+            .facts
+            .iter()
+            .filter(|f| matches!(f.status, crate::replay::Status::Retracted { .. }))
+            .count(),
+        disputes: discrepancies
+            .iter()
+            .filter(|d| d.kind == DiscrepancyKind::Dispute)
+            .count(),
+    };
+    Ok(Report {
+        title: format!("State of relations: {}", labels.join(" – ")),
+        ledger_title: state.title.clone().unwrap_or_default(),
+        subject,
+        actors,
+        as_of: format_day(opts.as_of),
+        at_seq: state.last_seq.unwrap_or(0),
+        at_hash: state.last_hash.map(|h| h.to_hex()).unwrap_or_default(),
+        topics,
+        context,
+        timeline,
+        discrepancies,
+        sources,
+        counts,
+        newest_source: newest_source(state),
+        topic_filter: opts.topics.clone(),
+        abbrev,
+    })
+}
+
+/// The report on a ledger with no live fact: its sources and counts only.
+fn empty(state: &State, opts: &Options, abbrev: Abbrev) -> Report {
+    let count =
+        |f: fn(&crate::replay::Status) -> bool| state.facts.iter().filter(|r| f(&r.status)).count();
+    Report {
+        title: "State of relations".into(),
+        ledger_title: state.title.clone().unwrap_or_default(),
+        subject: String::new(),
+        actors: Vec::new(),
+        as_of: format_day(opts.as_of),
+        at_seq: state.last_seq.unwrap_or(0),
+        at_hash: state.last_hash.map(|h| h.to_hex()).unwrap_or_default(),
+        topics: Vec::new(),
+        context: Vec::new(),
+        timeline: Vec::new(),
+        discrepancies: Vec::new(),
+        sources: source_views(state),
+        counts: Counts {
+            facts_in_force: 0,
+            live_facts: 0,
+            superseded: count(|s| matches!(s, crate::replay::Status::Superseded { .. })),
+            retracted: count(|s| matches!(s, crate::replay::Status::Retracted { .. })),
+            disputes: 0,
+        },
+        newest_source: newest_source(state),
+        topic_filter: opts.topics.clone(),
+        abbrev,
+    }
+}
+
+fn newest_source(state: &State) -> Option<PartialDate> {
+    state
+        .sources
+        .iter()
+        .filter_map(|s| s.source.published)
+        .max()
+}
+
+fn source_views(state: &State) -> Vec<SourceView> {
+    state
         .sources
         .iter()
         .enumerate()
@@ -352,52 +744,97 @@ pub fn build(state: &State, opts: &Options) -> Result<Report, String> {
                 root: state
                     .source_number(state.root_source(&s.source.id))
                     .unwrap_or(i + 1),
+                amendments: s
+                    .amendments
+                    .iter()
+                    .map(|a| AmendmentView {
+                        seq: a.seq,
+                        reason: a.reason.clone(),
+                        changed: a.changes.iter().map(|(m, _, _)| m.clone()).collect(),
+                    })
+                    .collect(),
             }
         })
-        .collect();
-
-    let facts_in_force = topics.iter().map(|t| t.facts.len()).sum::<usize>() + context.len();
-    let counts = Counts {
-        facts_in_force,
-        live_facts: live.len(),
-        superseded: state
-            .facts
-            .iter()
-            .filter(|f| matches!(f.status, crate::replay::Status::Superseded { .. }))
-            .count(),
-        retracted: state
-            .facts
-            .iter()
-            .filter(|f| matches!(f.status, crate::replay::Status::Retracted { .. }))
-            .count(),
-        disputes: discrepancies
-            .iter()
-            .filter(|d| d.kind == DiscrepancyKind::Dispute)
-            .count(),
-    };
-    Ok(Report {
-        title: format!("State of relations: {}", labels.join(" – ")),
-        ledger_title: state.title.clone().unwrap_or_default(),
-        subject,
-        actors,
-        as_of: format_day(opts.as_of),
-        at_seq: state.last_seq.unwrap_or(0),
-        at_hash: state.last_hash.map(|h| h.to_hex()).unwrap_or_default(),
-        topics,
-        context,
-        timeline,
-        discrepancies,
-        sources,
-        counts,
-        newest_source: state
-            .sources
-            .iter()
-            .filter_map(|s| s.source.published)
-            .max(),
-    })
+        .collect()
 }
 
-fn citation_view(state: &State, c: &Citation) -> CitationView {
+/// The two sides of a discrepancy (see [`Discrepancy::sides`]), from the
+/// facts and the dispute it names.
+fn sides(state: &State, d: &Discrepancy) -> Vec<Side> {
+    let derived = |cites: &[Citation]| {
+        cites.iter().all(|c| {
+            state
+                .source(&c.source)
+                .is_some_and(|s| s.source.derived_from.is_some())
+        })
+    };
+    let of_fact = |id: &str| {
+        state.fact(id).map(|r| Side {
+            fact: Some(id.to_string()),
+            text: worded(&r.fact),
+            citations: r
+                .fact
+                .citations
+                .iter()
+                .map(|c| citation_view(state, c))
+                .collect(),
+            derived: derived(&r.fact.citations),
+        })
+    };
+    let mut out: Vec<Side> = match d.kind {
+        DiscrepancyKind::Dispute => {
+            // The dispute entry of this fact that this discrepancy words: the
+            // same citation, and its statement in the explanation.
+            let dispute = d.facts.first().and_then(|id| state.fact(id)).and_then(|r| {
+                r.disputes.iter().map(|x| &x.dispute).find(|x| {
+                    d.citations.first().is_some_and(|c| {
+                        c.source == x.citation.source
+                            && c.paragraph == x.citation.paragraph
+                            && c.span == x.citation.span
+                            && c.quote == x.citation.quote
+                    }) && d.text.contains(x.statement.trim_end_matches('.'))
+                })
+            });
+            let fact = d.facts.first().and_then(|id| of_fact(id));
+            match (fact, dispute) {
+                (Some(f), Some(x)) => vec![
+                    f,
+                    Side {
+                        fact: None,
+                        text: x.statement.clone(),
+                        citations: vec![citation_view(state, &x.citation)],
+                        derived: derived(std::slice::from_ref(&x.citation)),
+                    },
+                ],
+                _ => Vec::new(),
+            }
+        }
+        DiscrepancyKind::SourcesDisagree | DiscrepancyKind::DerivedOverstates => {
+            d.facts.iter().filter_map(|id| of_fact(id)).collect()
+        }
+    };
+    if let [a, b] = out.as_slice()
+        && a.derived
+        && !b.derived
+    {
+        out.swap(0, 1);
+    }
+    out
+}
+
+/// Refuses a `--topic` that names no topic of the ledger's vocabulary.
+pub fn check_topics(state: &State, topics: &[String]) -> Result<(), String> {
+    use crate::replay::Refs;
+    match topics.iter().find(|t| !state.topic_known(t)) {
+        None => Ok(()),
+        Some(t) => Err(format!(
+            "--topic `{t}`: no such topic; known topics: {}",
+            state.topic_ids().join(", ")
+        )),
+    }
+}
+
+pub fn citation_view(state: &State, c: &Citation) -> CitationView {
     let n = state.source_number(&c.source).unwrap_or(0);
     let mut label = format!("[{n}");
     if let Some(p) = c.paragraph {
@@ -484,6 +921,7 @@ fn fact_view(state: &State, r: &FactRecord, discrepancies: Option<&Vec<String>>)
         valid_from: f.valid_from,
         valid_to: f.valid_to,
         when: when(f),
+        undated: f.valid_from.is_none() && f.valid_to.is_none(),
         citations: f
             .citations
             .iter()
@@ -519,50 +957,139 @@ fn only_derived_from(state: &State, derived: &Fact, original: &Fact) -> bool {
     })
 }
 
-fn find_discrepancies(state: &State, live: &[&FactRecord], as_of: Day) -> Vec<Discrepancy> {
-    let mut out: Vec<Discrepancy> = Vec::new();
-    let mut push = |kind, difference, facts: Vec<String>, text: String, citations| {
-        let id = format!("D{}", out.len() + 1);
-        out.push(Discrepancy {
-            id,
-            kind,
-            difference,
-            facts,
-            text,
-            citations,
-        });
+/// What a discrepancy's id is derived from: for a dispute, its entry's
+/// content id (unchanged by merges and rebases); for a value disagreement,
+/// the ids of the two facts, earlier first.
+fn pair_code(a: &str, b: &str) -> Hash {
+    sha256(format!("ledger discrepancy\0{a}\0{b}").as_bytes())
+}
+
+/// Gives each discrepancy its id: `D-` and the shortest prefix of the
+/// reverse-hex text of its code (at least four characters) that no other
+/// discrepancy of the report shares.
+fn number(found: Vec<(Hash, Discrepancy)>) -> Vec<Discrepancy> {
+    let codes: Vec<String> = found.iter().map(|(h, _)| ids::encode(&h.0)).collect();
+    let mut sorted: Vec<&str> = codes.iter().map(String::as_str).collect();
+    sorted.sort_unstable();
+    let lcp = |a: &str, b: &str| a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+    found
+        .into_iter()
+        .zip(&codes)
+        .map(|((_, mut d), code)| {
+            let at = sorted.partition_point(|c| *c < code.as_str());
+            let mut longest = 0;
+            if at > 0 {
+                longest = longest.max(lcp(sorted[at - 1], code));
+            }
+            if let Some(next) = sorted.get(at + 1) {
+                longest = longest.max(lcp(next, code));
+            }
+            let n = (longest + 1).clamp(ids::SHOWN_MIN, code.len());
+            d.id = format!("D-{}", &code[..n]);
+            d
+        })
+        .collect()
+}
+
+fn find_discrepancies(
+    state: &State,
+    live: &[&FactRecord],
+    as_of: Day,
+    abbrev: &Abbrev,
+) -> Vec<Discrepancy> {
+    let mut out: Vec<(Hash, Discrepancy)> = Vec::new();
+    let disc = |code: Hash,
+                kind,
+                difference,
+                facts: Vec<String>,
+                words: &dyn Fn(Style) -> String,
+                citations,
+                side| {
+        (
+            code,
+            Discrepancy {
+                id: String::new(),
+                kind,
+                difference,
+                about_superseded: None,
+                carried_from: None,
+                facts,
+                text: words(Style::Plain),
+                markdown: words(Style::Markdown),
+                wording: words(Style::Whole),
+                citations,
+                sides: Vec::new(),
+                side_by_side: side,
+            },
+        )
     };
-    // Recorded disputes, in ledger order.
-    let mut disputes: Vec<(u64, &FactRecord, &crate::entry::Dispute)> = live
+    // Recorded disputes, in ledger order: those of the live version, and
+    // those of the versions it replaced.
+    let mut disputes: Vec<(&FactRecord, &crate::replay::DisputeRecord)> = live
         .iter()
-        .flat_map(|r| r.disputes.iter().map(move |(seq, d)| (*seq, *r, d)))
+        .flat_map(|r| r.disputes.iter().map(move |d| (*r, d)))
         .collect();
     // Only facts that had begun by the report date: a dispute about a 2020
     // statement has no place in a report on 2017.
-    disputes.retain(|(_, r, _)| begun_by(&r.fact, as_of));
-    disputes.sort_by_key(|(seq, _, _)| *seq);
-    for (_, r, d) in disputes {
+    disputes.retain(|(r, _)| begun_by(&r.fact, as_of));
+    disputes.sort_by_key(|(_, d)| d.seq);
+    for (r, rec) in disputes {
+        let d = &rec.dispute;
         let c = citation_view(state, &d.citation);
-        let mut text = format!(
-            "{} {} fact `{}`. It says: {}",
-            c.label,
-            difference_verb(d.difference),
-            r.fact.id,
-            d.statement.trim_end_matches('.')
-        );
-        text.push('.');
-        if let Some(n) = &d.note {
-            text.push_str(&format!(" {n}"));
-        }
-        let mut cites = vec![c];
+        let (fact, against) = (&r.fact.id, &d.target);
+        let words = |st: Style| {
+            let mut text = if rec.current {
+                let mut t = format!(
+                    "{} {} fact {}",
+                    c.label,
+                    difference_verb(d.difference),
+                    st.id(abbrev, fact),
+                );
+                if d.target != r.fact.id {
+                    t.push_str(&format!(
+                        " (recorded against the version it replaced, {}, and carried to it)",
+                        st.id(abbrev, against)
+                    ));
+                }
+                t
+            } else {
+                format!(
+                    "About the superseded version {} of fact {}: {} {} it",
+                    st.id(abbrev, against),
+                    st.id(abbrev, fact),
+                    c.label,
+                    difference_past(d.difference),
+                )
+            };
+            text.push_str(&format!(
+                ". It says: {}",
+                st.text(d.statement.trim_end_matches('.'))
+            ));
+            text.push('.');
+            if let Some(n) = &d.note {
+                text.push_str(&format!(" {}", st.text(n)));
+            }
+            text
+        };
+        let mut cites = vec![c.clone()];
         cites.extend(r.fact.citations.iter().map(|c| citation_view(state, c)));
-        push(
+        let mut found = disc(
+            rec.code,
             DiscrepancyKind::Dispute,
             Some(d.difference),
             vec![r.fact.id.clone()],
-            text,
+            &words,
             cites,
+            side_by_side(state, &r.fact, &d.citation),
         );
+        if d.target != r.fact.id {
+            if rec.current {
+                found.1.carried_from = Some(d.target.clone());
+            } else {
+                found.1.about_superseded = Some(d.target.clone());
+            }
+        }
+        out.push(found);
     }
     // Facts on the same question (subject, topic and a key of their structured
     // values) that give different values.
@@ -605,16 +1132,18 @@ fn find_discrepancies(state: &State, live: &[&FactRecord], as_of: Day) -> Vec<Di
                 continue;
             }
             let key = differing[0];
-            let show = |f: &Fact| {
+            let show = |st: Style, f: &Fact| {
                 format!(
-                    "`{}` ({}, {}: {})",
-                    f.id,
+                    "{} ({}, {}: {})",
+                    st.id(abbrev, &f.id),
                     name(&f.modality),
-                    key,
-                    f.value
-                        .as_ref()
-                        .and_then(|v| v.get(key))
-                        .map_or(String::new(), Value::to_string)
+                    st.text(key),
+                    st.text(
+                        &f.value
+                            .as_ref()
+                            .and_then(|v| v.get(key))
+                            .map_or(String::new(), Value::to_string)
+                    )
                 )
             };
             let mut cites: Vec<CitationView> = fa
@@ -636,55 +1165,63 @@ fn find_discrepancies(state: &State, live: &[&FactRecord], as_of: Day) -> Vec<Di
                         (d.modality.strength(), original.modality.strength()),
                         (Some(x), Some(y)) if x > y
                     );
-                    let text = format!(
-                        "A derived source {} its original: {} rests only on {}, derived from the source of {}{}.",
-                        if stronger {
-                            "states more than"
-                        } else {
-                            "differs from"
-                        },
-                        show(d),
-                        label_list(state, &d.citations),
-                        show(original),
-                        if stronger {
-                            format!(
-                                "; \"{}\" goes beyond \"{}\"",
-                                name(&d.modality),
-                                name(&original.modality)
-                            )
-                        } else {
-                            String::new()
-                        }
-                    );
-                    push(
+                    let words = |st: Style| {
+                        format!(
+                            "A derived source {} its original: {} rests only on {}, derived from the source of {}{}.",
+                            if stronger {
+                                "states more than"
+                            } else {
+                                "differs from"
+                            },
+                            show(st, d),
+                            label_list(state, &d.citations),
+                            show(st, original),
+                            if stronger {
+                                format!(
+                                    "; \"{}\" goes beyond \"{}\"",
+                                    name(&d.modality),
+                                    name(&original.modality)
+                                )
+                            } else {
+                                String::new()
+                            }
+                        )
+                    };
+                    out.push(disc(
+                        pair_code(&fa.id, &fb.id),
                         DiscrepancyKind::DerivedOverstates,
                         None,
                         vec![original.id.clone(), d.id.clone()],
-                        text,
+                        &words,
                         cites,
-                    );
+                        None,
+                    ));
                 }
                 None => {
-                    let text = format!(
-                        "Sources disagree on {}: {} per {} versus {} per {}.",
-                        key,
-                        show(fa),
-                        label_list(state, &fa.citations),
-                        show(fb),
-                        label_list(state, &fb.citations)
-                    );
-                    push(
+                    let words = |st: Style| {
+                        format!(
+                            "Sources disagree on {}: {} per {} versus {} per {}.",
+                            st.text(key),
+                            show(st, fa),
+                            label_list(state, &fa.citations),
+                            show(st, fb),
+                            label_list(state, &fb.citations)
+                        )
+                    };
+                    out.push(disc(
+                        pair_code(&fa.id, &fb.id),
                         DiscrepancyKind::SourcesDisagree,
                         None,
                         vec![fa.id.clone(), fb.id.clone()],
-                        text,
+                        &words,
                         cites,
-                    );
+                        None,
+                    ));
                 }
             }
         }
     }
-    out
+    number(out)
 }
 
 fn label_list(state: &State, cites: &[Citation]) -> String {
@@ -693,6 +1230,16 @@ fn label_list(state: &State, cites: &[Citation]) -> String {
         .map(|c| citation_view(state, c).label)
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+fn difference_past(d: Difference) -> &'static str {
+    match d {
+        Difference::Overstates => "overstated",
+        Difference::Understates => "understated",
+        Difference::Contradicts => "contradicted",
+        Difference::Misattributes => "misattributed",
+        Difference::Imprecise => "imprecisely rendered",
+    }
 }
 
 fn difference_verb(d: Difference) -> &'static str {
@@ -705,43 +1252,158 @@ fn difference_verb(d: Difference) -> &'static str {
     }
 }
 
+/// How the rendering shows text from the ledger: Markdown escaped so that it
+/// renders as exactly its characters (see [`escape::markdown`]), or plain text
+/// escaped for the terminal (see [`escape::terminal`]). The report's own words
+/// and structure are written as they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Medium {
+    Markdown,
+    Text,
+}
+
+impl Medium {
+    /// Ledger text (or text made from it, such as the worded statement).
+    fn text(self, s: &str) -> String {
+        match self {
+            Medium::Markdown => escape::markdown(s),
+            Medium::Text => escape::terminal(s).into_owned(),
+        }
+    }
+
+    /// An id or code-like value: a code span in Markdown.
+    fn code(self, s: &str) -> String {
+        match self {
+            Medium::Markdown => escape::markdown_code(s),
+            Medium::Text => escape::terminal(s).into_owned(),
+        }
+    }
+
+    /// Emphasis around text already shown in this medium.
+    fn em(self, shown: &str) -> String {
+        match self {
+            Medium::Markdown => format!("*{shown}*"),
+            Medium::Text => shown.to_string(),
+        }
+    }
+
+    /// Strong emphasis around text already shown in this medium.
+    fn strong(self, shown: &str) -> String {
+        match self {
+            Medium::Markdown => format!("**{shown}**"),
+            Medium::Text => shown.to_string(),
+        }
+    }
+
+    /// A heading of `level` whose text is already shown in this medium.
+    fn heading(self, s: &mut String, level: usize, shown: &str) {
+        match self {
+            Medium::Markdown => s.push_str(&format!("{} {shown}\n\n", "#".repeat(level))),
+            Medium::Text => {
+                let rule = if level == 1 { "=" } else { "-" };
+                s.push_str(&format!(
+                    "{shown}\n{}\n\n",
+                    rule.repeat(shown.chars().count())
+                ));
+            }
+        }
+    }
+
+    /// A source's URL: in Markdown an autolink when it is a plain `http(s)`
+    /// URL (its text is then the link itself), else escaped text; in plain
+    /// text within `<...>`.
+    fn url(self, u: &str) -> String {
+        let plain = (u.starts_with("https://") || u.starts_with("http://"))
+            && u.bytes().all(|b| {
+                b.is_ascii_graphic()
+                    && !matches!(
+                        b,
+                        b'<' | b'>' | b'"' | b'`' | b'\\' | b'{' | b'}' | b'|' | b'^'
+                    )
+            });
+        match self {
+            Medium::Markdown if plain => format!("<{u}>"),
+            Medium::Markdown => escape::markdown(u),
+            Medium::Text => format!("<{}>", escape::terminal(u)),
+        }
+    }
+}
+
 /// Renders the report as GitHub-flavoured Markdown (`markdown`) or plain text.
+/// Every piece of ledger text is escaped for the medium: in Markdown it renders
+/// as its characters and never as structure (no heading, link, image or HTML
+/// comes from the ledger); in plain text no control character reaches the
+/// terminal and a line break shows as `\n`.
 pub fn render(r: &Report, markdown: bool) -> String {
+    render_with(r, markdown, false)
+}
+
+/// The two sides of a dispute between a derived source and its original,
+/// side by side: a table in Markdown (quotes escaped, `|` among them), two
+/// columns in text (escaped for the terminal).
+fn render_side_by_side(sb: &SideBySide, m: Medium) -> String {
+    let side = |cites: &[CitationView]| -> (String, String) {
+        let labels = cites
+            .iter()
+            .map(|c| c.label.clone())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let quotes = cites
+            .iter()
+            .map(|c| match &c.quote {
+                Some(q) => format!("“{}”", m.text(q)),
+                None => "(no quote recorded)".to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(" … ");
+        (labels, quotes)
+    };
+    let (ol, oq) = side(&sb.original);
+    let (dl, dq) = side(&sb.derived);
+    match m {
+        Medium::Markdown => format!(
+            "\n  | {ol} original | {dl} {} |\n  |---|---|\n  | {oq} | {dq} |\n\n",
+            sb.relation
+        ),
+        Medium::Text => columns(
+            &format!("{ol} original\n{oq}"),
+            &format!("{dl} {}\n{dq}", sb.relation),
+            "    ",
+            40,
+        ),
+    }
+}
+
+/// [`render`], with each citation's quote under its fact when `quotes`.
+pub fn render_with(r: &Report, markdown: bool, quotes: bool) -> String {
+    let m = if markdown {
+        Medium::Markdown
+    } else {
+        Medium::Text
+    };
     let mut s = String::new();
-    let h = |s: &mut String, level: usize, title: &str| {
-        if markdown {
-            s.push_str(&format!("{} {title}\n\n", "#".repeat(level)));
-        } else {
-            let rule = if level == 1 { '=' } else { '-' };
-            s.push_str(&format!(
-                "{title}\n{}\n\n",
-                rule.to_string().repeat(title.chars().count())
-            ));
-        }
-    };
-    let em = |t: &str| {
-        if markdown {
-            format!("*{t}*")
-        } else {
-            t.to_string()
-        }
-    };
-    let code = |t: &str| {
-        if markdown {
-            format!("`{t}`")
-        } else {
-            t.to_string()
-        }
-    };
-    h(&mut s, 1, &r.title);
-    s.push_str(&format!(
+    m.heading(&mut s, 1, &m.text(&r.title));
+    if r.subject.is_empty() {
+        s.push_str(&format!(
+            "{}\n\n",
+            m.em(&format!(
+                "The ledger \"{}\" up to entry {} ({}) holds no live fact yet; {} registered. Record one with `ledger add`.",
+                m.text(&r.ledger_title),
+                r.at_seq,
+                &r.at_hash.get(..12).unwrap_or(""),
+                count(r.sources.len(), "source", "sources"),
+            ))
+        ));
+    } else {
+        s.push_str(&format!(
         "{}\n\n",
-        em(&format!(
-            "Facts in force on {} as recorded in the ledger \"{}\" up to entry {} ({}). {} in force; {} live, {} superseded, {} retracted; {}. Every statement cites its sources by number: [n ¶p] is paragraph p of source n (see Sources).",
+        m.em(&format!(
+            "Facts in force on {} as recorded in the ledger \"{}\" up to entry {} ({}).{} {} in force; {} live, {} superseded, {} retracted; {}. Every statement cites its sources by number: [n ¶p] is paragraph p of source n (see Sources).",
             long_day(&r.as_of),
-            r.ledger_title,
+            m.text(&r.ledger_title),
             r.at_seq,
             &r.at_hash.get(..12).unwrap_or(""),
+            topic_filter_sentence(&r.topic_filter, m),
             count(r.counts.facts_in_force, "fact", "facts"),
             r.counts.live_facts,
             r.counts.superseded,
@@ -749,39 +1411,40 @@ pub fn render(r: &Report, markdown: bool) -> String {
             count(r.counts.disputes, "dispute", "disputes"),
         ))
     ));
+    }
     if let Some(n) = r.newest_source
         && n.last_day() < opts_day(&r.as_of)
         && n.year < opts_day(&r.as_of).0
     {
         s.push_str(&format!(
             "{}\n\n",
-            em(&format!(
+            m.em(&format!(
                 "Caution: the newest dated source is from {}. Facts with no end date are carried forward from what the sources said then; they may no longer hold.",
                 n.long()
             ))
         ));
     }
-    if r.topics.is_empty() && r.context.is_empty() {
+    if r.topics.is_empty() && r.context.is_empty() && !r.subject.is_empty() {
         s.push_str(&format!(
             "No fact about {} is in force on this date.\n\n",
-            r.subject
+            m.text(&r.subject)
         ));
     }
     for t in &r.topics {
-        h(&mut s, 2, &t.label);
+        m.heading(&mut s, 2, &m.text(&t.label));
         for f in &t.facts {
-            s.push_str(&fact_line(f, markdown));
+            s.push_str(&fact_line(f, m, quotes, &r.abbrev));
         }
         s.push('\n');
     }
     if !r.context.is_empty() {
-        h(&mut s, 2, "Context");
+        m.heading(&mut s, 2, "Context");
         for f in &r.context {
-            s.push_str(&fact_line(f, markdown));
+            s.push_str(&fact_line(f, m, quotes, &r.abbrev));
         }
         s.push('\n');
     }
-    h(&mut s, 2, "Timeline");
+    m.heading(&mut s, 2, "Timeline");
     if r.timeline.is_empty() {
         s.push_str("No dated event up to this date.\n\n");
     } else {
@@ -789,72 +1452,83 @@ pub fn render(r: &Report, markdown: bool) -> String {
             let cites: Vec<&str> = t.fact.citations.iter().map(|c| c.label.as_str()).collect();
             let mut notes = provenance(&t.fact);
             if t.fact.subject != r.subject {
-                notes.insert(0, code(&t.fact.subject));
+                notes.insert(0, m.code(&t.fact.subject));
             }
             s.push_str(&format!(
                 "- {} — {} {} ({})\n",
-                if markdown {
-                    format!("**{}**", t.when)
-                } else {
-                    t.when.clone()
-                },
-                t.fact.text,
+                m.strong(&t.when),
+                m.text(&t.fact.text),
                 cites.join(" "),
                 notes.join("; ")
             ));
         }
         s.push('\n');
     }
-    h(&mut s, 2, "Discrepancies");
+    m.heading(&mut s, 2, "Discrepancies");
     if r.discrepancies.is_empty() {
         s.push_str("None recorded or detected.\n\n");
     } else {
         for d in &r.discrepancies {
-            let kind = match d.kind {
-                DiscrepancyKind::Dispute => "Disputed",
-                DiscrepancyKind::SourcesDisagree => "Sources disagree",
-                DiscrepancyKind::DerivedOverstates => "Derived source goes further",
+            let kind = d.kind_label();
+            let text = match m {
+                Medium::Markdown => d.markdown.clone(),
+                Medium::Text => m.text(&d.text),
             };
-            s.push_str(&format!(
-                "- {} {}: {}\n",
-                if markdown {
-                    format!("**{}**", d.id)
-                } else {
-                    d.id.clone()
-                },
-                em(kind),
-                d.text
-            ));
+            s.push_str(&format!("- {} {}: {text}\n", m.strong(&d.id), m.em(kind)));
+            match &d.side_by_side {
+                Some(sb) => s.push_str(&render_side_by_side(sb, m)),
+                None if quotes && d.kind == DiscrepancyKind::Dispute => {
+                    if let Some(c) = d.citations.first().filter(|c| c.quote.is_some()) {
+                        s.push_str(&quote_line(c, m));
+                    }
+                }
+                None => {}
+            }
         }
-        s.push('\n');
+        // A side-by-side table already ends in a blank line.
+        if !s.ends_with("\n\n") {
+            s.push('\n');
+        }
     }
-    h(&mut s, 2, "Sources");
-    for src in &r.sources {
+    m.heading(&mut s, 2, "Sources");
+    s.push_str(&source_lines(&r.sources, m));
+    s
+}
+
+/// ` Only the topics `a`, `b`.` for a report narrowed with `--topic`, else empty.
+fn topic_filter_sentence(topics: &[String], m: Medium) -> String {
+    match topics {
+        [] => String::new(),
+        [one] => format!(" Only the topic {}.", m.code(one)),
+        many => format!(
+            " Only the topics {}.",
+            many.iter()
+                .map(|t| m.code(t))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// The numbered list of sources, each with its derivation, in a medium.
+fn source_lines(sources: &[SourceView], m: Medium) -> String {
+    let mut s = String::new();
+    for src in sources {
         let mut line = format!(
             "{}. {} — {}",
             src.n,
-            if markdown {
-                format!("**{}**", src.title)
-            } else {
-                src.title.clone()
-            },
-            src.publisher
+            m.strong(&m.text(&src.title)),
+            m.text(&src.publisher)
         );
         if let Some(a) = &src.author {
-            line.push_str(&format!(", {a}"));
+            line.push_str(&format!(", {}", m.text(a)));
         }
         if let Some(p) = &src.published {
             line.push_str(&format!(", {}", p.long()));
         }
-        let kind = src.source_type.replace('-', " ");
-        let mut chars = kind.chars();
-        let kind: String = chars
-            .next()
-            .map(|c| c.to_uppercase().chain(chars).collect())
-            .unwrap_or_default();
-        line.push_str(&format!(". {kind}"));
+        line.push_str(&format!(". {}", source_kind(src)));
         if let Some(l) = &src.language {
-            line.push_str(&format!(", language {}", code(l)));
+            line.push_str(&format!(", language {}", m.code(l)));
         }
         line.push('.');
         if !src.derivation.is_empty() {
@@ -865,13 +1539,28 @@ pub fn render(r: &Report, markdown: bool) -> String {
             ));
         }
         if let Some(u) = &src.url {
-            line.push_str(&format!(" <{u}>"));
+            line.push_str(&format!(" {}", m.url(u)));
         }
         if let Some(n) = &src.note {
-            line.push_str(&format!(" {}", em(n)));
+            line.push_str(&format!(" {}", m.em(&m.text(n))));
         }
         if let Some(h) = &src.sha256 {
-            line.push_str(&format!(" SHA-256 of archived text: {}.", code(h)));
+            line.push_str(&format!(" SHA-256 of archived text: {}.", m.code(h)));
+        }
+        for a in &src.amendments {
+            line.push_str(&format!(
+                " {}",
+                m.em(&format!(
+                    "Amended at entry {} ({}): {}.",
+                    a.seq,
+                    if a.changed.is_empty() {
+                        "no change".to_string()
+                    } else {
+                        a.changed.join(", ")
+                    },
+                    m.text(a.reason.trim_end_matches('.'))
+                ))
+            ));
         }
         s.push_str(&line);
         s.push('\n');
@@ -879,29 +1568,72 @@ pub fn render(r: &Report, markdown: bool) -> String {
     s
 }
 
-fn fact_line(f: &FactView, markdown: bool) -> String {
-    let cites: Vec<&str> = f.citations.iter().map(|c| c.label.as_str()).collect();
-    let mut notes = f.when.iter().cloned().collect::<Vec<_>>();
-    notes.extend(provenance(f));
-    let id = if markdown {
-        format!("`{}`", f.id)
-    } else {
-        f.id.clone()
-    };
-    let mut line = format!(
-        "- {} {} ({}; {id})\n",
-        f.text,
-        cites.join(" "),
-        notes.join("; ")
-    );
-    if let Some(n) = &f.note {
-        line.push_str(&if markdown {
-            format!("  <br>*Note: {n}*\n")
-        } else {
-            format!("  Note: {n}\n")
-        });
+/// A source's type in words: `News article`.
+fn source_kind(src: &SourceView) -> String {
+    let kind = src.source_type.replace('-', " ");
+    let mut chars = kind.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// `  <br>[1 ¶5] “…”` (Markdown) or `  [1 ¶5] “…”` (text), the quote
+/// escaped for the medium.
+fn quote_line(c: &CitationView, m: Medium) -> String {
+    let q = c
+        .quote
+        .as_deref()
+        .map_or(String::new(), |q| format!(" “{}”", m.text(q)));
+    match m {
+        Medium::Markdown => format!("  <br>{}{q}\n", c.label),
+        Medium::Text => format!("  {}{q}\n", c.label),
     }
+}
+
+fn fact_line(f: &FactView, m: Medium, quotes: bool, abbrev: &Abbrev) -> String {
+    let mut line = format!("- {}\n", fact_body_shown(f, m, abbrev.shown(&f.id)));
+    if quotes {
+        for c in f.citations.iter().filter(|c| c.quote.is_some()) {
+            line.push_str(&quote_line(c, m));
+        }
+    }
+    line.push_str(&fact_note(f, m));
     line
+}
+
+/// A fact in one line: its worded statement, citations, and in brackets when
+/// it holds, how well it is supported and its id (whole).
+fn fact_body(f: &FactView, m: Medium) -> String {
+    fact_body_shown(f, m, &f.id)
+}
+
+/// [`fact_body`], its id shown as `id` (the report shows a change id by its
+/// shortest unique prefix).
+fn fact_body_shown(f: &FactView, m: Medium, id: &str) -> String {
+    let cites: Vec<&str> = f.citations.iter().map(|c| c.label.as_str()).collect();
+    // A fact without dates says so: read in a report on a past date, it must
+    // not pass for something that held then.
+    let mut notes = vec![f.when.clone().unwrap_or_else(|| "undated".to_string())];
+    notes.extend(provenance(f));
+    format!(
+        "{} {} ({}; {})",
+        m.text(&f.text),
+        cites.join(" "),
+        notes.join("; "),
+        m.code(id)
+    )
+}
+
+/// The fact's note as a continuation line of its list item, or nothing.
+fn fact_note(f: &FactView, m: Medium) -> String {
+    match &f.note {
+        Some(n) => match m {
+            Medium::Markdown => format!("  <br>*Note: {}*\n", m.text(n)),
+            Medium::Text => format!("  Note: {}\n", m.text(n)),
+        },
+        None => String::new(),
+    }
 }
 
 /// How well a fact is supported, and which discrepancies concern it.
@@ -1015,6 +1747,7 @@ mod tests {
             &Options {
                 subject: Some("CA-KP".into()),
                 as_of: crate::date::parse_day(day).unwrap(),
+                topics: Vec::new(),
             },
         )
         .unwrap();
@@ -1033,6 +1766,7 @@ mod tests {
             target: "x".into(),
             reason: "corrected".into(),
             fact: fact("x2", None, None, &["c"]),
+            disputes: None,
         }));
         b.push(Body::Retract(Retract {
             target: "y".into(),
@@ -1047,6 +1781,7 @@ mod tests {
             &Options {
                 subject: None,
                 as_of: (2020, 1, 1),
+                topics: Vec::new(),
             },
         )
         .unwrap();
@@ -1077,13 +1812,55 @@ mod tests {
             &Options {
                 subject: None,
                 as_of: (2020, 1, 1),
+                topics: Vec::new(),
             },
         )
         .unwrap();
         assert_eq!(r.discrepancies.len(), 1);
         assert_eq!(r.discrepancies[0].kind, DiscrepancyKind::Dispute);
         assert_eq!(r.discrepancies[0].citations[0].label, "[2 ¶2]");
-        assert_eq!(r.topics[0].facts[0].discrepancies, ["D1"]);
+        let id = &r.discrepancies[0].id;
+        assert!(id.starts_with("D-") && id.len() == 6, "{id}");
+        assert_eq!(r.topics[0].facts[0].discrepancies, std::slice::from_ref(id));
+    }
+
+    #[test]
+    fn sides_put_the_original_first() {
+        // A fact resting on the translation, disputed by the original: the
+        // dispute's side (the original) comes first.
+        let mut b = base();
+        b.push(Body::Fact(fact("x", None, None, &["b"])));
+        b.push(Body::Dispute(Dispute {
+            target: "x".into(),
+            difference: Difference::Overstates,
+            statement: "It says less.".into(),
+            citation: Citation {
+                source: "a".into(),
+                paragraph: Some(3),
+                span: None,
+                quote: Some("less".into()),
+            },
+            note: None,
+        }));
+        let s = replay(b);
+        let r = build(
+            &s,
+            &Options {
+                subject: None,
+                as_of: (2020, 1, 1),
+                topics: Vec::new(),
+            },
+        )
+        .unwrap();
+        let sides = &r.discrepancies[0].sides;
+        assert_eq!(sides.len(), 2);
+        assert_eq!((sides[0].fact.as_deref(), sides[0].derived), (None, false));
+        assert_eq!(sides[0].text, "It says less.");
+        assert_eq!(sides[0].citations[0].quote.as_deref(), Some("less"));
+        assert_eq!(
+            (sides[1].fact.as_deref(), sides[1].derived),
+            (Some("x"), true)
+        );
     }
 
     #[test]
@@ -1132,6 +1909,7 @@ mod tests {
             &Options {
                 subject: None,
                 as_of: (2018, 12, 31),
+                topics: Vec::new(),
             },
         )
         .unwrap();
@@ -1140,17 +1918,70 @@ mod tests {
             .iter()
             .map(|t| (t.fact.id.as_str(), t.precision))
             .collect();
+        // By start: the year 2018 begins on 1 January, before the 15th.
         assert_eq!(
             order,
             [
                 ("ended", "month"),
+                ("y2018", "year"),
                 ("jan15", "day"),
                 ("oct", "month"),
-                ("y2018", "year")
             ]
         );
         assert_eq!(r.timeline[0].when, "by June 2017");
-        assert_eq!(r.timeline[1].when, "15 January 2018");
+        assert_eq!(r.timeline[2].when, "from 15 January 2018");
+    }
+
+    #[test]
+    fn timeline_is_by_start_then_end_then_precision_whatever_the_record_order() {
+        // Recorded in an order that the old year-first rule interleaved: a
+        // range starting in 2018 between two 2018 events.
+        let dated = [
+            ("range", Some("2018"), Some("2019")),
+            ("year-a", Some("2018"), Some("2018")),
+            ("open", Some("2018"), None),
+            ("day-range", Some("2018-01-01"), Some("2018-12-31")),
+            ("year-b", Some("2018"), Some("2018")),
+            ("sept", Some("2018-09"), Some("2018-12")),
+            ("jan", Some("2018-01"), Some("2018-01")),
+            ("until", None, Some("2018-01")),
+        ];
+        let mut b = base();
+        for (id, from, to) in dated {
+            b.push(Body::Fact(fact(id, from, to, &["a"])));
+        }
+        let s = replay(b);
+        let order = |s: &State| -> Vec<String> {
+            build(
+                s,
+                &Options {
+                    subject: None,
+                    as_of: (2020, 1, 1),
+                    topics: Vec::new(),
+                },
+            )
+            .unwrap()
+            .timeline
+            .iter()
+            .map(|t| t.fact.id.clone())
+            .collect()
+        };
+        assert_eq!(
+            order(&s),
+            [
+                // Start 1 January 2018 (`until` is placed by its end): the
+                // shortest first, then by seq; the same days at day precision
+                // before year precision; an open end last.
+                "jan",
+                "until",
+                "day-range",
+                "year-a",
+                "year-b",
+                "range",
+                "open",
+                "sept"
+            ]
+        );
     }
 
     #[test]
@@ -1161,6 +1992,7 @@ mod tests {
             target: "x".into(),
             reason: "newer".into(),
             fact: fact("x2", Some("2019"), None, &["a"]),
+            disputes: None,
         }));
         // The ledger after entry 4 (before the supersede) and after entry 5.
         let before = replay(b[..5].to_vec());
@@ -1183,6 +2015,7 @@ mod tests {
             &Options {
                 subject: None,
                 as_of: (2020, 1, 1),
+                topics: Vec::new(),
             },
         )
         .unwrap();
@@ -1214,6 +2047,7 @@ mod tests {
             &Options {
                 subject: None,
                 as_of: (2020, 1, 1),
+                topics: Vec::new(),
             },
         )
         .unwrap();
@@ -1249,6 +2083,7 @@ mod tests {
                     &Options {
                         subject: None,
                         as_of: day,
+                        topics: Vec::new(),
                     },
                 )
                 .unwrap(),

@@ -14,13 +14,16 @@
 //! does see was left by a writer that died (see docs/RELIABILITY.md).
 
 use crate::chain::{self, Report, VerifyOptions};
-use crate::entry::{Body, Entry, Fact, Genesis, check_timestamp};
+use crate::entry::{Body, Dispute, Entry, Fact, Genesis, Source, check_timestamp};
 use crate::error::{Error, Result};
 use crate::fault::Fault;
+use crate::fsio;
 use crate::hash::Hash;
+use crate::ids;
 use crate::index::{self, Compact, Covers};
+use crate::linefile::{Got, LineFile};
 use crate::lines::MAX_ENTRY_BYTES;
-use crate::replay::State;
+use crate::replay::{IdUse, Refs, State};
 use std::fs::{File, OpenOptions};
 use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -29,7 +32,11 @@ use std::path::{Path, PathBuf};
 /// rebuilds): an RFC 3339 UTC time `YYYY-MM-DDTHH:MM:SSZ`.
 pub const NOW_ENV: &str = "LEDGER_NOW";
 
-/// The directory searched for a ledger when no path is given.
+/// Directories the search for `ledger/` does not enter ([`find_ledger_dir`]).
+pub const CEILING_ENV: &str = "LEDGER_CEILING_DIRECTORIES";
+
+/// The directory searched for a ledger when no path is given: the nearest
+/// one of this name, from the current directory up ([`find_ledger_dir`]).
 pub const DEFAULT_DIR: &str = "ledger";
 
 /// The record time for new entries: `LEDGER_NOW` if set, else the clock.
@@ -43,23 +50,78 @@ pub fn now() -> Result<String> {
     }
 }
 
-/// The ledger to use: the given path, else the single `*.jsonl` under `./ledger/`.
+/// The ledger to use: the given path, else the single `*.jsonl` in the
+/// nearest `ledger/` directory ([`find_ledger_dir`]).
 pub fn resolve(given: Option<&Path>) -> Result<PathBuf> {
     if let Some(p) = given {
         return Ok(p.to_path_buf());
     }
-    let dir = Path::new(DEFAULT_DIR);
-    let help = Some("pass --ledger PATH or set LEDGER_PATH".to_string());
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(Error::usage(
-                "no ledger given and there is no ./ledger/ directory",
-                Some("pass --ledger PATH, set LEDGER_PATH, or create one with `ledger init --title TEXT`".into()),
-            ));
-        }
-        Err(e) => return Err(Error::io(dir, "read directory", e)),
+    let Some(dir) = find_ledger_dir()? else {
+        return Err(Error::usage(
+            "no ledger given, and there is no ledger/ directory here or in any directory above (up to the repository root)",
+            Some("pass --ledger PATH, set LEDGER_PATH, or create one with `ledger init --title TEXT`".into()),
+        ));
     };
+    let mut found = ledgers_in(&dir)?;
+    let shown = dir.display();
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => Err(Error::usage(
+            format!("no ledger given and {shown}/ holds no *.jsonl file"),
+            Some("pass --ledger PATH, set LEDGER_PATH, or create one with `ledger init --title TEXT`".into()),
+        )),
+        _ => Err(Error::usage(
+            format!(
+                "no ledger given and {shown}/ holds several: {}",
+                found
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Some("pass --ledger PATH or set LEDGER_PATH".to_string()),
+        )),
+    }
+}
+
+/// The nearest `ledger/` directory, as git finds `.git`: in the current
+/// directory, else in the one above it, and so on, stopping after the root of
+/// the repository (a directory holding `.git`) or of the file system. The
+/// path is relative to the current directory (`ledger`, `../../ledger`).
+///
+/// Like git's `GIT_CEILING_DIRECTORIES`, the environment variable
+/// `LEDGER_CEILING_DIRECTORIES` (absolute paths separated by `:`) names
+/// directories the search does not enter: it stops below them.
+pub fn find_ledger_dir() -> Result<Option<PathBuf>> {
+    let cwd =
+        std::env::current_dir().map_err(|e| Error::io(".", "find the current directory", e))?;
+    let ceilings: Vec<PathBuf> = std::env::var_os(CEILING_ENV)
+        .map(|v| {
+            std::env::split_paths(&v)
+                .filter(|p| p.is_absolute())
+                .map(|p| std::fs::canonicalize(&p).unwrap_or(p))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut up = PathBuf::new();
+    for dir in cwd.ancestors() {
+        if ceilings.iter().any(|c| c == dir) {
+            break;
+        }
+        if dir.join(DEFAULT_DIR).is_dir() {
+            return Ok(Some(up.join(DEFAULT_DIR)));
+        }
+        if dir.join(".git").exists() {
+            break;
+        }
+        up.push("..");
+    }
+    Ok(None)
+}
+
+/// The `*.jsonl` files directly in `dir`, sorted.
+pub fn ledgers_in(dir: &Path) -> Result<Vec<PathBuf>> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, "read directory", e))?;
     let mut found: Vec<PathBuf> = Vec::new();
     for e in entries {
         let e = e.map_err(|e| Error::io(dir, "read directory", e))?;
@@ -69,23 +131,47 @@ pub fn resolve(given: Option<&Path>) -> Result<PathBuf> {
         }
     }
     found.sort();
-    match found.len() {
-        1 => Ok(found.remove(0)),
-        0 => Err(Error::usage(
-            "no ledger given and ./ledger/ holds no *.jsonl file",
-            Some("pass --ledger PATH, set LEDGER_PATH, or create one with `ledger init --title TEXT`".into()),
-        )),
-        _ => Err(Error::usage(
-            format!(
-                "no ledger given and ./ledger/ holds several: {}",
-                found
-                    .iter()
-                    .map(|p| p.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            help,
-        )),
+    Ok(found)
+}
+
+/// Reads a whole ledger under the shared lock (a side of a merge).
+pub fn read_ledger(path: &Path) -> Result<Vec<u8>> {
+    let mut f = open_for_reading(path)?;
+    let mut bytes = Vec::new();
+    f.read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, "read", e))?;
+    Ok(bytes)
+}
+
+/// Streams the ledger at `path` under the shared lock, through the bounded
+/// line reader, and hands `each` every entry whose line contains one of
+/// `needles` (a byte search first, so other lines are only scanned) and
+/// reads cleanly on its own (7.4; its hash is checked, the chain is not);
+/// `each` returns false to stop. For readers that need a few kinds of entry
+/// (a source by id, and its amendments) without replaying the ledger.
+pub fn scan_for(path: &Path, needles: &[&[u8]], mut each: impl FnMut(Entry) -> bool) -> Result<()> {
+    use crate::lines::{Line, read_line};
+    let f = open_for_reading(path)?;
+    let mut r = BufReader::with_capacity(256 * 1024, f);
+    let finders: Vec<memchr::memmem::Finder> =
+        needles.iter().map(memchr::memmem::Finder::new).collect();
+    let mut buf = Vec::new();
+    let mut first = true;
+    loop {
+        match read_line(&mut r, &mut buf, MAX_ENTRY_BYTES)
+            .map_err(|e| Error::io(path, "read", e))?
+        {
+            Line::Eof => return Ok(()),
+            Line::Fits { terminated } if finders.iter().any(|f| f.find(&buf).is_some()) => {
+                if let Some(e) = chain::check_line(&buf, first, terminated).entry().cloned()
+                    && !each(e)
+                {
+                    return Ok(());
+                }
+            }
+            _ => {}
+        }
+        first = false;
     }
 }
 
@@ -120,13 +206,15 @@ pub fn init(path: &Path, title: &str, now: &str) -> Result<Appended> {
         created: now.to_string(),
     });
     body.check().map_err(|m| Error::usage(m, None))?;
+    body.check_new_text()
+        .map_err(|m| Error::usage(m, Some(crate::entry::NEW_TEXT_HELP.into())))?;
     let entry =
         Entry::seal(0, Hash::ZERO, now.to_string(), body).map_err(|e| Error::usage(e.0, None))?;
     let line = entry.to_line().map_err(|e| Error::usage(e.0, None))?;
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, "create directory", e))?;
     }
-    let mut f = match OpenOptions::new().write(true).create_new(true).open(path) {
+    let mut f = match fsio::create_new(path, 0o644) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             return Err(Error::usage(
@@ -145,20 +233,8 @@ pub fn init(path: &Path, title: &str, now: &str) -> Result<Appended> {
         let _ = std::fs::remove_file(path);
         return Err(Error::io(path, "write", e));
     }
-    sync_parent(path);
+    fsio::sync_dir_of(path);
     Ok(Appended { entry })
-}
-
-fn sync_parent(path: &Path) {
-    // Make the new directory entry durable too. Failure here is not fatal: the
-    // data itself is already on disk, and some platforms cannot open directories.
-    let parent = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    if let Ok(d) = File::open(parent) {
-        let _ = d.sync_all();
-    }
 }
 
 /// The last entry of a ledger, read from its tail.
@@ -170,24 +246,153 @@ pub struct Tail {
     pub len: u64,
 }
 
-/// An open, exclusively locked ledger file. The lock is released on drop.
+/// "The last entry, refuse if damaged": checks the last line of a ledger (as
+/// [`LineFile::last_line`] read it, or as a stream kept it) the way a writer
+/// must before appending after it: the ledger is not empty, ends in LF, and
+/// its last line reads cleanly as an entry (7.4, with the BOM and CR checks of
+/// 7.2). Returns its seq and hash, or the damage, worded for `path`;
+/// `count_lines` names the line (only called on error).
+pub fn last_entry(
+    path: &Path,
+    last: Option<Got>,
+    count_lines: impl FnOnce() -> std::io::Result<u64>,
+) -> Result<(u64, Hash)> {
+    let damaged = |message: String, help: &str| -> Result<(u64, Hash)> {
+        let line = count_lines().map_err(|e| Error::io(path, "read", e))?;
+        Err(Error::Damaged {
+            path: path.to_path_buf(),
+            line: line.max(1),
+            message,
+            help: Some(help.to_string()),
+        })
+    };
+    let verify = "run `ledger verify` to see every problem";
+    match last {
+        None => Err(Error::Damaged {
+            path: path.to_path_buf(),
+            line: 1,
+            message: "the ledger is empty: it has no genesis entry".into(),
+            help: Some("create a ledger with `ledger init --title TEXT`".into()),
+        }),
+        Some(got) if !got.terminated() => damaged(
+            "the file does not end in a newline: the last write was interrupted".into(),
+            "run `ledger repair`: it moves an incomplete last line to a side file, or adds the newline if the line is a complete entry; then retry",
+        ),
+        Some(Got::TooLong { .. }) => damaged(
+            format!(
+                "the last line is longer than the maximum entry size ({MAX_ENTRY_BYTES} bytes)"
+            ),
+            verify,
+        ),
+        Some(Got::Line { start, text, .. }) => {
+            match chain::check_line(&text, start == 0, true).into_clean() {
+                Ok(e) => Ok((e.seq, e.hash)),
+                Err(why) => {
+                    let marker = std::str::from_utf8(&text).is_ok_and(chain::is_conflict_marker);
+                    damaged(
+                        format!("the last entry is damaged ({why})"),
+                        if marker {
+                            chain::CONFLICT_MARKERS_HELP
+                        } else {
+                            verify
+                        },
+                    )
+                }
+            }
+        }
+    }
+}
+
+/// An open, locked ledger file. The lock is released on drop.
 pub struct Locked {
     path: PathBuf,
     file: File,
 }
 
+/// How a command opens a ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    /// For writing: the exclusive lock, a regular file.
+    Write,
+    /// For positioned reads (the tail, `--since`): the shared lock, a
+    /// regular file.
+    ReadAt,
+    /// For reading from the start (verify, summary, ...): the shared lock
+    /// on a regular file; a FIFO or other stream is read as it comes.
+    Stream,
+}
+
+/// How many times a writer re-opens a ledger that was replaced while it
+/// waited for the lock before giving up.
+const REOPEN_LIMIT: u32 = 1000;
+
+/// Opens `path` for `access` and takes its lock. Once locked, the path must
+/// still name the file that was locked: a whole-file replacement
+/// ([`Locked::replace`]) renames a new file over the ledger while it holds
+/// the lock, and a writer that was waiting on the old file would otherwise
+/// append to a file no longer in the directory and report success. Such a
+/// writer opens the path again and waits on the new file.
+fn open_ledger(path: &Path, access: Access) -> Result<File> {
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+    // O_NONBLOCK: opening a FIFO must not wait for its other end; regular
+    // files ignore it.
+    const O_NONBLOCK: i32 = 0o4000;
+    for _ in 0..REOPEN_LIMIT {
+        let mut o = OpenOptions::new();
+        o.read(true);
+        match access {
+            Access::Write => {
+                o.append(true).custom_flags(O_NONBLOCK);
+            }
+            Access::ReadAt => {
+                o.custom_flags(O_NONBLOCK);
+            }
+            Access::Stream => {}
+        }
+        let file = o
+            .open(path)
+            .map_err(|e| open_error(path, e, access == Access::Write))?;
+        let meta = file.metadata().map_err(|e| Error::io(path, "read", e))?;
+        if meta.is_dir() {
+            return Err(is_a_directory(path));
+        }
+        if !meta.is_file() {
+            if access == Access::Stream {
+                // A pipe cannot be replaced or appended to: read it as is.
+                return Ok(file);
+            }
+            return Err(not_a_regular_file(path, &meta));
+        }
+        match access {
+            Access::Write => file.lock(),
+            Access::ReadAt | Access::Stream => file.lock_shared(),
+        }
+        .map_err(|e| Error::io(path, "lock", e))?;
+        match std::fs::metadata(path) {
+            Ok(now) if (now.dev(), now.ino()) == (meta.dev(), meta.ino()) => return Ok(file),
+            // Replaced (or removed and replaced) while we waited: again.
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io(path, "read", e)),
+        }
+    }
+    Err(Error::usage(
+        format!(
+            "{} was replaced {REOPEN_LIMIT} times while this command waited for its lock; nothing was done",
+            path.display()
+        ),
+        Some(
+            "another program keeps replacing the ledger; stop it and run the command again".into(),
+        ),
+    ))
+}
+
 /// Opens `path` for appending and takes the exclusive lock (waiting for other
 /// writers to finish, and for readers holding the shared lock).
 pub fn lock(path: &Path) -> Result<Locked> {
-    let file = OpenOptions::new()
-        .read(true)
-        .append(true)
-        .open(path)
-        .map_err(|e| open_error(path, e, true))?;
-    file.lock().map_err(|e| Error::io(path, "lock", e))?;
     Ok(Locked {
         path: path.to_path_buf(),
-        file,
+        file: open_ledger(path, Access::Write)?,
     })
 }
 
@@ -197,24 +402,43 @@ pub fn lock(path: &Path) -> Result<Locked> {
 pub fn lock_shared(path: &Path) -> Result<Locked> {
     Ok(Locked {
         path: path.to_path_buf(),
-        file: open_for_reading(path)?,
+        file: open_ledger(path, Access::ReadAt)?,
     })
 }
 
-/// Opens a ledger for reading, refusing a directory, and takes the shared lock.
+/// Opens a ledger for reading from the start, refusing a directory, and
+/// takes the shared lock.
 fn open_for_reading(path: &Path) -> Result<File> {
-    let file = File::open(path).map_err(|e| open_error(path, e, false))?;
-    if file.metadata().is_ok_and(|m| m.is_dir()) {
-        return Err(is_a_directory(path));
-    }
-    file.lock_shared().map_err(|e| Error::io(path, "lock", e))?;
-    Ok(file)
+    open_ledger(path, Access::Stream)
 }
 
 fn is_a_directory(path: &Path) -> Error {
     Error::usage(
         format!("{} is a directory, not a ledger file", path.display()),
         Some("pass the path of the ledger's *.jsonl file with --ledger PATH".into()),
+    )
+}
+
+fn not_a_regular_file(path: &Path, meta: &std::fs::Metadata) -> Error {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    let what = if t.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else if t.is_socket() {
+        "a socket"
+    } else {
+        "not a file"
+    };
+    Error::usage(
+        format!(
+            "{} is not a regular file (it is {what}); this command reads the ledger by position or writes to it",
+            path.display()
+        ),
+        Some("`ledger verify` and the reports read a stream from the start (`--ledger /dev/stdin`), and `ledger head --stdin` reads one; to write, use the ledger's file".into()),
     )
 }
 
@@ -257,129 +481,134 @@ fn open_error(path: &Path, e: std::io::Error, for_writing: bool) -> Error {
 }
 
 impl Locked {
-    /// Reads the last entry from the end of the file, checking that the file ends
-    /// in a complete, intact entry. Reads only the last line (O(1) in the size of
-    /// the ledger).
-    pub fn tail(&mut self) -> Result<Tail> {
-        let path = self.path.clone();
-        let len = self
+    /// The file's current length.
+    fn len(&self) -> Result<u64> {
+        Ok(self
             .file
             .metadata()
-            .map_err(|e| Error::io(&path, "read", e))?
-            .len();
-        if len == 0 {
-            return Err(Error::Damaged {
+            .map_err(|e| Error::io(&self.path, "read", e))?
+            .len())
+    }
+
+    /// The file read by position, up to its current length.
+    fn lines(&self) -> Result<LineFile<'_>> {
+        Ok(LineFile::new(&self.file, self.len()?))
+    }
+
+    /// Reads the last entry from the end of the file, checking that the file
+    /// ends in a complete, intact entry. Reads only the last line (O(1) in the
+    /// size of the ledger).
+    pub fn tail(&mut self) -> Result<Tail> {
+        let lf = self.lines()?;
+        let io = |e| Error::io(&self.path, "read", e);
+        let last = lf.last_line().map_err(io)?;
+        let (seq, hash) = last_entry(&self.path, last, || lf.count_lines())?;
+        Ok(Tail {
+            seq,
+            hash,
+            len: lf.len(),
+        })
+    }
+
+    /// The whole file, read under the lock.
+    pub fn read_all(&self) -> Result<Vec<u8>> {
+        use std::os::unix::fs::FileExt;
+        let len = self.len()?;
+        let mut bytes = vec![0u8; len as usize];
+        self.file
+            .read_exact_at(&mut bytes, 0)
+            .map_err(|e| Error::io(&self.path, "read", e))?;
+        Ok(bytes)
+    }
+
+    /// Counts lines (for naming the line in error messages).
+    fn count_lines(&self) -> Result<u64> {
+        self.lines()?
+            .count_lines()
+            .map_err(|e| Error::io(&self.path, "read", e))
+    }
+
+    /// Replaces the whole ledger with `bytes`: the one way a ledger is
+    /// rewritten rather than appended to (a merge, a rebase).
+    ///
+    /// - `bytes` must verify in full as a ledger on its own (every line rule,
+    ///   the size limit among them, every link and reference): no command
+    ///   writes a ledger that `verify` rejects. Otherwise nothing is written.
+    /// - A ledger with other hard links is refused: a new file would take
+    ///   one name and leave the others with the old content.
+    /// - Symbolic links are resolved: the new file is written beside the file
+    ///   the link points at and replaces it; the link stays a link.
+    /// - The new content goes to a fresh temporary file beside the target
+    ///   (never through a link), is synced, and is renamed over the target
+    ///   while this lock is still held. A writer that was waiting for the lock
+    ///   on the old file then finds that the path names another file and
+    ///   opens it again ([`open_ledger`]), so its entry lands in the new
+    ///   ledger instead of a file no longer in the directory.
+    pub fn replace(self, bytes: &[u8]) -> Result<()> {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let path = self.path.clone();
+        let opts = VerifyOptions {
+            index_only: true,
+            ..VerifyOptions::default()
+        };
+        let (report, _) =
+            chain::verify_reader(&path, bytes, opts).map_err(|e| Error::io(&path, "read", e))?;
+        if !report.ok() {
+            return Err(Error::Refused {
                 path,
-                line: 1,
-                message: "the ledger is empty: it has no genesis entry".into(),
-                help: Some("create a ledger with `ledger init --title TEXT`".into()),
+                seq: None,
+                message: format!(
+                    "the result would not verify ({}); nothing was written",
+                    report.in_brief()
+                ),
+                help: None,
             });
         }
-        let mut chunk: u64 = 64 * 1024;
-        loop {
-            let start = len.saturating_sub(chunk);
-            let mut buf = vec![0u8; (len - start) as usize];
-            self.file
-                .seek(SeekFrom::Start(start))
-                .and_then(|_| self.file.read_exact(&mut buf))
-                .map_err(|e| Error::io(&path, "read", e))?;
-            if buf.last() != Some(&b'\n') {
-                let line = self.count_lines()?;
-                return Err(Error::Damaged {
-                    path,
-                    line,
-                    message: "the file does not end in a newline: the last write was interrupted".into(),
-                    help: Some("run `ledger repair`: it moves an incomplete last line to a side file, or adds the newline if the line is a complete entry; then retry".into()),
-                });
-            }
-            let body = &buf[..buf.len() - 1];
-            let from = match body.iter().rposition(|&b| b == b'\n') {
-                Some(i) => i + 1,
-                None if start == 0 => 0,
-                // A line longer than any entry may be: do not read it all.
-                None if chunk > MAX_ENTRY_BYTES as u64 + 1 => {
-                    let line = self.count_lines()?;
-                    return Err(Error::Damaged {
-                        path,
-                        line,
-                        message: format!(
-                            "the last line is longer than the maximum entry size ({MAX_ENTRY_BYTES} bytes)"
-                        ),
-                        help: Some("run `ledger verify` to see every problem".into()),
-                    });
-                }
-                None => {
-                    chunk = (chunk * 4).min(MAX_ENTRY_BYTES as u64 + 2);
-                    continue;
-                }
-            };
-            let raw = &body[from..];
-            let read = std::str::from_utf8(raw).map(chain::read_entry);
-            return match read {
-                Ok(chain::ReadLine {
-                    entry: Some(e),
-                    problems,
-                    ..
-                }) if problems.is_empty() => Ok(Tail {
-                    seq: e.seq,
-                    hash: e.hash,
-                    len,
-                }),
-                Ok(r) => {
-                    let line = self.count_lines()?;
-                    let why = r
-                        .problems
-                        .first()
-                        .map_or("not an entry".to_string(), |p| p.message.clone());
-                    Err(Error::Damaged {
-                        path,
-                        line,
-                        message: format!("the last entry is damaged ({why})"),
-                        help: Some("run `ledger verify` to see every problem".into()),
-                    })
-                }
-                Err(_) => {
-                    let line = self.count_lines()?;
-                    Err(Error::Damaged {
-                        path,
-                        line,
-                        message: "the last line is not valid UTF-8".into(),
-                        help: Some("run `ledger verify` to see every problem".into()),
-                    })
-                }
-            };
-        }
-    }
-
-    /// Reads `n` bytes at `offset`.
-    fn read_at(&mut self, offset: u64, n: usize) -> Result<Vec<u8>> {
-        let mut buf = vec![0u8; n];
-        self.file
-            .seek(SeekFrom::Start(offset))
-            .and_then(|_| self.file.read_exact(&mut buf))
-            .map_err(|e| Error::io(&self.path, "read", e))?;
-        Ok(buf)
-    }
-
-    /// Counts lines (for naming the line in tail errors; only on error paths).
-    fn count_lines(&mut self) -> Result<u64> {
-        let path = self.path.clone();
-        self.file
-            .seek(SeekFrom::Start(0))
+        let meta = self
+            .file
+            .metadata()
             .map_err(|e| Error::io(&path, "read", e))?;
-        let mut r = BufReader::new(&self.file);
-        let mut buf = [0u8; 64 * 1024];
-        let mut lines = 0u64;
-        let mut last = b'\n';
-        loop {
-            let n = r.read(&mut buf).map_err(|e| Error::io(&path, "read", e))?;
-            if n == 0 {
-                break;
-            }
-            lines += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
-            last = buf[n - 1];
+        if meta.nlink() > 1 {
+            return Err(Error::Usage {
+                message: format!(
+                    "{} has {} hard links; replacing it would leave the other names with the old ledger; nothing was written",
+                    path.display(),
+                    meta.nlink()
+                ),
+                help: Some("keep one name for the ledger (remove the other hard links, or make them symbolic links to it) and run the command again".into()),
+            });
         }
-        Ok(lines + u64::from(last != b'\n'))
+        let target =
+            std::fs::canonicalize(&path).map_err(|e| Error::io(&path, "resolve the path of", e))?;
+        let fault = Fault::from_env()?;
+        let write = |f: &mut File| -> std::io::Result<()> {
+            f.write_all(bytes)?;
+            f.sync_all()
+        };
+        let (tmp, mut f) = fsio::temp_beside(&target, "replace", meta.permissions().mode())
+            .map_err(|e| Error::io(&target, "create a temporary file beside", e))?;
+        // The umask may have narrowed the mode: keep the ledger's own.
+        let done = f
+            .set_permissions(meta.permissions())
+            .and_then(|_| write(&mut f))
+            .and_then(|_| {
+                fault.before_replace();
+                std::fs::rename(&tmp, &target)
+            });
+        if let Err(e) = done {
+            drop(f);
+            let _ = std::fs::remove_file(&tmp);
+            return Err(Error::io(&target, "replace", e));
+        }
+        fsio::sync_dir_of(&target);
+        // The lock on the old file is released only now, with `self`.
+        drop(self);
+        Ok(())
+    }
+
+    /// The ledger's path as given.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// Reads and verifies the whole ledger under the lock, returning its replayed
@@ -536,7 +765,14 @@ fn refuse(report: &Report, consequence: &str) -> Result<()> {
             "the ledger does not verify ({}){consequence}",
             report.in_brief()
         ),
-        help: Some("run `ledger verify` to see every problem".into()),
+        // The first problem's own hint says how to fix the likeliest cause
+        // (conflict markers: set up the merge driver; CR LF: .gitattributes).
+        help: Some(
+            match report.problems.first().and_then(|p| p.help.as_deref()) {
+                Some(h) => format!("run `ledger verify` to see every problem; for the first: {h}"),
+                None => "run `ledger verify` to see every problem".into(),
+            },
+        ),
     })
 }
 
@@ -553,39 +789,249 @@ pub struct Prior<'a> {
     disk: Option<&'a index::Disk>,
     compact: Option<&'a Compact>,
     full: std::cell::OnceCell<State>,
+    ids: std::cell::RefCell<ids::Generator>,
+}
+
+/// Which ids a prefix on the command line may name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdKind {
+    Fact,
+    Source,
 }
 
 impl Prior<'_> {
-    /// The fact with this id, whatever its status, as it was recorded.
-    pub fn fact(&self, id: &str) -> Result<Option<Fact>> {
+    /// Whether `id` names a source or a fact, from the index when there is
+    /// one.
+    fn id_use(&self, id: &str) -> Result<Option<IdUse>> {
         if let Some(s) = self.full.get() {
-            return Ok(s.fact(id).map(|r| r.fact.clone()));
+            return Ok(s.id_use(id));
+        }
+        match (self.disk, self.compact) {
+            (Some(d), _) => match d.id_use(id) {
+                Ok(u) => Ok(u),
+                Err(_) => Ok(self.full()?.id_use(id)),
+            },
+            (None, Some(c)) => Ok(c.id_use(id)),
+            (None, None) => Ok(self.full()?.id_use(id)),
+        }
+    }
+
+    /// A new change id ([`crate::ids`]) that no source or fact uses yet.
+    pub fn new_id(&self) -> Result<String> {
+        loop {
+            let id = self.ids.borrow_mut().next_id()?;
+            if self.id_use(&id)?.is_none() {
+                return Ok(id);
+            }
+        }
+    }
+
+    /// The id a fact or source id given on the command line names: the id
+    /// itself when a fact (or source) has it, else the only one it is a
+    /// prefix of. A prefix of several is refused, listing them; a prefix of
+    /// none is returned as given, for the entry's own check to refuse with
+    /// its "did you mean". An exact id costs one index lookup; a prefix
+    /// reads the whole ledger's ids.
+    pub fn resolve(&self, given: &str, kind: IdKind) -> Result<String> {
+        let wanted = match kind {
+            IdKind::Fact => IdUse::Fact,
+            IdKind::Source => IdUse::Source,
+        };
+        if self.id_use(given)? == Some(wanted) {
+            return Ok(given.to_string());
+        }
+        resolve_in(self.full()?, given, kind)
+    }
+
+    /// The disputes that apply to fact `id` (recorded against it, or
+    /// carried to it from the version it replaced), in order. Reads the
+    /// fact's own line (found through the index) and then only the later
+    /// lines that name `id` as a target; when the fact carried disputes from
+    /// an earlier version, or there is no index, the full state.
+    pub fn current_disputes(&self, id: &str) -> Result<Vec<(u64, Dispute)>> {
+        let from_state = |s: &State| -> Vec<(u64, Dispute)> {
+            s.fact(id)
+                .map(|r| {
+                    r.disputes
+                        .iter()
+                        .filter(|d| d.current)
+                        .map(|d| (d.seq, d.dispute.clone()))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        if let Some(s) = self.full.get() {
+            return Ok(from_state(s));
         }
         let seq = match (self.disk, self.compact) {
-            (Some(d), _) => match d.fact_seq(id) {
-                Ok(s) => s,
-                // A damaged index: answer from the full state.
-                Err(_) => return Ok(self.full()?.fact(id).map(|r| r.fact.clone())),
-            },
+            (Some(d), _) => d.fact_seq(id).ok().flatten(),
             (None, Some(c)) => c.fact_seq(id),
             (None, None) => None,
         };
-        if (self.disk.is_some() || self.compact.is_some()) && seq.is_none() {
-            return Ok(None);
+        let lf = LineFile::new(self.file, self.len);
+        let own = seq.and_then(|seq| {
+            let got = lf.find_seq(seq).ok()??;
+            let e = find_entry(self.file, self.len, seq)?;
+            let inherits = match &e.body {
+                Body::Fact(f) => f.id != id,
+                Body::Supersede(s) => s.fact.id != id || s.disputes.is_some(),
+                _ => true,
+            };
+            (!inherits).then_some(got.start())
+        });
+        let Some(from) = own else {
+            return Ok(from_state(self.full()?));
+        };
+        let needle = format!(
+            "\"target\":{}",
+            crate::jcs::canonicalize(&serde_json::Value::String(id.to_string()))
+                .unwrap_or_default()
+        );
+        let mut out = Vec::new();
+        let io = |e| Error::io(self.path, "read", e);
+        for got in lf.lines_containing(from, needle.as_bytes()).map_err(io)? {
+            let Got::Line { start, text, .. } = got else {
+                continue;
+            };
+            match chain::check_line(&text, start == 0, true).into_clean() {
+                Ok(Entry {
+                    seq,
+                    body: Body::Dispute(d),
+                    ..
+                }) if d.target == id => out.push((seq, d)),
+                Ok(_) => {}
+                // A line that does not read: the full state explains it.
+                Err(_) => return Ok(from_state(self.full()?)),
+            }
         }
-        if let Some(seq) = seq
-            && let Some(e) = find_entry(self.file, self.len, seq)
-        {
-            let f = match e.body {
+        Ok(out)
+    }
+
+    /// The fact with this id, whatever its status, as it was recorded.
+    pub fn fact(&self, id: &str) -> Result<Option<Fact>> {
+        let found = self.lookup(id, index::Compact::fact_seq, index::Disk::fact_seq, |b| {
+            match b {
                 Body::Fact(f) => Some(f),
                 Body::Supersede(s) => Some(s.fact),
                 _ => None,
+            }
+            .filter(|f| f.id == id)
+        })?;
+        match found {
+            Lookup::Found(f) => Ok(Some(f)),
+            Lookup::Absent => Ok(None),
+            Lookup::Unsure => Ok(self.full()?.fact(id).map(|r| r.fact.clone())),
+        }
+    }
+
+    /// The source with this id, as amended by every `amend` entry so far
+    /// (what a citation of it is checked against). The index gives the seq
+    /// that registered it and, when it was amended, the seq of its last
+    /// amendment; an unamended source costs one line read, an amended one
+    /// also a byte search of the lines between the two for its id as an
+    /// amendment's `target`.
+    pub fn source(&self, id: &str) -> Result<Option<Source>> {
+        let found = self.lookup(
+            id,
+            index::Compact::source_seq,
+            index::Disk::source_seq,
+            |b| {
+                match b {
+                    Body::Source(s) => Some(s),
+                    _ => None,
+                }
+                .filter(|s| s.id == id)
+            },
+        )?;
+        let full = |p: &Self| -> Result<Option<Source>> {
+            Ok(p.full()?.source(id).map(|r| r.source.clone()))
+        };
+        let registered = match found {
+            Lookup::Found(s) => s,
+            Lookup::Absent => return Ok(None),
+            Lookup::Unsure => return full(self),
+        };
+        let seqs = match (self.disk, self.compact) {
+            (Some(d), _) => d.source_seq(id).and_then(|r| Ok((r, d.amended_seq(id)?))),
+            (None, Some(c)) => Ok((c.source_seq(id), c.amended_seq(id))),
+            (None, None) => return full(self),
+        };
+        match seqs {
+            Ok((Some(_), None)) => Ok(Some(registered)),
+            Ok((Some(from), Some(last))) => match self.amended(id, registered, from, last) {
+                Some(s) => Ok(Some(s)),
+                None => full(self),
+            },
+            _ => full(self),
+        }
+    }
+
+    /// `source` (registered at seq `from`) with the amendments of the lines
+    /// after it up to seq `last`, the last amendment the index knows; `None`
+    /// when a line does not read cleanly or the last amendment found is not
+    /// `last` (the caller then asks the full state).
+    fn amended(&self, id: &str, mut source: Source, from: u64, last: u64) -> Option<Source> {
+        let lf = LineFile::new(self.file, self.len);
+        let start = lf.find_seq(from).ok()??.end();
+        let end = lf.find_seq(last).ok()??.end();
+        let needle = format!(
+            "\"target\":{}",
+            crate::jcs::canonicalize(&serde_json::Value::String(id.to_string())).ok()?
+        );
+        let mut applied = None;
+        for got in LineFile::new(self.file, end)
+            .lines_containing(start, needle.as_bytes())
+            .ok()?
+        {
+            let Got::Line { start, text, .. } = got else {
+                return None;
             };
-            if let Some(f) = f.filter(|f| f.id == id) {
-                return Ok(Some(f));
+            match chain::check_line(&text, start == 0, true).into_clean() {
+                Ok(Entry {
+                    seq,
+                    body: Body::Amend(a),
+                    ..
+                }) if a.target == id => {
+                    crate::replay::amend(&mut source, &a);
+                    applied = Some(seq);
+                }
+                Ok(_) => {}
+                Err(_) => return None,
             }
         }
-        Ok(self.full()?.fact(id).map(|r| r.fact.clone()))
+        (applied == Some(last)).then_some(source)
+    }
+
+    /// Looks `id` up through the index (`in_compact` / `on_disk` give the seq
+    /// of the entry that recorded it) and reads that entry's line, whose
+    /// hash is checked; `pick` takes what is wanted from its body. `Unsure`
+    /// when the index cannot answer (none, damaged, or the line is not what
+    /// it said): the caller then asks the full state.
+    fn lookup<T>(
+        &self,
+        id: &str,
+        in_compact: fn(&Compact, &str) -> Option<u64>,
+        on_disk: fn(&index::Disk, &str) -> std::io::Result<Option<u64>>,
+        pick: impl FnOnce(Body) -> Option<T>,
+    ) -> Result<Lookup<T>> {
+        if let Some(s) = self.full.get() {
+            let _ = s;
+            return Ok(Lookup::Unsure);
+        }
+        let seq = match (self.disk, self.compact) {
+            (Some(d), _) => match on_disk(d, id) {
+                Ok(s) => s,
+                Err(_) => return Ok(Lookup::Unsure),
+            },
+            (None, Some(c)) => in_compact(c, id),
+            (None, None) => return Ok(Lookup::Unsure),
+        };
+        let Some(seq) = seq else {
+            return Ok(Lookup::Absent);
+        };
+        Ok(find_entry(self.file, self.len, seq)
+            .and_then(|e| pick(e.body))
+            .map_or(Lookup::Unsure, Lookup::Found))
     }
 
     fn full(&self) -> Result<&State> {
@@ -597,79 +1043,76 @@ impl Prior<'_> {
     }
 }
 
-/// The intact entry with `seq`, found by binary search over line starts (seqs
-/// increase along a verified file); `None` if it cannot be found that way.
+/// What the index says of an id.
+enum Lookup<T> {
+    Found(T),
+    Absent,
+    /// The index cannot say; ask the full state.
+    Unsure,
+}
+
+/// The intact entry with `seq`, found by binary search ([`LineFile::find_seq`]);
+/// `None` if it cannot be found that way or its line is not clean.
 fn find_entry(file: &File, len: u64, seq: u64) -> Option<Entry> {
-    use std::os::unix::fs::FileExt;
-    // The first full line starting at or after `off`: (start, text).
-    let line_from = |off: u64| -> Option<(u64, String)> {
-        let mut start = off;
-        if off > 0 {
-            let mut b = [0u8; 1];
-            file.read_exact_at(&mut b, off - 1).ok()?;
-            if b[0] != b'\n' {
-                // Skip to the next line start.
-                let mut pos = off;
-                loop {
-                    let n = 4096.min(len.saturating_sub(pos)) as usize;
-                    if n == 0 {
-                        return None;
-                    }
-                    let mut buf = vec![0u8; n];
-                    file.read_exact_at(&mut buf, pos).ok()?;
-                    if let Some(i) = buf.iter().position(|&b| b == b'\n') {
-                        start = pos + i as u64 + 1;
-                        break;
-                    }
-                    pos += n as u64;
-                }
-            }
-        }
-        let mut out = Vec::new();
-        let mut pos = start;
-        loop {
-            let n = 4096.min(len.saturating_sub(pos)) as usize;
-            if n == 0 {
-                return None;
-            }
-            let mut buf = vec![0u8; n];
-            file.read_exact_at(&mut buf, pos).ok()?;
-            if let Some(i) = buf.iter().position(|&b| b == b'\n') {
-                out.extend_from_slice(&buf[..i]);
-                return Some((start, String::from_utf8(out).ok()?));
-            }
-            out.extend_from_slice(&buf);
-            pos += n as u64;
-        }
+    let (start, text) = match LineFile::new(file, len).find_seq(seq).ok()?? {
+        Got::Line {
+            start,
+            text,
+            terminated: true,
+        } => (start, text),
+        _ => return None,
     };
-    // Canonical lines end in `,"seq":N}`.
-    let seq_of = |line: &str| -> Option<u64> {
-        let at = line.rfind(",\"seq\":")?;
-        line[at + 7..].strip_suffix('}')?.parse().ok()
+    chain::check_line(&text, start == 0, true)
+        .into_clean()
+        .ok()
+        .filter(|e| e.seq == seq)
+}
+
+/// [`Prior::resolve`] against a replayed state (also for readers: `show`,
+/// `cite-check`).
+pub fn resolve_in(state: &State, given: &str, kind: IdKind) -> Result<String> {
+    let (facts, sources): (Vec<&str>, Vec<&str>) = (
+        state.facts.iter().map(|f| f.fact.id.as_str()).collect(),
+        state.sources.iter().map(|s| s.source.id.as_str()).collect(),
+    );
+    let (ids, what) = match kind {
+        IdKind::Fact => (facts, "fact"),
+        IdKind::Source => (sources, "source"),
     };
-    let (mut lo, mut hi) = (0u64, len);
-    for _ in 0..128 {
-        if lo >= hi {
-            return None;
-        }
-        let mid = lo + (hi - lo) / 2;
-        let Some((start, line)) = line_from(mid) else {
-            hi = mid;
-            continue;
-        };
-        let q = seq_of(&line)?;
-        if q == seq {
-            let read = chain::read_entry(&line);
-            return read
-                .entry
-                .filter(|e| e.seq == seq && read.problems.is_empty());
-        } else if q < seq {
-            lo = start + line.len() as u64 + 1;
-        } else {
-            hi = mid;
+    match ids::resolve(given, ids) {
+        ids::Resolved::One(id) => Ok(id),
+        ids::Resolved::None => Ok(given.to_string()),
+        ids::Resolved::Ambiguous(c) => {
+            Err(ids::ambiguous(what, given, &c, |id| describe_id(state, id)))
         }
     }
-    None
+}
+
+/// One line naming an id and what it is, for lists of candidates.
+pub fn describe_id(state: &State, id: &str) -> String {
+    let clip = |s: &str| -> String {
+        if s.chars().count() > 60 {
+            format!("{}…", s.chars().take(59).collect::<String>())
+        } else {
+            s.to_string()
+        }
+    };
+    if let Some(f) = state.fact(id) {
+        let status = match &f.status {
+            crate::replay::Status::Live => "live",
+            crate::replay::Status::Superseded { .. } => "superseded",
+            crate::replay::Status::Retracted { .. } => "retracted",
+        };
+        format!(
+            "{id}  fact, {status}, seq {}: {}",
+            f.seq,
+            clip(&f.fact.statement)
+        )
+    } else if let Some(s) = state.source(id) {
+        format!("{id}  source, seq {}: {}", s.seq, clip(&s.source.title))
+    } else {
+        id.to_string()
+    }
 }
 
 /// Verifies the whole file (read from the start through a shared handle) and
@@ -715,49 +1158,43 @@ fn verified_compact(path: &Path, mut file: &File) -> Result<Compact> {
 
 /// Brings an index that is behind the ledger (entries were appended without
 /// it: another tool, a `git pull`) up to `tail`, reading only the lines after
-/// what it covers: the last covered line must still be the entry the index
-/// recorded, and each later line must read cleanly on its own (7.4), follow
-/// on by seq and prev, and pass the referential checks against the index.
-/// At the first doubt it gives up (`None`) and the caller rebuilds the index
-/// from a full verify, which also reports any problem exactly.
+/// what it covers, through the same line reader and line checks as a full
+/// verification: the line ending at the covered length must still be the
+/// clean entry the index recorded, and each later line must be at most the
+/// maximum entry size, read cleanly on its own (7.2 steps 0-8), follow on by
+/// seq and prev, not be a genesis, and pass the referential checks against
+/// the index. At the first doubt it gives up (`None`) and the caller rebuilds
+/// the index from a full verify, which also reports any problem exactly; so
+/// a write with an index behind accepts exactly what one without accepts.
 fn catch_up(file: &File, mut disk: index::Disk, tail: Covers) -> Option<index::Disk> {
-    use std::os::unix::fs::FileExt;
     let from = disk.covers();
     // Lines to read at most; more than this is cheaper to rebuild in one pass.
     const LIMIT: u64 = 64 << 20;
     if from.len == 0 || tail.len - from.len > LIMIT {
         return None;
     }
-    // The last covered line, read backwards from `from.len`.
-    let mut back = 4096u64;
-    let last = loop {
-        let start = from.len.saturating_sub(back);
-        let mut buf = vec![0u8; (from.len - start) as usize];
-        file.read_exact_at(&mut buf, start).ok()?;
-        if buf.last() != Some(&b'\n') {
-            return None;
-        }
-        buf.pop();
-        match buf.iter().rposition(|&b| b == b'\n') {
-            Some(i) => break buf.split_off(i + 1),
-            None if start == 0 => break buf,
-            None if back >= LIMIT => return None,
-            None => back *= 4,
+    let lf = LineFile::new(file, tail.len);
+    let clean = |got: Got| -> Option<Entry> {
+        match got {
+            Got::Line {
+                start,
+                text,
+                terminated: true,
+            } => chain::check_line(&text, start == 0, true).into_clean().ok(),
+            _ => None,
         }
     };
-    let read = chain::read_entry(std::str::from_utf8(&last).ok()?);
-    let e = read.entry.filter(|_| read.problems.is_empty())?;
+    let e = clean(lf.line_before(from.len).ok()??)?;
     if e.seq != from.seq || e.hash != from.hash {
         return None;
     }
-    let mut rest = vec![0u8; (tail.len - from.len) as usize];
-    file.read_exact_at(&mut rest, from.len).ok()?;
-    let text = std::str::from_utf8(&rest).ok()?;
     let (mut seq, mut prev) = (from.seq, from.hash);
     let mut entries = Vec::new();
-    for line in text.strip_suffix('\n')?.split('\n') {
-        let read = chain::read_entry(line);
-        let e = read.entry.filter(|_| read.problems.is_empty())?;
+    let mut at = from.len;
+    while at < tail.len {
+        let got = lf.line_at(at).ok()??;
+        at = got.end();
+        let e = clean(got)?;
         if e.seq != seq + 1 || e.prev != prev || matches!(e.body, Body::Genesis(_)) {
             return None;
         }
@@ -810,7 +1247,7 @@ pub fn append_checked_labeled(
         seq: tail.seq,
         hash: tail.hash,
     };
-    let mut disk = match index::Disk::open(path) {
+    let mut disk = match index::Disk::open(path, &locked.file) {
         Some(d) if d.covers() == covers => Some(d),
         Some(d) if d.covers().len < covers.len => catch_up(&locked.file, d, covers),
         _ => None,
@@ -828,6 +1265,7 @@ pub fn append_checked_labeled(
             disk: disk.as_ref(),
             compact: compact.as_ref(),
             full: std::cell::OnceCell::new(),
+            ids: std::cell::RefCell::new(ids::Generator::from_env(tail.hash)?),
         };
         let bodies = build(&prior, next_seq)?;
         (bodies, prior.full.into_inner())
@@ -842,6 +1280,20 @@ pub fn append_checked_labeled(
             body,
         })
         .collect();
+    // The rule for new text: a write-time rule, not a verify rule.
+    let n = probes.len();
+    for (i, probe) in probes.iter().enumerate() {
+        probe.body.check_new_text().map_err(|m| Error::Refused {
+            path: path.to_path_buf(),
+            seq: Some(probe.seq),
+            message: if n > 1 {
+                format!("{}: {m}", label(i, n))
+            } else {
+                m
+            },
+            help: Some(crate::entry::NEW_TEXT_HELP.into()),
+        })?;
+    }
     let shape_ok = probes.iter().all(|e| e.body.check().is_ok());
     let mut decided = false;
     if shape_ok && full.is_none() {
@@ -918,7 +1370,7 @@ pub fn append_checked_labeled(
             let _ = d.record(written.iter().map(|a| &a.entry), covers);
         }
         (None, Some(c)) => {
-            let _ = index::Disk::write(path, c, covers);
+            let _ = index::Disk::write(path, &locked.file, c, covers);
         }
         (None, None) => {}
     }
@@ -1028,90 +1480,19 @@ fn observed(f: File, label: &str) -> crate::progress::Reader<BufReader<File>> {
 
 /// Opens and verifies a ledger from the entry `since` on (`verify --since`);
 /// see [`chain::verify_since`]. The entry is found by binary search over byte
-/// offsets, reading a few dozen lines, not the lines before it.
+/// offsets, reading a few dozen lines, and confirmed by the number of lines
+/// before it.
 pub fn scan_since(
     path: &Path,
     since: chain::Anchor,
     opts: VerifyOptions,
 ) -> Result<(Report, State)> {
     compact_first(opts, |opts| {
-        let mut f = open_for_reading(path)?;
-        let io = |e| Error::io(path, "read", e);
-        let found = find_seq_line(&mut f, since.seq).map_err(io)?;
+        let f = open_ledger(path, Access::ReadAt)?;
         let workers = chain::workers();
-        chain::verify_since(path, &mut f, since, found, opts, chain::BLOCK_SIZE, workers)
-            .map_err(io)
+        chain::verify_since(path, &f, since, opts, chain::BLOCK_SIZE, workers)
+            .map_err(|e| Error::io(path, "read", e))
     })
-}
-
-/// The seq a line ends with: canonical entries end in `,"seq":N}` (`seq`
-/// sorts last of the envelope's members).
-fn trailing_seq(line: &[u8]) -> Option<u64> {
-    let body = line.strip_suffix(b"}")?;
-    let at = memchr::memmem::rfind(body, b"\"seq\":")?;
-    let digits = &body[at + 6..];
-    if digits.is_empty() || digits.len() > 19 || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    std::str::from_utf8(digits).ok()?.parse().ok()
-}
-
-/// The first line starting at or after byte `off` whose seq can be read
-/// (lines that cannot are stepped over), and its seq.
-fn seq_line_from(f: &mut File, off: u64) -> std::io::Result<Option<(chain::SinceLine, u64)>> {
-    use crate::lines::{Line, MAX_ENTRY_BYTES, read_line};
-    let mut start = off;
-    f.seek(SeekFrom::Start(off.saturating_sub(1)))?;
-    let mut r = BufReader::with_capacity(16 * 1024, &mut *f);
-    let mut line = Vec::new();
-    // Lines are read with the maximum entry size as bound: an over-long line
-    // is stepped over, never held whole.
-    let mut next = |line: &mut Vec<u8>| -> std::io::Result<Option<(u64, bool, bool)>> {
-        Ok(match read_line(&mut r, line, MAX_ENTRY_BYTES)? {
-            Line::Eof => None,
-            Line::Fits { terminated } => Some((line.len() as u64, terminated, true)),
-            Line::TooLong { len, terminated } => Some((len, terminated, false)),
-        })
-    };
-    if off > 0 {
-        // Skip to the end of the line that byte `off - 1` is in.
-        match next(&mut line)? {
-            Some((n, true, _)) => start = off + n,
-            _ => return Ok(None),
-        }
-    }
-    loop {
-        let Some((n, terminated, kept)) = next(&mut line)? else {
-            return Ok(None);
-        };
-        if kept && let Some(seq) = trailing_seq(&line) {
-            return Ok(Some((
-                chain::SinceLine {
-                    start,
-                    text: std::mem::take(&mut line),
-                    terminated,
-                },
-                seq,
-            )));
-        }
-        start += n + u64::from(terminated);
-    }
-}
-
-/// Finds the line whose seq is `seq` by binary search over byte offsets
-/// (seqs grow along the file), reading O(log n) lines.
-fn find_seq_line(f: &mut File, seq: u64) -> std::io::Result<Option<chain::SinceLine>> {
-    let len = f.seek(SeekFrom::End(0))?;
-    // Every line starting before `lo` has a smaller seq.
-    let (mut lo, mut hi) = (0, len);
-    while lo < hi {
-        let mid = lo + (hi - lo) / 2;
-        match seq_line_from(f, mid)? {
-            Some((l, s)) if s < seq => lo = l.start + l.text.len() as u64 + 1,
-            _ => hi = mid,
-        }
-    }
-    Ok(seq_line_from(f, lo)?.and_then(|(l, s)| (s == seq).then_some(l)))
 }
 
 /// Opens a ledger, verifies it and replays it, refusing a ledger that does not
@@ -1135,9 +1516,10 @@ pub fn load(path: &Path) -> Result<(Vec<Entry>, State)> {
 pub enum Repair {
     /// The file ends in a complete line; nothing changed.
     Intact,
-    /// The last line was a complete, intact entry missing only its newline;
-    /// the newline was added.
-    Terminated { line: u64 },
+    /// The last line was a complete entry missing only its newline (as
+    /// `verify` counts it); the newline was added, in place of a stray CR
+    /// when the line ended in one (`replaced_cr`).
+    Terminated { line: u64, replaced_cr: bool },
     /// The torn final line was moved to `saved_to`.
     Removed {
         line: u64,
@@ -1146,54 +1528,54 @@ pub enum Repair {
     },
 }
 
-/// Repairs the end of a ledger. An incomplete final line (bytes after the last
-/// LF that are not a complete, intact entry) is moved to a side file next to the
-/// ledger, saved and synced before the ledger is cut. A final line that is a
-/// complete, intact entry lacking only its LF gets the LF. Complete entries are
-/// never removed. Reads only the tail of the file.
+/// Repairs the end of a ledger, agreeing with `verify` on what is an entry.
+/// A final line without LF that `verify` counts as an entry (7.2 steps 6 and
+/// 8: it reads as an entry, whatever a stray CR) gets its LF, replacing the
+/// CR if it ends in one; no complete entry is ever removed. Any other final
+/// line without LF is moved to a new side file next to the ledger (created
+/// without following links, saved and synced before the ledger is cut).
+/// Reads only the tail of the file.
 pub fn repair(path: &Path, now: &str) -> Result<Repair> {
     let mut locked = lock(path)?;
-    let len = locked
-        .file
-        .metadata()
-        .map_err(|e| Error::io(path, "read", e))?
-        .len();
-    if len == 0 {
-        // Nothing to repair, and nothing to call intact either.
-        return Err(Error::Damaged {
-            path: path.to_path_buf(),
-            line: 1,
-            message: "the ledger is empty: it has no genesis entry, so there is nothing to repair"
-                .into(),
-            help: Some("create a ledger with `ledger init --title TEXT`".into()),
-        });
-    }
-    if locked.read_at(len - 1, 1)? == b"\n" {
-        return Ok(Repair::Intact);
-    }
-    // Find the start of the last line, reading backwards a chunk at a time
-    // (memory stays bounded however long the torn line is).
-    const CHUNK: u64 = 64 * 1024;
-    let mut end = len;
-    let keep = loop {
-        let start = end.saturating_sub(CHUNK);
-        let buf = locked.read_at(start, (end - start) as usize)?;
-        match buf.iter().rposition(|&b| b == b'\n') {
-            Some(i) => break start + i as u64 + 1,
-            None if start == 0 => break 0,
-            None => end = start,
+    let lf = locked.lines()?;
+    let len = lf.len();
+    let io = |e| Error::io(path, "read", e);
+    let last = match lf.last_line().map_err(io)? {
+        None => {
+            // Nothing to repair, and nothing to call intact either.
+            return Err(Error::Damaged {
+                path: path.to_path_buf(),
+                line: 1,
+                message:
+                    "the ledger is empty: it has no genesis entry, so there is nothing to repair"
+                        .into(),
+                help: Some("create a ledger with `ledger init --title TEXT`".into()),
+            });
         }
+        Some(got) if got.terminated() => return Ok(Repair::Intact),
+        Some(got) => got,
     };
-    let torn_len = len - keep;
-    let line = locked.count_lines()?;
-    let complete = torn_len <= MAX_ENTRY_BYTES as u64
-        && std::str::from_utf8(&locked.read_at(keep, torn_len as usize)?)
-            .map(chain::read_entry)
-            .is_ok_and(|r| r.entry.is_some() && r.problems.is_empty());
-    if complete {
-        locked.write_whole(len, b"\n")?;
-        return Ok(Repair::Terminated { line });
+    let line = lf.count_lines().map_err(io)?;
+    let keep = last.start();
+    if let Got::Line { start, text, .. } = &last
+        && chain::check_line(text, *start == 0, false)
+            .entry()
+            .is_some()
+    {
+        let replaced_cr = text.ends_with(b"\r");
+        let at = if replaced_cr {
+            locked
+                .file
+                .set_len(len - 1)
+                .map_err(|e| Error::io(path, "truncate", e))?;
+            len - 1
+        } else {
+            len
+        };
+        locked.write_whole(at, b"\n")?;
+        return Ok(Repair::Terminated { line, replaced_cr });
     }
+    let torn_len = len - keep;
     let stamp: String = now.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
     let file_name = path
         .file_name()
@@ -1206,36 +1588,20 @@ pub fn repair(path: &Path, now: &str) -> Result<Repair> {
             format!("{file_name}.torn-{stamp}-{n}")
         };
         let candidate = path.with_file_name(name);
-        match OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&candidate)
-        {
+        match fsio::create_new(&candidate, 0o644) {
             Ok(f) => break (candidate, f),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 1000 => n += 1,
             Err(e) => return Err(Error::io(&candidate, "create", e)),
         }
     };
-    let copied = locked
-        .file
-        .seek(SeekFrom::Start(keep))
-        .and_then(|_| std::io::copy(&mut (&locked.file).take(torn_len), &mut side))
-        .and_then(|n| {
-            if n == torn_len {
-                side.sync_all()
-            } else {
-                Err(std::io::Error::other(
-                    "the ledger changed while it was read",
-                ))
-            }
-        });
+    let copied = copy_range(&locked.file, keep, len, &mut side).and_then(|_| side.sync_all());
     if let Err(e) = copied {
         // The ledger is untouched; do not leave a partial copy behind.
         drop(side);
         let _ = std::fs::remove_file(&saved_to);
         return Err(Error::io(&saved_to, "write", e));
     }
-    sync_parent(&saved_to);
+    fsio::sync_dir_of(&saved_to);
     locked
         .file
         .set_len(keep)
@@ -1246,4 +1612,18 @@ pub fn repair(path: &Path, now: &str) -> Result<Repair> {
         bytes: torn_len,
         saved_to,
     })
+}
+
+/// Copies bytes `[from, to)` of `file` to `out`, by positioned reads.
+fn copy_range(file: &File, from: u64, to: u64, out: &mut File) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut pos = from;
+    while pos < to {
+        let n = buf.len().min((to - pos) as usize);
+        file.read_exact_at(&mut buf[..n], pos)?;
+        out.write_all(&buf[..n])?;
+        pos += n as u64;
+    }
+    Ok(())
 }

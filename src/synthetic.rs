@@ -319,6 +319,7 @@ fn bodies(
                     target,
                     reason: rng.pick(REASONS).to_string(),
                     fact: f,
+                    disputes: None,
                 })
             } else if roll < 90 {
                 let i = rng.below(live.len());

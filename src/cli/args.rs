@@ -8,6 +8,7 @@ use crate::cli::output::{emit, emit_json};
 use crate::date::PartialDate;
 use crate::entry::{Body, Citation};
 use crate::error::{Error, Result};
+use crate::escape::{terminal, terminal_path};
 use crate::store::Appended;
 use clap::ArgMatches;
 use serde::de::DeserializeOwned;
@@ -141,8 +142,16 @@ pub fn citations(
     Ok(out)
 }
 
+/// Prints the notes of a write's citation checks (sources whose citations
+/// could not be checked) on standard error, once each.
+pub fn print_notes(resolver: &crate::evidence::Resolver) {
+    for n in resolver.notes() {
+        eprintln!("{}", crate::escape::terminal(&n));
+    }
+}
+
 /// The id an entry creates (fact, source, vocabulary term, new version) and
-/// the fact it acts on (supersede, retract, dispute).
+/// the fact or source it acts on (supersede, retract, dispute, amend).
 fn ids_of(body: &Body) -> (Option<&str>, Option<&str>) {
     match body {
         Body::Genesis(_) => (None, None),
@@ -152,6 +161,7 @@ fn ids_of(body: &Body) -> (Option<&str>, Option<&str>) {
         Body::Supersede(s) => (Some(&s.fact.id), Some(&s.target)),
         Body::Retract(r) => (None, Some(&r.target)),
         Body::Dispute(d) => (None, Some(&d.target)),
+        Body::Amend(a) => (None, Some(&a.target)),
     }
 }
 
@@ -159,8 +169,10 @@ fn ids_of(body: &Body) -> (Option<&str>, Option<&str>) {
 /// `retract embassy-study`: the kind of an entry and what it is about.
 fn what(body: &Body) -> String {
     match ids_of(body) {
-        (Some(id), Some(target)) => format!("{} {target} -> {id}", body.kind()),
-        (Some(id), None) | (None, Some(id)) => format!("{} {id}", body.kind()),
+        (Some(id), Some(target)) => {
+            format!("{} {} -> {}", body.kind(), terminal(target), terminal(id))
+        }
+        (Some(id), None) | (None, Some(id)) => format!("{} {}", body.kind(), terminal(id)),
         (None, None) => body.kind().to_string(),
     }
 }
@@ -213,7 +225,7 @@ pub fn print_appended(
                 [a] => format!(
                     "appended {} to {} at seq {}, hash {}\n",
                     what(&a.entry.body),
-                    path.display(),
+                    terminal_path(path),
                     a.entry.seq,
                     a.entry.hash
                 ),
@@ -225,7 +237,7 @@ pub fn print_appended(
                     let mut s = format!(
                         "appended {} entries to {}, seq {first} to {last}:\n",
                         written.len(),
-                        path.display()
+                        terminal_path(path)
                     );
                     let line = |a: &Appended| {
                         format!(

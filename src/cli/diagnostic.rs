@@ -4,9 +4,16 @@
 //!
 //! [`locate`] decides what part of a line a problem points at; the text, JSON and
 //! GitHub renderings of `verify` all take their position from it, so they agree.
+//!
+//! Everything these diagnostics quote (the ledger line, its path, messages that
+//! name ledger text or arguments, hints) goes through [`escape::terminal`]:
+//! a hostile line's control bytes are shown as escapes, with the underline
+//! still under the characters at fault, and nothing quoted can start a line.
+//! The JSON forms carry the exact text and columns of the line.
 
 use crate::chain::{Problem, ProblemKind};
 use crate::error::Error;
+use crate::escape;
 use annotate_snippets::{Annotation, AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 use std::collections::{BTreeSet, HashMap};
 use std::io::BufReader;
@@ -247,16 +254,31 @@ fn short(text: &str, bytes: Range<usize>) -> Range<usize> {
     }
 }
 
-/// Line `line` of the ledger at `path`, with `at` marked and labelled.
-fn marked<'a>(text: &'a str, line: u64, path: String, at: Located) -> Snippet<'a, Annotation<'a>> {
-    let mut ann = AnnotationKind::Primary.span(short(text, at.bytes));
+/// Line `line` of the ledger at `path`, escaped for the terminal, with `at`
+/// marked and labelled. `text` is the escaped line, made here so that it
+/// lives as long as the snippet that borrows it.
+fn marked<'a>(
+    text: &'a mut String,
+    raw: &str,
+    line: u64,
+    path: &Path,
+    at: Located,
+) -> Snippet<'a, Annotation<'a>> {
+    let (shown, span) = escape::terminal_mapped(raw, short(raw, at.bytes));
+    *text = shown;
+    let mut ann = AnnotationKind::Primary.span(span);
     if let Some(label) = at.label {
         ann = ann.label(label);
     }
-    Snippet::source(text)
+    Snippet::source(text.as_str())
         .line_start(line as usize)
-        .path(path)
+        .path(shown_path(path))
         .annotation(ann)
+}
+
+/// A path as diagnostics show it.
+fn shown_path(path: &Path) -> String {
+    escape::terminal(&path.display().to_string()).into_owned()
 }
 
 /// The text of a damaged ledger's line `line`, and where reading it on its
@@ -280,9 +302,11 @@ fn damaged_at(path: &Path, line: u64) -> Option<(String, Located)> {
 pub fn error_json(e: &Error) -> serde_json::Value {
     let (path, line, seq) = match e {
         Error::Io { path, .. } => (Some(path), None, None),
-        Error::Usage { .. } => (None, None, None),
+        Error::Usage { .. } | Error::Ambiguous { .. } => (None, None, None),
         Error::Refused { path, seq, .. } => (Some(path), seq.map(|s| s + 1), *seq),
+        Error::Conflicts { path, .. } => (Some(path), None, None),
         Error::Damaged { path, line, .. } => (Some(path), (*line > 0).then_some(*line), None),
+        Error::Unverified { path, .. } => (Some(path), None, None),
     };
     let span = match e {
         Error::Damaged { path, line, .. } if *line > 0 => damaged_at(path, *line).map(|(_, at)| {
@@ -304,15 +328,18 @@ pub fn error_json(e: &Error) -> serde_json::Value {
 /// A verification problem, compiler style: `error[kind]: line N (seq S): ...`,
 /// the path and position, the line with the problem marked, and the hint.
 pub fn render_problem(p: &Problem, path: &Path, text: Option<&str>, styled: bool) -> String {
-    let path_s = path.display().to_string();
-    let title = Level::ERROR.primary_title(p.headline()).id(p.kind.as_str());
+    let headline = p.headline();
+    let headline = escape::terminal(&headline);
+    let help = p.help.as_deref().map(escape::terminal);
+    let title = Level::ERROR.primary_title(headline).id(p.kind.as_str());
     let located = text
         .zip(p.line)
         .and_then(|(t, l)| Some((t, l, locate(p, t)?)));
+    let mut shown = String::new();
     let mut group = match located {
-        Some((t, l, at)) => title.element(marked(t, l, path_s, at)),
+        Some((t, l, at)) => title.element(marked(&mut shown, t, l, path, at)),
         None => {
-            let mut origin = Origin::path(path_s);
+            let mut origin = Origin::path(shown_path(path));
             if let Some(l) = p.line {
                 origin = origin.line(l as usize);
                 if let Some(c) = p.column {
@@ -322,34 +349,35 @@ pub fn render_problem(p: &Problem, path: &Path, text: Option<&str>, styled: bool
             title.element(origin)
         }
     };
-    if let Some(h) = &p.help {
-        group = group.element(Level::HELP.message(h.as_str()));
+    if let Some(h) = help {
+        group = group.element(Level::HELP.message(h));
     }
     renderer(styled).render(&[group])
 }
 
 /// An error of any command, compiler style: `error: ...`, where it is, and the
-/// hint.
+/// hint; every quoted path and text escaped for the terminal.
 pub fn render_error(e: &Error, styled: bool) -> String {
-    let message = e.to_string();
+    let message = e.shown(escape::terminal);
     let mut group = Group::with_title(Level::ERROR.primary_title(message.as_str()));
-    let location = e.location();
+    let location = e.location().map(|l| escape::terminal(&l).into_owned());
     let damaged = match e {
         Error::Damaged { path, line, .. } if *line > 0 => damaged_at(path, *line),
         _ => None,
     };
+    let mut shown = String::new();
     if let Some(at) = &location {
         group = group.element(Level::NOTE.message(at.as_str()));
     } else if let Error::Damaged { path, line, .. } = e
         && *line > 0
     {
-        let path_s = path.display().to_string();
         group = match &damaged {
-            Some((text, at)) => group.element(marked(text, *line, path_s, at.clone())),
-            None => group.element(Origin::path(path_s).line(*line as usize)),
+            Some((text, at)) => group.element(marked(&mut shown, text, *line, path, at.clone())),
+            None => group.element(Origin::path(shown_path(path)).line(*line as usize)),
         };
     }
-    if let Some(h) = e.help() {
+    let help = e.help().map(escape::terminal);
+    if let Some(h) = help {
         group = group.element(Level::HELP.message(h));
     }
     renderer(styled).render(&[group])

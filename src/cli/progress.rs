@@ -45,7 +45,8 @@ impl crate::progress::Observer for Bar {
         {
             bar.set_style(style.progress_chars("=> "));
         }
-        bar.set_message(label.to_string());
+        // A label can name a file (a merge side): escaped like all shown text.
+        bar.set_message(crate::escape::terminal(label).into_owned());
         bar.tick();
         if let Ok(mut b) = self.bar.lock() {
             *b = Some(bar);

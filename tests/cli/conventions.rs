@@ -197,6 +197,8 @@ fn example_project() -> Env {
         r#"{"kind":"fact","body":{"citations":[{"source":"globe"}],"id":"no-embassy","modality":"reported","statement":"Canada has no embassy in Pyongyang.","subject":"CA-KP","topic":"embassy"}}
 "#,
     );
+    // A real checkpoint of Go's checksum database (for `check-checkpoint`).
+    env.write("go.checkpoint", crate::signed::sumdb_checkpoint());
     // A git clone (for `git-setup`) and other copies of the ledger (for
     // `merge-driver` and `rebase`).
     let git = std::process::Command::new("git")
@@ -214,29 +216,113 @@ fn example_project() -> Env {
     env
 }
 
-/// Every example in every `--help` is a real invocation: each command's
-/// examples run in order, through `sh`, in a fresh example project, and
-/// succeed.
+/// The "Examples:" block of a `--help` output, without its two-space indent.
+fn examples_in_help(help: &str) -> String {
+    let Some((_, block)) = help.split_once("\nExamples:\n") else {
+        return String::new();
+    };
+    block
+        .lines()
+        .map(|l| l.strip_prefix("  ").unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Every example in every `--help` works as written: each command's examples
+/// are read from its real `--help` output (on a terminal of 80 columns, and
+/// of 100), which must show them exactly as written, unwrapped; then they all
+/// run, through `sh`, in the order of the examples table, in one fresh
+/// directory, so an example can only use what an earlier example created
+/// (see src/cli/examples.rs).
 #[test]
 fn every_help_example_runs() {
+    use ledger::cli::examples::{EXAMPLES, MAX_LINE, joined};
     let bin_dir = crate::util::bin().parent().expect("bin dir").to_path_buf();
     let path_var = format!(
         "{}:{}",
         bin_dir.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let mut ran = 0;
+    // Every command has its place in the walk-through.
     for path in command_paths() {
-        let joined = path.join(" ");
-        let env = example_project();
-        for line in ledger::cli::examples::commands(&joined) {
+        let joined_path = path.join(" ");
+        assert!(
+            EXAMPLES.iter().any(|(p, _)| *p == joined_path),
+            "`ledger {joined_path}` has no examples in src/cli/examples.rs"
+        );
+    }
+    let env = Env::new();
+    env.write(
+        "article.txt",
+        "Canada was studying the possibility of reopening its embassy in Pyongyang.\n",
+    );
+    env.write(
+        "translation.txt",
+        "Documents show that Ottawa was ready to reopen its embassy in Pyongyang.\n",
+    );
+    env.write(
+        "batch.jsonl",
+        r#"{"kind":"fact","body":{"citations":[{"source":"globe"}],"id":"no-embassy-2019","modality":"reported","statement":"Canada had no embassy in Pyongyang in 2019.","subject":"CA-KP","topic":"embassy","valid_from":"2019"}}
+"#,
+    );
+    // A real checkpoint of Go's checksum database and its key.
+    env.write("go.checkpoint", crate::signed::sumdb_checkpoint());
+    env.write("sumdb.vkey", format!("{}\n", crate::signed::SUMDB_KEY));
+    let git = std::process::Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(env.path())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", env.path())
+        .status()
+        .expect("run git");
+    assert!(git.success(), "git init");
+    let ledger_file = "ledger/canada-north-korea-relations.jsonl";
+    let mut ran = 0;
+    for (path, block) in EXAMPLES {
+        for line in block.lines() {
+            assert!(
+                line.chars().count() <= MAX_LINE,
+                "an example of `ledger {path}` is longer than {MAX_LINE} characters: {line}"
+            );
+        }
+        let mut args: Vec<&str> = path.split_whitespace().collect();
+        args.push("--help");
+        for columns in ["80", "100"] {
+            let r = env.run_with_env(&args, &[("COLUMNS", columns)], None);
+            assert_eq!(r.code, 0, "{args:?}: {r}");
+            assert_eq!(
+                examples_in_help(&r.stdout).trim_end(),
+                *block,
+                "`ledger {path} --help` at {columns} columns does not show its examples as written"
+            );
+        }
+        match *path {
+            "merge-driver" => {
+                let copy = env.read(ledger_file);
+                for name in ["base.jsonl", "ours.jsonl", "theirs.jsonl"] {
+                    env.write(name, &copy);
+                }
+            }
+            "rebase" => env.write("offline.jsonl", env.read(ledger_file)),
+            _ => {}
+        }
+        let commands = joined(block);
+        for (i, c) in commands.iter().enumerate() {
+            assert!(
+                !commands[..i].contains(c),
+                "`ledger {path} --help` shows `{c}` twice"
+            );
+        }
+        for command in commands {
             let out = std::process::Command::new("sh")
-                .args(["-c", line])
+                .args(["-c", &command])
                 .current_dir(env.path())
                 .env("PATH", &path_var)
                 .env("HOME", env.path())
                 .env("LEDGER_NOW", crate::util::NOW)
+                .env("LEDGER_CEILING_DIRECTORIES", env.ceiling())
                 .env_remove("LEDGER_PATH")
+                .env_remove("LEDGER_ID_SEED")
                 .env_remove("NO_COLOR")
                 .env_remove("CLICOLOR_FORCE")
                 .stdin(std::process::Stdio::null())
@@ -244,14 +330,29 @@ fn every_help_example_runs() {
                 .expect("run sh");
             assert!(
                 out.status.success(),
-                "example of `ledger {joined}` failed: {line}\n--- stdout\n{}--- stderr\n{}",
+                "example of `ledger {path}` failed: {command}\n--- stdout\n{}--- stderr\n{}",
                 String::from_utf8_lossy(&out.stdout),
                 String::from_utf8_lossy(&out.stderr)
             );
             ran += 1;
         }
     }
-    assert!(ran >= 30, "only {ran} examples ran");
+    assert!(ran >= 40, "only {ran} examples ran");
+    // The walk-through left a ledger that verifies, with every kind in it.
+    let r = env.ok(&["--ledger", ledger_file, "verify"]);
+    assert!(r.stdout.starts_with("ok: "), "{r}");
+    let log = env.ok(&["--ledger", ledger_file, "log"]).stdout;
+    for kind in [
+        "source",
+        "fact",
+        "dispute",
+        "supersede",
+        "retract",
+        "define",
+        "amend",
+    ] {
+        assert!(log.contains(&format!("  {kind} ")), "no {kind} in:\n{log}");
+    }
 }
 
 #[test]

@@ -9,7 +9,7 @@ use crate::util::{Env, NOW, Run, bin};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const L: &str = "ledger/team.jsonl";
+pub const L: &str = "ledger/team.jsonl";
 
 /// `$VAR`, else `$HOME/DEFAULT` of the real home.
 fn tool_home(var: &str, default: &str) -> PathBuf {
@@ -22,13 +22,28 @@ fn tool_home(var: &str, default: &str) -> PathBuf {
 /// A temporary directory holding git repositories and a HOME for git.
 pub struct Team {
     pub env: Env,
+    /// Whether `ledger` draws change ids at random (as it does for users)
+    /// rather than from a seed per clone.
+    random_ids: bool,
 }
 
 impl Team {
     pub fn new() -> Team {
         let env = Env::new();
         std::fs::create_dir_all(env.path().join("home")).expect("home");
-        Team { env }
+        Team {
+            env,
+            random_ids: false,
+        }
+    }
+
+    /// A team whose `ledger` draws change ids from the operating system, as
+    /// it does for users.
+    pub fn with_random_ids() -> Team {
+        Team {
+            random_ids: true,
+            ..Team::new()
+        }
     }
 
     pub fn dir(&self, rel: &str) -> PathBuf {
@@ -47,11 +62,34 @@ impl Team {
     /// Runs `program args` in `dir` (relative to the temp dir) with the test
     /// environment, feeding `stdin`.
     pub fn cmd(&self, dir: &str, program: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
+        self.cmd_with(dir, program, args, stdin, &[])
+    }
+
+    /// [`Team::cmd`] with extra environment variables.
+    pub fn cmd_with(
+        &self,
+        dir: &str,
+        program: &Path,
+        args: &[&str],
+        stdin: Option<&[u8]>,
+        vars: &[(&str, &str)],
+    ) -> Run {
         let home = self.dir("home");
         let mut cmd = Command::new(program);
+        if self.random_ids {
+            cmd.env_remove("LEDGER_ID_SEED");
+        } else {
+            // One seed per clone: ids are the same on every run, and differ
+            // between clones as random ones would.
+            cmd.env(
+                "LEDGER_ID_SEED",
+                format!("{}-{}", crate::util::ID_SEED, dir.replace('/', "-")),
+            );
+        }
         cmd.args(args)
             .current_dir(self.dir(dir))
             .env("LEDGER_NOW", NOW)
+            .env("LEDGER_CEILING_DIRECTORIES", self.env.ceiling())
             .env_remove("LEDGER_PATH")
             .env("COLUMNS", "100")
             .env("PATH", Self::path_var())
@@ -75,7 +113,8 @@ impl Team {
             .env(
                 "CARGO_TARGET_DIR",
                 crate::util::repo().join("target/pre-commit"),
-            );
+            )
+            .envs(vars.iter().copied());
         self.env.output(&mut cmd, stdin)
     }
 
@@ -123,6 +162,19 @@ impl Team {
     pub fn add(&self, dir: &str, id: &str, statement: &str) -> Run {
         self.ok(dir, &add_args(id, statement))
     }
+
+    /// `ledger add` of a fact citing `globe` without `--id`, in `dir`;
+    /// returns the change id it got.
+    pub fn add_default(&self, dir: &str, statement: &str) -> String {
+        let mut args = add_args("", statement);
+        args.drain(1..3);
+        args.extend(["--format", "json"]);
+        let r = self.ok(dir, &args);
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON");
+        let id = v["id"].as_str().expect("id").to_string();
+        assert!(ledger::ids::is_change_id(&id), "{r}");
+        id
+    }
 }
 
 /// The arguments of `ledger add` for a fact `id` citing source `globe`.
@@ -148,7 +200,7 @@ fn add_args<'a>(id: &'a str, statement: &'a str) -> Vec<&'a str> {
 
 /// A repository `dir` set up with `git-setup`, holding a ledger with one source
 /// and fact `emb`, committed on main.
-fn team_repo(t: &Team, dir: &str) {
+pub fn team_repo(t: &Team, dir: &str) {
     t.init_repo(dir);
     t.ok(dir, &["--ledger", L, "init", "--title", "Team ledger"]);
     t.ok(
@@ -171,7 +223,7 @@ fn team_repo(t: &Team, dir: &str) {
 
 /// The ids of the facts, retractions, ... of a ledger, in order, with their
 /// kinds: `fact emb`, `retract emb`.
-fn entries(bytes: &[u8]) -> Vec<String> {
+pub fn entries(bytes: &[u8]) -> Vec<String> {
     let text = String::from_utf8(bytes.to_vec()).expect("utf-8");
     text.lines()
         .map(|l| {
@@ -189,7 +241,7 @@ fn entries(bytes: &[u8]) -> Vec<String> {
 }
 
 /// The `body` and `recorded` of every line: what a merge must keep.
-fn payloads(bytes: &[u8]) -> Vec<String> {
+pub fn payloads(bytes: &[u8]) -> Vec<String> {
     String::from_utf8(bytes.to_vec())
         .expect("utf-8")
         .lines()
@@ -202,15 +254,21 @@ fn payloads(bytes: &[u8]) -> Vec<String> {
 
 /// Asserts that README.md shows `text` verbatim (the walkthrough's outputs).
 fn readme_shows(text: &str) {
-    let readme = std::fs::read_to_string(crate::util::repo().join("README.md")).expect("README.md");
+    doc_shows("README.md", text);
+}
+
+/// Asserts that the document `rel` (from the repository root) shows `text`
+/// verbatim.
+pub fn doc_shows(rel: &str, text: &str) {
+    let doc = std::fs::read_to_string(crate::util::repo().join(rel)).expect(rel);
     assert!(
-        readme.contains(text),
-        "README.md does not show this output:\n{text}"
+        doc.contains(text),
+        "{rel} does not show this output:\n{text}"
     );
 }
 
 /// Lines of git's output that come from the merge driver (they name the ledger).
-fn driver_lines(r: &Run) -> String {
+pub fn driver_lines(r: &Run) -> String {
     format!("{}{}", r.stdout, r.stderr)
         .lines()
         .filter(|l| {
@@ -362,8 +420,9 @@ fn a_team_clones_sets_up_and_merges_concurrent_additions() {
         readme_shows(&setup.stdout);
     }
     // Bob adds a fact on a branch and it is merged into main on the server.
+    // Nobody passes --id: each fact gets a change id.
     t.git("bob", &["switch", "--quiet", "-c", "bob/meetings"]);
-    t.add("bob", "vancouver-meetings", "Officials met in Vancouver.");
+    let bobs = t.add_default("bob", "Officials met in Vancouver.");
     t.ok("bob", &["verify"]);
     t.git(
         "bob",
@@ -372,11 +431,7 @@ fn a_team_clones_sets_up_and_merges_concurrent_additions() {
     t.git("bob", &["push", "--quiet", "origin", "bob/meetings"]);
     // Meanwhile Alice adds a fact on her own branch, as the README shows.
     t.git("alice", &["switch", "--quiet", "-c", "alice/offer"]);
-    t.add(
-        "alice",
-        "verification-offer",
-        "Canada offered to help verify.",
-    );
+    let alices = t.add_default("alice", "Canada offered to help verify.");
     t.ok("alice", &["verify"]);
     t.git(
         "alice",
@@ -405,7 +460,7 @@ fn a_team_clones_sets_up_and_merges_concurrent_additions() {
     t.ok("alice", &["verify", "--anchor", head.stdout.trim()]);
     assert_eq!(
         entries(&t.read(&format!("alice/{L}")))[3..],
-        ["fact vancouver-meetings", "fact verification-offer"]
+        [format!("fact {bobs}"), format!("fact {alices}")]
     );
     // Her pull request then merges into main without a conflict.
     t.git(
@@ -501,14 +556,14 @@ fn semantic_conflicts_are_refused_naming_both_entries() {
     let merge = t.try_git("repo", &["merge", "--no-edit", "bob"]);
     assert_ne!(merge.code, 0, "{merge}");
     insta::assert_snapshot!("merge_semantic_conflicts", driver_lines(&merge));
-    readme_shows(&driver_lines(&merge));
+    doc_shows("docs/TEAM.md", &driver_lines(&merge));
     assert_eq!(t.read(&format!("repo/{L}")), ours);
     t.git("repo", &["merge", "--abort"]);
 }
 
 /// Three versions of a ledger as files for calling the driver directly:
 /// base (genesis, source, fact `emb`), and `ours`/`theirs` as copies of it.
-fn three_versions(t: &Team) {
+pub fn three_versions(t: &Team) {
     team_repo(t, "repo");
     for f in ["base", "ours", "theirs"] {
         std::fs::copy(t.dir(&format!("repo/{L}")), t.dir(f)).expect("copy");
@@ -516,7 +571,7 @@ fn three_versions(t: &Team) {
 }
 
 /// Appends a fact to the ledger file `rel` (relative to the temp dir).
-fn add_to(t: &Team, rel: &str, id: &str) {
+pub fn add_to(t: &Team, rel: &str, id: &str) {
     let mut args = vec!["--ledger", rel];
     args.extend(add_args(id, "A statement."));
     t.ok(".", &args);
@@ -608,7 +663,8 @@ fn the_driver_refuses_and_leaves_ours_unchanged() {
     assert_eq!(t.read("ours"), cut);
     insta::assert_snapshot!("driver_truncated_ours", r.stderr);
     std::fs::write(t.dir("ours"), &ours).expect("write");
-    // An automatic id f<seq> cannot move to another seq.
+    // An id f<seq> (the default of older versions, still valid where it was
+    // written) cannot move to another seq.
     std::fs::copy(t.dir("base"), t.dir("theirs")).expect("copy");
     t.ok(
         ".",
@@ -626,6 +682,8 @@ fn the_driver_refuses_and_leaves_ours_unchanged() {
             "globe",
             "--locator",
             "p1",
+            "--id",
+            "f3",
         ],
     );
     refused("driver_automatic_id");

@@ -92,3 +92,81 @@ fn golden_fact_line() {
     let text = String::from_utf8(lines(&bytes)[2].clone()).expect("UTF-8");
     insta::assert_snapshot!("golden_fact_line", text);
 }
+
+/// The worked examples of docs/FORMAT.md (4.4 and 5.11) are what `ledger`
+/// writes: run as the document shows them, every line of the resulting file
+/// appears in it verbatim. This pins the change id drawn from a seed (8.2.1)
+/// and a format 2 `amend` line.
+#[test]
+fn format_doc_examples_are_what_ledger_writes() {
+    let env = crate::util::Env::new();
+    let seed = [("LEDGER_ID_SEED", "example")];
+    let run = |args: &[&str]| {
+        let mut all = vec!["--ledger", "ex.jsonl"];
+        all.extend_from_slice(args);
+        let r = env.run_with_env(&all, &seed, None);
+        assert_eq!(r.code, 0, "{args:?}: {r}");
+    };
+    run(&["init", "--title", "Example"]);
+    run(&["define", "actor", "HANVOICE", "--label", "HanVoice"]);
+    run(&[
+        "source",
+        "add",
+        "--id",
+        "globe-2020",
+        "--title",
+        "Report on Canada's talks with North Korea",
+        "--publisher",
+        "The Globe and Mail",
+        "--published",
+        "2020",
+        "--language",
+        "en",
+    ]);
+    run(&[
+        "add",
+        "--subject",
+        "CA-KP",
+        "--topic",
+        "embassy",
+        "--modality",
+        "considered",
+        "--statement",
+        "Canada studied whether to reopen its embassy in Pyongyang.",
+        "--source",
+        "globe-2020",
+        "--locator",
+        "p5:155-204",
+        "--quote",
+        "studying the possibility of reopening its embassy",
+        "--valid-from",
+        "2019",
+        "--value",
+        r#"{"embassy_reopening":"under study"}"#,
+    ]);
+    run(&[
+        "source",
+        "amend",
+        "globe-2020",
+        "--reason",
+        "the headline names the talks",
+        "--title",
+        "Report on Canada's secret talks with North Korea",
+        "--unset",
+        "language",
+    ]);
+    let doc = std::fs::read_to_string(crate::util::repo().join("docs/FORMAT.md"))
+        .expect("docs/FORMAT.md");
+    let bytes = env.read("ex.jsonl");
+    let l = lines(&bytes);
+    assert_eq!(l.len(), 5);
+    for line in l {
+        let line = String::from_utf8(line).expect("UTF-8");
+        assert!(
+            doc.contains(line.trim_end()),
+            "docs/FORMAT.md does not show this line:\n{line}"
+        );
+    }
+    let fact = String::from_utf8(lines(&bytes)[3].clone()).expect("UTF-8");
+    assert!(fact.contains(r#""id":"qzvxxloskmlnvmtz""#), "{fact}");
+}

@@ -412,8 +412,9 @@ fn hostile_import_lines_are_named_and_nothing_is_imported() {
 
 /// Hostile command-line values: impossible dates, reversed validity, integers
 /// beyond 2^53, deep nesting and ids with control characters are refused with
-/// the file unchanged. Newlines and control characters in free text cannot add
-/// a line: they are stored escaped, and read back exactly.
+/// the file unchanged. Newlines and control characters in single-line text are
+/// refused; a note's line breaks cannot add a line: they are stored escaped,
+/// and read back exactly.
 #[test]
 fn hostile_arguments_are_refused_or_escaped() {
     let env = Env::new();
@@ -453,12 +454,23 @@ fn hostile_arguments_are_refused_or_escaped() {
     }
     insta::assert_snapshot!("hostile_arguments", shown);
 
-    // Free text with newlines, CR, NUL-free control characters and a forged
-    // second entry: one new line, holding the text exactly.
+    // A statement with line breaks, CR, control characters and a forged
+    // second entry is refused at write time (see escaping.rs), the file
+    // unchanged.
     let forged = "ok\n{\"body\":{},\"format\":1,\"kind\":\"fact\",\"seq\":99}\r\n\u{1}\u{1b}[31m\u{7f}\u{2028}end";
-    let before = lines(&env.read(LEDGER)).len();
     let mut args = add_args("f-text");
     args[12] = forged.to_string();
+    env.refused(
+        LEDGER,
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        2,
+    );
+    // A note may span lines: one holding a forged second entry is still one
+    // new line, holding the text exactly.
+    let note = "ok\n{\"body\":{},\"format\":1,\"kind\":\"fact\",\"seq\":99}\n\tend";
+    let before = lines(&env.read(LEDGER)).len();
+    let mut args = add_args("f-text");
+    args.extend(["--note".to_string(), note.to_string()]);
     env.ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
     let after = env.read(LEDGER);
     let l = lines(&after);
@@ -468,10 +480,11 @@ fn hostile_arguments_are_refused_or_escaped() {
         "a command-line value added more than one line"
     );
     let last = crate::fixture::object(&l[before]);
-    assert_eq!(last["body"]["statement"], forged);
+    assert_eq!(last["body"]["note"], note);
     env.ok(&["--ledger", LEDGER, "verify"]);
     let r = env.ok(&["--ledger", LEDGER, "show", "f-text", "--format", "json"]);
-    assert!(r.stdout.contains("\\u001b[31m"), "{r}");
+    let shown = json_of(&r, "show --format json");
+    assert_eq!(shown["history"][0]["body"]["note"], note, "{r}");
 }
 
 /// Ledger paths that are not a readable, writable ledger file: each gets a

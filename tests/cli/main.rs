@@ -1,29 +1,47 @@
 //! Integration tests: they drive the real `ledger` binary in temporary
 //! directories with a fixed clock (see `util`).
 
+mod authoring;
+mod browser;
+mod cdp;
 mod concurrency;
 mod conventions;
 mod crash;
 mod data;
+mod diff;
+mod diff_props;
+mod escaping;
+mod evidence;
 mod fixture;
 mod fuzz;
 mod git;
 mod golden;
 mod hostile;
+mod html;
 mod independent;
+mod independent_tlog;
 mod jcs;
+mod locate_props;
 mod memory;
 mod merge_props;
+mod merkle_vectors;
 mod precommit;
+mod proofs;
 mod props;
 mod refusals;
 mod reliability;
 mod replay_props;
+mod reports;
 mod scale;
 mod schemas;
+mod seams;
 mod shapes;
+mod signed;
 mod since;
 mod summary;
+mod team;
+mod tiles;
 mod util;
 mod verify;
+mod witness;
 mod writes;

@@ -261,3 +261,120 @@ fn verify_of_hostile_files_stays_under_64_mib_with_8_threads() {
         assert!(m.peak_kib < LIMIT_KIB, "text: peak RSS {} KiB", m.peak_kib);
     }
 }
+
+/// A valid ledger written by [`write_long_ledger`].
+struct LongLedger {
+    /// `SEQ:HASH` of the last fact before the tail.
+    since: String,
+    /// `SEQ:HASH` of the last entry.
+    head: String,
+    /// Bytes from the line after SEQ to the end.
+    tail_bytes: u64,
+}
+
+/// Writes a valid ledger: a genesis, a source, `prefix` facts with
+/// statements of about `prefix_bytes`, then `tail` facts of about
+/// `tail_bytes_each`.
+fn write_long_ledger(
+    path: &std::path::Path,
+    prefix: u64,
+    prefix_bytes: usize,
+    tail: u64,
+    tail_bytes_each: usize,
+) -> LongLedger {
+    use crate::fixture::{cite, fact, source};
+    use ledger::entry::{Body, Entry, Genesis, Modality, SourceType};
+    use ledger::hash::Hash;
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).expect("ledger file"));
+    let (mut prev, mut seq) = (Hash::ZERO, 0u64);
+    // Appends an entry: its `SEQ:HASH` and its line's length.
+    let mut add = |body: Body| -> (String, u64) {
+        let (e, line) =
+            Entry::seal_line(seq, prev, crate::util::NOW.to_string(), body).expect("seal");
+        out.write_all(line.as_bytes()).expect("write");
+        prev = e.hash;
+        seq += 1;
+        (format!("{}:{}", e.seq, e.hash.to_hex()), line.len() as u64)
+    };
+    add(Body::Genesis(Genesis {
+        title: "Long".into(),
+        created: crate::util::NOW.into(),
+    }));
+    add(Body::Source(source("s1", "T", "P", SourceType::Report)));
+    let fact_body = |id: String, bytes: usize| {
+        let mut statement = format!("Statement {id}.");
+        while statement.len() < bytes {
+            statement.push_str(" More words of the same statement.");
+        }
+        Body::Fact(fact(
+            &id,
+            "CA-KP",
+            "embassy",
+            &statement,
+            Modality::Reported,
+            vec![cite("s1")],
+        ))
+    };
+    let mut since = String::new();
+    for n in 0..prefix {
+        since = add(fact_body(format!("p{n}"), prefix_bytes)).0;
+    }
+    let (mut head, mut tail_bytes) = (since.clone(), 0);
+    for n in 0..tail {
+        let (h, len) = add(fact_body(format!("t{n}"), tail_bytes_each));
+        head = h;
+        tail_bytes += len;
+    }
+    out.flush().expect("flush");
+    LongLedger {
+        since,
+        head,
+        tail_bytes,
+    }
+}
+
+#[test]
+fn verify_since_over_a_long_tail_stays_under_64_mib() {
+    #[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
+    {
+        println!("skipped: peak memory is measured with Linux's wait4 on 64-bit targets");
+        return;
+    }
+    #[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+    {
+        // About 60 MiB after SEQ (15,000 facts of 4 KiB, lines short enough
+        // for the checking threads) and 120 MiB before it (1,900 facts of 64
+        // KiB): a tail short beside what precedes it, so only the earlier
+        // lines naming one of its ids are read. The tail was once read whole
+        // into memory to collect those ids.
+        let env = Env::new();
+        let long = write_long_ledger(
+            &env.path().join("long.jsonl"),
+            1900,
+            64 << 10,
+            15_000,
+            4 << 10,
+        );
+        assert!(long.tail_bytes > 60 << 20, "a tail of {}", long.tail_bytes);
+        let m = measured(
+            &env,
+            &["verify", "long.jsonl", "--since", &long.since],
+            &[("LEDGER_THREADS", "8")],
+        );
+        println!("--since over a 60 MiB tail: peak RSS {} KiB", m.peak_kib);
+        assert_eq!(m.code, 0, "{}{}", m.stdout, m.stderr);
+        assert_eq!(
+            m.stdout,
+            format!(
+                "ok: long.jsonl: 16902 entries, head {} (checked after seq 1901; lines 1-1901 taken on trust)\n",
+                long.head
+            )
+        );
+        assert!(
+            m.peak_kib < LIMIT_KIB,
+            "--since over a 60 MiB tail: peak RSS {} KiB, over the {LIMIT_KIB} KiB bound",
+            m.peak_kib
+        );
+    }
+}

@@ -154,7 +154,7 @@ proptest! {
             }
             Err(e) => {
                 prop_assert!(!fits, "refused although theirs fits: {}", e);
-                prop_assert!(matches!(e, Error::Refused { .. }), "{}", e);
+                prop_assert!(matches!(e, Error::Refused { .. } | Error::Conflicts { .. }), "{}", e);
             }
         }
     }

@@ -13,6 +13,7 @@ fn run_with_env(env: &Env, args: &[&str], vars: &[(&str, &str)]) -> Run {
         .args(args)
         .current_dir(env.path())
         .env("LEDGER_NOW", NOW)
+        .env("LEDGER_CEILING_DIRECTORIES", env.ceiling())
         .env_remove("LEDGER_PATH")
         .envs(vars.iter().copied())
         .stdin(Stdio::null())

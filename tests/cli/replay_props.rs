@@ -173,6 +173,7 @@ fn build(ops: &[Op]) -> (State, std::collections::BTreeSet<String>, Attempts) {
                         citations: vec![cite(*src)],
                         note: None,
                     },
+                    disputes: None,
                 })
             }
             Op::Retract { target } => Body::Retract(Retract {
@@ -221,7 +222,7 @@ proptest! {
                 prop_assert!(state.fact(by).is_some());
             }
         }
-        let opts = Options { subject: Some("CA-KP".into()), as_of: (year, 6, 30) };
+        let opts = Options { subject: Some("CA-KP".into()), as_of: (year, 6, 30), topics: Vec::new() };
         let r = report::build(&state, &opts).unwrap();
         // The same state renders the same bytes.
         let again = report::build(&state, &opts).unwrap();
@@ -257,7 +258,7 @@ proptest! {
             prop_assert_eq!(compact.apply(e).is_ok(), *accepted, "compact, seq {}", e.seq);
             prop_assert_eq!(lean.apply(e).is_ok(), *accepted, "live-only, seq {}", e.seq);
         }
-        let opts = Options { subject: Some("CA-KP".into()), as_of: (year, 6, 30) };
+        let opts = Options { subject: Some("CA-KP".into()), as_of: (year, 6, 30), topics: Vec::new() };
         prop_assert_eq!(
             report::render(&report::build(&full, &opts).unwrap(), true),
             report::render(&report::build(&lean, &opts).unwrap(), true)

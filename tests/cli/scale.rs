@@ -63,10 +63,11 @@ const SRC: [&str; 4] = ["a", "b", "x1", "zz"];
 const IDS: [&str; 3] = ["x0", "x1", "x2"];
 const TOPIC: [&str; 2] = ["t-one", "embassy"];
 
-/// A target: `f4`..`f9` (the first facts' default ids) or a chosen id.
+/// A target: a one-letter prefix (of the change ids facts added without
+/// `--id` get: one of them, several or none) or a chosen id.
 fn target(i: usize) -> String {
     if i < 6 {
-        format!("f{}", i + 4)
+        ["k", "l", "m", "n", "o", "p"][i].to_string()
     } else {
         IDS[i % IDS.len()].to_string()
     }
@@ -196,7 +197,8 @@ fn assert_index_current(env: &Env) {
         hash: tail.hash,
     };
     assert!(
-        ledger::index::Disk::open_matching(&path, &covers).is_some(),
+        ledger::index::Disk::open_matching(&path, &std::fs::File::open(&path).unwrap(), &covers)
+            .is_some(),
         "the index was not rebuilt to match the ledger"
     );
 }
@@ -253,6 +255,8 @@ fn indexed() -> Env {
         "S.",
         "--source",
         "a",
+        "--id",
+        "f4",
     ]);
     env.ok(&[
         "add",
@@ -264,6 +268,8 @@ fn indexed() -> Env {
         "S.",
         "--source",
         "b",
+        "--id",
+        "f5",
     ]);
     env.ok(&["retract", "f5", "--reason", "erroneous"]);
     assert_index_current(&env);
@@ -348,7 +354,9 @@ fn a_deleted_truncated_corrupted_or_stale_index_is_rebuilt_and_never_changes_a_d
     ];
     let env = indexed();
     let old = env.read(IDX);
-    env.ok(&add_a);
+    let mut add_f7 = add_a.to_vec();
+    add_f7.extend(["--id", "f7"]);
+    env.ok(&add_f7);
     env.ok(&["retract", "f4", "--reason", "duplicate"]);
     env.write(IDX, &old);
     let inode = |env: &Env| {
@@ -464,6 +472,7 @@ fn the_report_state_gives_the_full_replays_report() {
             let opts = ledger::report::Options {
                 subject,
                 as_of: (2026, 1, 1),
+                topics: Vec::new(),
             };
             let a = ledger::report::build(&reference, &opts).unwrap();
             let b = ledger::report::build(&lean, &opts).unwrap();

@@ -18,8 +18,9 @@
 use crate::fixture::{date, fact, source};
 use crate::util::{bin, repo};
 use ledger::entry::{
-    Body, Citation, Define, Derivation, DerivationKind, Difference, Dispute, ENVELOPE_MEMBERS,
-    Entry, Fact, Genesis, Modality, Retract, RetractReason, Source, SourceType, Supersede, Term,
+    Amend, Body, Citation, Define, Derivation, DerivationKind, Difference, Dispute, DisputeRule,
+    ENVELOPE_MEMBERS, Entry, Fact, Genesis, Modality, Retract, RetractReason, Source,
+    SourceChanges, SourceMember, SourceType, Supersede, Term,
 };
 use ledger::hash::{Hash, hash_entry};
 use serde_json::{Map, Value, json};
@@ -430,7 +431,7 @@ macro_rules! variants {
 #[test]
 fn schema_enums_match_rust_enums() {
     let defs = &load_schema("defs")["$defs"];
-    let cases: [(&str, Vec<Value>); 6] = [
+    let cases: [(&str, Vec<Value>); 8] = [
         (
             "modality",
             variants!(Modality: Confirmed, Reported, Planned, Considered, Proposed, Alleged, Denied),
@@ -454,6 +455,11 @@ fn schema_enums_match_rust_enums() {
             variants!(Difference: Overstates, Understates, Contradicts, Misattributes, Imprecise),
         ),
         ("term", variants!(Term: Actor, Topic)),
+        ("disputeRule", variants!(DisputeRule: Carry)),
+        (
+            "sourceMember",
+            variants!(SourceMember: Author, Published, Language, Url, DerivedFrom, Sha256, Note),
+        ),
     ];
     for (def, rust) in cases {
         assert_eq!(
@@ -633,11 +639,13 @@ pub(crate) fn full_and_minimal_bodies() -> Vec<(Body, Body)> {
                 target: "f0".into(),
                 reason: "r".into(),
                 fact: full_fact(),
+                disputes: Some(DisputeRule::Carry),
             }),
             Body::Supersede(Supersede {
                 target: "f0".into(),
                 reason: "r".into(),
                 fact: minimal_fact(),
+                disputes: None,
             }),
         ),
         (
@@ -670,7 +678,43 @@ pub(crate) fn full_and_minimal_bodies() -> Vec<(Body, Body)> {
                 note: None,
             }),
         ),
+        (
+            Body::Amend(Amend {
+                target: "s2".into(),
+                reason: "r".into(),
+                set: Some(full_changes()),
+                unset: Some(vec![SourceMember::Author]),
+            }),
+            // Required are `target` and `reason`, and one of `set` and
+            // `unset` (the schema's `anyOf`).
+            Body::Amend(Amend {
+                target: "s2".into(),
+                reason: "r".into(),
+                set: None,
+                unset: Some(vec![SourceMember::Note]),
+            }),
+        ),
     ]
+}
+
+/// An amendment's `set` with every member (and not `author`, which the
+/// full amendment unsets).
+fn full_changes() -> SourceChanges {
+    SourceChanges {
+        title: Some("t".into()),
+        publisher: Some("p".into()),
+        source_type: Some(SourceType::Report),
+        author: None,
+        published: Some(date("2018-09")),
+        language: Some("en".into()),
+        url: Some("https://example.org/".into()),
+        derived_from: Some(Derivation {
+            source: "s1".into(),
+            relation: DerivationKind::Summary,
+        }),
+        sha256: Some(Hash::ZERO.to_hex()),
+        note: Some("n".into()),
+    }
 }
 
 #[test]
@@ -684,9 +728,13 @@ fn schema_body_members_match_rust_structs() {
             keys(&full.to_value()),
             "{kind}.schema.json properties differ from the Rust struct's members"
         );
+        let mut must = keys(&minimal.to_value());
+        if kind == "amend" {
+            must.remove("unset");
+        }
         assert_eq!(
             required(&schema),
-            keys(&minimal.to_value()),
+            must,
             "{kind}.schema.json required members differ from the Rust struct's non-optional members"
         );
         // Both bodies, sealed into entries, satisfy the schema.
@@ -717,6 +765,10 @@ fn schema_body_members_match_rust_structs() {
     .unwrap();
     assert_eq!(keys(&derived["properties"]), keys(&d), "derived_from");
     assert_eq!(required(derived), keys(&d), "derived_from");
+    let set = &load_schema("amend")["properties"]["set"];
+    let mut every = serde_json::to_value(full_changes()).unwrap();
+    every["author"] = json!("a");
+    assert_eq!(keys(&set["properties"]), keys(&every), "amend set");
 }
 
 /// Resolves a `$ref` between the schema files (`urn:ledger:schema:NAME:1`, with an
@@ -960,6 +1012,15 @@ fn canada_north_korea() -> String {
     talks_corrected.valid_to = Some(date("2018-12"));
     talks_corrected.note =
         Some("the condition is in the Korean original only; the translation drops it".into());
+    let mut embassy_dated = fact(
+        "embassy-seoul-2001",
+        "CA-KP",
+        "embassy",
+        "Canada has no embassy in Pyongyang; its embassy in Seoul has been accredited to North Korea since 2001.",
+        Modality::Confirmed,
+        vec![cite(gazette, Some(4), None, None)],
+    );
+    embassy_dated.valid_from = Some(date("2001"));
     let embassy = fact(
         "f9",
         "CA-KP",
@@ -1019,12 +1080,14 @@ fn canada_north_korea() -> String {
             target: "f7".into(),
             reason: "the source gives the exact date".into(),
             fact: relations_dated,
+            disputes: None,
         }),
         Body::Supersede(Supersede {
             target: "f8".into(),
             reason: "the translation renders a conditional as an offer; follow the Korean original"
                 .into(),
             fact: talks_corrected,
+            disputes: None,
         }),
         Body::Dispute(Dispute {
             target: "f11".into(),
@@ -1059,6 +1122,43 @@ fn canada_north_korea() -> String {
             reason: RetractReason::Erroneous,
             note: Some("the brief describes restrictions with exemptions, not a suspension".into()),
             source: Some(brief.into()),
+        }),
+        // Format 2: a supersession that carries the disputes of the version
+        // it replaces, and amendments of sources.
+        Body::Supersede(Supersede {
+            target: "f9".into(),
+            reason: "the gazette says the accreditation dates from 2001".into(),
+            fact: embassy_dated,
+            disputes: Some(DisputeRule::Carry),
+        }),
+        Body::Amend(Amend {
+            target: ena_en.into(),
+            reason: "the archive's record of the page was incomplete".into(),
+            set: Some(SourceChanges {
+                title: Some(
+                    "Spokesperson answers a question on relations with Canada (English text)"
+                        .into(),
+                ),
+                publisher: Some("Example News Agency English service".into()),
+                source_type: Some(SourceType::NewsArticle),
+                author: Some("Example News Agency staff".into()),
+                published: Some(date("2018-09-26")),
+                language: Some("en-GB".into()),
+                url: Some("https://example.org/ena/2018/09/26/canada-en".into()),
+                derived_from: Some(Derivation {
+                    source: ena_ko.into(),
+                    relation: DerivationKind::Rewrite,
+                }),
+                sha256: Some(ledger::hash::sha256(b"archived English text").to_hex()),
+                note: Some("date and URL from the page itself".into()),
+            }),
+            unset: None,
+        }),
+        Body::Amend(Amend {
+            target: brief.into(),
+            reason: "the year was read from the file name, not the brief".into(),
+            set: None,
+            unset: Some(vec![SourceMember::Published]),
         }),
     ];
     seal_all(timed(bodies))
@@ -1220,14 +1320,17 @@ type HashText = fn(&str) -> String;
 /// Each invalid fixture: its name, the edit that breaks entry 3 (a fact), and how
 /// its hash is written.
 fn invalid_fixtures() -> Vec<(&'static str, Map<String, Value>, HashText)> {
-    let envelope: [(&str, Edit); 6] = [
+    let envelope: [(&str, Edit); 7] = [
         ("missing-envelope-member", |m| {
             m.remove("recorded");
         }),
         ("unknown-envelope-member", |m| {
             m.insert("signature".into(), json!("unsigned"));
         }),
-        ("format-version-2", |m| {
+        ("format-version-3", |m| {
+            m.insert("format".into(), json!(3));
+        }),
+        ("format-2-for-a-format-1-entry", |m| {
             m.insert("format".into(), json!(2));
         }),
         ("wrong-type-seq-string", |m| {
@@ -1335,6 +1438,16 @@ fn invalid_fixtures() -> Vec<(&'static str, Map<String, Value>, HashText)> {
     out.push((
         "unknown-kind",
         entry_object(3, "note", json!({"text": "A free-form note."})),
+        same,
+    ));
+    // An amendment is format 2; written as format 1 it is refused.
+    out.push((
+        "amend-as-format-1",
+        entry_object(
+            3,
+            "amend",
+            json!({"target": "s1", "reason": "the title was mistyped", "set": {"title": "Consular help abroad"}}),
+        ),
         same,
     ));
     out

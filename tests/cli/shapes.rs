@@ -142,15 +142,17 @@ fn declared(body: &Body) -> String {
         Body::Supersede(b) => serde_json::to_string(b),
         Body::Retract(b) => serde_json::to_string(b),
         Body::Dispute(b) => serde_json::to_string(b),
+        Body::Amend(b) => serde_json::to_string(b),
     };
     text.expect("serialize")
 }
 
-/// A canonical line holding `body`, with a correct hash (computed here).
-fn line_with(kind: &str, body: Value) -> String {
+/// A canonical line of `format` holding `body`, with a correct hash
+/// (computed here).
+fn line_with(kind: &str, format: u64, body: Value) -> String {
     let mut m = Map::new();
     m.insert("body".into(), body);
-    m.insert("format".into(), json!(1));
+    m.insert("format".into(), json!(format));
     m.insert("kind".into(), json!(kind));
     m.insert("prev".into(), json!("0".repeat(64)));
     m.insert("recorded".into(), json!("2026-01-02T03:04:05Z"));
@@ -167,14 +169,18 @@ fn line_with(kind: &str, body: Value) -> String {
 #[test]
 fn every_object_of_every_body_written_as_an_array_is_refused() {
     let mut cases = 0;
+    let mut seen = Vec::new();
     for (full, minimal) in full_and_minimal_bodies() {
         for body in [full, minimal] {
             let kind = body.kind();
+            // Format 2 for the bodies that use what it added (an amendment,
+            // a supersession that carries disputes).
+            let format = body.format();
             let tree: Node = serde_json::from_str(&declared(&body)).expect("reparse");
             // The body as written reads on every path, so a refusal below is
             // the array's doing.
             let intact = tree.to_value();
-            let line = line_with(kind, intact.clone());
+            let line = line_with(kind, format, intact.clone());
             let read = read_entry(&line);
             assert!(
                 read.problems.is_empty() && read.entry.is_some(),
@@ -186,6 +192,7 @@ fn every_object_of_every_body_written_as_an_array_is_refused() {
             assert!(!paths.is_empty());
             for path in paths {
                 cases += 1;
+                seen.push(format!("{kind} {path}"));
                 let body = tree.flattened("body", &path).to_value();
                 let text = ledger::jcs::canonicalize(&body).expect("canonical");
                 let what = format!("{kind} with {path} as an array: {text}");
@@ -197,7 +204,7 @@ fn every_object_of_every_body_written_as_an_array_is_refused() {
                     "fast path accepted {what}"
                 );
                 let slow = Body::from_value(kind, &body);
-                let read = read_entry(&line_with(kind, body));
+                let read = read_entry(&line_with(kind, format, body));
                 let kinds: Vec<ProblemKind> = read.problems.iter().map(|p| p.kind).collect();
                 assert!(read.entry.is_none(), "verify read an entry from {what}");
                 assert_eq!(kinds, [ProblemKind::Schema], "{what}");
@@ -214,8 +221,19 @@ fn every_object_of_every_body_written_as_an_array_is_refused() {
     }
     // genesis, define and retract have their body object only; source (full)
     // derived_from, fact a citation, supersede the fact and its citation,
-    // dispute the citation: at least 2 per kind across the two bodies.
-    assert!(cases >= 20, "only {cases} cases");
+    // dispute the citation, amend (full) its `set` and the `set`'s
+    // derived_from: at least 2 per kind across the two bodies.
+    assert!(cases >= 24, "only {cases} cases");
+    // Format 2's objects among them: an amendment's `set` and what it holds,
+    // and a supersession that carries disputes (read as format 2).
+    for want in [
+        "amend body",
+        "amend body.set",
+        "amend body.set.derived_from",
+        "supersede body.fact.citations[0]",
+    ] {
+        assert!(seen.iter().any(|s| s == want), "no case {want}: {seen:?}");
+    }
 }
 
 #[test]

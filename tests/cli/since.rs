@@ -75,7 +75,7 @@ fn since_finds_every_entry_and_checks_what_follows() {
         assert!(report.ok(), "since line {}: {:#?}", i + 1, report.problems);
         assert_eq!(report.lines, n as u64);
         assert_eq!(report.entries, n as u64);
-        assert_eq!(report.since.map(|(_, l)| l), Some(i as u64));
+        assert_eq!(report.since.map(|s| s.trusted_lines), Some(i as u64));
     }
 }
 

@@ -101,8 +101,10 @@ fn summary_refuses_bad_options() {
     insta::assert_snapshot!(format!("{r}\n{r2}\n{r3}"));
 }
 
-/// Reads ../shared/seeds (the script records the SHA-256 of the archived
-/// texts); skipped when ../shared is absent.
+/// Reads ../shared/seeds (the script archives the texts and locates every
+/// quote in them); skipped when ../shared is absent. The script also signs
+/// the bundled checkpoint with the bundled TEST key, which must come out the
+/// same.
 #[test]
 fn build_script_reproduces_the_bundled_ledger() {
     let Some(shared) = shared() else {
@@ -111,12 +113,15 @@ fn build_script_reproduces_the_bundled_ledger() {
     };
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("rebuilt.jsonl");
+    let checkpoint = dir.path().join("rebuilt.checkpoint");
     let status = std::process::Command::new("bash")
         .arg(repo().join("scripts/build-canada-dprk.sh"))
         .current_dir(repo())
         .env("LEDGER_BIN", bin())
         .env("OUT", &out)
+        .env("CHECKPOINT", &checkpoint)
         .env("SEEDS", shared.join("seeds"))
+        .env("ARCHIVE", dir.path().join("archive"))
         .status()
         .expect("run the build script");
     assert!(status.success());
@@ -125,5 +130,11 @@ fn build_script_reproduces_the_bundled_ledger() {
     assert!(
         rebuilt == committed,
         "scripts/build-canada-dprk.sh no longer reproduces ledger/canada-dprk.jsonl; rerun it and commit the result"
+    );
+    // Ed25519 is deterministic: the TEST key signs the same checkpoint again.
+    assert!(
+        std::fs::read(&checkpoint).unwrap()
+            == std::fs::read(repo().join("ledger/canada-dprk.checkpoint")).unwrap(),
+        "scripts/build-canada-dprk.sh no longer reproduces ledger/canada-dprk.checkpoint; rerun it and commit the result"
     );
 }

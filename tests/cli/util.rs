@@ -10,6 +10,14 @@ use std::process::{Command, Stdio};
 /// The clock every test run sees (`LEDGER_NOW`).
 pub const NOW: &str = "2026-01-02T03:04:05Z";
 
+/// The change-id seed every test run sees (`LEDGER_ID_SEED`), so that ids of
+/// facts and sources added without `--id` (and the prefixes they are shown
+/// by) are the same on every run and snapshots can show them. Ids still
+/// differ between entries: the seed is mixed with the ledger's last hash and
+/// a counter. Tests of real random ids (the team flow in tests/cli/git.rs,
+/// the examples walk-through) remove it.
+pub const ID_SEED: &str = "test";
+
 /// The path of the `ledger` binary under test.
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_ledger"))
@@ -20,9 +28,13 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `../shared` beside the repository, if present (CI always has it).
+/// `../shared` beside the repository, if present. Under `CI=true` it must
+/// be: a test that reads it is never skipped there.
 pub fn shared() -> Option<PathBuf> {
     let p = repo().join("../shared");
+    if !p.is_dir() && std::env::var("CI").as_deref() == Ok("true") {
+        panic!("../shared not found, and CI=true: the tests that read it must run in CI");
+    }
     p.is_dir().then_some(p)
 }
 
@@ -46,6 +58,17 @@ impl Env {
             dir: tempfile::tempdir().expect("create temp dir"),
             now: NOW.to_string(),
         }
+    }
+
+    /// What `LEDGER_CEILING_DIRECTORIES` is set to for every run: the
+    /// directory holding the temporary directory, so that looking for the
+    /// nearest `ledger/` never finds one outside the test's own directory.
+    pub fn ceiling(&self) -> PathBuf {
+        let dir = self
+            .path()
+            .canonicalize()
+            .unwrap_or_else(|_| self.path().to_path_buf());
+        dir.parent().map_or(dir.clone(), Path::to_path_buf)
     }
 
     /// The working directory.
@@ -73,12 +96,44 @@ impl Env {
         cmd.args(args)
             .current_dir(self.path())
             .env("LEDGER_NOW", &self.now)
+            .env("LEDGER_ID_SEED", ID_SEED)
+            .env("LEDGER_CEILING_DIRECTORIES", self.ceiling())
             .env_remove("LEDGER_PATH")
             .env_remove("NO_COLOR")
             .env_remove("CLICOLOR_FORCE")
             .envs(vars.iter().copied())
             .env("COLUMNS", "100");
         self.output(&mut cmd, stdin)
+    }
+
+    /// Runs a shell script (`sh -c`) in the working directory, with the
+    /// binary under test first on PATH (as `ledger`) and the same environment
+    /// as [`Env::run`]: for tests written as a user types commands.
+    pub fn sh(&self, script: &str) -> Run {
+        let dir = bin().parent().expect("bin dir").display().to_string();
+        let path = match std::env::var("PATH") {
+            Ok(p) => format!("{dir}:{p}"),
+            Err(_) => dir,
+        };
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", script])
+            .current_dir(self.path())
+            .env("PATH", path)
+            .env("LEDGER_NOW", &self.now)
+            .env("LEDGER_ID_SEED", ID_SEED)
+            .env("LEDGER_CEILING_DIRECTORIES", self.ceiling())
+            .env_remove("LEDGER_PATH")
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .env("COLUMNS", "100");
+        self.output(&mut cmd, None)
+    }
+
+    /// [`Env::sh`]; must exit 0.
+    pub fn sh_ok(&self, script: &str) -> Run {
+        let r = self.sh(script);
+        assert_eq!(r.code, 0, "{script}\nfailed:\n{r}");
+        r
     }
 
     /// Runs a prepared command, feeding `stdin`, and captures its exit code

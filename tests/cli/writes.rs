@@ -101,9 +101,18 @@ fn writing_commands_print_seq_hash_and_id() {
         "2018-10",
     ]);
     insta::assert_snapshot!("add_text", r.to_string());
+    // The fact got a change id; it is typed from now on by a prefix.
+    let id = r
+        .stdout
+        .split_whitespace()
+        .nth(2)
+        .expect("the id")
+        .to_string();
+    assert!(ledger::ids::is_change_id(&id), "{r}");
+    let prefix = &id[..4];
     let r = env.ok(&[
         "dispute",
-        "f4",
+        prefix,
         "--source",
         "trans",
         "--statement",
@@ -118,7 +127,7 @@ fn writing_commands_print_seq_hash_and_id() {
     insta::assert_snapshot!("dispute_json", r.to_string());
     let r = env.ok(&[
         "supersede",
-        "f4",
+        prefix,
         "--reason",
         "Month confirmed by a second reading",
         "--source",
@@ -141,7 +150,7 @@ fn writing_commands_print_seq_hash_and_id() {
     ]);
     env.ok(&["verify"]);
     insta::assert_snapshot!("log", env.ok(&["log"]).to_string());
-    insta::assert_snapshot!("show_fact_history", env.ok(&["show", "f4"]).to_string());
+    insta::assert_snapshot!("show_fact_history", env.ok(&["show", prefix]).to_string());
     insta::assert_snapshot!("show_source", env.ok(&["show", "trans"]).to_string());
     insta::assert_snapshot!("sources", env.ok(&["sources"]).to_string());
 }

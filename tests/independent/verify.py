@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent verifier for ledger files (format 1).
+"""Independent verifier for ledger files (formats 1 and 2).
 
 This is a second implementation of the verification algorithm, written from
 docs/FORMAT.md alone (sections 2 to 8 and 10.2), without looking at the
@@ -442,7 +442,8 @@ RE_TIMESTAMP = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2
 RE_PARTIAL = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 RE_RESERVED = re.compile(r"f([0-9]+)")
 
-KINDS = ("genesis", "define", "source", "fact", "supersede", "retract", "dispute")
+KINDS = ("genesis", "define", "source", "fact", "supersede", "retract", "dispute", "amend")
+SOURCE_MEMBERS = ("author", "published", "language", "url", "derived_from", "sha256", "note")
 SOURCE_TYPES = (
     "news-article", "briefing-note", "statement", "press-release", "report",
     "interview", "document", "social-media", "other",
@@ -667,11 +668,56 @@ def check_fact(b, what="fact body"):
 
 
 def check_supersede(b):
-    members(b, ("target", "reason", "fact"), (), "supersede body")
+    members(b, ("target", "reason", "fact"), ("disputes",), "supersede body")
     need(is_id(b["target"]), "target is not an id")
     need(is_text(b["reason"]), "reason is not text")
     check_fact(b["fact"], "supersede fact")
+    if "disputes" in b:
+        need(is_str(b["disputes"]) and b["disputes"] == "carry", "disputes is not carry")
     need(b["fact"]["id"] != b["target"], "the new fact has the target's id")
+
+
+def check_amend(b):
+    # FORMAT.md 5.9.
+    members(b, ("target", "reason"), ("set", "unset"), "amend body")
+    need(is_id(b["target"]), "target is not an id")
+    need(is_text(b["reason"]), "reason is not text")
+    need("set" in b or "unset" in b, "neither set nor unset")
+    if "set" in b:
+        c = b["set"]
+        members(c, (), ("title", "publisher", "type") + SOURCE_MEMBERS, "set")
+        need(len(c) >= 1, "set is empty")
+        for k in ("title", "publisher", "author", "language", "url", "note"):
+            if k in c:
+                need(is_text(c[k]), k + " is not text")
+        if "type" in c:
+            need(is_str(c["type"]) and c["type"] in SOURCE_TYPES, "unknown source type")
+        if "published" in c:
+            need(partial_date(c["published"]) is not None, "published is not a partial date")
+        if "sha256" in c:
+            need(is_hex64(c["sha256"]), "sha256 is not hex64")
+        if "derived_from" in c:
+            d = c["derived_from"]
+            members(d, ("relation", "source"), (), "derived_from")
+            need(is_str(d["relation"]) and d["relation"] in RELATIONS, "unknown relation")
+            need(is_id(d["source"]), "derived_from.source is not an id")
+            need(d["source"] != b["target"], "a source cannot derive from itself")
+    if "unset" in b:
+        u = b["unset"]
+        need(isinstance(u, list) and len(u) >= 1, "unset is not a non-empty array")
+        seen = set()
+        for m in u:
+            need(is_str(m) and m in SOURCE_MEMBERS, "unset names no optional source member")
+            need(m not in seen, "unset names a member twice")
+            need(m not in b.get("set", {}), "a member is both set and unset")
+            seen.add(m)
+
+
+def entry_format(kind, b):
+    """The one format an entry may carry (FORMAT.md 13)."""
+    if kind == "amend" or (kind == "supersede" and "disputes" in b):
+        return 2
+    return 1
 
 
 def check_retract(b):
@@ -702,6 +748,7 @@ BODY_CHECKS = {
     "supersede": check_supersede,
     "retract": check_retract,
     "dispute": check_dispute,
+    "amend": check_amend,
 }
 
 ENVELOPE = ("body", "format", "hash", "kind", "prev", "recorded", "seq")
@@ -720,7 +767,7 @@ def check_envelope(obj):
         need(k in ENVELOPE, "unknown envelope member %s" % json.dumps(k))
     for k in ENVELOPE:
         need(k in obj, "missing envelope member %s" % json.dumps(k))
-    need(isinstance(obj["format"], JsonNumber) and obj["format"].value == 1,
+    need(isinstance(obj["format"], JsonNumber) and obj["format"].value in (1, 2),
          "unsupported format version")
     need(seq_of(obj["seq"]) is not None, "seq is not a non-negative integer")
     need(is_hex64(obj["prev"]), "prev is not 64 lowercase hex digits")
@@ -730,6 +777,8 @@ def check_envelope(obj):
     need(isinstance(obj["body"], dict), "body is not an object")
     need(obj["kind"] in KINDS, "unknown kind %s" % json.dumps(obj["kind"]))
     BODY_CHECKS[obj["kind"]](obj["body"])
+    need(obj["format"].value == entry_format(obj["kind"], obj["body"]),
+         "the entry's format is not the one its content needs")
 
 
 # ---------------------------------------------------------------------------
@@ -797,7 +846,7 @@ class Refused(Exception):
 
 class Replay:
     def __init__(self):
-        self.sources = {}
+        self.sources = {}  # id -> the seq that registered it
         self.facts = {}  # id -> status: "live" | "superseded" | "retracted"
         self.actors = set()
         self.topics = set()
@@ -850,7 +899,7 @@ class Replay:
             self.id_ok(b["id"], seq)
             if "derived_from" in b:
                 self.need_source(b["derived_from"]["source"], "derived_from source")
-            self.sources[b["id"]] = b
+            self.sources[b["id"]] = seq
         elif kind == "fact":
             self.fact_ok(b, seq)
             self.facts[b["id"]] = "live"
@@ -867,6 +916,14 @@ class Replay:
         elif kind == "dispute":
             self.need_live(b["target"])
             self.need_source(b["citation"]["source"], "disputing source")
+        elif kind == "amend":
+            self.need_source(b["target"], "amended source")
+            d = b.get("set", {}).get("derived_from")
+            if d is not None:
+                self.need_source(d["source"], "derived_from source")
+                if self.sources[d["source"]] > self.sources[b["target"]]:
+                    raise Refused("derived_from source %s was registered after %s"
+                                  % (d["source"], b["target"]))
 
 
 # ---------------------------------------------------------------------------

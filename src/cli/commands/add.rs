@@ -1,13 +1,15 @@
 //! `ledger add`: record a source-cited fact.
 
+use crate::archive::Archive;
 use crate::cli::Format;
 use crate::cli::args::{
-    MODALITIES, citations, parse_date, parse_enum, parse_value, print_appended,
+    MODALITIES, citations, parse_date, parse_enum, parse_value, print_appended, print_notes,
 };
 use crate::date::PartialDate;
 use crate::entry::{Body, Fact};
 use crate::error::{Error, Result};
-use crate::store;
+use crate::evidence::Resolver;
+use crate::store::{self, IdKind};
 use clap::ArgMatches;
 use serde_json::Value;
 use std::io::Write;
@@ -54,7 +56,7 @@ pub struct FactOptions {
     /// Your note: what an inference rests on, scope, caveats
     #[arg(long)]
     pub note: Option<String>,
-    /// The fact's id [default: f<seq>]
+    /// The fact's id [default: a new change id, e.g. kxqzmlpvtsrwnoqy]
     #[arg(long)]
     pub id: Option<String>,
 }
@@ -91,18 +93,26 @@ impl FactOptions {
 /// Citation flags: `--source ID [--locator LOC] [--quote TEXT]`, repeatable.
 #[derive(Debug, clap::Args)]
 pub struct CiteArgs {
-    /// A registered source id; repeat to cite several
+    /// A registered source (its id, or any unique prefix); repeat to cite several
     #[arg(long = "source", value_name = "ID", required = true)]
     pub source: Vec<String>,
-    /// Where in the preceding --source: pN (paragraph) or pN:A-B (characters of it)
+    /// Where in the preceding --source: pN (paragraph) or pN:A-B (characters
+    /// of it). Without it, a --quote is located in the source's archived text
     #[arg(long, value_name = "LOC")]
     pub locator: Vec<String>,
-    /// A short verbatim quote from the preceding --source
+    /// A short verbatim quote from the preceding --source; checked against
+    /// its archived text and stored as the text has it
     #[arg(long, value_name = "TEXT")]
     pub quote: Vec<String>,
 }
 
-pub fn run(ledger: Option<&Path>, args: Args, m: &ArgMatches, out: &mut dyn Write) -> Result<i32> {
+pub fn run(
+    ledger: Option<&Path>,
+    archive: Option<&Path>,
+    args: Args,
+    m: &ArgMatches,
+    out: &mut dyn Write,
+) -> Result<i32> {
     let path = store::resolve(ledger)?;
     let cites = citations(m, &args.cite.source, &args.cite.locator, &args.cite.quote)?;
     let o = args.opts.parse()?;
@@ -123,12 +133,21 @@ pub fn run(ledger: Option<&Path>, args: Args, m: &ArgMatches, out: &mut dyn Writ
         return Err(Error::usage("a fact needs at least one --source", None));
     }
     let now = store::now()?;
-    let (written, _) = store::append_checked(&path, &now, |_, seq| {
-        if fact.id.is_empty() {
-            fact.id = format!("f{seq}");
+    let mut resolver = Resolver::new(Archive::for_ledger(&path, archive));
+    let (written, _) = store::append_checked(&path, &now, |prior, seq| {
+        for c in &mut fact.citations {
+            c.source = prior.resolve(&c.source, IdKind::Source)?;
         }
-        Ok(vec![Body::Fact(fact)])
+        if fact.id.is_empty() {
+            fact.id = prior.new_id()?;
+        }
+        let mut body = Body::Fact(fact);
+        resolver
+            .resolve_body(&mut body, prior)
+            .map_err(|r| r.into_error(&path, seq, None))?;
+        Ok(vec![body])
     })?;
     print_appended(out, args.format, &path, &written)?;
+    print_notes(&resolver);
     Ok(0)
 }

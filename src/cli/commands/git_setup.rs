@@ -9,6 +9,7 @@
 use crate::cli::Format;
 use crate::cli::output::{emit, emit_json};
 use crate::error::{Error, Result};
+use crate::escape::terminal;
 use serde_json::json;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -112,7 +113,11 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
             let mut s = String::new();
             for d in &done {
                 let verb = if d.changed { "wrote" } else { "already has" };
-                s.push_str(&format!("{}: {verb} {}", d.file, d.line));
+                s.push_str(&format!(
+                    "{}: {verb} {}",
+                    terminal(&d.file),
+                    terminal(&d.line)
+                ));
                 if let Some(why) = d.why {
                     s.push_str(&format!("  ({why})"));
                 }
@@ -126,7 +131,7 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
                 s.push_str(&format!(
                     "note: `{}` is not on PATH; git will fail to run the merge driver (and report \
                      a conflict) until it is, or pass --program with an absolute path\n",
-                    args.program
+                    terminal(&args.program)
                 ));
             }
             emit(out, &s)?

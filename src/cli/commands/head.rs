@@ -1,14 +1,15 @@
 //! `ledger head`: print the last entry's `SEQ:HASH`.
 
-use crate::chain;
 use crate::cli::Format;
 use crate::cli::output::{emit, emit_json};
 use crate::error::{Error, Result};
 use crate::hash::Hash;
+use crate::linefile::Got;
+use crate::lines::{Line, MAX_ENTRY_BYTES, read_line};
 use crate::store;
 use serde_json::json;
 use std::io::{BufRead, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -37,65 +38,49 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
     Ok(0)
 }
 
-/// The last entry of a ledger read as a stream (keeping only its last line),
-/// with the checks `ledger head` makes of a file's tail: the input is not
-/// empty, ends in LF, and its last line reads cleanly as an entry.
+/// The last entry of a ledger read as a stream (keeping only its last line,
+/// each line bounded by the maximum entry size), with the checks a writer
+/// makes of a file's tail ([`store::last_entry`]).
 pub fn tail_of(mut r: impl BufRead, name: &Path) -> Result<(u64, Hash)> {
-    let damaged = |line: u64, message: String, help: &str| Error::Damaged {
-        path: PathBuf::from(name),
-        line,
-        message,
-        help: Some(help.to_string()),
-    };
-    let (mut last, mut buf) = (Vec::new(), Vec::new());
-    let mut lines = 0u64;
+    let io = |e| Error::io(name, "read", e);
+    let (mut last, mut buf) = (None, Vec::new());
+    let (mut lines, mut offset) = (0u64, 0u64);
     loop {
-        buf.clear();
-        let n = r
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| Error::io(name, "read", e))?;
-        if n == 0 {
-            break;
-        }
+        let got = match read_line(&mut r, &mut buf, MAX_ENTRY_BYTES).map_err(io)? {
+            Line::Eof => break,
+            Line::Fits { terminated } => Got::Line {
+                start: offset,
+                text: std::mem::take(&mut buf),
+                terminated,
+            },
+            Line::TooLong { len, terminated } => Got::TooLong {
+                start: offset,
+                len,
+                terminated,
+            },
+        };
+        offset = got.end();
         lines += 1;
-        std::mem::swap(&mut last, &mut buf);
+        last = Some(got);
     }
-    if lines == 0 {
-        return Err(damaged(
+    // A stream is not repaired in place: its own words for these two.
+    let damaged = |line: u64, message: &str, help: &str| Error::Damaged {
+        path: name.to_path_buf(),
+        line,
+        message: message.into(),
+        help: Some(help.into()),
+    };
+    match &last {
+        None => Err(damaged(
             1,
-            "the ledger is empty: it has no genesis entry".into(),
+            "the ledger is empty: it has no genesis entry",
             "check the command that produced the input (for `git show REV:PATH`, that PATH exists at REV)",
-        ));
-    }
-    if last.pop() != Some(b'\n') {
-        return Err(damaged(
-            lines,
-            "the input does not end in a newline: its last line is incomplete".into(),
-            "a ledger's last line ends in LF; the input was cut short",
-        ));
-    }
-    let read = std::str::from_utf8(&last).map(chain::read_entry);
-    match read {
-        Ok(chain::ReadLine {
-            entry: Some(e),
-            problems,
-            ..
-        }) if problems.is_empty() => Ok((e.seq, e.hash)),
-        Ok(r) => {
-            let why = r
-                .problems
-                .first()
-                .map_or("not an entry".to_string(), |p| p.message.clone());
-            Err(damaged(
-                lines,
-                format!("the last entry is damaged ({why})"),
-                "run `ledger verify` on it to see every problem",
-            ))
-        }
-        Err(_) => Err(damaged(
-            lines,
-            "the last line is not valid UTF-8".into(),
-            "run `ledger verify` on it to see every problem",
         )),
+        Some(l) if !l.terminated() => Err(damaged(
+            lines,
+            "the input does not end in a newline: its last line is incomplete",
+            "a ledger's last line ends in LF; the input was cut short",
+        )),
+        Some(_) => store::last_entry(name, last, || Ok(lines)),
     }
 }

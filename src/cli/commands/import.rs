@@ -4,12 +4,16 @@
 //! members the ledger assigns: `seq`, `prev`, `hash`, `recorded`, `format`).
 //! The whole file is checked first (JSON, shape, and every reference against the
 //! ledger plus the lines before it); then all entries are appended under one
-//! lock in one write.
+//! lock in one write. Citations are located and checked against the archived
+//! texts of their sources as `add` does ([`crate::evidence`]), each refusal
+//! naming its `FILE:LINE`.
 
+use crate::archive::Archive;
 use crate::cli::Format;
-use crate::cli::args::print_appended;
+use crate::cli::args::{print_appended, print_notes};
 use crate::entry::Body;
 use crate::error::{Error, Result};
+use crate::evidence::Resolver;
 use crate::jcs;
 use crate::lines::{self, Line, MAX_ENTRY_BYTES};
 use crate::store;
@@ -26,7 +30,12 @@ pub struct Args {
     pub format: Format,
 }
 
-pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32> {
+pub fn run(
+    ledger: Option<&Path>,
+    archive: Option<&Path>,
+    args: Args,
+    out: &mut dyn Write,
+) -> Result<i32> {
     let path = store::resolve(ledger)?;
     let bodies = read_bodies(&args.file)?;
     if bodies.is_empty() {
@@ -36,15 +45,24 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
         ));
     }
     let now = store::now()?;
-    let (lines, bodies): (Vec<usize>, Vec<Body>) = bodies.into_iter().unzip();
+    let (lines, mut bodies): (Vec<usize>, Vec<Body>) = bodies.into_iter().unzip();
     let file = args.file.display().to_string();
+    let mut resolver = Resolver::new(Archive::for_ledger(&path, archive));
     let (written, _) = store::append_checked_labeled(
         &path,
         &now,
-        |_, _| Ok(bodies),
+        |prior, seq| {
+            for (i, b) in bodies.iter_mut().enumerate() {
+                resolver.resolve_body(b, prior).map_err(|r| {
+                    r.into_error(&path, seq + i as u64, Some(format!("{file}:{}", lines[i])))
+                })?;
+            }
+            Ok(bodies)
+        },
         |i, _| format!("{file}:{}", lines[i]),
     )?;
     print_appended(out, args.format, &path, &written)?;
+    print_notes(&resolver);
     Ok(0)
 }
 
@@ -132,6 +150,12 @@ pub fn read_bodies(file: &Path) -> Result<Vec<(usize, Body)>> {
             .ok_or_else(|| bad(n, "missing member `body`".into()))?;
         let b = Body::from_value(kind, body).map_err(|e| bad(n, e))?;
         b.check().map_err(|e| bad(n, e))?;
+        b.check_new_text().map_err(|e| {
+            Error::usage(
+                format!("{}:{n}: {e}; nothing was imported", file.display()),
+                Some(crate::entry::NEW_TEXT_HELP.into()),
+            )
+        })?;
         out.push((n, b));
     }
     Ok(out)

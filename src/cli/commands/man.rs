@@ -4,6 +4,7 @@
 use crate::cli::Format;
 use crate::cli::output::{emit, emit_json};
 use crate::error::{Error, Result};
+use crate::escape::terminal_path;
 use serde_json::json;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -39,7 +40,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<i32> {
         Format::Text => {
             let mut s = format!("wrote {} manual pages:\n", written.len());
             for p in &written {
-                s.push_str(&format!("  {}\n", p.display()));
+                s.push_str(&format!("  {}\n", terminal_path(p)));
             }
             emit(out, &s)?;
         }
@@ -57,7 +58,7 @@ fn write_pages(cmd: clap::Command, dir: &Path, written: &mut Vec<PathBuf>) -> Re
     clap_mangen::Man::new(cmd.clone())
         .render(&mut buf)
         .map_err(|e| Error::io(&path, "write", e))?;
-    std::fs::write(&path, buf).map_err(|e| Error::io(&path, "write", e))?;
+    crate::fsio::replace(&path, &buf, 0o644).map_err(|e| Error::io(&path, "write", e))?;
     written.push(path);
     for sub in cmd.get_subcommands() {
         let sub = sub

@@ -8,7 +8,9 @@
 use crate::cli::Format;
 use crate::cli::output::{emit, emit_json};
 use crate::error::Result;
+use crate::escape::terminal;
 use crate::merge::{self, How, Merged};
+use crate::store;
 use serde_json::{Value, json};
 use std::io::Write;
 use std::path::PathBuf;
@@ -47,13 +49,17 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<i32> {
     let side =
         |path: &PathBuf, label: &str| merge::read_side(path, label, &format!("{name} ({label})"));
     let base = side(&args.base, "base")?;
-    let ours = side(&args.ours, "ours")?;
     let theirs = side(&args.theirs, "theirs")?;
+    // Ours is replaced by the result: read it under the lock the replacement
+    // holds (taken after the other sides are read and their locks released,
+    // so a file given twice cannot wait on itself).
+    let locked = store::lock(&args.ours)?;
+    let ours = merge::Side::from_bytes(locked.read_all()?, "ours", &format!("{name} (ours)"))?;
     let base = (!base.hashes.is_empty()).then_some(base);
     let merged = merge::merge(base, ours, theirs, std::path::Path::new(&name))?;
     // Unchanged: the result is ours, already in place.
     if merged.how != How::Unchanged {
-        merge::write_atomic(&args.ours, &merged.bytes)?;
+        locked.replace(&merged.bytes)?;
     }
     match args.format {
         Format::Json => emit_json(out, &to_json(&merged))?,
@@ -62,8 +68,10 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<i32> {
     Ok(0)
 }
 
-/// What a merge did, for people.
+/// What a merge did, for people (the ledger's name, git's %P, escaped for the
+/// terminal).
 fn to_text(name: &str, m: &Merged) -> String {
+    let name = terminal(name);
     let head = &m.head;
     let s = match m.how {
         How::Unchanged => format!(
@@ -84,14 +92,22 @@ fn to_text(name: &str, m: &Merged) -> String {
     s + &moved(m)
 }
 
-/// One line per re-appended entry: its old and new seq.
+/// One line per re-appended entry (its old and new seq), and per source of
+/// theirs left out as the same as one of ours.
 pub fn moved(m: &Merged) -> String {
     let mut s = String::new();
+    for e in &m.same_sources {
+        s.push_str(&format!(
+            "  seq {}: {} is registered on both sides with the same description; kept one\n",
+            e.seq,
+            terminal(&merge::what(e))
+        ));
+    }
     for (from, e) in &m.appended {
         s.push_str(&format!(
             "  seq {from} -> {}: {} ({})\n",
             e.seq,
-            merge::what(e),
+            terminal(&merge::what(e)),
             e.hash.short()
         ));
     }
@@ -116,6 +132,7 @@ pub fn to_json(m: &Merged) -> Value {
         "common": m.common,
         "kept": m.kept,
         "appended": appended,
+        "same_sources": m.same_sources.iter().map(|e| json!({"from_seq": e.seq, "hash": e.hash.to_hex()})).collect::<Vec<_>>(),
         "head": m.head,
     })
 }

@@ -1,18 +1,30 @@
 //! One module per command.
 
 pub mod add;
+pub mod check_checkpoint;
+pub mod check_proof;
+pub mod check_published;
+pub mod checkpoint;
 pub mod cite_check;
 pub mod completions;
+pub mod consistency;
+pub mod cosign;
 pub mod define;
+pub mod diff;
 pub mod dispute;
+pub mod export;
 pub mod git_setup;
 pub mod head;
 pub mod import;
 pub mod init;
+pub mod keygen;
+pub mod locate;
 pub mod log;
 pub mod man;
 pub mod merge_driver;
 pub mod overview;
+pub mod prove;
+pub mod publish;
 pub mod rebase;
 pub mod repair;
 pub mod retract;

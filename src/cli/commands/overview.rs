@@ -3,15 +3,23 @@
 //! how to create or name one.
 
 use crate::chain::VerifyOptions;
-use crate::cli::output::emit;
+use crate::cli::Format;
+use crate::cli::output::{emit, emit_json};
 use crate::error::{Error, Result};
+use crate::escape::{terminal, terminal_path};
 use crate::store;
 use clap::ArgMatches;
 use clap::parser::ValueSource;
+use serde_json::json;
 use std::io::Write;
 use std::path::Path;
 
-pub fn run(ledger: Option<&Path>, matches: &ArgMatches, out: &mut dyn Write) -> Result<i32> {
+pub fn run(
+    ledger: Option<&Path>,
+    format: Format,
+    matches: &ArgMatches,
+    out: &mut dyn Write,
+) -> Result<i32> {
     let path = store::resolve(ledger).map_err(|e| match e {
         Error::Usage { message, .. } => Error::usage(
             message,
@@ -24,19 +32,61 @@ pub fn run(ledger: Option<&Path>, matches: &ArgMatches, out: &mut dyn Write) -> 
         e => e,
     })?;
     let how = match matches.value_source("ledger") {
-        Some(ValueSource::EnvVariable) => "from LEDGER_PATH",
-        Some(ValueSource::CommandLine) => "from --ledger",
-        _ => "the single *.jsonl file under ./ledger/",
+        Some(ValueSource::EnvVariable) => "from LEDGER_PATH".to_string(),
+        Some(ValueSource::CommandLine) => "from --ledger".to_string(),
+        _ => match path.parent().map(|p| p.display().to_string()) {
+            Some(dir) if dir == store::DEFAULT_DIR => {
+                "the single *.jsonl file under ./ledger/".to_string()
+            }
+            Some(dir) => format!(
+                "the single *.jsonl file in {}/, the nearest ledger/ directory",
+                terminal(&dir)
+            ),
+            None => "the nearest ledger/ directory".to_string(),
+        },
     };
     let (report, state) = store::scan(&path, VerifyOptions::default())?;
     let plural =
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let live = state.facts.iter().filter(|f| f.is_live()).count();
-    let disputes: usize = state.facts.iter().map(|f| f.disputes.len()).sum();
+    let disputes: usize = state
+        .facts
+        .iter()
+        .map(|f| {
+            f.disputes
+                .iter()
+                .filter(|d| d.dispute.target == f.fact.id)
+                .count()
+        })
+        .sum();
+    let code = if report.ok() {
+        0
+    } else {
+        crate::error::EXIT_INVALID
+    };
+    if format == Format::Json {
+        emit_json(
+            out,
+            &json!({
+                "path": path.display().to_string(),
+                "found": how,
+                "title": state.title,
+                "head": report.head.map(|(seq, h)| format!("{seq}:{h}")),
+                "entries": report.entries,
+                "sources": state.sources.len(),
+                "facts": state.facts.len(),
+                "live_facts": live,
+                "disputes": disputes,
+                "ok": report.ok(),
+                "problems": report.total_problems,
+            }),
+        )?;
+        return Ok(code);
+    }
     let mut s = format!(
         "ledger: {} ({how})\ntitle:  {}\nhead:   {}\nholds:  {}: {}, {} ({live} live), {}\n",
-        path.display(),
-        state.title.as_deref().unwrap_or("(none)"),
+        terminal_path(&path),
+        terminal(state.title.as_deref().unwrap_or("(none)")),
         report
             .head
             .map_or("none".to_string(), |(seq, h)| format!("{seq}:{h}")),
@@ -62,9 +112,5 @@ pub fn run(ledger: Option<&Path>, matches: &ArgMatches, out: &mut dyn Write) -> 
          \x20 ledger --help              every command\n",
     );
     emit(out, &s)?;
-    Ok(if report.ok() {
-        0
-    } else {
-        crate::error::EXIT_INVALID
-    })
+    Ok(code)
 }

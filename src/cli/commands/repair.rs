@@ -3,6 +3,7 @@
 use crate::cli::Format;
 use crate::cli::output::{emit, emit_json};
 use crate::error::Result;
+use crate::escape::terminal_path;
 use crate::store::{self, Repair};
 use serde_json::json;
 use std::io::Write;
@@ -16,15 +17,20 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
     let outcome = store::repair(&path, &now)?;
     match (args.format, &outcome) {
         (Format::Json, Repair::Intact) => emit_json(out, &json!({"repaired": false}))?,
-        (Format::Json, Repair::Terminated { line }) => emit_json(
+        (Format::Json, Repair::Terminated { line, replaced_cr }) => emit_json(
             out,
-            &json!({"repaired": true, "line": line, "added_newline": true}),
+            &json!({"repaired": true, "line": line, "added_newline": true, "replaced_cr": replaced_cr}),
         )?,
-        (Format::Text, Repair::Terminated { line }) => emit(
+        (Format::Text, Repair::Terminated { line, replaced_cr }) => emit(
             out,
             &format!(
-                "{}: line {line} is a complete entry that lacked its final newline; added the newline\n",
-                path.display()
+                "{}: line {line} is a complete entry that lacked its final newline; {}\n",
+                terminal_path(&path),
+                if *replaced_cr {
+                    "replaced the CR it ended in with a newline"
+                } else {
+                    "added the newline"
+                }
             ),
         )?,
         (
@@ -42,7 +48,7 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
             out,
             &format!(
                 "{}: the last line is complete; nothing to repair\n",
-                path.display()
+                terminal_path(&path)
             ),
         )?,
         (
@@ -57,8 +63,8 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
             &format!(
                 "{}: removed the incomplete line {line} ({bytes} bytes), saved to {}\n\
                  Run `ledger verify` to check the rest of the ledger.\n",
-                path.display(),
-                saved_to.display()
+                terminal_path(&path),
+                terminal_path(saved_to)
             ),
         )?,
     }

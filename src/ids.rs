@@ -1,0 +1,291 @@
+//! Change ids: the ids `ledger` gives facts and sources added without `--id`,
+//! how they are shown (by their shortest unique prefix), and how a prefix
+//! typed on the command line is resolved to the id it names.
+//!
+//! A change id is 16 characters from the *reverse-hex* alphabet `z`…`k`
+//! (`z` is 0, `y` 1, …, `k` 15), encoding 8 random bytes from the operating
+//! system. Like a version-control change id it carries no position, so an
+//! entry keeps it when a merge or rebase moves the entry to another `seq`, and
+//! two branches never pick the same one (about 2^-64 per pair). The alphabet
+//! keeps it apart from hex digests (`hash`, `prev`) at a glance, and it is
+//! lowercase letters only, so it is always a valid id (docs/FORMAT.md 5.1)
+//! and never of the reserved `f<digits>` form (8.2).
+//!
+//! For tests and reproducible builds, `LEDGER_ID_SEED` replaces the random
+//! bytes with a digest of the seed, the ledger's last hash before the write and
+//! a counter, so the same commands on the same ledger give the same ids.
+
+use crate::error::{Error, Result};
+use crate::hash::Hash;
+use sha2::{Digest, Sha256};
+
+/// The length of a change id, in characters.
+pub const LEN: usize = 16;
+
+/// The shortest prefix a change id is shown by, in characters.
+pub const SHOWN_MIN: usize = 4;
+
+/// The environment variable that makes change ids deterministic (tests and
+/// reproducible rebuilds only: on a shared ledger every writer must draw
+/// random ids).
+pub const SEED_ENV: &str = "LEDGER_ID_SEED";
+
+/// The digits of reverse hex: `z` is 0, `k` is 15.
+const DIGITS: &[u8; 16] = b"zyxwvutsrqponmlk";
+
+/// The reverse-hex text of `bytes`, high nibble first.
+pub fn encode(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[(b >> 4) as usize] as char);
+        s.push(DIGITS[(b & 0xF) as usize] as char);
+    }
+    s
+}
+
+/// Whether `id` has the shape of a change id (16 characters `k`–`z`). Ids of
+/// this shape are shown abbreviated; other ids are names someone chose and are
+/// always shown whole.
+pub fn is_change_id(id: &str) -> bool {
+    id.len() == LEN && id.bytes().all(|b| (b'k'..=b'z').contains(&b))
+}
+
+/// Draws the change ids of one writing command.
+#[derive(Debug, Clone)]
+pub struct Generator {
+    seed: Option<String>,
+    tail: Hash,
+    drawn: u64,
+}
+
+impl Generator {
+    /// A generator for a write after the entry with hash `tail`, seeded from
+    /// `LEDGER_ID_SEED` when it is set.
+    pub fn from_env(tail: Hash) -> Result<Generator> {
+        let seed = match std::env::var(SEED_ENV) {
+            Ok(s) if s.is_empty() => {
+                return Err(Error::usage(
+                    format!("{SEED_ENV} is set but empty"),
+                    Some(format!(
+                        "unset {SEED_ENV} (ids are then random), or give it a value"
+                    )),
+                ));
+            }
+            Ok(s) => Some(s),
+            Err(_) => None,
+        };
+        Ok(Generator {
+            seed,
+            tail,
+            drawn: 0,
+        })
+    }
+
+    /// The next id.
+    pub fn next_id(&mut self) -> Result<String> {
+        let bytes: [u8; LEN / 2] = match &self.seed {
+            Some(seed) => {
+                let d = Sha256::new()
+                    .chain_update(b"ledger change id\0")
+                    .chain_update(seed.as_bytes())
+                    .chain_update([0])
+                    .chain_update(self.tail.0)
+                    .chain_update(self.drawn.to_le_bytes())
+                    .finalize();
+                let mut b = [0u8; LEN / 2];
+                b.copy_from_slice(&d[..LEN / 2]);
+                b
+            }
+            None => crate::fsio::random_bytes::<{ LEN / 2 }>()
+                .map_err(|e| Error::io("the operating system's random source", "read from", e))?,
+        };
+        self.drawn += 1;
+        Ok(encode(&bytes))
+    }
+}
+
+/// Every source and fact id of a ledger, sorted, for showing change ids by
+/// their shortest unique prefix.
+#[derive(Debug, Clone, Default)]
+pub struct Abbrev {
+    sorted: Vec<String>,
+}
+
+impl Abbrev {
+    pub fn new<'a>(ids: impl IntoIterator<Item = &'a str>) -> Abbrev {
+        let mut sorted: Vec<String> = ids.into_iter().map(str::to_string).collect();
+        sorted.sort_unstable();
+        sorted.dedup();
+        Abbrev { sorted }
+    }
+
+    /// How `id` is shown: a change id by its shortest prefix (at least
+    /// [`SHOWN_MIN`] characters) that no other id starts with; any other id
+    /// whole.
+    pub fn shown<'a>(&self, id: &'a str) -> &'a str {
+        if !is_change_id(id) {
+            return id;
+        }
+        &id[..self.unique_len(id)]
+    }
+
+    /// The length of the shortest prefix of `id` that no other id starts with
+    /// (at least [`SHOWN_MIN`]). In sorted order the ids sharing the longest
+    /// prefix with `id` are its neighbours.
+    fn unique_len(&self, id: &str) -> usize {
+        let at = self.sorted.partition_point(|s| s.as_str() < id);
+        let next = if self.sorted.get(at).is_some_and(|s| s == id) {
+            at + 1
+        } else {
+            at
+        };
+        let lcp = |other: Option<&String>| {
+            other.map_or(0, |o| {
+                o.bytes()
+                    .zip(id.bytes())
+                    .take_while(|(a, b)| a == b)
+                    .count()
+            })
+        };
+        let before = at.checked_sub(1).and_then(|i| self.sorted.get(i));
+        let longest = lcp(before).max(lcp(self.sorted.get(next)));
+        (longest + 1).clamp(SHOWN_MIN, id.len())
+    }
+}
+
+/// What a prefix given on the command line names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolved {
+    /// Exactly this id (the prefix was the whole id, or only this id starts
+    /// with it).
+    One(String),
+    /// No id starts with it.
+    None,
+    /// Several ids start with it.
+    Ambiguous(Vec<String>),
+}
+
+/// Resolves `given` against `ids`: an id equal to it wins; otherwise the only
+/// id it is a prefix of.
+pub fn resolve<'a>(given: &str, ids: impl IntoIterator<Item = &'a str>) -> Resolved {
+    let mut found: Vec<String> = Vec::new();
+    for id in ids {
+        if id == given {
+            return Resolved::One(id.to_string());
+        }
+        if !given.is_empty() && id.starts_with(given) {
+            found.push(id.to_string());
+        }
+    }
+    match found.len() {
+        0 => Resolved::None,
+        1 => Resolved::One(found.remove(0)),
+        _ => {
+            found.sort();
+            Resolved::Ambiguous(found)
+        }
+    }
+}
+
+/// The error for a prefix that several ids start with: it lists them (each
+/// described by `describe`), so the user can type a longer prefix.
+pub fn ambiguous(
+    what: &str,
+    given: &str,
+    candidates: &[String],
+    describe: impl Fn(&str) -> String,
+) -> Error {
+    const LISTED: usize = 10;
+    let mut list: Vec<String> = candidates
+        .iter()
+        .take(LISTED)
+        .map(|c| describe(c))
+        .collect();
+    if candidates.len() > LISTED {
+        list.push(format!("... {} more", candidates.len() - LISTED));
+    }
+    Error::Ambiguous {
+        message: format!(
+            "{what} `{given}` is ambiguous: {} ids start with it:",
+            candidates.len()
+        ),
+        candidates: list,
+        help: Some("type more of the id, enough to name one of them".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reverse_hex_maps_zero_to_z_and_fifteen_to_k() {
+        assert_eq!(encode(&[0x00, 0x0f, 0xf0, 0xff]), "zzzkkzkk");
+        assert_eq!(encode(&[0x12, 0x34]), "yxwv");
+        assert!(is_change_id(&encode(&[0xab; 8])));
+        assert!(!is_change_id("kkkkkkkkkkkkkkk"));
+        assert!(!is_change_id("kkkkkkkkkkkkkkka"));
+        assert!(!is_change_id("embassy-study"));
+    }
+
+    #[test]
+    fn shortest_unique_prefix_is_at_least_four_and_tells_neighbours_apart() {
+        let a = "kxqzmlpvtsrwnoqy";
+        let b = "kxqzmzzzzzzzzzzz";
+        let c = "zzzzzzzzzzzzzzzz";
+        let ab = Abbrev::new([a, b, c, "kxqz", "globe"]);
+        assert_eq!(ab.shown(a), "kxqzml");
+        assert_eq!(ab.shown(b), "kxqzmz");
+        assert_eq!(ab.shown(c), "zzzz");
+        // Names someone chose are shown whole.
+        assert_eq!(ab.shown("globe"), "globe");
+        // An id not in the table still gets a prefix no listed id shares.
+        assert_eq!(ab.shown("kxqzmlzzzzzzzzzz"), "kxqzmlz");
+    }
+
+    #[test]
+    fn resolve_prefers_an_exact_id_and_lists_candidates() {
+        let ids = ["kxqzmlpvtsrwnoqy", "kxqzmzzzzzzzzzzz", "kx"];
+        assert_eq!(resolve("kx", ids), Resolved::One("kx".into()));
+        assert_eq!(
+            resolve("kxqzml", ids),
+            Resolved::One("kxqzmlpvtsrwnoqy".into())
+        );
+        assert_eq!(
+            resolve("kxq", ids),
+            Resolved::Ambiguous(vec!["kxqzmlpvtsrwnoqy".into(), "kxqzmzzzzzzzzzzz".into()])
+        );
+        assert_eq!(resolve("q", ids), Resolved::None);
+        assert_eq!(resolve("", ids), Resolved::None);
+    }
+
+    #[test]
+    fn a_seed_gives_the_same_ids_for_the_same_tail_and_others_elsewhere() {
+        let mut g = Generator {
+            seed: Some("s".into()),
+            tail: Hash::ZERO,
+            drawn: 0,
+        };
+        let (a, b) = (g.next_id().unwrap(), g.next_id().unwrap());
+        assert_ne!(a, b);
+        let mut again = Generator {
+            seed: Some("s".into()),
+            tail: Hash::ZERO,
+            drawn: 0,
+        };
+        assert_eq!(again.next_id().unwrap(), a);
+        let mut other = Generator {
+            seed: Some("s".into()),
+            tail: Hash([1; 32]),
+            drawn: 0,
+        };
+        assert_ne!(other.next_id().unwrap(), a);
+        let mut random = Generator {
+            seed: None,
+            tail: Hash::ZERO,
+            drawn: 0,
+        };
+        let r = random.next_id().unwrap();
+        assert!(is_change_id(&r) && crate::entry::check_id("id", &r).is_ok());
+    }
+}
