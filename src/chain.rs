@@ -6,8 +6,11 @@
 //! lines: `seq` continuity, `prev` linkage, the genesis rule, referential
 //! integrity (via [`crate::replay::State`], in one call per entry), a torn tail
 //! and `--anchor` pins. [`verify_reader_with`] runs the first half on every
-//! core over blocks of whole lines and the second on the calling thread; with
-//! a few blocks in flight at most, memory does not grow with the ledger.
+//! core over blocks of whole lines and the second on the calling thread. What
+//! is in flight is bounded by memory (a few blocks, chunks of results of
+//! bounded [`Footprint`], one long line at a time) and the report keeps only
+//! the first problems while counting all, so memory grows neither with the
+//! ledger nor with its problems (see `for_each_block`).
 //! [`verify_since`] is `verify --since`: it starts from a trusted entry.
 
 use crate::entry::{Body, ENVELOPE_MEMBERS, Entry, FORMAT_LATEST, check_timestamp};
@@ -72,6 +75,24 @@ impl ProblemKind {
     }
 }
 
+/// The longest message a kept problem carries, in bytes; a longer one is cut
+/// at a character boundary and ends in `…`. (A message may quote a value of
+/// the line, and a line may be 1 MiB long.)
+pub const MAX_MESSAGE_BYTES: usize = 1024;
+
+/// Cuts `s` to at most `max` bytes (plus the `…` that marks the cut), at a
+/// character boundary.
+fn shorten(s: &mut String, max: usize) {
+    if s.len() > max {
+        let mut end = max;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+        s.push('…');
+    }
+}
+
 /// One problem found in a ledger.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
@@ -82,10 +103,10 @@ pub struct Problem {
     pub seq: Option<u64>,
     pub message: String,
     /// 1-based character column the problem points at, when it has one.
+    /// (A problem carries no copy of its line: whoever shows the line reads
+    /// it, so that memory does not grow with the problems kept; see
+    /// `cli::diagnostic`.)
     pub column: Option<usize>,
-    /// The text of the line, for showing a caret under the column (the CLI
-    /// renders it; see `cli::diagnostic`).
-    pub source_line: Option<String>,
     pub help: Option<String>,
 }
 
@@ -97,7 +118,6 @@ impl Problem {
             seq: None,
             message: message.into(),
             column: None,
-            source_line: None,
             help: None,
         }
     }
@@ -473,7 +493,7 @@ impl CheckedLine {
                 (Some(e), None) => Ok(e),
                 (None, None) => Err("not an entry".into()),
             },
-            Outcome::Blank | Outcome::BadBlank(_) => Err("a blank line".into()),
+            Outcome::Blank | Outcome::BadBlank => Err("a blank line".into()),
             Outcome::Encoding(p) => Err(p.message),
             Outcome::Torn => Err("an incomplete line".into()),
         }
@@ -485,8 +505,9 @@ impl CheckedLine {
 enum Outcome {
     /// An empty final fragment: nothing to report.
     Blank,
-    /// A blank line ending in LF.
-    BadBlank(Box<Problem>),
+    /// A blank line ending in LF (its problem is made when it is linked:
+    /// a file of blank lines costs no allocation per line).
+    BadBlank,
     /// Not UTF-8 (on a complete line).
     Encoding(Box<Problem>),
     /// An incomplete last line that is not a clean entry.
@@ -531,13 +552,7 @@ pub fn check_line(raw: &[u8], first: bool, terminated: bool) -> CheckedLine {
 fn outcome(bytes: &[u8], terminated: bool) -> Outcome {
     if bytes.is_empty() {
         if terminated {
-            return Outcome::BadBlank(Box::new(
-                Problem::new(
-                    ProblemKind::BlankLine,
-                    "blank line; every line must hold one entry",
-                )
-                .help("delete the blank line"),
-            ));
+            return Outcome::BadBlank;
         }
         return Outcome::Blank;
     }
@@ -545,29 +560,22 @@ fn outcome(bytes: &[u8], terminated: bool) -> Outcome {
         Ok(t) => t,
         Err(_) if !terminated => return Outcome::Torn,
         Err(e) => {
-            let lossy = String::from_utf8_lossy(bytes);
             let col = String::from_utf8_lossy(&bytes[..e.valid_up_to()])
                 .chars()
                 .count()
                 + 1;
-            let mut p = Problem::new(
+            let p = Problem::new(
                 ProblemKind::Encoding,
                 format!("invalid UTF-8 at byte {} of the line", e.valid_up_to() + 1),
             )
             .at_column(Some(col));
-            p.source_line = Some(lossy.into_owned());
             return Outcome::Encoding(Box::new(p));
         }
     };
-    let mut read = read_entry(text);
+    let read = read_entry(text);
     if !terminated && (read.entry.is_none() || !read.problems.is_empty()) {
         // An incomplete last line: one problem, pointing at `ledger repair`.
         return Outcome::Torn;
-    }
-    for p in &mut read.problems {
-        if p.column.is_some() {
-            p.source_line = Some(text.to_string());
-        }
     }
     Outcome::Read(read)
 }
@@ -740,18 +748,25 @@ impl Verifier {
         }
     }
 
-    fn push(&mut self, mut p: Problem, line: Option<u64>, seq: Option<u64>, text: Option<&str>) {
+    /// Counts a problem, and keeps it if fewer than `max_problems` are kept:
+    /// past that only the count grows, so memory does not grow with the
+    /// problems found. A kept message is cut to [`MAX_MESSAGE_BYTES`] (some
+    /// quote a value from the line, which can be up to 1 MiB).
+    fn push(&mut self, p: Problem, line: Option<u64>, seq: Option<u64>) {
+        self.push_with(|| p, line, seq);
+    }
+
+    /// [`Verifier::push`], making the problem only if it is kept.
+    fn push_with(&mut self, make: impl FnOnce() -> Problem, line: Option<u64>, seq: Option<u64>) {
+        self.report.total_problems += 1;
+        if self.report.problems.len() >= self.opts.max_problems {
+            return;
+        }
+        let mut p = make();
         p.line = p.line.or(line);
         p.seq = p.seq.or(seq);
-        if p.column.is_some()
-            && let Some(t) = text
-        {
-            p.source_line = Some(t.to_string());
-        }
-        self.report.total_problems += 1;
-        if self.report.problems.len() < self.opts.max_problems {
-            self.report.problems.push(p);
-        }
+        shorten(&mut p.message, MAX_MESSAGE_BYTES);
+        self.report.problems.push(p);
     }
 
     /// Feeds one raw line (without its LF); `terminated` says whether it ended in
@@ -779,18 +794,26 @@ impl Verifier {
         let line_no = self.report.lines;
         let expected = self.next_seq;
         for p in std::mem::take(&mut checked.early) {
-            self.push(p, Some(line_no), Some(expected), None);
+            self.push(p, Some(line_no), Some(expected));
         }
         let read = match &mut checked.outcome {
             Outcome::Blank => return None,
-            Outcome::BadBlank(p) => {
-                let p = (**p).clone();
-                self.push(p, Some(line_no), Some(expected), None);
+            Outcome::BadBlank => {
+                self.push_with(
+                    || {
+                        Problem::new(
+                            ProblemKind::BlankLine,
+                            "blank line; every line must hold one entry",
+                        )
+                        .help("delete the blank line")
+                    },
+                    Some(line_no),
+                    Some(expected),
+                );
                 return None;
             }
             Outcome::Encoding(p) => {
-                let p = (**p).clone();
-                self.push(p, Some(line_no), Some(expected), None);
+                self.push_with(|| (**p).clone(), Some(line_no), Some(expected));
                 self.next_seq += 1;
                 self.prev = None;
                 return None;
@@ -805,7 +828,7 @@ impl Verifier {
         };
         let seq = read.seq.unwrap_or(expected);
         for p in std::mem::take(&mut read.problems) {
-            self.push(p, Some(line_no), Some(seq), None);
+            self.push(p, Some(line_no), Some(seq));
         }
         if !checked.terminated {
             self.push(
@@ -813,7 +836,6 @@ impl Verifier {
                     .help("run `ledger repair` to add the missing newline"),
                 Some(line_no),
                 Some(seq),
-                None,
             );
         }
         let Some(entry) = read.entry.as_ref() else {
@@ -848,7 +870,6 @@ impl Verifier {
                 Problem::new(ProblemKind::Reference, msg),
                 Some(line_no),
                 Some(entry.seq),
-                None,
             );
         }
     }
@@ -880,7 +901,6 @@ impl Verifier {
                 .help("the line is not an entry `ledger` wrote; restore the original line from a copy or from version control"),
                 Some(line_no),
                 Some(expected),
-                None,
             );
         } else {
             self.torn(line_no, expected);
@@ -898,7 +918,6 @@ impl Verifier {
             .help("run `ledger repair` to move the incomplete line to a side file"),
             Some(line_no),
             Some(expected),
-            None,
         );
     }
 
@@ -940,7 +959,6 @@ impl Verifier {
                 Problem::new(ProblemKind::Seq, msg),
                 Some(line_no),
                 Some(seq),
-                None,
             );
         }
         let want_prev = if line_no == 1 {
@@ -973,7 +991,6 @@ impl Verifier {
                     Problem::new(ProblemKind::Prev, msg).help(help),
                     Some(line_no),
                     Some(seq),
-                    None,
                 );
             }
         }
@@ -989,7 +1006,6 @@ impl Verifier {
                 ),
                 Some(line_no),
                 Some(seq),
-                None,
             );
         } else if line_no > 1 && is_genesis {
             self.push(
@@ -999,7 +1015,6 @@ impl Verifier {
                 ),
                 Some(line_no),
                 Some(seq),
-                None,
             );
         }
     }
@@ -1025,7 +1040,6 @@ impl Verifier {
                 .help("create a ledger with `ledger init --title TEXT`"),
                 None,
                 None,
-                None,
             );
         }
         let head_seq = self.report.head.map(|(s, _)| s);
@@ -1044,7 +1058,6 @@ impl Verifier {
                     .help("history up to the anchor was rewritten since the anchor was taken"),
                     None,
                     Some(a.seq),
-                    None,
                 ),
                 None => self.push(
                     Problem::new(
@@ -1057,7 +1070,6 @@ impl Verifier {
                     .help("entries were removed from the end of the ledger (truncation) since the anchor was taken"),
                     None,
                     Some(a.seq),
-                    None,
                 ),
             }
         }
@@ -1100,13 +1112,15 @@ pub fn verify_reader_with<R: BufRead>(
 /// one per core); `1` checks on the calling thread alone.
 pub const THREADS_ENV: &str = "LEDGER_THREADS";
 
-/// How many threads check lines: [`THREADS_ENV`], else one per core.
+/// How many threads check lines: [`THREADS_ENV`], else one per core; at
+/// most [`MAX_WORKERS`].
 pub fn workers() -> usize {
     std::env::var(THREADS_ENV)
         .ok()
         .and_then(|v| v.parse().ok())
         .filter(|&n: &usize| n > 0)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .min(MAX_WORKERS)
 }
 
 /// How many bytes of whole lines make one unit of work.
@@ -1155,22 +1169,238 @@ fn feed_blocks<R: Read>(
             v.feed_too_long(t.len, t.terminated);
         }
     };
-    for_each_block(r, block_size, workers, true, check_block, link_all)
+    for_each_block(r, block_size, workers, true, check_line, link_all)
+}
+
+/// The most threads that check lines, whatever [`THREADS_ENV`] asks for. One
+/// thread links the results in order, and a few checking threads keep it
+/// busy, so more would add memory without speed.
+pub const MAX_WORKERS: usize = 8;
+
+/// Lines longer than this are checked on the linking thread, one at a time,
+/// in their turn: reading a line can hold tens of times its length for a
+/// moment (a JSON tree of small numbers), so no two long ones are read at
+/// once.
+pub const BIG_LINE: usize = 8 << 10;
+
+/// A checking thread hands its results on once they hold about this much
+/// memory ([`Footprint`]), rather than a block's worth at once: a block of
+/// 256 KiB can be 262,144 blank lines.
+const CHUNK_BYTES: usize = 256 << 10;
+
+/// Result vectors in all, shared out among the checking threads (at least two
+/// each): a thread fills one while the linking thread empties the others, and
+/// waits when all of its own are out. With few threads, four each give a
+/// thread as much room to run ahead as two whole blocks did (fewer make it
+/// wait, and switch threads, more often); with many, two each keep memory
+/// down and the threads together still have room.
+const POOL: usize = 8;
+
+/// Bytes of blocks read ahead at most (besides the oldest, which is always
+/// let through, whatever its length).
+const AHEAD_BYTES: usize = 4 << 20;
+
+/// About how many bytes a line's result holds in memory (itself and what it
+/// owns), so that what is in flight can be bounded by memory rather than by
+/// lines or bytes of input.
+pub trait Footprint {
+    fn footprint(&self) -> usize;
+}
+
+impl Footprint for Problem {
+    fn footprint(&self) -> usize {
+        std::mem::size_of::<Problem>()
+            + self.message.capacity()
+            + self.help.as_ref().map_or(0, String::capacity)
+    }
+}
+
+impl Footprint for CheckedLine {
+    fn footprint(&self) -> usize {
+        let problems = |v: &Vec<Problem>| {
+            v.capacity() * std::mem::size_of::<Problem>()
+                + v.iter()
+                    .map(|p| p.footprint() - std::mem::size_of::<Problem>())
+                    .sum::<usize>()
+        };
+        std::mem::size_of::<CheckedLine>()
+            + problems(&self.early)
+            + match &self.outcome {
+                Outcome::Encoding(p) => p.footprint(),
+                Outcome::Read(r) => {
+                    problems(&r.problems) + r.entry.as_ref().map_or(0, Entry::heap_bytes)
+                }
+                Outcome::Blank | Outcome::BadBlank | Outcome::Torn => 0,
+            }
+    }
+}
+
+/// What a checking thread hands the linking thread, in file order.
+enum Piece<T> {
+    /// The results of consecutive lines.
+    Lines(Vec<T>),
+    /// A line longer than [`BIG_LINE`], at this byte range of the block, for
+    /// the linking thread to check itself.
+    Big {
+        start: usize,
+        end: usize,
+        first: bool,
+        terminated: bool,
+    },
+    /// The end of the block.
+    End,
+}
+
+/// Where [`run_block`] gets vectors to fill and hands pieces on.
+trait Pieces<T> {
+    /// An empty vector (waiting for one to come back); `None` to stop.
+    fn vector(&mut self) -> Option<Vec<T>>;
+    /// Hands a piece on; false to stop.
+    fn put(&mut self, piece: Piece<T>) -> bool;
+}
+
+/// Runs `work` on every line of a block of whole lines (the last block of a
+/// file may end without LF) and hands the results on in order, a chunk at a
+/// time: a chunk is handed on once its results hold [`CHUNK_BYTES`], and a
+/// line longer than [`BIG_LINE`] is handed on unread. Returns false if told
+/// to stop.
+fn run_block<T: Footprint>(
+    block: &[u8],
+    at_start: bool,
+    work: fn(&[u8], bool, bool) -> T,
+    pieces: &mut impl Pieces<T>,
+) -> bool {
+    let mut out: Option<Vec<T>> = None;
+    let mut held = 0;
+    let mut start = 0;
+    while start < block.len() {
+        let (end, terminated) = match memchr::memchr(b'\n', &block[start..]) {
+            Some(n) => (start + n, true),
+            None => (block.len(), false),
+        };
+        let first = at_start && start == 0;
+        if end - start > BIG_LINE {
+            if let Some(v) = out.take()
+                && !pieces.put(Piece::Lines(v))
+            {
+                return false;
+            }
+            held = 0;
+            let big = Piece::Big {
+                start,
+                end,
+                first,
+                terminated,
+            };
+            if !pieces.put(big) {
+                return false;
+            }
+        } else {
+            let v = match &mut out {
+                Some(v) => v,
+                None => match pieces.vector() {
+                    Some(v) => out.insert(v),
+                    None => return false,
+                },
+            };
+            let result = work(&block[start..end], first, terminated);
+            held += result.footprint();
+            v.push(result);
+            if held >= CHUNK_BYTES {
+                held = 0;
+                if let Some(v) = out.take()
+                    && !pieces.put(Piece::Lines(v))
+                {
+                    return false;
+                }
+            }
+        }
+        start = end + 1;
+    }
+    match out {
+        Some(v) => pieces.put(Piece::Lines(v)),
+        None => true,
+    }
+}
+
+/// [`Pieces`] on the calling thread alone: each piece goes to the sink as it
+/// is made, and one vector is reused.
+struct Inline<'a, T, S> {
+    block: &'a [u8],
+    work: fn(&[u8], bool, bool) -> T,
+    sink: &'a mut S,
+    spare: &'a mut Vec<T>,
+}
+
+impl<T, S: FnMut(&mut Vec<T>, Option<TooLong>)> Pieces<T> for Inline<'_, T, S> {
+    fn vector(&mut self) -> Option<Vec<T>> {
+        Some(std::mem::take(self.spare))
+    }
+
+    fn put(&mut self, piece: Piece<T>) -> bool {
+        match piece {
+            Piece::Lines(mut v) => {
+                (self.sink)(&mut v, None);
+                v.clear();
+                *self.spare = v;
+            }
+            Piece::Big {
+                start,
+                end,
+                first,
+                terminated,
+            } => {
+                let mut one = vec![(self.work)(&self.block[start..end], first, terminated)];
+                (self.sink)(&mut one, None);
+            }
+            Piece::End => {}
+        }
+        true
+    }
+}
+
+/// [`Pieces`] of a checking thread: vectors come back from the linking
+/// thread (and their old results are freed here, on the thread that made
+/// them, which is much cheaper); pieces go to it.
+struct Worker<T> {
+    recycled: mpsc::Receiver<Vec<T>>,
+    results: mpsc::Sender<Piece<T>>,
+}
+
+impl<T> Pieces<T> for Worker<T> {
+    fn vector(&mut self) -> Option<Vec<T>> {
+        let mut v = self.recycled.recv().ok()?;
+        v.clear();
+        Some(v)
+    }
+
+    fn put(&mut self, piece: Piece<T>) -> bool {
+        self.results.send(piece).is_ok()
+    }
 }
 
 /// The pipeline under [`verify_blocks`]: cuts `r` into blocks of whole lines,
-/// runs `work` on each (on `workers` threads when there is more than one
-/// block) and hands the results to `sink` on the calling thread, in file
-/// order. `work` gets whether the block starts the file (`at_start` says
-/// whether `r` does). At most `2 × workers` blocks are in flight.
-fn for_each_block<R: Read, T: Send>(
+/// runs `work` on each line (on `workers` threads, at most [`MAX_WORKERS`],
+/// when there is more than one block) and hands the results to `sink` on the
+/// calling thread, in file order, followed by each block's over-long line.
+/// `work` gets whether the line starts the file (`at_start` says whether `r`
+/// does) and whether it ended in LF.
+///
+/// Memory is bounded whatever the input and the number of threads: at most
+/// `2 × workers` blocks and [`AHEAD_BYTES`] are read ahead; the checking
+/// threads hold at most [`POOL`] chunks of results (two per thread with more
+/// than four threads) of about [`CHUNK_BYTES`] each; and a line longer than
+/// [`BIG_LINE`] is checked on the calling thread when its turn comes, so at
+/// most one is being read at a time.
+fn for_each_block<R: Read, T: Send + Footprint>(
     r: R,
     block_size: usize,
     workers: usize,
     at_start: bool,
-    work: fn(&[u8], bool, &mut Vec<T>),
+    work: fn(&[u8], bool, bool) -> T,
     mut sink: impl FnMut(&mut Vec<T>, Option<TooLong>),
 ) -> std::io::Result<()> {
+    let workers = workers.min(MAX_WORKERS);
     let mut blocks = Blocks {
         r,
         carry: Vec::new(),
@@ -1184,45 +1414,66 @@ fn for_each_block<R: Read, T: Send>(
     if workers <= 1 || blocks.eof && blocks.carry.is_empty() {
         let mut block = Some(first);
         let mut is_first = at_start;
-        let mut out = Vec::new();
+        let mut spare = Vec::new();
         while let Some((b, too_long)) = block {
-            work(&b, is_first, &mut out);
-            sink(&mut out, too_long);
+            let mut inline = Inline {
+                block: &b,
+                work,
+                sink: &mut sink,
+                spare: &mut spare,
+            };
+            run_block(&b, is_first, work, &mut inline);
+            if let Some(t) = too_long {
+                sink(&mut Vec::new(), Some(t));
+            }
             is_first = false;
             blocks.spare.push(b);
             block = blocks.next()?;
         }
         return Ok(());
     }
-    // Blocks go to worker `i % workers` and come back from it in the same
-    // order, so results arrive in file order without a reorder buffer.
+    // Blocks go to worker `i % workers` and their pieces come back from it in
+    // the same order, so results arrive in file order without a reorder
+    // buffer.
     let depth = 2 * workers;
     std::thread::scope(|s| {
         let mut jobs = Vec::with_capacity(workers);
         let mut results = Vec::with_capacity(workers);
+        let mut recycle = Vec::with_capacity(workers);
         for _ in 0..workers {
-            // A job carries the results of an earlier block back to the
-            // worker that built them, to be freed there: freeing memory on
-            // the thread that allocated it is much cheaper.
-            let (job_tx, job_rx) = mpsc::channel::<(Vec<u8>, bool, Vec<T>)>();
-            let (res_tx, res_rx) = mpsc::channel::<(Vec<u8>, Vec<T>)>();
+            let (job_tx, job_rx) = mpsc::channel::<(std::sync::Arc<Vec<u8>>, bool)>();
+            let (res_tx, res_rx) = mpsc::channel::<Piece<T>>();
+            let (back_tx, back_rx) = mpsc::channel::<Vec<T>>();
+            for _ in 0..(POOL / workers).max(2) {
+                let _ = back_tx.send(Vec::new());
+            }
             s.spawn(move || {
-                for (block, is_first, mut out) in job_rx {
-                    work(&block, is_first, &mut out);
-                    if res_tx.send((block, out)).is_err() {
+                let mut pieces = Worker {
+                    recycled: back_rx,
+                    results: res_tx,
+                };
+                for (block, is_first) in job_rx {
+                    if !run_block(&block, is_first, work, &mut pieces) {
+                        break;
+                    }
+                    // Let go of the block before saying so, so that the
+                    // linking thread can reuse its buffer.
+                    drop(block);
+                    if !pieces.put(Piece::End) {
                         break;
                     }
                 }
             });
             jobs.push(job_tx);
             results.push(res_rx);
+            recycle.push(back_tx);
         }
         let (mut sent, mut done) = (0usize, 0usize);
         let mut pending = Some(first);
-        // Each block's over-long line, if it ends in one, waits here in
-        // block order: it has no bytes for a worker to check.
-        let mut too_longs = std::collections::VecDeque::with_capacity(depth);
-        let mut used: Vec<Vec<T>> = (0..workers).map(|_| Vec::new()).collect();
+        // The blocks in flight, in order, with the over-long line each ends
+        // in (if any), which has no bytes for a worker to check.
+        let mut in_flight = std::collections::VecDeque::with_capacity(depth);
+        let mut ahead = 0usize;
         loop {
             while sent - done < depth {
                 let Some((b, too_long)) = pending
@@ -1231,10 +1482,17 @@ fn for_each_block<R: Read, T: Send>(
                 else {
                     break;
                 };
-                too_longs.push_back(too_long);
-                let w = sent % workers;
-                let garbage = std::mem::take(&mut used[w]);
-                if jobs[w].send((b, at_start && sent == 0, garbage)).is_err() {
+                if sent > done && ahead + b.len() > AHEAD_BYTES {
+                    pending = Some((b, too_long));
+                    break;
+                }
+                ahead += b.len();
+                let b = std::sync::Arc::new(b);
+                in_flight.push_back((std::sync::Arc::clone(&b), too_long));
+                if jobs[sent % workers]
+                    .send((b, at_start && sent == 0))
+                    .is_err()
+                {
                     break;
                 }
                 sent += 1;
@@ -1243,14 +1501,42 @@ fn for_each_block<R: Read, T: Send>(
                 break;
             }
             let w = done % workers;
-            let Ok((block, mut out)) = results[w].recv() else {
-                // A worker died; the scope re-raises its panic.
+            // A worker that died drops its sender; the scope re-raises its panic.
+            let Ok(piece) = results[w].recv() else {
                 break;
             };
-            done += 1;
-            blocks.spare.push(block);
-            sink(&mut out, too_longs.pop_front().flatten());
-            used[w] = out;
+            match piece {
+                Piece::Lines(mut v) => {
+                    sink(&mut v, None);
+                    let _ = recycle[w].send(v);
+                }
+                Piece::Big {
+                    start,
+                    end,
+                    first,
+                    terminated,
+                } => {
+                    if let Some((b, _)) = in_flight.front() {
+                        let mut one = vec![work(&b[start..end], first, terminated)];
+                        sink(&mut one, None);
+                    }
+                }
+                Piece::End => {
+                    done += 1;
+                    if let Some((b, too_long)) = in_flight.pop_front() {
+                        ahead -= b.len();
+                        if let Ok(buf) = std::sync::Arc::try_unwrap(b)
+                            && buf.capacity() <= 2 * blocks.size
+                            && blocks.spare.len() < depth
+                        {
+                            blocks.spare.push(buf);
+                        }
+                        if let Some(t) = too_long {
+                            sink(&mut Vec::new(), Some(t));
+                        }
+                    }
+                }
+            }
         }
         Ok(())
     })
@@ -1278,24 +1564,24 @@ fn read_trusted(text: &str) -> Option<Entry> {
     })
 }
 
-fn trusted_block(block: &[u8], first_block: bool, out: &mut Vec<Trusted>) {
-    out.clear();
-    let mut start = 0;
-    while start < block.len() {
-        let (end, terminated) = match memchr::memchr(b'\n', &block[start..]) {
-            Some(n) => (start + n, true),
-            None => (block.len(), false),
-        };
-        let line = &block[start..end];
-        let first = first_block && start == 0;
-        let read = (terminated && !(first && line.starts_with(b"\xEF\xBB\xBF")))
-            .then(|| std::str::from_utf8(line).ok().and_then(read_trusted))
-            .flatten();
-        out.push(match read {
-            Some(e) => Trusted::Entry(e),
-            None => Trusted::Checked(check_line(line, first, terminated)),
-        });
-        start = end + 1;
+/// Reads a line before the `--since` entry for its ids ([`read_trusted`]), or
+/// checks it fully when it cannot be read that way.
+fn trusted_line(line: &[u8], first: bool, terminated: bool) -> Trusted {
+    let read = (terminated && !(first && line.starts_with(b"\xEF\xBB\xBF")))
+        .then(|| std::str::from_utf8(line).ok().and_then(read_trusted))
+        .flatten();
+    match read {
+        Some(e) => Trusted::Entry(e),
+        None => Trusted::Checked(check_line(line, first, terminated)),
+    }
+}
+
+impl Footprint for Trusted {
+    fn footprint(&self) -> usize {
+        match self {
+            Trusted::Entry(e) => std::mem::size_of::<Trusted>() + e.heap_bytes(),
+            Trusted::Checked(c) => c.footprint(),
+        }
     }
 }
 
@@ -1371,7 +1657,7 @@ pub fn verify_since(
     let mut v = Verifier::new(path, opts.clone());
     // The lines before it: those that name an id the entries from SEQ on
     // use, when that can be told; else every line, for ids only.
-    if !prefix_by_ids(&mut v, &lf, found.0, since.seq)? {
+    if !prefix_by_ids(&mut v, &lf, found.0, since.seq, block_size, workers)? {
         read_prefix(&mut v, file, found.0, block_size, workers)?;
     }
     let prefix_lines = v.report.lines;
@@ -1409,7 +1695,6 @@ pub fn verify_since(
             ),
             Some(line_no),
             Some(since.seq),
-            None,
         );
         trusted(&mut v);
         return Ok(v.finish());
@@ -1423,7 +1708,7 @@ pub fn verify_since(
         block_size,
         workers,
         false,
-        check_block,
+        check_line,
         |out, too_long| {
             for c in out.iter_mut() {
                 v.link(c);
@@ -1482,7 +1767,7 @@ fn read_prefix(
         block_size,
         workers,
         true,
-        trusted_block,
+        trusted_line,
         |out, too_long| {
             for t in out.iter_mut() {
                 match t {
@@ -1500,56 +1785,104 @@ fn read_prefix(
     Ok(())
 }
 
+/// The ids a line's entry looks up ([`crate::replay::ids_checked`]), as
+/// [`id_key`]s of their JSON string contents; none for a line that is not
+/// read as an entry (which the verification after SEQ reports).
+struct TailIds(Vec<u64>);
+
+impl Footprint for TailIds {
+    fn footprint(&self) -> usize {
+        std::mem::size_of::<TailIds>() + self.0.capacity() * std::mem::size_of::<u64>()
+    }
+}
+
+/// The per-line work of the tail read of [`prefix_by_ids`]: the line read
+/// exactly as verification reads it ([`check_line`]), so that the ids are
+/// those the checks after SEQ will look up.
+fn tail_ids(line: &[u8], first: bool, terminated: bool) -> TailIds {
+    let checked = check_line(line, first, terminated);
+    let Some(e) = checked.entry() else {
+        return TailIds(Vec::new());
+    };
+    TailIds(
+        crate::replay::ids_checked(e)
+            .into_iter()
+            .map(|id| {
+                let quoted = serde_json::to_string(id).unwrap_or_default();
+                let inner = quoted
+                    .strip_prefix('"')
+                    .and_then(|q| q.strip_suffix('"'))
+                    .unwrap_or(id);
+                id_key(inner.as_bytes())
+            })
+            .collect(),
+    )
+}
+
+/// A 64-bit key of an id's bytes, for the set of wanted ids.
+fn id_key(bytes: &[u8]) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(bytes)
+}
+
 /// Sets `v` up as if it had read every line before the `--since` entry (which
 /// starts at byte `start`), reading only those that define or change an id
 /// which the entries from there on look up ([`crate::replay::ids_checked`]):
-/// an entry's referential checks depend on nothing else. The lines are found
-/// by searching for the members `"id":` and `"target":` (the only ones
+/// an entry's referential checks depend on nothing else. The ids are
+/// collected by reading the tail (from `start` to the end) through the same
+/// bounded pipeline as verification ([`for_each_block`]), keeping only a
+/// 64-bit key per id, so the tail is never held whole. The lines before are
+/// found by searching for the members `"id":` and `"target":` (the only ones
 /// through which an entry defines an id or changes its status) and looking
 /// their values up; those lines are parsed and recorded unchecked into the
 /// compact index, the others only counted. Returns false, having changed
 /// nothing that matters, when it cannot be done that way (a state that keeps
-/// id text, an anchor before SEQ, a line it cannot read, a very long tail),
-/// and the caller reads every line instead.
+/// id text, an anchor before SEQ, a line it cannot read, a tail of more than
+/// 8 MiB and longer than half of what comes before it), and the caller reads
+/// every line instead.
 fn prefix_by_ids(
     v: &mut Verifier,
     lf: &LineFile,
     start: u64,
     since_seq: u64,
+    block_size: usize,
+    workers: usize,
 ) -> std::io::Result<bool> {
     use std::io::SeekFrom;
     const CHUNK: usize = 4 << 20;
-    // More than this after SEQ and reading everything costs about the same.
-    const TAIL_LIMIT: u64 = 64 << 20;
     if !matches!(v.state, Replay::Compact(_)) || v.opts.anchors.iter().any(|a| a.seq < since_seq) {
         return Ok(false);
     }
-    // The ids the entries from SEQ on look up.
     let len = lf.len();
-    if len - start > TAIL_LIMIT {
+    // A byte of the tail costs more to read for ids than a byte before SEQ
+    // (it is checked in full, hash and all, where an earlier line is only
+    // parsed): on a 1M-entry ledger the two ways cost the same when the
+    // tail is about 0.6 of what precedes it, so past half every earlier line
+    // is read instead (docs/BENCHMARKS.md). Below a few MiB either way is
+    // instant, and reading by ids keeps what is taken on trust the same
+    // whatever the proportions of a small file.
+    const SMALL_TAIL: u64 = 8 << 20;
+    if len - start > SMALL_TAIL && 2 * (len - start) > start {
         return Ok(false);
     }
+    // The ids the entries from SEQ on look up, as keys of their JSON string
+    // contents (canonical escaping). Two ids with one key only make a line
+    // be read that need not be.
+    let mut wanted: std::collections::HashSet<u64> = std::collections::HashSet::new();
     let mut file = lf.file();
     file.seek(SeekFrom::Start(start))?;
-    let mut tail = Vec::new();
-    Read::take(&mut file, len - start).read_to_end(&mut tail)?;
-    // The ids, as their JSON string contents (canonical escaping).
-    let mut wanted = std::collections::HashSet::new();
-    for line in tail
-        .split(|&b| b == b'\n')
-        .filter(|l| l.len() <= MAX_ENTRY_BYTES)
-    {
-        let Some(e) = std::str::from_utf8(line)
-            .ok()
-            .and_then(|t| read_entry(t).entry)
-        else {
-            continue;
-        };
-        for id in crate::replay::ids_checked(&e) {
-            let quoted = serde_json::to_string(id).unwrap_or_default();
-            wanted.insert(quoted.as_bytes()[1..quoted.len() - 1].to_vec());
-        }
-    }
+    for_each_block(
+        Read::take(&mut file, len - start),
+        block_size,
+        workers,
+        start == 0,
+        tail_ids,
+        |out: &mut Vec<TailIds>, _| {
+            for ids in out.iter() {
+                wanted.extend(ids.0.iter().copied());
+            }
+        },
+    )?;
     // Only an entry that defines an id (`"id":`, also a superseding fact's)
     // or changes its status (`"target":`) changes what the checks find for
     // it; canonical lines have no white space.
@@ -1600,7 +1933,7 @@ fn prefix_by_ids(
                     continue;
                 };
                 // A value with an escape is read whole to be sure.
-                if value[close] == b'"' && !wanted.contains(&value[..close]) {
+                if value[close] == b'"' && !wanted.contains(&id_key(&value[..close])) {
                     continue;
                 }
                 starts.push(memchr::memrchr(b'\n', &chunk[..at]).map_or(0, |i| i + 1));
@@ -1638,29 +1971,6 @@ fn prefix_by_ids(
     v.alt_seq = None;
     v.state = Replay::Compact(recorded);
     Ok(true)
-}
-
-/// Checks every line of a block of whole lines (the last block of a file may
-/// end without LF).
-/// `out` is cleared first (and its old contents freed).
-fn check_block(block: &[u8], first_block: bool, out: &mut Vec<CheckedLine>) {
-    out.clear();
-    let mut start = 0;
-    for end in memchr::memchr_iter(b'\n', block) {
-        out.push(check_line(
-            &block[start..end],
-            first_block && start == 0,
-            true,
-        ));
-        start = end + 1;
-    }
-    if start < block.len() {
-        out.push(check_line(
-            &block[start..],
-            first_block && start == 0,
-            false,
-        ));
-    }
 }
 
 /// A line longer than [`MAX_ENTRY_BYTES`], skipped unread: its length in

@@ -11,6 +11,7 @@
 use crate::date::PartialDate;
 use crate::hash::{Hash, hash_entry};
 use crate::jcs::{self, CanonicalError};
+use crate::shape::{self, Mismatch};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -428,11 +429,17 @@ impl Body {
         "amend",
     ];
 
-    /// Reads the payload of an entry of `kind` from its `body` value.
+    /// Reads the payload of an entry of `kind` from its `body` value. Every
+    /// object of the body must be a JSON object ([`crate::shape`]): an array
+    /// where one belongs is refused with its path (`body.citations[0]:
+    /// expected an object, found an array`).
     pub fn from_value(kind: &str, body: &Value) -> Result<Body, String> {
         reject_nulls(body).map_err(|m| format!("`{kind}` body: {m}"))?;
         fn de<'a, T: Deserialize<'a>>(kind: &str, v: &'a Value) -> Result<T, String> {
-            T::deserialize(v).map_err(|e| format!("`{kind}` body: {e}"))
+            shape::from_value("body", v).map_err(|e| match e {
+                Mismatch::Array(m) => m,
+                Mismatch::Other(m) => format!("`{kind}` body: {m}"),
+            })
         }
         Ok(match kind {
             "genesis" => Body::Genesis(de(kind, body)?),
@@ -458,7 +465,7 @@ impl Body {
     /// the explanation to [`Body::from_value`].
     pub fn from_canonical_str(kind: &str, body: &str) -> Option<Body> {
         fn de<'a, T: Deserialize<'a>>(s: &'a str) -> Option<T> {
-            serde_json::from_str(s).ok()
+            shape::from_str_unexplained(s)
         }
         Some(match kind {
             "genesis" => Body::Genesis(de(body)?),
@@ -900,7 +907,104 @@ pub fn check_timestamp(s: &str) -> Result<(), String> {
     }
 }
 
+/// The bytes a JSON value owns on the heap, about (its nodes, strings and
+/// map entries; not the value itself).
+fn value_heap_bytes(v: &Value) -> usize {
+    match v {
+        Value::Null | Value::Bool(_) | Value::Number(_) => 0,
+        Value::String(s) => s.capacity(),
+        Value::Array(a) => {
+            a.capacity() * NODE_BYTES + a.iter().map(value_heap_bytes).sum::<usize>()
+        }
+        // A map entry: the key, the value and a share of a tree node.
+        Value::Object(m) => m
+            .iter()
+            .map(|(k, v)| k.capacity() + NODE_BYTES + 48 + value_heap_bytes(v))
+            .sum(),
+    }
+}
+
+/// The size of a JSON value node.
+const NODE_BYTES: usize = std::mem::size_of::<Value>();
+
+fn opt_len(s: &Option<String>) -> usize {
+    s.as_ref().map_or(0, String::capacity)
+}
+
+fn citation_heap_bytes(c: &Citation) -> usize {
+    c.source.capacity() + opt_len(&c.quote)
+}
+
+fn fact_heap_bytes(f: &Fact) -> usize {
+    f.id.capacity()
+        + f.subject.capacity()
+        + f.topic.capacity()
+        + f.statement.capacity()
+        + f.value
+            .as_ref()
+            .map_or(0, |v| NODE_BYTES + value_heap_bytes(v))
+        + opt_len(&f.attributed_to)
+        + opt_len(&f.note)
+        + f.citations.capacity() * std::mem::size_of::<Citation>()
+        + f.citations.iter().map(citation_heap_bytes).sum::<usize>()
+}
+
+impl Body {
+    /// About how many bytes the body owns on the heap (for bounding how much
+    /// verification holds in flight; see `chain::Footprint`).
+    pub fn heap_bytes(&self) -> usize {
+        match self {
+            Body::Genesis(g) => g.title.capacity() + g.created.capacity(),
+            Body::Define(d) => d.id.capacity() + d.label.capacity() + opt_len(&d.note),
+            Body::Source(s) => {
+                s.id.capacity()
+                    + s.title.capacity()
+                    + s.publisher.capacity()
+                    + opt_len(&s.author)
+                    + opt_len(&s.language)
+                    + opt_len(&s.url)
+                    + opt_len(&s.sha256)
+                    + opt_len(&s.note)
+                    + s.derived_from.as_ref().map_or(0, |d| d.source.capacity())
+            }
+            Body::Fact(f) => fact_heap_bytes(f),
+            Body::Supersede(s) => {
+                s.target.capacity() + s.reason.capacity() + fact_heap_bytes(&s.fact)
+            }
+            Body::Retract(r) => r.target.capacity() + opt_len(&r.note) + opt_len(&r.source),
+            Body::Dispute(d) => {
+                d.target.capacity()
+                    + d.statement.capacity()
+                    + opt_len(&d.note)
+                    + citation_heap_bytes(&d.citation)
+            }
+            Body::Amend(a) => {
+                a.target.capacity()
+                    + a.reason.capacity()
+                    + a.set.as_ref().map_or(0, |c| {
+                        opt_len(&c.title)
+                            + opt_len(&c.publisher)
+                            + opt_len(&c.author)
+                            + opt_len(&c.language)
+                            + opt_len(&c.url)
+                            + opt_len(&c.sha256)
+                            + opt_len(&c.note)
+                            + c.derived_from.as_ref().map_or(0, |d| d.source.capacity())
+                    })
+                    + a.unset
+                        .as_ref()
+                        .map_or(0, |u| u.capacity() * std::mem::size_of::<SourceMember>())
+            }
+        }
+    }
+}
+
 impl Entry {
+    /// About how many bytes the entry owns on the heap.
+    pub fn heap_bytes(&self) -> usize {
+        self.recorded.capacity() + self.body.heap_bytes()
+    }
+
     /// Builds the JSON object of this entry; with `with_hash` false, the object
     /// the hash is computed over.
     pub fn to_object(&self, with_hash: bool) -> Map<String, Value> {

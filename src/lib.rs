@@ -6,6 +6,7 @@
 //! - [`date`], [`vocab`]: partial dates and the actor/topic vocabulary;
 //! - [`ids`]: change ids for facts and sources, their shortest unique prefixes;
 //! - [`entry`]: the envelope and the payload of every entry kind;
+//! - [`shape`]: reading bodies with objects only where the format has objects;
 //! - [`lines`]: reading lines with a bound on their length, streaming;
 //! - [`layout`]: the byte layout of a canonical line, read by position;
 //! - [`linefile`]: positioned reads of whole lines (last line, line at an offset, a seq);
@@ -63,6 +64,7 @@ pub mod progress;
 pub mod proof;
 pub mod replay;
 pub mod report;
+pub mod shape;
 pub mod store;
 pub mod synthetic;
 pub mod tiles;

@@ -131,7 +131,7 @@ fn quoted_id(text: &str, message: &str, keys_first: bool) -> Option<Range<usize>
 
 /// Reads the given lines of a file (1-based), without line endings, as text
 /// (invalid UTF-8 replaced) and with a byte-order mark on line 1 removed, the
-/// way verification saw them. For showing lines a problem did not carry.
+/// way verification saw them.
 pub fn read_lines(path: &Path, wanted: &BTreeSet<u64>) -> HashMap<u64, String> {
     let mut out = HashMap::new();
     let Some(&last) = wanted.iter().next_back() else {
@@ -162,28 +162,86 @@ pub fn read_lines(path: &Path, wanted: &BTreeSet<u64>) -> HashMap<u64, String> {
     out
 }
 
-/// The texts of the lines `problems` point at: their own copy when they carry
-/// one, else read again from `path`.
-pub fn problem_texts(path: &Path, problems: &[Problem]) -> HashMap<u64, String> {
-    let wanted: BTreeSet<u64> = problems
-        .iter()
-        .filter(|p| p.source_line.is_none())
-        .filter_map(|p| p.line)
-        .collect();
-    let mut texts = read_lines(path, &wanted);
-    for p in problems {
-        if let (Some(l), Some(t)) = (p.line, &p.source_line) {
-            texts.insert(l, t.clone());
-        }
-    }
-    texts
+/// Where the text of a problem's line comes from, by 1-based line number.
+pub trait LineSource {
+    fn line(&mut self, n: u64) -> Option<&str>;
 }
 
-/// The text of a problem's line, from its own copy or from `texts`.
-pub fn text_of<'a>(p: &'a Problem, texts: &'a HashMap<u64, String>) -> Option<&'a str> {
-    p.source_line
-        .as_deref()
-        .or_else(|| p.line.and_then(|l| texts.get(&l)).map(String::as_str))
+/// Lines already in memory (tests, and a caller that read them itself).
+impl LineSource for HashMap<u64, String> {
+    fn line(&mut self, n: u64) -> Option<&str> {
+        self.get(&n).map(String::as_str)
+    }
+}
+
+/// The lines of a ledger file, read as they are asked for, one at a time and
+/// in one pass while line numbers only grow (problems come in line order);
+/// an earlier line starts the reading over. Only the current line is held,
+/// so showing any number of problems, each on a line of up to 1 MiB, holds
+/// one line. Lines are as verification saw them ([`read_lines`]).
+pub struct FileLines {
+    path: std::path::PathBuf,
+    reader: Option<BufReader<std::fs::File>>,
+    /// The number of the line `buf` holds (0: none read yet).
+    at: u64,
+    /// Whether `buf` holds that line (not an over-long or unreadable one).
+    held: bool,
+    buf: Vec<u8>,
+    text: String,
+}
+
+impl FileLines {
+    pub fn new(path: &Path) -> FileLines {
+        FileLines {
+            path: path.to_path_buf(),
+            reader: None,
+            at: 0,
+            held: false,
+            buf: Vec::new(),
+            text: String::new(),
+        }
+    }
+}
+
+impl LineSource for FileLines {
+    fn line(&mut self, n: u64) -> Option<&str> {
+        if n == 0 {
+            return None;
+        }
+        if n < self.at || self.reader.is_none() {
+            self.reader = std::fs::File::open(&self.path).ok().map(BufReader::new);
+            self.at = 0;
+            self.held = false;
+        }
+        let r = self.reader.as_mut()?;
+        while self.at < n {
+            self.at += 1;
+            // Bounded like verify's own reads: a line over the maximum entry
+            // size is skipped (its problem says how long it is).
+            match crate::lines::read_line(r, &mut self.buf, crate::lines::MAX_ENTRY_BYTES) {
+                Ok(crate::lines::Line::Fits { .. }) => self.held = true,
+                Ok(crate::lines::Line::TooLong { .. }) => self.held = false,
+                Ok(crate::lines::Line::Eof) | Err(_) => {
+                    self.reader = None;
+                    return None;
+                }
+            }
+            if self.at == n && self.held {
+                let mut b = self.buf.as_slice();
+                b = b.strip_suffix(b"\r").unwrap_or(b);
+                if n == 1 {
+                    b = b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b);
+                }
+                self.text = String::from_utf8_lossy(b).into_owned();
+            }
+        }
+        self.held.then_some(self.text.as_str())
+    }
+}
+
+/// The text of a problem's line, from `texts`.
+pub fn text_of<'a>(p: &Problem, texts: &'a mut dyn LineSource) -> Option<&'a str> {
+    p.line.and_then(|l| texts.line(l))
 }
 
 /// A long line marked whole is marked at its start instead: the renderer
@@ -336,7 +394,6 @@ mod tests {
             seq: Some(1),
             message: message.into(),
             column,
-            source_line: None,
             help: None,
         }
     }

@@ -588,6 +588,53 @@ fn one_changed_character_in_a_cited_span_fails_cite_check_and_verify_citations()
     assert_eq!(v["errors"][1]["line"], 5);
     let r = env.refused(L, &["verify", "--citations", "--format", "github"], 1);
     assert!(r.stdout.contains("::error file=ledger/test.jsonl,line=5,title=ledger verify%3A citation::line 5 (seq 4): fact `emb`"), "{r}");
+    // `--max-errors` holds for citation problems too: all counted, the
+    // first N shown, 0 shows none.
+    let r = env.refused(L, &["verify", "--citations", "--max-errors", "1"], 1);
+    assert!(r.stdout.contains("error[archive]"), "{r}");
+    assert!(!r.stdout.contains("error[citation]"), "{r}");
+    assert!(
+        r.stdout.contains(
+            "citations FAILED: 2 problems (first 1 shown; --max-errors N shows more); 2 citations"
+        ),
+        "{r}"
+    );
+    for n in ["0", "1"] {
+        let r = env.refused(
+            L,
+            &[
+                "verify",
+                "--citations",
+                "--max-errors",
+                n,
+                "--format",
+                "json",
+            ],
+            1,
+        );
+        let v: Value = serde_json::from_str(&r.stdout).unwrap();
+        assert_eq!(v["error_count"], 2, "{r}");
+        assert_eq!(v["errors"].as_array().unwrap().len().to_string(), n, "{r}");
+    }
+    let r = env.refused(
+        L,
+        &[
+            "verify",
+            "--citations",
+            "--max-errors",
+            "0",
+            "--format",
+            "github",
+        ],
+        1,
+    );
+    assert!(!r.stdout.contains("::error"), "{r}");
+    assert!(
+        r.stdout.contains(
+            "citations FAILED: 2 problems (none shown; --max-errors N shows the first N); 2 citations"
+        ),
+        "{r}"
+    );
     // The same change in a copy given by hand names the fact too.
     env.write("copy.txt", ORIG.replace("whether", "whither"));
     let r = env.refused(L, &["cite-check", "orig", "copy.txt"], 1);

@@ -131,14 +131,14 @@ fn check(original: &[u8], input: &[u8]) -> Result<(), String> {
         if !report.ok() {
             // The lines problems point at, as the binary reads them back for
             // its display: rendering a caret must not panic either.
-            let texts: std::collections::HashMap<u64, String> = input
+            let mut texts: std::collections::HashMap<u64, String> = input
                 .split(|&b| b == b'\n')
                 .enumerate()
                 .map(|(i, l)| (i as u64 + 1, String::from_utf8_lossy(l).into_owned()))
                 .filter(|(n, _)| report.problems.iter().any(|p| p.line == Some(*n)))
                 .collect();
-            let _ = to_text(&report, &texts, false);
-            let json = serde_json::to_string(&to_json(&report, &texts)).expect("serialize");
+            let _ = to_text(&report, &mut texts, false);
+            let json = serde_json::to_string(&to_json(&report, &mut texts)).expect("serialize");
             serde_json::from_str::<serde_json::Value>(&json).expect("report JSON parses");
         }
         report.ok()

@@ -308,6 +308,31 @@ fn edited_lines_agree() {
                 ),
             ),
         ),
+        // Integers are integer tokens (FORMAT.md 3.3, 5.1, 7.2 step 5).
+        (
+            "paragraph-ne0",
+            with_line(
+                &l,
+                fact,
+                replace(
+                    &l[fact],
+                    &format!("\"paragraph\":{para}"),
+                    &format!("\"paragraph\":{para}e0"),
+                ),
+            ),
+        ),
+        (
+            "seq-7.0",
+            with_line(&l, 5, replace(seq5, "\"seq\":5}", "\"seq\":7.0}")),
+        ),
+        (
+            "seq-beyond-2-53",
+            with_line(
+                &l,
+                5,
+                replace(seq5, "\"seq\":5}", "\"seq\":9007199254740994}"),
+            ),
+        ),
         (
             "reordered-keys",
             with_line(

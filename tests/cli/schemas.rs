@@ -244,6 +244,177 @@ fn invalid_fixtures_fail_schema_and_verify_on_the_same_line() {
     }
 }
 
+/// Lines where the schemas, docs/FORMAT.md and `ledger verify` once left an
+/// outsider room to go wrong (FORMAT.md 3.3, 5.1, 5.3, 7.2 step 5 and 12): each
+/// is entry 3 (line 4) of a small ledger, given to a real validator and to the
+/// binary. `(text edit)` rewrites the sealed line's text, for number tokens
+/// that canonical JSON would never write.
+#[test]
+fn schemas_and_verify_agree_where_the_contract_had_gaps() {
+    /// A line's name, entry 3, a text edit, whether the schema accepts line
+    /// 4, and what verify reports on it as (kind, seq).
+    type Case = (
+        &'static str,
+        Map<String, Value>,
+        Option<(&'static str, &'static str)>,
+        bool,
+        Vec<(&'static str, u64)>,
+    );
+    let with_span = {
+        let mut m = base_fact(3);
+        m["body"]["citations"][0]["span"] = json!([0, 4]);
+        m
+    };
+    let renamed_at_seq_0 = {
+        let mut m = base_fact(3);
+        m["body"]["id"] = json!("x3");
+        m.insert("seq".into(), json!(0));
+        m
+    };
+    let define = |term: &str, id: &str| {
+        entry_object(
+            3,
+            "define",
+            json!({"term": term, "id": id, "label": "A term"}),
+        )
+    };
+    let cases: Vec<Case> = vec![
+        // define.schema.json's id pattern once refused ids that verify accepts.
+        (
+            "actor id of one digit",
+            define("actor", "9"),
+            None,
+            true,
+            vec![],
+        ),
+        (
+            "actor id of letters and digits",
+            define("actor", "G7"),
+            None,
+            true,
+            vec![],
+        ),
+        // ... and named `reference` for a wrong shape, which is `schema`.
+        (
+            "lowercase actor id",
+            define("actor", "ca"),
+            None,
+            false,
+            vec![("schema", 3)],
+        ),
+        (
+            "topic id starting with a digit",
+            define("topic", "9"),
+            None,
+            false,
+            vec![("schema", 3)],
+        ),
+        // Integers must be integer tokens (3.3, 5.1): a validator sees the
+        // value 2 in `2.0`, verify refuses the token.
+        (
+            "paragraph 2.0",
+            base_fact(3),
+            Some(("\"paragraph\":2", "\"paragraph\":2.0")),
+            true,
+            vec![("not-canonical", 3), ("schema", 3)],
+        ),
+        (
+            "paragraph 2e0",
+            base_fact(3),
+            Some(("\"paragraph\":2", "\"paragraph\":2e0")),
+            true,
+            vec![("not-canonical", 3), ("schema", 3)],
+        ),
+        (
+            "span end 4.0",
+            with_span,
+            Some(("[0,4]", "[0,4.0]")),
+            true,
+            vec![("not-canonical", 3), ("schema", 3)],
+        ),
+        // 7.2 step 5: `S` is an integer token up to 2^53, else the problems
+        // carry the expected seq (3), not the member's value.
+        (
+            "seq 7.0",
+            base_fact(3),
+            Some(("\"seq\":3}", "\"seq\":7.0}")),
+            true,
+            vec![("not-canonical", 3), ("schema", 3)],
+        ),
+        (
+            "seq beyond 2^53",
+            base_fact(3),
+            Some(("\"seq\":3}", "\"seq\":9007199254740994}")),
+            false,
+            vec![("schema", 3)],
+        ),
+        // FORMAT.md 12: the schema's chain rules are seq/prev/genesis problems.
+        (
+            "a fact at seq 0",
+            renamed_at_seq_0,
+            None,
+            false,
+            vec![("seq", 0)],
+        ),
+    ];
+    let validator = entry_validator();
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, entry, edit, schema_accepts, want) in cases {
+        let mut text = with_broken_entry(entry, str::to_string);
+        if let Some((from, to)) = edit {
+            let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+            assert!(lines[3].contains(from), "{name}: {from} not in line 4");
+            lines[3] = lines[3].replacen(from, to, 1);
+            text = lines.join("\n") + "\n";
+        }
+        let line4 = text.lines().nth(3).expect("line 4").to_string();
+        let complaints = schema_errors(&validator, &line4);
+        assert_eq!(
+            complaints.is_empty(),
+            schema_accepts,
+            "{name}: the schema's verdict on {line4}: {complaints:?}"
+        );
+        for (i, line) in text.lines().enumerate().filter(|&(i, _)| i != 3) {
+            assert!(
+                schema_errors(&validator, line).is_empty(),
+                "{name}: line {} should validate",
+                i + 1
+            );
+        }
+        let path = dir.path().join(format!("{}.jsonl", name.replace(' ', "-")));
+        std::fs::write(&path, &text).expect("write ledger");
+        let (code, report) = verify(&path);
+        let found: Vec<(String, u64, u64)> = report["errors"]
+            .as_array()
+            .expect("errors")
+            .iter()
+            .map(|e| {
+                (
+                    e["kind"].as_str().unwrap_or_default().to_string(),
+                    e["line"].as_u64().unwrap_or(0),
+                    e["seq"].as_u64().unwrap_or(u64::MAX),
+                )
+            })
+            .collect();
+        let want: Vec<(String, u64, u64)> =
+            want.iter().map(|&(k, s)| (k.to_string(), 4, s)).collect();
+        assert_eq!(found, want, "{name}: what verify reports:\n{report:#}");
+        assert_eq!(code, if want.is_empty() { 0 } else { 1 }, "{name}");
+    }
+    // The schemas say so where a validator cannot see it.
+    let defs = load_schema("defs");
+    let u32_doc = defs["$defs"]["u32"]["description"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(u32_doc.contains("`4.0`"), "u32: {u32_doc}");
+    let define = load_schema("define");
+    let define_doc = define["description"].as_str().unwrap_or_default();
+    assert!(
+        define_doc.contains("schema problem") && !define_doc.contains("reference problem"),
+        "define: {define_doc}"
+    );
+}
+
 /// `Type: Variant, ...` → the serialized names of the variants. The match makes
 /// the list exhaustive: a new variant fails to compile here until it is listed.
 macro_rules! variants {
@@ -405,7 +576,7 @@ fn minimal_fact() -> Fact {
 
 /// One body of every kind with every optional member present, and one with none.
 /// Struct literals name every field, so a new field fails to compile here.
-fn full_and_minimal_bodies() -> Vec<(Body, Body)> {
+pub(crate) fn full_and_minimal_bodies() -> Vec<(Body, Body)> {
     vec![
         (
             Body::Genesis(Genesis {
@@ -1172,7 +1343,7 @@ fn invalid_fixtures() -> Vec<(&'static str, Map<String, Value>, HashText)> {
             m.insert("recorded".into(), json!("2026-01-02T03:07:05+00:00"));
         }),
     ];
-    let body: [(&str, Edit); 12] = [
+    let body: [(&str, Edit); 14] = [
         ("missing-body-member", |b| {
             b.remove("modality");
         }),
@@ -1209,6 +1380,14 @@ fn invalid_fixtures() -> Vec<(&'static str, Map<String, Value>, HashText)> {
         ("span-one-element", |b| {
             b["citations"][0]["span"] = json!([5]);
         }),
+        // A citation as an array of its members' values (serde would read a
+        // struct from one): refused, with or without the absent ones as null.
+        ("citation-array", |b| {
+            b["citations"][0] = json!(["s1"]);
+        }),
+        ("citation-array-nulls", |b| {
+            b["citations"][0] = json!(["s1", null, null, null]);
+        }),
     ];
     let same: HashText = str::to_string;
     let mut out = Vec::new();
@@ -1223,6 +1402,39 @@ fn invalid_fixtures() -> Vec<(&'static str, Map<String, Value>, HashText)> {
         out.push((name, m, same));
     }
     out.push(("uppercase-hash", base_fact(3), |h: &str| h.to_uppercase()));
+    // Other objects of a body written as arrays of their values, in the
+    // order the entry model declares its members.
+    out.push((
+        "derived-from-array",
+        entry_object(
+            3,
+            "source",
+            json!({"id": "s2", "title": "Consular assistance abroad (translation)", "publisher": "Example Gazette", "type": "news-article", "derived_from": ["s1", "translation"]}),
+        ),
+        same,
+    ));
+    out.push((
+        "supersede-fact-array",
+        entry_object(
+            3,
+            "supersede",
+            json!({"target": "f2", "reason": "a corrected version", "fact": [
+                "f3", "CA-KP", "consular",
+                "Sweden provides consular services to Canadians in North Korea.",
+                "confirmed", null, "2001-02", null, null, [{"source": "s1", "paragraph": 2}]
+            ]}),
+        ),
+        same,
+    ));
+    out.push((
+        "dispute-citation-array",
+        entry_object(
+            3,
+            "dispute",
+            json!({"target": "f2", "difference": "imprecise", "statement": "Says consular help is limited.", "citation": ["s1", 2]}),
+        ),
+        same,
+    ));
     out.push((
         "unknown-kind",
         entry_object(3, "note", json!({"text": "A free-form note."})),

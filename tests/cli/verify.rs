@@ -231,6 +231,34 @@ fn max_errors_caps_the_report() {
 }
 
 #[test]
+fn max_errors_0_shows_no_problem_and_counts_them_all() {
+    // 0 means none shown, not "no limit": the count alone, in every format.
+    let env = Env::new();
+    env.write(LEDGER, crlf_bytes());
+    let r = env.refused(LEDGER, &["verify", "--max-errors", "0"], 1);
+    assert_eq!(
+        r.stdout,
+        "FAILED: ledger/test.jsonl: 7 problems (none shown; --max-errors N shows the first N) in 7 lines\n",
+        "{r}"
+    );
+    let r = env.refused(
+        LEDGER,
+        &["verify", "--max-errors", "0", "--format", "json"],
+        1,
+    );
+    let v: Value = serde_json::from_str(&r.stdout).expect("JSON");
+    assert_eq!(v["error_count"], 7, "{r}");
+    assert_eq!(v["errors"], serde_json::json!([]), "{r}");
+    let r = env.refused(
+        LEDGER,
+        &["verify", "--max-errors", "0", "--format", "github"],
+        1,
+    );
+    assert!(!r.stdout.contains("::error"), "{r}");
+    assert!(r.stdout.contains("7 problems (none shown;"), "{r}");
+}
+
+#[test]
 fn bom() {
     let bytes = [b"\xEF\xBB\xBF".as_slice(), &join(&sample_lines())].concat();
     let report = damaged("bom", &bytes, &[("bom", 1, 0)]);

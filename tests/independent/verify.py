@@ -1205,6 +1205,12 @@ def main(argv):
 # 12. FORMAT.md 10.2: nothing says what verify prints on an unreadable path
 #     (exit 2). Here: a message on standard error, nothing on stdout.
 #
+# FORMAT.md now states each of these: 1 in 7.2 steps 0, 3 and 4; 2 in 7.2
+# step 11; 3 and 9 in 3.1; 4 in 3.3 and 5.1; 5 in 7.2 step 5; 6 in 4.3; 8 in
+# 7.2 step 6; 10 in 8.2; 11 in the notes after 7.2; 12 in 10.1 (`ledger
+# verify --format json` prints an error object; this script prints nothing).
+# In every case the document took the reading made here.
+#
 # Compared with `ledger verify` afterwards (tests/cli/independent.rs): it
 # takes the same reading on 1-3, 5, 6 and 8-11. On 4 it also asks an integer
 # token. It read the token `-0` as the double -0 where 3.3 then said integer

@@ -6,13 +6,13 @@ use crate::archive::Archive;
 use crate::chain::{Anchor, Problem, Report, VerifyOptions};
 use crate::citations::{self, SourceCheck};
 use crate::cli::commands::cite_check;
+use crate::cli::diagnostic::LineSource;
 use crate::cli::output::{emit, emit_json};
 use crate::cli::{color, diagnostic};
 use crate::error::{EXIT_INVALID, Error, Result};
 use crate::escape::{github_data, github_property, terminal, terminal_path};
 use crate::store;
 use serde_json::{Value, json};
-use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -67,7 +67,9 @@ pub struct Args {
     /// [default: all of them]
     #[arg(long, value_name = "K", requires = "witness")]
     pub quorum: Option<usize>,
-    /// Report at most this many problems (all are counted)
+    /// Show the first N problems in full (citation problems too); all are
+    /// counted, and the summary says how many were not shown. 0 shows none,
+    /// only the count (it does not mean "no limit")
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub max_errors: usize,
     /// Also check every citation against the archived text of its source
@@ -160,13 +162,14 @@ pub fn run(
         {
             code = EXIT_INVALID;
         }
-        let texts = diagnostic::problem_texts(&report.path, &report.problems);
+        // The lines the problems point at are read again, one at a time.
+        let texts = &mut diagnostic::FileLines::new(&report.path);
         let citations_skipped = args.citations && !report.ok();
         match args.format {
             VerifyFormat::Json => {
-                let mut v = to_json(&report, &texts);
+                let mut v = to_json(&report, texts);
                 if let Some((dir, r)) = &cited {
-                    add_citations_json(&mut v, dir, r);
+                    add_citations_json(&mut v, dir, r, args.max_errors);
                 } else if citations_skipped {
                     v["citations"] = Value::Null;
                 }
@@ -186,9 +189,9 @@ pub fn run(
                 }
             }
             VerifyFormat::Text => {
-                let mut s = to_text(&report, &texts, color::stdout());
+                let mut s = to_text(&report, texts, color::stdout());
                 if let Some((dir, r)) = &cited {
-                    s.push_str(&citations_text(path, dir, r));
+                    s.push_str(&citations_text(path, dir, r, args.max_errors));
                 } else if citations_skipped {
                     s.push_str("citations: not checked: the ledger does not verify\n");
                 }
@@ -198,9 +201,9 @@ pub fn run(
                 emit(out, &s)?;
             }
             VerifyFormat::Github => {
-                let mut s = to_github(&report, &texts);
+                let mut s = to_github(&report, texts);
                 if let Some((dir, r)) = &cited {
-                    s.push_str(&citations_github(path, dir, r));
+                    s.push_str(&citations_github(path, dir, r, args.max_errors));
                 }
                 for c in &checked {
                     s.push_str(&c.to_text());
@@ -217,7 +220,7 @@ pub fn run(
 
 /// The text report: each problem, compiler style (with the offending line
 /// from `texts`), then one summary line.
-pub fn to_text(r: &Report, texts: &HashMap<u64, String>, styled: bool) -> String {
+pub fn to_text(r: &Report, texts: &mut dyn LineSource, styled: bool) -> String {
     let mut s = String::new();
     for p in &r.problems {
         let text = diagnostic::text_of(p, texts);
@@ -284,12 +287,12 @@ fn citation_counts(r: &[SourceCheck]) -> (usize, usize) {
     })
 }
 
-/// The citation check after the text report: each problem, the history,
-/// and one summary line.
-fn citations_text(ledger: &Path, dir: &Path, r: &[SourceCheck]) -> String {
+/// The citation check after the text report: each problem (the first
+/// `max`, as `--max-errors` says), the history, and one summary line.
+fn citations_text(ledger: &Path, dir: &Path, r: &[SourceCheck], max: usize) -> String {
     let mut s = String::new();
     let errors = citation_errors(r);
-    for (seq, kind, message, help) in &errors {
+    for (seq, kind, message, help) in errors.iter().take(max) {
         s.push_str(&format!(
             "error[{kind}]: line {} (seq {seq}): {}\n  --> {}:{}\n",
             seq + 1,
@@ -334,8 +337,13 @@ fn citations_text(ledger: &Path, dir: &Path, r: &[SourceCheck]) -> String {
             if n == 1 { "matches" } else { "match" },
         ));
     } else {
+        let shown = match errors.len().min(max) {
+            n if n == errors.len() => String::new(),
+            0 => " (none shown; --max-errors N shows the first N)".to_string(),
+            n => format!(" (first {n} shown; --max-errors N shows more)"),
+        };
         s.push_str(&format!(
-            "citations FAILED: {}; {of} checked against the archived texts in {dir}{history}\n",
+            "citations FAILED: {}{shown}; {of} checked against the archived texts in {dir}{history}\n",
             citations::count(errors.len(), "problem", "problems"),
         ));
     }
@@ -354,11 +362,13 @@ fn citations_text(ledger: &Path, dir: &Path, r: &[SourceCheck]) -> String {
 }
 
 /// Adds the citation check to the JSON report: its problems join `errors`
-/// (and `ok`, `error_count`), and `citations` summarizes it.
-fn add_citations_json(v: &mut Value, dir: &Path, r: &[SourceCheck]) {
+/// (as long as it holds fewer than `max`) and are counted in `ok` and
+/// `error_count`, and `citations` summarizes it.
+fn add_citations_json(v: &mut Value, dir: &Path, r: &[SourceCheck], max: usize) {
     let errors = citation_errors(r);
     if let Some(list) = v["errors"].as_array_mut() {
-        for (seq, kind, message, help) in &errors {
+        let room = max.saturating_sub(list.len());
+        for (seq, kind, message, help) in errors.iter().take(room) {
             list.push(json!({
                 "line": seq + 1,
                 "seq": seq,
@@ -385,10 +395,11 @@ fn add_citations_json(v: &mut Value, dir: &Path, r: &[SourceCheck]) {
     });
 }
 
-/// The citation check as GitHub annotations, then its summary line.
-fn citations_github(ledger: &Path, dir: &Path, r: &[SourceCheck]) -> String {
+/// The citation check as GitHub annotations (the first `max`), then its
+/// summary lines.
+fn citations_github(ledger: &Path, dir: &Path, r: &[SourceCheck], max: usize) -> String {
     let mut s = String::new();
-    for (seq, kind, message, help) in citation_errors(r) {
+    for (seq, kind, message, help) in citation_errors(r).into_iter().take(max) {
         let mut m = message;
         if let Some(h) = help {
             m.push_str("\nhelp: ");
@@ -402,9 +413,15 @@ fn citations_github(ledger: &Path, dir: &Path, r: &[SourceCheck]) -> String {
             github_data(&format!("line {} (seq {seq}): {m}", seq + 1))
         ));
     }
-    let text = citations_text(ledger, dir, r);
-    s.push_str(text.lines().last().unwrap_or(""));
-    s.push('\n');
+    // The summary lines of the text form: `citations ok`/`FAILED`, and
+    // `citations not checked` when some source has no archived text.
+    for line in citations_text(ledger, dir, r, max)
+        .lines()
+        .filter(|l| l.starts_with("citations "))
+    {
+        s.push_str(line);
+        s.push('\n');
+    }
     s
 }
 
@@ -439,10 +456,10 @@ fn summary_line(r: &Report) -> String {
             if r.entries == 1 { "entry" } else { "entries" }
         ));
     } else {
-        let shown = if r.problems.len() < r.total_problems {
-            format!(" (first {} shown)", r.problems.len())
-        } else {
-            String::new()
+        let shown = match r.problems.len() {
+            n if n == r.total_problems => String::new(),
+            0 => " (none shown; --max-errors N shows the first N)".to_string(),
+            n => format!(" (first {n} shown; --max-errors N shows more)"),
         };
         s.push_str(&format!(
             "FAILED: {}: {} problem{}{shown} in {} line{}{since}\n",
@@ -457,12 +474,12 @@ fn summary_line(r: &Report) -> String {
 }
 
 /// Where a problem points in its line, if anywhere.
-fn locate(p: &Problem, texts: &HashMap<u64, String>) -> Option<diagnostic::Located> {
+fn locate(p: &Problem, texts: &mut dyn LineSource) -> Option<diagnostic::Located> {
     diagnostic::text_of(p, texts).and_then(|t| diagnostic::locate(p, t))
 }
 
 /// The JSON report (stable; documented in docs/FORMAT.md).
-pub fn to_json(r: &Report, texts: &HashMap<u64, String>) -> Value {
+pub fn to_json(r: &Report, texts: &mut dyn LineSource) -> Value {
     let errors: Vec<Value> = r
         .problems
         .iter()
@@ -505,7 +522,7 @@ pub fn to_json(r: &Report, texts: &HashMap<u64, String>) -> Value {
 /// that problems show on the lines of a pull request's diff, then the summary
 /// line as plain text. Every property (the file path too) and the message
 /// are escaped as the runner requires.
-pub fn to_github(r: &Report, texts: &HashMap<u64, String>) -> String {
+pub fn to_github(r: &Report, texts: &mut dyn LineSource) -> String {
     let mut s = String::new();
     for p in &r.problems {
         let mut props = vec![format!(

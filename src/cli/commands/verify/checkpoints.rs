@@ -223,7 +223,6 @@ pub fn check(report: &mut Report, given: &[Given], max_problems: usize) -> Vec<C
                     seq: Some(size.saturating_sub(1)),
                     message,
                     column: None,
-                    source_line: None,
                     help: Some(help),
                 });
             }
