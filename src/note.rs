@@ -530,6 +530,19 @@ pub fn open(bytes: &[u8], keys: &[VerifierKey]) -> Result<Opened, NoteError> {
     })
 }
 
+/// [`read_verifier`] for each `--key` of a command, in order.
+pub fn read_verifiers(args: &[String]) -> crate::error::Result<Vec<VerifierKey>> {
+    args.iter().map(|a| read_verifier(a)).collect()
+}
+
+/// The origin a log's checkpoints must carry: the one given, else the name of
+/// the first verifier key (a log's key is conventionally named for its origin).
+pub fn origin_or_first_key(origin: Option<&str>, keys: &[VerifierKey]) -> Option<String> {
+    origin
+        .map(str::to_string)
+        .or_else(|| keys.first().map(|k| k.name.clone()))
+}
+
 /// Reads a verifier key given as a file holding it or as the key text.
 pub fn read_verifier(arg: &str) -> crate::error::Result<VerifierKey> {
     let path = Path::new(arg);

@@ -29,11 +29,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args, out: &mut dyn Write) -> Result<i32> {
-    let keys = args
-        .keys
-        .iter()
-        .map(|k| note::read_verifier(k))
-        .collect::<Result<Vec<_>>>()?;
+    let keys = note::read_verifiers(&args.keys)?;
     let bytes = checkpoint::read(&args.file)?;
     let signed = checkpoint::open(&args.file, &bytes, &keys, args.origin.as_deref())?;
     let cp = &signed.checkpoint;

@@ -32,15 +32,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args, out: &mut dyn Write) -> Result<i32> {
-    let keys = args
-        .keys
-        .iter()
-        .map(|k| note::read_verifier(k))
-        .collect::<Result<Vec<_>>>()?;
-    let origin = args
-        .origin
-        .clone()
-        .or_else(|| keys.first().map(|k| k.name.clone()));
+    let keys = note::read_verifiers(&args.keys)?;
+    let origin = note::origin_or_first_key(args.origin.as_deref(), &keys);
     let text =
         std::fs::read_to_string(&args.proof).map_err(|e| Error::io(&args.proof, "read", e))?;
     let proof = Proof::parse(&text)

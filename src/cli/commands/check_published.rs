@@ -36,15 +36,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args, out: &mut dyn Write) -> Result<i32> {
-    let keys = args
-        .keys
-        .iter()
-        .map(|k| note::read_verifier(k))
-        .collect::<Result<Vec<_>>>()?;
-    let origin = args
-        .origin
-        .clone()
-        .or_else(|| keys.first().map(|k| k.name.clone()));
+    let keys = note::read_verifiers(&args.keys)?;
+    let origin = note::origin_or_first_key(args.origin.as_deref(), &keys);
     if let (Some(which), Some(line)) = (&args.prove, &args.line) {
         return prove(&args, &keys, origin.as_deref(), which, line, out);
     }

@@ -40,15 +40,8 @@ pub struct Args {
 }
 
 pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32> {
-    let log_keys = args
-        .log_keys
-        .iter()
-        .map(|k| note::read_verifier(k))
-        .collect::<Result<Vec<_>>>()?;
-    let origin = args
-        .origin
-        .clone()
-        .or_else(|| log_keys.first().map(|k| k.name.clone()));
+    let log_keys = note::read_verifiers(&args.log_keys)?;
+    let origin = note::origin_or_first_key(args.origin.as_deref(), &log_keys);
     let key = note::read_signer(&args.key)?;
     let signed = witness::open_checkpoint(&args.checkpoint, &log_keys, origin.as_deref())?;
     let proof: Option<Consistency> = match &args.proof {
