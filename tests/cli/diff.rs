@@ -194,15 +194,16 @@ fn diff_topic_narrows_the_changes() {
     assert_eq!(topics, ["sanctions"]);
 }
 
-/// The README's excerpt of a diff is the real output, line for line (up to
-/// the `…` that elides).
+/// The excerpt of a diff in docs/USAGE.md is the real output, line for line
+/// (up to the `…` that elides).
 #[test]
-fn the_readme_shows_a_real_diff() {
-    let readme = std::fs::read_to_string(crate::util::repo().join("README.md")).expect("README.md");
-    let start = readme
+fn the_usage_guide_shows_a_real_diff() {
+    let usage =
+        std::fs::read_to_string(crate::util::repo().join("docs/USAGE.md")).expect("docs/USAGE.md");
+    let start = usage
         .find("An excerpt of `ledger diff --from 38 --to 41 --as-of 2019-12-31`")
-        .expect("the README shows a diff");
-    let block = &readme[start..];
+        .expect("docs/USAGE.md shows a diff");
+    let block = &usage[start..];
     let block = &block[block.find("````markdown\n").unwrap() + 12..];
     let block = &block[..block.find("````").unwrap()];
     let env = Env::new();
@@ -222,7 +223,10 @@ fn the_readme_shows_a_real_diff() {
     let mut shown = 0;
     for line in block.lines().filter(|l| !l.is_empty() && *l != "…") {
         let line = line.trim_end_matches(" …*");
-        assert!(out.contains(line), "README line not in the output: {line}");
+        assert!(
+            out.contains(line),
+            "docs/USAGE.md line not in the output: {line}"
+        );
         shown += 1;
     }
     assert!(shown >= 4);

@@ -252,11 +252,6 @@ pub fn payloads(bytes: &[u8]) -> Vec<String> {
         .collect()
 }
 
-/// Asserts that README.md shows `text` verbatim (the walkthrough's outputs).
-fn readme_shows(text: &str) {
-    doc_shows("README.md", text);
-}
-
 /// Asserts that the document `rel` (from the repository root) shows `text`
 /// verbatim.
 pub fn doc_shows(rel: &str, text: &str) {
@@ -408,7 +403,7 @@ fn a_branch_of_several_commits_rebases_onto_main() {
 
 #[test]
 fn a_team_clones_sets_up_and_merges_concurrent_additions() {
-    // The README's walkthrough: a shared repository, two clones, one setup
+    // The walkthrough of docs/TEAM.md: a shared repository, two clones, one setup
     // command each, facts on branches, and a merge of concurrent additions.
     let t = Team::new();
     team_repo(&t, "seed");
@@ -417,7 +412,7 @@ fn a_team_clones_sets_up_and_merges_concurrent_additions() {
         t.git(".", &["clone", "--quiet", "origin.git", who]);
         let setup = t.ok(who, &["git-setup"]);
         insta::assert_snapshot!("setup_in_a_clone", setup.stdout);
-        readme_shows(&setup.stdout);
+        doc_shows("docs/TEAM.md", &setup.stdout);
     }
     // Bob adds a fact on a branch and it is merged into main on the server.
     // Nobody passes --id: each fact gets a change id.
@@ -429,7 +424,7 @@ fn a_team_clones_sets_up_and_merges_concurrent_additions() {
         &["commit", "--quiet", "-am", "Add the Vancouver meetings"],
     );
     t.git("bob", &["push", "--quiet", "origin", "bob/meetings"]);
-    // Meanwhile Alice adds a fact on her own branch, as the README shows.
+    // Meanwhile Alice adds a fact on her own branch, as docs/TEAM.md shows.
     t.git("alice", &["switch", "--quiet", "-c", "alice/offer"]);
     let alices = t.add_default("alice", "Canada offered to help verify.");
     t.ok("alice", &["verify"]);
@@ -447,7 +442,7 @@ fn a_team_clones_sets_up_and_merges_concurrent_additions() {
     t.git("alice", &["fetch", "--quiet", "origin"]);
     let rebase = t.git("alice", &["rebase", "origin/main"]);
     insta::assert_snapshot!("walkthrough_rebase", driver_lines(&rebase));
-    readme_shows(&driver_lines(&rebase));
+    doc_shows("docs/TEAM.md", &driver_lines(&rebase));
     // Her branch now only appends to main: main's head is an anchor of it.
     let main_ledger = t.git("alice", &["show", &format!("origin/main:{L}")]);
     let head = t.cmd(
@@ -943,8 +938,11 @@ fn workflow_runs(yaml: &str) -> Vec<String> {
 fn the_documented_workflow_passes_an_append_and_fails_a_rewrite() {
     let yaml = std::fs::read_to_string(crate::util::repo().join("docs/ci/ledger-verify.yml"))
         .expect("docs/ci/ledger-verify.yml");
-    // The README shows the workflow as it is in docs/.
-    readme_shows(&yaml[yaml.find("name: ledger verify").expect("workflow name")..]);
+    // docs/CI.md shows the workflow as it is in docs/ci/.
+    doc_shows(
+        "docs/CI.md",
+        &yaml[yaml.find("name: ledger verify").expect("workflow name")..],
+    );
     let runs = workflow_runs(&yaml);
     assert_eq!(runs.len(), 3, "{runs:?}");
     assert!(runs[0].starts_with("cargo install"), "{runs:?}");
