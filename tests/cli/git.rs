@@ -835,6 +835,63 @@ fn git_setup_writes_once_and_says_what_it_wrote() {
     insta::assert_snapshot!("git_setup_outside_a_repository", r.stderr);
 }
 
+/// A ledger directory whose name would change what `.gitattributes` and
+/// `.gitignore` mean (a line break starts a new rule; a space ends the
+/// pattern; `*?[\\` are globs; a leading `#`, `!` or `"` makes a comment, a
+/// negation or a quoted pattern) is refused before anything is written: both
+/// files and the git config stay as they were. Ordinary names, non-ASCII
+/// letters and dots included, are written as they are.
+#[test]
+fn git_setup_refuses_a_directory_name_git_would_read_as_more_than_a_name() {
+    let t = Team::new();
+    t.init_repo("repo");
+    t.env.write("repo/.gitattributes", "*.png binary\n");
+    let mut shown = String::new();
+    for name in [
+        "a\nb",
+        "a\rb",
+        "#notes",
+        "!keep",
+        "\"quoted",
+        "trailing ",
+        "two words",
+        "tab\there",
+        "star*",
+        "what?",
+        "[ab]",
+        "back\\slash",
+        "ok/inner*",
+    ] {
+        std::fs::create_dir_all(t.dir(&format!("repo/{name}"))).expect("mkdir");
+        let ledger = format!("{name}/x.jsonl");
+        let r = t.run("repo", &["--ledger", &ledger, "git-setup"]);
+        assert_eq!(r.code, 2, "{name:?}: {r}");
+        assert_eq!(t.read("repo/.gitattributes"), b"*.png binary\n", "{name:?}");
+        assert!(!t.dir("repo/.gitignore").exists(), "{name:?}");
+        let config = t.try_git("repo", &["config", "--get", "merge.ledger.driver"]);
+        assert_ne!(config.code, 0, "{name:?}: git config was written: {config}");
+        if name.starts_with('a') || name.starts_with('#') {
+            shown.push_str(&r.stderr);
+        }
+    }
+    insta::assert_snapshot!("git_setup_refuses_pattern_names", shown);
+    // An ordinary name is written as it is, and git reads it back.
+    std::fs::create_dir_all(t.dir("repo/données/v1.2")).expect("mkdir");
+    t.ok("repo", &["--ledger", "données/v1.2/x.jsonl", "git-setup"]);
+    let attr = t.git(
+        "repo",
+        &[
+            "-c",
+            "core.quotePath=false",
+            "check-attr",
+            "merge",
+            "--",
+            "données/v1.2/x.jsonl",
+        ],
+    );
+    assert_eq!(attr.stdout, "données/v1.2/x.jsonl: merge: ledger\n");
+}
+
 #[test]
 fn head_stdin_prints_what_head_prints_for_the_file() {
     let t = Team::new();
