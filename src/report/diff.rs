@@ -558,7 +558,7 @@ pub fn render(d: &Diff, markdown: bool) -> String {
             };
             let text = match m {
                 Medium::Markdown => x.markdown.clone(),
-                Medium::Text => m.text(&x.text),
+                Medium::Text => x.terminal.clone(),
             };
             s.push_str(&format!(
                 "- {} {} {}: {text}\n",
