@@ -231,3 +231,47 @@ fn the_usage_guide_shows_a_real_diff() {
     }
     assert!(shown >= 4);
 }
+
+/// A ledger without facts (just made, a source registered) has an empty
+/// report, so it has an empty diff, in every format, as `summary` gives an
+/// empty report rather than asking for a subject.
+#[test]
+fn diff_of_a_ledger_without_facts_is_empty_like_its_report() {
+    let env = Env::new();
+    env.init();
+    env.ok(&[
+        "source",
+        "add",
+        "--id",
+        "globe",
+        "--title",
+        "A report",
+        "--publisher",
+        "A paper",
+    ]);
+    let summary = env.ok(&["summary"]);
+    assert!(
+        summary.stdout.contains("holds no live fact yet"),
+        "{summary}"
+    );
+    for format in ["markdown", "text", "html"] {
+        let r = env.ok(&["diff", "--from", "0", "--format", format]);
+        assert!(!r.stdout.contains("--subject"), "{r}");
+    }
+    let r = env.ok(&["diff", "--from", "0", "--to", "1", "--format", "json"]);
+    let v: Value = serde_json::from_str(&r.stdout).expect("JSON");
+    for key in [
+        "added",
+        "superseded",
+        "retracted",
+        "disputed",
+        "discrepancies",
+    ] {
+        assert_eq!(v[key], serde_json::json!([]), "{key}: {v}");
+    }
+    assert_eq!(v["to"]["seq"], 1);
+    insta::assert_snapshot!(
+        "diff_of_a_ledger_without_facts",
+        env.ok(&["diff", "--from", "0"]).stdout
+    );
+}
