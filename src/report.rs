@@ -182,11 +182,18 @@ pub struct Discrepancy {
     pub carried_from: Option<String>,
     /// The facts concerned.
     pub facts: Vec<String>,
-    /// One-paragraph explanation.
+    /// One-paragraph explanation, ids in backticks.
     pub text: String,
     /// The same explanation in Markdown, its ledger text escaped.
     #[serde(skip)]
     pub markdown: String,
+    /// The same explanation in HTML: ledger text escaped, ids in `<code>`.
+    #[serde(skip)]
+    pub html: String,
+    /// The same explanation for plain text: escaped for a terminal, ids bare
+    /// as the plain-text report shows every other id.
+    #[serde(skip)]
+    pub terminal: String,
     /// The same explanation with every id whole: what a diff compares.
     #[serde(skip)]
     pub wording: String,
@@ -232,13 +239,17 @@ pub struct Side {
 }
 
 /// How a discrepancy's explanation quotes ids and ledger text: as they are
-/// (the JSON and plain-text form, ids in backticks), for Markdown, or as they
-/// are with every id whole (the wording a diff compares, which must not
-/// change when a later id lengthens a change id's shortest prefix).
+/// (the JSON form, ids in backticks), for Markdown, for HTML (ids in
+/// `<code>`, as the page shows every id), for the plain-text report (ids
+/// bare, as it shows every id), or as they are with every id whole (the
+/// wording a diff compares, which must not change when a later id lengthens
+/// a change id's shortest prefix).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Style {
     Plain,
     Markdown,
+    Html,
+    Terminal,
     Whole,
 }
 
@@ -247,6 +258,8 @@ impl Style {
         match self {
             Style::Plain | Style::Whole => s.to_string(),
             Style::Markdown => escape::markdown(s),
+            Style::Html => escape::html(s),
+            Style::Terminal => escape::terminal(s).into_owned(),
         }
     }
 
@@ -254,6 +267,8 @@ impl Style {
         match self {
             Style::Plain | Style::Whole => format!("`{s}`"),
             Style::Markdown => escape::markdown_code(s),
+            Style::Html => format!("<code>{}</code>", escape::html(s)),
+            Style::Terminal => escape::terminal(s).into_owned(),
         }
     }
 
@@ -1016,6 +1031,8 @@ fn find_discrepancies(
                 facts,
                 text: words(Style::Plain),
                 markdown: words(Style::Markdown),
+                html: words(Style::Html),
+                terminal: words(Style::Terminal),
                 wording: words(Style::Whole),
                 citations,
                 sides: Vec::new(),
@@ -1472,7 +1489,7 @@ pub fn render_with(r: &Report, markdown: bool, quotes: bool) -> String {
             let kind = d.kind_label();
             let text = match m {
                 Medium::Markdown => d.markdown.clone(),
-                Medium::Text => m.text(&d.text),
+                Medium::Text => d.terminal.clone(),
             };
             s.push_str(&format!("- {} {}: {text}\n", m.strong(&d.id), m.em(kind)));
             match &d.side_by_side {

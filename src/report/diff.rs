@@ -182,7 +182,8 @@ fn discrepancy_key(d: &Discrepancy) -> (String, Vec<String>, String) {
 
 /// Builds the diff between the ledger replayed up to A (`a`) and up to B
 /// (`b`, a later or the same position of the same ledger). The subject
-/// defaults as in the report, chosen at B.
+/// defaults as in the report, chosen at B, else at A; a ledger with no live
+/// fact at either has two empty reports and an empty diff.
 pub fn diff(
     a: &State,
     b: &State,
@@ -196,14 +197,16 @@ pub fn diff(
             from.seq, to.seq
         ));
     }
-    let subject = match &opts.subject {
-        Some(s) => s.clone(),
-        None => super::default_subject(b)
-            .or_else(|| super::default_subject(a))
-            .ok_or("the ledger has no fact about a relation between two actors; pass --subject")?,
-    };
+    // Without a subject at either end (no live fact at A or at B), both
+    // reports are empty, as `summary` gives on such a ledger, and so is the
+    // diff between them.
+    let subject = opts
+        .subject
+        .clone()
+        .or_else(|| super::default_subject(b))
+        .or_else(|| super::default_subject(a));
     let opts = Options {
-        subject: Some(subject),
+        subject,
         ..opts.clone()
     };
     let ra = build(a, &opts)?;
@@ -558,7 +561,7 @@ pub fn render(d: &Diff, markdown: bool) -> String {
             };
             let text = match m {
                 Medium::Markdown => x.markdown.clone(),
-                Medium::Text => m.text(&x.text),
+                Medium::Text => x.terminal.clone(),
             };
             s.push_str(&format!(
                 "- {} {} {}: {text}\n",

@@ -334,7 +334,8 @@ impl Page<'_> {
             "<article class=\"disc\" id=\"{0}\" aria-labelledby=\"{0}-h\"><h3 id=\"{0}-h\"><span class=\"did\">{1}</span> {kind}{difference}</h3>{change}<div class=\"sides\">{sides}</div><p class=\"explain\">{2}</p><p class=\"concerns\">Concerns {3}.</p></article>",
             h(&format!("{at}{}", d.id)),
             h(&d.id),
-            h(&d.text),
+            // Escaped, ids in <code>, when the report was built.
+            d.html,
             facts.join(", ")
         )
     }

@@ -444,17 +444,21 @@ fn hints_name_the_command_that_fixes_the_situation() {
     assert_eq!(json(&r)["subject"], "");
 }
 
-/// The README's "Using it" block, run as written in a fresh directory: a
+/// The "Every command, in one session" block of docs/USAGE.md, run as
+/// written in a fresh directory: a
 /// git repository holding the files it names (`article.txt` and
 /// `translation.txt`, short stand-ins for the seed texts that hold the
 /// quotes, `batch.jsonl`, and `other.jsonl`, a copy of the ledger for
-/// `rebase --onto`). `data::readme_walkthrough_is_exact_for_the_seed_texts`
+/// `rebase --onto`). `data::usage_walkthrough_is_exact_for_the_seed_texts`
 /// runs its first commands on the seed texts themselves.
 #[test]
-fn readme_quick_reference_runs_as_written() {
-    let readme = std::fs::read_to_string(crate::util::repo().join("README.md")).expect("README.md");
-    let from = readme.find("## Using it").expect("a Using it section");
-    let block = &readme[from..];
+fn usage_session_runs_as_written() {
+    let usage =
+        std::fs::read_to_string(crate::util::repo().join("docs/USAGE.md")).expect("docs/USAGE.md");
+    let from = usage
+        .find("## Every command, in one session")
+        .expect("a section with every command");
+    let block = &usage[from..];
     let start = block.find("```sh\n").expect("a sh block") + 6;
     let end = start + block[start..].find("```").expect("end of block");
     let commands = ledger::cli::examples::joined(&block[start..end]);
@@ -483,9 +487,9 @@ fn readme_quick_reference_runs_as_written() {
         }
         env.sh_ok(c);
         if c.starts_with("ledger dispute") {
-            // The report words the dispute as the README's example wrote it.
+            // The report words the dispute as the guide's example wrote it.
             let md = env.sh_ok("ledger summary --as-of 2019").stdout;
-            insta::assert_snapshot!("readme_dispute", discrepancy_section(&md));
+            insta::assert_snapshot!("usage_dispute", discrepancy_section(&md));
         }
     }
     env.sh_ok("ledger verify");

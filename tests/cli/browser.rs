@@ -340,7 +340,7 @@ fn reports_in_a_real_browser() {
     let mut b = Browser::start(&chromium, &out.join("chromium.log"));
     for (width, mobile, tag) in [(1280, false, "desktop"), (390, true, "phone")] {
         let v = visit(&mut b, &report, &format!("summary-{tag}"), width, mobile);
-        // The discrepancies, side by side, for the README.
+        // The discrepancies, side by side, for docs/USAGE.md.
         let png = b.screenshot_from("document.getElementById('discrepancies')", width, 1400);
         std::fs::write(out.join(format!("summary-discrepancies-{tag}.png")), png)
             .expect("save the screenshot");

@@ -128,21 +128,21 @@ fn bundled_citations_are_located_and_short() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
-/// The README's walkthrough ("Using it"), run as written in an empty
-/// directory holding the two seed texts as `article.txt` and
-/// `translation.txt`: every command up to the dispute succeeds, and what the
-/// README says `locate`, `add --quote` and `dispute --quote` print and store
-/// is what they do.
+/// The walkthrough of docs/USAGE.md ("Every command, in one session"), run
+/// as written in an empty directory holding the two seed texts as
+/// `article.txt` and `translation.txt`: every command up to the dispute
+/// succeeds, and what the guide says `locate`, `add --quote` and
+/// `dispute --quote` print and store is what they do.
 #[test]
-fn readme_walkthrough_is_exact_for_the_seed_texts() {
+fn usage_walkthrough_is_exact_for_the_seed_texts() {
     let Some(seeds) = seeds() else { return };
-    let readme = std::fs::read_to_string(repo().join("README.md")).expect("README.md");
-    let block = readme
-        .split("## Using it")
+    let usage = std::fs::read_to_string(repo().join("docs/USAGE.md")).expect("docs/USAGE.md");
+    let block = usage
+        .split("## Every command, in one session")
         .nth(1)
         .and_then(|s| s.split("```sh\n").nth(1))
         .and_then(|s| s.split("```").next())
-        .expect("README has a Using it block");
+        .expect("docs/USAGE.md has a block with every command");
     // Whole commands (continuation lines joined), up to the dispute.
     let mut commands: Vec<String> = Vec::new();
     let mut cur = String::new();
@@ -183,20 +183,20 @@ fn readme_walkthrough_is_exact_for_the_seed_texts() {
             .env_remove("LEDGER_PATH")
             .env_remove("LEDGER_ARCHIVE");
         let r = env.output(&mut cmd, None);
-        assert_eq!(r.code, 0, "README command failed: {c}\n{r}");
+        assert_eq!(r.code, 0, "docs/USAGE.md command failed: {c}\n{r}");
         outputs.push((c.clone(), r));
     }
-    // locate: the first line it prints is the one the README shows.
+    // locate: the first line it prints is the one the guide shows.
     let (_, located) = outputs
         .iter()
         .find(|(c, _)| c.starts_with("ledger locate"))
         .expect("the walkthrough locates a quote");
     let first = located.stdout.lines().next().unwrap_or("");
     assert!(
-        readme.contains(&format!("# {first}, then paragraph")),
-        "README does not show what locate prints: {first}"
+        usage.contains(&format!("# {first}, then paragraph")),
+        "docs/USAGE.md does not show what locate prints: {first}"
     );
-    // add and dispute: the locators the README says they store.
+    // add and dispute: the locators the guide says they store.
     let ledger =
         std::fs::read_to_string(env.path().join("ledger/canada-north-korea-relations.jsonl"))
             .expect("the walkthrough's ledger");
@@ -214,8 +214,8 @@ fn readme_walkthrough_is_exact_for_the_seed_texts() {
             c["paragraph"], c["span"][0], c["span"][1]
         );
         assert!(
-            readme.contains(&at),
-            "README does not say the quote is {at}"
+            usage.contains(&at),
+            "docs/USAGE.md does not say the quote is {at}"
         );
     }
 }

@@ -194,15 +194,16 @@ fn diff_topic_narrows_the_changes() {
     assert_eq!(topics, ["sanctions"]);
 }
 
-/// The README's excerpt of a diff is the real output, line for line (up to
-/// the `…` that elides).
+/// The excerpt of a diff in docs/USAGE.md is the real output, line for line
+/// (up to the `…` that elides).
 #[test]
-fn the_readme_shows_a_real_diff() {
-    let readme = std::fs::read_to_string(crate::util::repo().join("README.md")).expect("README.md");
-    let start = readme
+fn the_usage_guide_shows_a_real_diff() {
+    let usage =
+        std::fs::read_to_string(crate::util::repo().join("docs/USAGE.md")).expect("docs/USAGE.md");
+    let start = usage
         .find("An excerpt of `ledger diff --from 38 --to 41 --as-of 2019-12-31`")
-        .expect("the README shows a diff");
-    let block = &readme[start..];
+        .expect("docs/USAGE.md shows a diff");
+    let block = &usage[start..];
     let block = &block[block.find("````markdown\n").unwrap() + 12..];
     let block = &block[..block.find("````").unwrap()];
     let env = Env::new();
@@ -222,8 +223,55 @@ fn the_readme_shows_a_real_diff() {
     let mut shown = 0;
     for line in block.lines().filter(|l| !l.is_empty() && *l != "…") {
         let line = line.trim_end_matches(" …*");
-        assert!(out.contains(line), "README line not in the output: {line}");
+        assert!(
+            out.contains(line),
+            "docs/USAGE.md line not in the output: {line}"
+        );
         shown += 1;
     }
     assert!(shown >= 4);
+}
+
+/// A ledger without facts (just made, a source registered) has an empty
+/// report, so it has an empty diff, in every format, as `summary` gives an
+/// empty report rather than asking for a subject.
+#[test]
+fn diff_of_a_ledger_without_facts_is_empty_like_its_report() {
+    let env = Env::new();
+    env.init();
+    env.ok(&[
+        "source",
+        "add",
+        "--id",
+        "globe",
+        "--title",
+        "A report",
+        "--publisher",
+        "A paper",
+    ]);
+    let summary = env.ok(&["summary"]);
+    assert!(
+        summary.stdout.contains("holds no live fact yet"),
+        "{summary}"
+    );
+    for format in ["markdown", "text", "html"] {
+        let r = env.ok(&["diff", "--from", "0", "--format", format]);
+        assert!(!r.stdout.contains("--subject"), "{r}");
+    }
+    let r = env.ok(&["diff", "--from", "0", "--to", "1", "--format", "json"]);
+    let v: Value = serde_json::from_str(&r.stdout).expect("JSON");
+    for key in [
+        "added",
+        "superseded",
+        "retracted",
+        "disputed",
+        "discrepancies",
+    ] {
+        assert_eq!(v[key], serde_json::json!([]), "{key}: {v}");
+    }
+    assert_eq!(v["to"]["seq"], 1);
+    insta::assert_snapshot!(
+        "diff_of_a_ledger_without_facts",
+        env.ok(&["diff", "--from", "0"]).stdout
+    );
 }

@@ -252,11 +252,6 @@ pub fn payloads(bytes: &[u8]) -> Vec<String> {
         .collect()
 }
 
-/// Asserts that README.md shows `text` verbatim (the walkthrough's outputs).
-fn readme_shows(text: &str) {
-    doc_shows("README.md", text);
-}
-
 /// Asserts that the document `rel` (from the repository root) shows `text`
 /// verbatim.
 pub fn doc_shows(rel: &str, text: &str) {
@@ -408,7 +403,7 @@ fn a_branch_of_several_commits_rebases_onto_main() {
 
 #[test]
 fn a_team_clones_sets_up_and_merges_concurrent_additions() {
-    // The README's walkthrough: a shared repository, two clones, one setup
+    // The walkthrough of docs/TEAM.md: a shared repository, two clones, one setup
     // command each, facts on branches, and a merge of concurrent additions.
     let t = Team::new();
     team_repo(&t, "seed");
@@ -417,7 +412,7 @@ fn a_team_clones_sets_up_and_merges_concurrent_additions() {
         t.git(".", &["clone", "--quiet", "origin.git", who]);
         let setup = t.ok(who, &["git-setup"]);
         insta::assert_snapshot!("setup_in_a_clone", setup.stdout);
-        readme_shows(&setup.stdout);
+        doc_shows("docs/TEAM.md", &setup.stdout);
     }
     // Bob adds a fact on a branch and it is merged into main on the server.
     // Nobody passes --id: each fact gets a change id.
@@ -429,7 +424,7 @@ fn a_team_clones_sets_up_and_merges_concurrent_additions() {
         &["commit", "--quiet", "-am", "Add the Vancouver meetings"],
     );
     t.git("bob", &["push", "--quiet", "origin", "bob/meetings"]);
-    // Meanwhile Alice adds a fact on her own branch, as the README shows.
+    // Meanwhile Alice adds a fact on her own branch, as docs/TEAM.md shows.
     t.git("alice", &["switch", "--quiet", "-c", "alice/offer"]);
     let alices = t.add_default("alice", "Canada offered to help verify.");
     t.ok("alice", &["verify"]);
@@ -447,7 +442,7 @@ fn a_team_clones_sets_up_and_merges_concurrent_additions() {
     t.git("alice", &["fetch", "--quiet", "origin"]);
     let rebase = t.git("alice", &["rebase", "origin/main"]);
     insta::assert_snapshot!("walkthrough_rebase", driver_lines(&rebase));
-    readme_shows(&driver_lines(&rebase));
+    doc_shows("docs/TEAM.md", &driver_lines(&rebase));
     // Her branch now only appends to main: main's head is an anchor of it.
     let main_ledger = t.git("alice", &["show", &format!("origin/main:{L}")]);
     let head = t.cmd(
@@ -840,6 +835,63 @@ fn git_setup_writes_once_and_says_what_it_wrote() {
     insta::assert_snapshot!("git_setup_outside_a_repository", r.stderr);
 }
 
+/// A ledger directory whose name would change what `.gitattributes` and
+/// `.gitignore` mean (a line break starts a new rule; a space ends the
+/// pattern; `*?[\\` are globs; a leading `#`, `!` or `"` makes a comment, a
+/// negation or a quoted pattern) is refused before anything is written: both
+/// files and the git config stay as they were. Ordinary names, non-ASCII
+/// letters and dots included, are written as they are.
+#[test]
+fn git_setup_refuses_a_directory_name_git_would_read_as_more_than_a_name() {
+    let t = Team::new();
+    t.init_repo("repo");
+    t.env.write("repo/.gitattributes", "*.png binary\n");
+    let mut shown = String::new();
+    for name in [
+        "a\nb",
+        "a\rb",
+        "#notes",
+        "!keep",
+        "\"quoted",
+        "trailing ",
+        "two words",
+        "tab\there",
+        "star*",
+        "what?",
+        "[ab]",
+        "back\\slash",
+        "ok/inner*",
+    ] {
+        std::fs::create_dir_all(t.dir(&format!("repo/{name}"))).expect("mkdir");
+        let ledger = format!("{name}/x.jsonl");
+        let r = t.run("repo", &["--ledger", &ledger, "git-setup"]);
+        assert_eq!(r.code, 2, "{name:?}: {r}");
+        assert_eq!(t.read("repo/.gitattributes"), b"*.png binary\n", "{name:?}");
+        assert!(!t.dir("repo/.gitignore").exists(), "{name:?}");
+        let config = t.try_git("repo", &["config", "--get", "merge.ledger.driver"]);
+        assert_ne!(config.code, 0, "{name:?}: git config was written: {config}");
+        if name.starts_with('a') || name.starts_with('#') {
+            shown.push_str(&r.stderr);
+        }
+    }
+    insta::assert_snapshot!("git_setup_refuses_pattern_names", shown);
+    // An ordinary name is written as it is, and git reads it back.
+    std::fs::create_dir_all(t.dir("repo/données/v1.2")).expect("mkdir");
+    t.ok("repo", &["--ledger", "données/v1.2/x.jsonl", "git-setup"]);
+    let attr = t.git(
+        "repo",
+        &[
+            "-c",
+            "core.quotePath=false",
+            "check-attr",
+            "merge",
+            "--",
+            "données/v1.2/x.jsonl",
+        ],
+    );
+    assert_eq!(attr.stdout, "données/v1.2/x.jsonl: merge: ledger\n");
+}
+
 #[test]
 fn head_stdin_prints_what_head_prints_for_the_file() {
     let t = Team::new();
@@ -943,8 +995,11 @@ fn workflow_runs(yaml: &str) -> Vec<String> {
 fn the_documented_workflow_passes_an_append_and_fails_a_rewrite() {
     let yaml = std::fs::read_to_string(crate::util::repo().join("docs/ci/ledger-verify.yml"))
         .expect("docs/ci/ledger-verify.yml");
-    // The README shows the workflow as it is in docs/.
-    readme_shows(&yaml[yaml.find("name: ledger verify").expect("workflow name")..]);
+    // docs/CI.md shows the workflow as it is in docs/ci/.
+    doc_shows(
+        "docs/CI.md",
+        &yaml[yaml.find("name: ledger verify").expect("workflow name")..],
+    );
     let runs = workflow_runs(&yaml);
     assert_eq!(runs.len(), 3, "{runs:?}");
     assert!(runs[0].starts_with("cargo install"), "{runs:?}");

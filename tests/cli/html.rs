@@ -224,3 +224,58 @@ fn html_appendix_marks_the_cited_span() {
     assert!(!r.stdout.contains("Kanada") && !r.stdout.contains("id=\"appendix\""));
     assert!(r.stderr.contains("was altered"), "{r}");
 }
+
+/// The explanation of a discrepancy shows ids as the rest of the page does,
+/// in `<code>`, never as Markdown backticks; the plain-text report shows
+/// them bare, as it shows every other id, and the Markdown report as code
+/// spans.
+#[test]
+fn discrepancy_prose_shows_ids_in_each_medium_s_own_way() {
+    let env = Env::new();
+    let summary = |format: &str| {
+        env.ok(&[
+            "--ledger",
+            &bundled(),
+            "summary",
+            "--as-of",
+            "2019-12-31",
+            "--format",
+            format,
+        ])
+        .stdout
+    };
+    let html = summary("html");
+    let explains: Vec<&str> = html
+        .split("<p class=\"explain\">")
+        .skip(1)
+        .map(|p| p.split("</p>").next().unwrap_or(""))
+        .collect();
+    assert!(explains.len() >= 5, "{explains:?}");
+    for p in &explains {
+        assert!(!p.contains('`'), "Markdown backticks in the HTML: {p}");
+    }
+    assert!(
+        explains.iter().any(|p| p.contains(
+            "A derived source states more than its original: <code>embassy-reopening-ready-per-translation</code> (planned"
+        )),
+        "{explains:#?}"
+    );
+    let text = summary("text");
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("- D-xrry "))
+        .expect("D-xrry in the text report");
+    assert!(
+        !line.contains('`'),
+        "Markdown backticks in plain text: {line}"
+    );
+    assert!(
+        line.contains("original: embassy-reopening-ready-per-translation (planned"),
+        "{line}"
+    );
+    let md = summary("markdown");
+    assert!(
+        md.contains("original: `embassy-reopening-ready-per-translation` (planned"),
+        "the Markdown report keeps its code spans"
+    );
+}

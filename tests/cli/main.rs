@@ -10,6 +10,7 @@ mod crash;
 mod data;
 mod diff;
 mod diff_props;
+mod docs;
 mod escaping;
 mod evidence;
 mod fixture;

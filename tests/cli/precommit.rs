@@ -129,23 +129,23 @@ fn verify_takes_ledger_files_as_arguments() {
     insta::assert_snapshot!("verify_files_anchor", r.stderr);
 }
 
-/// The plain git hook the README shows, taken from the README itself.
-fn readme_hook() -> String {
-    let readme = std::fs::read_to_string(repo().join("README.md")).expect("README.md");
-    let start = readme
+/// The plain git hook docs/CI.md shows, taken from the guide itself.
+fn documented_hook() -> String {
+    let doc = std::fs::read_to_string(repo().join("docs/CI.md")).expect("docs/CI.md");
+    let start = doc
         .find("#!/bin/sh\n# .git/hooks/pre-commit")
-        .expect("the README shows a pre-commit hook");
-    let end = readme[start..].find("```").expect("end of the hook") + start;
-    readme[start..end].to_string()
+        .expect("docs/CI.md shows a pre-commit hook");
+    let end = doc[start..].find("```").expect("end of the hook") + start;
+    doc[start..end].to_string()
 }
 
 #[test]
-fn the_readme_git_hook_refuses_a_commit_of_a_damaged_ledger() {
+fn the_documented_git_hook_refuses_a_commit_of_a_damaged_ledger() {
     use std::os::unix::fs::PermissionsExt;
     let t = Team::new();
     t.init_repo("project");
     let hook = t.dir("project/.git/hooks/pre-commit");
-    std::fs::write(&hook, readme_hook()).expect("write hook");
+    std::fs::write(&hook, documented_hook()).expect("write hook");
     std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     t.ok(
         "project",

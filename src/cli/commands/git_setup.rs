@@ -62,6 +62,9 @@ struct Done {
 pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32> {
     let root = PathBuf::from(git(&["rev-parse", "--show-toplevel"])?.trim_end_matches('\n'));
     let dir = ledger_dir(ledger, &root)?;
+    // Checked before anything is written: a refusal leaves both files and
+    // the git config as they were.
+    pattern_safe(&dir)?;
     let prefix = if dir.is_empty() {
         String::new()
     } else {
@@ -197,11 +200,70 @@ fn ledger_dir(ledger: Option<&Path>, root: &Path) -> Result<String> {
             Some("keep ledgers inside the repository, or pass --ledger PATH inside it".into()),
         )
     })?;
-    Ok(rel
+    let parts = rel
         .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join("/"))
+        .map(|c| {
+            c.as_os_str().to_str().map(str::to_string).ok_or_else(|| {
+                Error::usage(
+                    format!(
+                        "the ledger directory {} is not valid UTF-8, so it cannot be written into .gitattributes and .gitignore; nothing was written",
+                        rel.display()
+                    ),
+                    Some("keep ledgers in a directory with a UTF-8 name (for example ledger/)".into()),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(parts.join("/"))
+}
+
+/// Why git would read `dir` (the ledger directory relative to the
+/// repository root) as more than a literal name at the start of a
+/// `.gitattributes` or `.gitignore` line, if it would: a line break starts a
+/// new rule, a space or tab ends the pattern (in `.gitattributes` the rest
+/// becomes attributes; `.gitignore` drops trailing spaces), `*`, `?`, `[`
+/// and `\` are glob syntax and escapes, and a leading `#`, `!` or `"` makes
+/// the line a comment, a negation or a C-quoted pattern. Such names are
+/// refused rather than escaped: the two files quote differently, and a
+/// refusal cannot write a rule that means something else.
+fn pattern_problem(dir: &str) -> Option<String> {
+    if let Some(first) = dir.chars().next().filter(|c| matches!(c, '#' | '!' | '"')) {
+        let what = match first {
+            '#' => "it starts with `#`, which makes the line a comment",
+            '!' => "it starts with `!`, which makes the line a negation",
+            _ => "it starts with `\"`, which makes the line a quoted pattern",
+        };
+        return Some(what.to_string());
+    }
+    dir.chars().find_map(|c| {
+        let what = match c {
+            '\n' | '\r' => "a line break, which would start a new rule",
+            ' ' | '\t' => "a space or tab, which would end the pattern",
+            '*' | '?' | '[' | ']' => "a glob character (`*`, `?`, `[` or `]`)",
+            '\\' => "a backslash, which git reads as an escape",
+            c if c.is_control() => "a control character",
+            _ => return None,
+        };
+        Some(format!("it contains {what}"))
+    })
+}
+
+/// [`pattern_problem`] as the error `git-setup` exits with.
+fn pattern_safe(dir: &str) -> Result<()> {
+    match pattern_problem(dir) {
+        None => Ok(()),
+        Some(why) => Err(Error::usage(
+            format!(
+                "the ledger directory `{dir}` cannot be written into .gitattributes and .gitignore: {why}; nothing was written"
+            ),
+            Some(
+                "git reads each line of those files as a pattern: keep ledgers in a directory whose \
+                 name has no line break, space, tab, control character, `*?[]\\`, or leading `#`, \
+                 `!` or `\"` (for example ledger/)"
+                    .into(),
+            ),
+        )),
+    }
 }
 
 /// Makes sure `file` (under `root`) has `line`, appending it if not; keeps
