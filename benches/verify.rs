@@ -1,10 +1,14 @@
-//! Micro-benchmarks of the per-line work of `ledger verify`: canonicalizing and
-//! hashing one entry, and reading and checking one line. Run with
+//! Micro-benchmarks of the work of `ledger verify`, stage by stage, so that a
+//! regression shows where it came from: the canonical scan, hashing, parsing
+//! the body, the whole per-line check (what a checking thread does), and
+//! linking checked lines in order (what the one linking thread does). Run with
 //! `cargo bench --bench verify`. The line is a fact of realistic size (about
 //! 500 bytes) like those `scripts/bench` writes.
 
-use ledger::chain::{check_line, read_entry};
-use ledger::entry::Entry;
+use ledger::chain::{
+    CheckedLine, Verifier, VerifyOptions, check_line, check_line_for_compact, read_entry,
+};
+use ledger::entry::{Body, Entry};
 use ledger::hash::{Hash, sha256};
 use ledger::jcs;
 
@@ -81,4 +85,64 @@ fn check_line_bytes(b: divan::Bencher) {
     let text = line();
     b.counter(divan::counter::BytesCount::new(text.len()))
         .bench(|| check_line(divan::black_box(text.as_bytes()), false, true));
+}
+
+/// Parsing the body of the line into its typed payload (the part of the fast
+/// path that allocates), without the envelope, scan or hash.
+#[divan::bench]
+fn parse_body(b: divan::Bencher) {
+    let text = line();
+    let body = &text
+        [text.find("{\"body\":").expect("a body") + 8..text.find(",\"format\"").expect("a format")];
+    b.counter(divan::counter::BytesCount::new(body.len()))
+        .bench(|| Body::from_canonical_str("fact", divan::black_box(body)));
+}
+
+/// The lines of a synthetic ledger of `n` entries, checked as a checking
+/// thread checks them (`check`: with or without the ids' fingerprints).
+fn checked(n: u64, check: fn(&[u8], bool, bool) -> CheckedLine) -> Vec<CheckedLine> {
+    let mut out = Vec::new();
+    ledger::synthetic::write_ledger(&mut out, n, 1, "2026-01-02T03:04:05Z")
+        .expect("writing to memory cannot fail");
+    out.split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .enumerate()
+        .map(|(i, l)| check(l, i == 0, true))
+        .collect()
+}
+
+/// Links `lines` in order into a compact index, as `ledger verify` does.
+fn link_all(lines: &mut [CheckedLine]) -> u64 {
+    let opts = VerifyOptions {
+        compact: true,
+        ..VerifyOptions::default()
+    };
+    let mut v = Verifier::new(std::path::Path::new("bench.jsonl"), opts);
+    for c in lines.iter_mut() {
+        v.link(c);
+    }
+    let (report, _) = v.finish();
+    assert!(report.ok(), "{:?}", report.problems.first());
+    report.entries
+}
+
+/// The linking stage: seq and prev links, the Merkle tree and the compact
+/// index, for lines checked with their ids fingerprinted ahead (what
+/// `ledger verify` does).
+#[divan::bench(args = [100_000], sample_count = 10)]
+fn link_lines(bencher: divan::Bencher, n: u64) {
+    let mut lines = checked(n, check_line_for_compact);
+    bencher
+        .counter(divan::counter::ItemsCount::new(lines.len()))
+        .bench_local(|| link_all(&mut lines));
+}
+
+/// The same, with every fingerprint computed on the linking thread: what
+/// working them out ahead saves that thread.
+#[divan::bench(args = [100_000], sample_count = 10)]
+fn link_lines_fingerprinting(bencher: divan::Bencher, n: u64) {
+    let mut lines = checked(n, check_line);
+    bencher
+        .counter(divan::counter::ItemsCount::new(lines.len()))
+        .bench_local(|| link_all(&mut lines));
 }

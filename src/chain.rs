@@ -467,6 +467,19 @@ pub struct CheckedLine {
     early: Vec<Problem>,
     terminated: bool,
     outcome: Outcome,
+    /// What linking the entry will need, worked out on the checking thread.
+    ahead: Ahead,
+}
+
+/// Hashing that linking an entry needs, done ahead on the checking thread so
+/// that the one linking thread only compares, looks up and inserts: the
+/// entry's Merkle leaf hash and the fingerprints of the ids it names. Both
+/// are caches of pure functions of the entry: the linking thread computes
+/// whatever is missing, so results do not depend on them.
+#[derive(Default)]
+struct Ahead {
+    leaf: Option<Hash>,
+    prints: Option<crate::index::Prints>,
 }
 
 impl CheckedLine {
@@ -519,6 +532,24 @@ enum Outcome {
 /// line itself (see [`Verifier::link`] for the rest). `first` says whether it
 /// is the first line of the file; `terminated` whether it ended in LF.
 pub fn check_line(raw: &[u8], first: bool, terminated: bool) -> CheckedLine {
+    let mut c = check_line_only(raw, first, terminated);
+    if let Some(e) = c.entry() {
+        c.ahead.leaf = Some(crate::merkle::entry_leaf(&e.hash));
+    }
+    c
+}
+
+/// [`check_line`], also fingerprinting the ids the entry names for a
+/// linking thread that replays into a [`Compact`] index.
+pub fn check_line_for_compact(raw: &[u8], first: bool, terminated: bool) -> CheckedLine {
+    let mut c = check_line(raw, first, terminated);
+    if let Some(e) = c.entry() {
+        c.ahead.prints = Some(crate::index::Prints::of(e));
+    }
+    c
+}
+
+fn check_line_only(raw: &[u8], first: bool, terminated: bool) -> CheckedLine {
     let mut early = Vec::new();
     let mut bytes = raw;
     if first && bytes.starts_with(b"\xEF\xBB\xBF") {
@@ -546,6 +577,7 @@ pub fn check_line(raw: &[u8], first: bool, terminated: bool) -> CheckedLine {
         early,
         terminated,
         outcome,
+        ahead: Ahead::default(),
     }
 }
 
@@ -632,10 +664,14 @@ pub enum Replay {
 }
 
 impl Replay {
-    fn apply(&mut self, entry: &Entry) -> Result<(), String> {
+    fn apply(
+        &mut self,
+        entry: &Entry,
+        prints: Option<&crate::index::Prints>,
+    ) -> Result<(), String> {
         match self {
             Replay::Full(s) => s.apply(entry),
-            Replay::Compact(c) => c.apply(entry),
+            Replay::Compact(c) => c.apply_with(entry, prints),
         }
     }
 }
@@ -847,7 +883,7 @@ impl Verifier {
             return None;
         };
         self.check_links(entry, line_no);
-        self.record(entry, line_no);
+        self.record(entry, line_no, &checked.ahead);
         self.advance_seq(entry.seq);
         self.prev = Some(entry.hash);
         Some(entry)
@@ -856,16 +892,19 @@ impl Verifier {
     /// Counts an entry that was read, notes it for the anchors, and applies
     /// it to the state: the one place an entry meets the entries before it
     /// (references).
-    fn record(&mut self, entry: &Entry, line_no: u64) {
+    fn record(&mut self, entry: &Entry, line_no: u64, ahead: &Ahead) {
         self.report.entries += 1;
         self.report.head = Some((entry.seq, entry.hash));
-        self.tree.push_entry(&entry.hash);
+        match ahead.leaf {
+            Some(leaf) => self.tree.push_leaf(leaf),
+            None => self.tree.push_entry(&entry.hash),
+        }
         for (i, a) in self.opts.anchors.iter().enumerate() {
             if a.seq == entry.seq && self.anchors_seen[i].is_none() {
                 self.anchors_seen[i] = Some(entry.hash);
             }
         }
-        if let Err(msg) = self.state.apply(entry) {
+        if let Err(msg) = self.state.apply(entry, ahead.prints.as_ref()) {
             self.push(
                 Problem::new(ProblemKind::Reference, msg),
                 Some(line_no),
@@ -879,7 +918,7 @@ impl Verifier {
     /// the next line to it, checking nothing else.
     fn trust(&mut self, entry: &Entry) {
         self.report.lines += 1;
-        self.record(entry, self.report.lines);
+        self.record(entry, self.report.lines, &Ahead::default());
         self.next_seq = entry.seq + 1;
         self.alt_seq = None;
         self.prev = Some(entry.hash);
@@ -1159,6 +1198,12 @@ fn feed_blocks<R: Read>(
     block_size: usize,
     workers: usize,
 ) -> std::io::Result<()> {
+    // Fingerprints are worked out ahead only for a compact index, the one
+    // replay that looks ids up by them.
+    let work = match v.state {
+        Replay::Compact(_) => check_line_for_compact,
+        Replay::Full(_) => check_line,
+    };
     let link_all = |lines: &mut Vec<CheckedLine>, too_long: Option<TooLong>| {
         for c in lines.iter_mut() {
             if let Some(e) = v.link(c) {
@@ -1169,7 +1214,7 @@ fn feed_blocks<R: Read>(
             v.feed_too_long(t.len, t.terminated);
         }
     };
-    for_each_block(r, block_size, workers, true, check_line, link_all)
+    for_each_block(r, block_size, workers, true, work, link_all)
 }
 
 /// The most threads that check lines, whatever [`THREADS_ENV`] asks for. One
@@ -1544,6 +1589,9 @@ fn for_each_block<R: Read, T: Send + Footprint>(
 
 /// A line before the `--since` entry: read for what the referential checks
 /// need, or, when it cannot be read that cheaply, fully checked.
+// Both variants are a few hundred bytes; boxing either would cost an
+// allocation per line.
+#[allow(clippy::large_enum_variant)]
 enum Trusted {
     Entry(Entry),
     Checked(CheckedLine),

@@ -799,7 +799,7 @@ fn opt_non_empty(what: &str, s: &Option<String>) -> Result<(), String> {
 
 fn check_fact(f: &Fact) -> Result<(), String> {
     check_id("fact id", &f.id)?;
-    crate::vocab::parse_subject(&f.subject)?;
+    crate::vocab::subject_actors(&f.subject).map(|_| ())?;
     check_topic_id(&f.topic)?;
     non_empty("statement", &f.statement)?;
     opt_non_empty("attributed_to", &f.attributed_to)?;

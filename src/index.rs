@@ -148,11 +148,23 @@ trait Slots {
 
 /// Answers [`Refs`] from slots. Refusals it produces lack id text (no "did you
 /// mean", no superseding id); callers re-derive refusals from a full state.
-struct View<'a, S: Slots + ?Sized>(&'a S);
+/// The fingerprints of the entry being checked may have been worked out
+/// ahead ([`Prints`]); any id not among them is fingerprinted here.
+struct View<'a, S: Slots + ?Sized>(&'a S, &'a Memo<'a>);
+
+impl<'a, S: Slots + ?Sized> View<'a, S> {
+    fn new(slots: &'a S) -> View<'a, S> {
+        View(slots, &Memo::NONE)
+    }
+
+    fn fp(&self, ns: u8, id: &str) -> Fp {
+        self.1.fp(ns, id)
+    }
+}
 
 impl<S: Slots + ?Sized> Refs for View<'_, S> {
     fn id_use(&self, id: &str) -> Option<IdUse> {
-        self.0.get(fp(NS_ID, id)).map(|w| {
+        self.0.get(self.fp(NS_ID, id)).map(|w| {
             if kind_of(w) == SOURCE {
                 IdUse::Source
             } else {
@@ -161,7 +173,7 @@ impl<S: Slots + ?Sized> Refs for View<'_, S> {
         })
     }
     fn liveness(&self, id: &str) -> Option<Liveness> {
-        let w = self.0.get(fp(NS_ID, id))?;
+        let w = self.0.get(self.fp(NS_ID, id))?;
         let seq = w & SEQ_MASK;
         match kind_of(w) {
             LIVE => Some(Liveness::Live),
@@ -172,15 +184,15 @@ impl<S: Slots + ?Sized> Refs for View<'_, S> {
     }
     fn source_seq(&self, id: &str) -> Option<u64> {
         self.0
-            .get(fp(NS_ID, id))
+            .get(self.fp(NS_ID, id))
             .filter(|&w| kind_of(w) == SOURCE)
             .map(|w| w & SEQ_MASK)
     }
     fn actor_known(&self, id: &str) -> bool {
-        vocab::builtin_actor(id).is_some() || self.0.get(fp(NS_ACTOR, id)).is_some()
+        vocab::builtin_actor(id).is_some() || self.0.get(self.fp(NS_ACTOR, id)).is_some()
     }
     fn topic_known(&self, id: &str) -> bool {
-        vocab::builtin_topic(id).is_some() || self.0.get(fp(NS_TOPIC, id)).is_some()
+        vocab::builtin_topic(id).is_some() || self.0.get(self.fp(NS_TOPIC, id)).is_some()
     }
     fn near(&self, _id: &str, _facts: bool) -> Vec<String> {
         Vec::new()
@@ -190,27 +202,146 @@ impl<S: Slots + ?Sized> Refs for View<'_, S> {
     }
 }
 
-/// The slot writes an accepted entry makes: `(fingerprint, word)`.
-fn changes(entry: &Entry) -> Vec<(Fp, u64)> {
+/// The slot writes an accepted entry makes: `(fingerprint, word)`, at most
+/// two.
+fn changes(entry: &Entry, memo: &Memo) -> impl Iterator<Item = (Fp, u64)> {
     let seq = entry.seq;
-    match &entry.body {
-        Body::Genesis(_) => vec![],
-        Body::Define(d) => {
-            let ns = match d.term {
-                crate::entry::Term::Actor => NS_ACTOR,
-                crate::entry::Term::Topic => NS_TOPIC,
-            };
-            vec![(fp(ns, &d.id), word(DEFINED, seq))]
+    let fp = |ns, id: &str| memo.fp(ns, id);
+    let (one, two) = match &entry.body {
+        Body::Genesis(_) | Body::Dispute(_) => (None, None),
+        Body::Define(d) => (Some((fp(term_ns(d.term), &d.id), word(DEFINED, seq))), None),
+        Body::Source(s) => (Some((fp(NS_ID, &s.id), word(SOURCE, seq))), None),
+        Body::Fact(f) => (Some((fp(NS_ID, &f.id), word(LIVE, seq))), None),
+        Body::Supersede(s) => (
+            Some((fp(NS_ID, &s.target), word(SUPERSEDED, seq))),
+            Some((fp(NS_ID, &s.fact.id), word(LIVE, seq))),
+        ),
+        Body::Retract(r) => (Some((fp(NS_ID, &r.target), word(RETRACTED, seq))), None),
+        Body::Amend(a) => (Some((fp(NS_AMENDED, &a.target), word(SOURCE, seq))), None),
+    };
+    one.into_iter().chain(two)
+}
+
+fn term_ns(t: crate::entry::Term) -> u8 {
+    match t {
+        crate::entry::Term::Actor => NS_ACTOR,
+        crate::entry::Term::Topic => NS_TOPIC,
+    }
+}
+
+/// How many fingerprints [`Prints`] holds; an entry naming more ids has
+/// the rest fingerprinted when it is applied.
+const MAX_PRINTS: usize = 6;
+
+/// The fingerprints of the ids an entry's referential checks and changes
+/// name ([`names`]), worked out ahead, on the thread that read the entry, so
+/// that the one thread that applies entries in order only looks them up.
+/// Only a cache: [`Compact::apply_with`] gives the same result with or
+/// without it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Prints {
+    n: u8,
+    fps: [Fp; MAX_PRINTS],
+}
+
+impl Prints {
+    /// The fingerprints of the ids `entry` names, the first [`MAX_PRINTS`].
+    pub fn of(entry: &Entry) -> Prints {
+        let mut p = Prints::default();
+        names(entry, |ns, id| {
+            if (p.n as usize) < MAX_PRINTS {
+                p.fps[p.n as usize] = fp(ns, id);
+                p.n += 1;
+            }
+        });
+        p
+    }
+}
+
+/// Every `(namespace, id)` whose fingerprint [`check`] (through [`View`])
+/// or [`changes`] may ask for, in a fixed order. A built-in actor or topic is
+/// never looked up, so it is left out. Ids asked for but missing here are
+/// fingerprinted when asked: this only decides what is worked out ahead.
+fn names<'e>(entry: &'e Entry, mut f: impl FnMut(u8, &'e str)) {
+    let fact = |x: &'e crate::entry::Fact, f: &mut dyn FnMut(u8, &'e str)| {
+        f(NS_ID, &x.id);
+        for actor in x.subject.split('-') {
+            if vocab::builtin_actor(actor).is_none() {
+                f(NS_ACTOR, actor);
+            }
         }
-        Body::Source(s) => vec![(fp(NS_ID, &s.id), word(SOURCE, seq))],
-        Body::Fact(f) => vec![(fp(NS_ID, &f.id), word(LIVE, seq))],
-        Body::Supersede(s) => vec![
-            (fp(NS_ID, &s.target), word(SUPERSEDED, seq)),
-            (fp(NS_ID, &s.fact.id), word(LIVE, seq)),
-        ],
-        Body::Retract(r) => vec![(fp(NS_ID, &r.target), word(RETRACTED, seq))],
-        Body::Amend(a) => vec![(fp(NS_AMENDED, &a.target), word(SOURCE, seq))],
-        Body::Dispute(_) => vec![],
+        if vocab::builtin_topic(&x.topic).is_none() {
+            f(NS_TOPIC, &x.topic);
+        }
+        for c in &x.citations {
+            f(NS_ID, &c.source);
+        }
+    };
+    match &entry.body {
+        Body::Genesis(_) => {}
+        Body::Define(d) => f(term_ns(d.term), &d.id),
+        Body::Source(s) => {
+            f(NS_ID, &s.id);
+            if let Some(d) = &s.derived_from {
+                f(NS_ID, &d.source);
+            }
+        }
+        Body::Fact(x) => fact(x, &mut f),
+        Body::Supersede(s) => {
+            f(NS_ID, &s.target);
+            fact(&s.fact, &mut f);
+        }
+        Body::Retract(r) => {
+            f(NS_ID, &r.target);
+            if let Some(s) = &r.source {
+                f(NS_ID, s);
+            }
+        }
+        Body::Dispute(d) => {
+            f(NS_ID, &d.target);
+            f(NS_ID, &d.citation.source);
+        }
+        Body::Amend(a) => {
+            f(NS_ID, &a.target);
+            f(NS_AMENDED, &a.target);
+            if let Some(d) = a.set.as_ref().and_then(|c| c.derived_from.as_ref()) {
+                f(NS_ID, &d.source);
+            }
+        }
+    }
+}
+
+/// Fingerprints known ahead for one entry, by namespace and id.
+struct Memo<'a> {
+    n: usize,
+    known: [(u8, &'a str, Fp); MAX_PRINTS],
+}
+
+impl<'a> Memo<'a> {
+    /// Nothing known ahead.
+    const NONE: Memo<'static> = Memo {
+        n: 0,
+        known: [(0, "", 0); MAX_PRINTS],
+    };
+
+    /// Pairs `prints` (made by [`Prints::of`] from this same entry) with the
+    /// ids they are of.
+    fn new(entry: &'a Entry, prints: &Prints) -> Memo<'a> {
+        let mut m = Memo::NONE;
+        names(entry, |ns, id| {
+            if m.n < prints.n as usize {
+                m.known[m.n] = (ns, id, prints.fps[m.n]);
+                m.n += 1;
+            }
+        });
+        m
+    }
+
+    fn fp(&self, ns: u8, id: &str) -> Fp {
+        self.known[..self.n]
+            .iter()
+            .find(|k| k.0 == ns && k.1 == id)
+            .map_or_else(|| fp(ns, id), |k| k.2)
     }
 }
 
@@ -232,8 +363,15 @@ impl Compact {
     /// Applies one entry, or refuses it with the same decision as
     /// [`State::apply`] (the wording may lack id text).
     pub fn apply(&mut self, entry: &Entry) -> Result<(), String> {
-        check(&View(self), entry)?;
-        for (k, w) in changes(entry) {
+        self.apply_with(entry, None)
+    }
+
+    /// [`Compact::apply`] with the fingerprints of the entry's ids worked
+    /// out ahead ([`Prints::of`] of the same entry).
+    pub fn apply_with(&mut self, entry: &Entry, prints: Option<&Prints>) -> Result<(), String> {
+        let memo = prints.map_or(Memo::NONE, |p| Memo::new(entry, p));
+        check(&View(self, &memo), entry)?;
+        for (k, w) in changes(entry, &memo) {
             self.map.insert(k, w);
         }
         self.last = Some((entry.seq, entry.hash));
@@ -243,7 +381,7 @@ impl Compact {
     /// Records an entry's changes without checking it: for entries vouched
     /// for by a later trusted entry (`verify --since`).
     pub fn record(&mut self, entry: &Entry) {
-        for (k, w) in changes(entry) {
+        for (k, w) in changes(entry, &Memo::NONE) {
             self.map.insert(k, w);
         }
         self.last = Some((entry.seq, entry.hash));
@@ -289,12 +427,12 @@ impl Compact {
 
     /// Whether `id` names a source or a fact.
     pub fn id_use(&self, id: &str) -> Option<IdUse> {
-        View(self).id_use(id)
+        View::new(self).id_use(id)
     }
 
     /// The seq of the entry that registered source `id`, if it is a source.
     pub fn source_seq(&self, id: &str) -> Option<u64> {
-        View(self).source_seq(id)
+        View::new(self).source_seq(id)
     }
 
     /// The seq of the last amendment of source `id`, if it was amended.
@@ -480,14 +618,14 @@ impl Disk {
         };
         let mut new_slots = 0u64;
         for e in entries {
-            let ok = check(&View(&overlay), e).is_ok();
+            let ok = check(&View::new(&overlay), e).is_ok();
             if let Some(err) = overlay.error.borrow_mut().take() {
                 return Err(err);
             }
             if !ok {
                 return Ok(Decision::Refuse);
             }
-            for (k, w) in changes(e) {
+            for (k, w) in changes(e, &Memo::NONE) {
                 if overlay.get(k).is_none() {
                     new_slots += 1;
                 }
@@ -541,7 +679,7 @@ impl Disk {
         covers: Covers,
     ) -> std::io::Result<()> {
         for e in entries {
-            for (k, w) in changes(e) {
+            for (k, w) in changes(e, &Memo::NONE) {
                 let (i, old) = self.probe(k)?;
                 self.file
                     .write_all_at(&encode_slot(k, w), HEADER + i * SLOT)?;
@@ -618,6 +756,140 @@ impl Slots for Overlay<'_> {
                 self.error.borrow_mut().get_or_insert(e);
                 None
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entry::{Amend, Define, Term};
+
+    fn synthetic(n: u64) -> Vec<Entry> {
+        let mut out = Vec::new();
+        crate::synthetic::write_ledger(&mut out, n, 1, "2026-01-02T03:04:05Z")
+            .expect("writing to memory cannot fail");
+        let text = String::from_utf8(out).expect("the generator writes UTF-8");
+        text.lines()
+            .map(|l| {
+                crate::chain::read_entry(l)
+                    .entry
+                    .expect("generated lines are entries")
+            })
+            .collect()
+    }
+
+    fn entry(seq: u64, body: Body) -> Entry {
+        Entry {
+            seq,
+            prev: Hash::ZERO,
+            hash: Hash::ZERO,
+            recorded: "2026-01-02T03:04:05Z".into(),
+            body,
+        }
+    }
+
+    /// Entries of every kind that names ids in a namespace of its own: a
+    /// defined actor and a fact about it, amendments of a source and of ids
+    /// that are no source, all after a synthetic ledger.
+    fn mixed() -> Vec<Entry> {
+        let mut es = synthetic(3_000);
+        let source = es
+            .iter()
+            .find_map(|e| match &e.body {
+                Body::Source(s) => Some(s.id.clone()),
+                _ => None,
+            })
+            .expect("the generator writes sources");
+        let (fact, fact_id) = es
+            .iter()
+            .find_map(|e| match &e.body {
+                Body::Fact(f) => Some((f.clone(), f.id.clone())),
+                _ => None,
+            })
+            .expect("the generator writes facts");
+        let mut seq = es.len() as u64;
+        let mut next = |body| {
+            seq += 1;
+            entry(seq, body)
+        };
+        let define = |term, id: &str| {
+            Body::Define(Define {
+                term,
+                id: id.into(),
+                label: "Label".into(),
+                note: None,
+            })
+        };
+        let amend = |target: &str| {
+            Body::Amend(Amend {
+                target: target.into(),
+                reason: "a reason".into(),
+                set: None,
+                unset: None,
+            })
+        };
+        let about = |id: &str, subject: &str, topic: &str| {
+            let mut f = fact.clone();
+            f.id = id.into();
+            f.subject = subject.into();
+            f.topic = topic.into();
+            Body::Fact(f)
+        };
+        let more = [
+            about("x1", "CA-ZZ", "engagement"),
+            define(Term::Actor, "ZZ"),
+            about("x2", "CA-ZZ", "own-topic"),
+            define(Term::Topic, "own-topic"),
+            define(Term::Topic, "own-topic"),
+            about("x3", "ZZ", "own-topic"),
+            amend(&source),
+            amend(&source),
+            amend(&fact_id),
+            amend("nothing"),
+        ];
+        es.extend(more.into_iter().map(&mut next));
+        es
+    }
+
+    /// Applies `es` in order to one index computing every fingerprint on the
+    /// spot and to one given them worked out ahead: every decision, and the
+    /// index they end with, must be the same.
+    fn same_decisions<'a>(es: impl Iterator<Item = &'a Entry>) -> usize {
+        let (mut spot, mut ahead) = (Compact::default(), Compact::default());
+        let mut refused = 0;
+        for e in es {
+            let a = spot.apply(e);
+            let b = ahead.apply_with(e, Some(&Prints::of(e)));
+            assert_eq!(a, b, "seq {}", e.seq);
+            refused += usize::from(a.is_err());
+        }
+        assert!(spot.map == ahead.map, "the two indexes differ");
+        refused
+    }
+
+    #[test]
+    fn fingerprints_worked_out_ahead_decide_as_those_computed_on_the_spot() {
+        let es = mixed();
+        // In order: the synthetic part is accepted; of the rest, the fact
+        // before its actor, the second topic, and the amendments of a fact
+        // and of nothing are refused.
+        assert_eq!(same_decisions(es.iter()), 5);
+        // Backwards, most references fail.
+        assert!(same_decisions(es.iter().rev()) > es.len() / 2);
+    }
+
+    #[test]
+    fn prints_are_the_fingerprints_of_the_names() {
+        for e in mixed() {
+            let prints = Prints::of(&e);
+            let memo = Memo::new(&e, &prints);
+            let mut count = 0;
+            names(&e, |ns, id| {
+                assert_eq!(memo.fp(ns, id), fp(ns, id), "seq {} {ns} {id}", e.seq);
+                count += 1;
+            });
+            assert_eq!(memo.n, count.min(MAX_PRINTS));
         }
     }
 }

@@ -538,7 +538,7 @@ fn check_live(r: &(impl Refs + ?Sized), id: &str, verb: &str) -> Result<(), Stri
 
 fn check_fact(r: &(impl Refs + ?Sized), f: &Fact, seq: u64) -> Result<(), String> {
     check_new_id(r, &f.id, seq)?;
-    for actor in vocab::parse_subject(&f.subject)? {
+    for actor in vocab::subject_actors(&f.subject)? {
         if !r.actor_known(actor) {
             let close = closest(actor, r.actor_list().iter().map(String::as_str));
             if !close.is_empty() {

@@ -42,17 +42,22 @@ pub const TOPICS: &[(&str, &str)] = &[
 
 /// Splits a subject into its actors: `CA-KP` → `["CA", "KP"]`, `KP` → `["KP"]`.
 pub fn parse_subject(s: &str) -> Result<Vec<&str>, String> {
-    let parts: Vec<&str> = s.split('-').collect();
-    let ok = (1..=2).contains(&parts.len())
-        && parts.iter().all(|p| {
-            !p.is_empty()
-                && p.len() <= 16
-                && p.bytes()
-                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-        })
-        && !(parts.len() == 2 && parts[0] == parts[1]);
+    subject_actors(s).map(Iterator::collect)
+}
+
+/// [`parse_subject`] without allocating: the actors in order.
+pub fn subject_actors(s: &str) -> Result<impl Iterator<Item = &str>, String> {
+    let mut parts = s.split('-');
+    let (one, two) = (parts.next().unwrap_or(""), parts.next());
+    let actor = |p: &str| {
+        !p.is_empty()
+            && p.len() <= 16
+            && p.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    };
+    let ok = parts.next().is_none() && actor(one) && two.is_none_or(|t| actor(t) && t != one);
     if ok {
-        Ok(parts)
+        Ok(std::iter::once(one).chain(two))
     } else {
         Err(format!(
             "subject `{s}` is not an actor (`KP`) or a pair of different actors (`CA-KP`); actor ids are uppercase"
@@ -68,4 +73,41 @@ pub fn builtin_actor(id: &str) -> Option<&'static str> {
 /// The label of a built-in topic.
 pub fn builtin_topic(id: &str) -> Option<&'static str> {
     TOPICS.iter().find(|(t, _)| *t == id).map(|(_, l)| *l)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rule as first written (split, collect, then check), against which
+    /// the allocation-free [`subject_actors`] is held.
+    fn reference(s: &str) -> Option<Vec<&str>> {
+        let parts: Vec<&str> = s.split('-').collect();
+        let ok = (1..=2).contains(&parts.len())
+            && parts.iter().all(|p| {
+                !p.is_empty()
+                    && p.len() <= 16
+                    && p.bytes()
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+            })
+            && !(parts.len() == 2 && parts[0] == parts[1]);
+        ok.then_some(parts)
+    }
+
+    #[test]
+    fn subject_actors_decides_as_the_reference() {
+        let long = "A".repeat(17);
+        let cases = [
+            "", "-", "CA", "CA-KP", "KP-CA", "CA-CA", "CA-", "-KP", "CA-KP-US", "ca-KP", "C1-X9",
+            "CA--KP", "A", &long, "ÉÉ", "CA KP", "NATO-EU",
+        ];
+        for s in cases {
+            assert_eq!(
+                subject_actors(s).ok().map(Iterator::collect::<Vec<_>>),
+                reference(s),
+                "{s:?}"
+            );
+            assert_eq!(parse_subject(s).ok(), reference(s), "{s:?}");
+        }
+    }
 }
