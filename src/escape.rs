@@ -178,6 +178,52 @@ pub fn markdown_shown(s: &str) -> String {
 /// `@name`, commit hashes), which it links after rendering, and `:name:`
 /// emoji codes.
 pub fn markdown(s: &str) -> String {
+    if markdown_as_is(s) {
+        return s.to_string();
+    }
+    markdown_general(s)
+}
+
+/// Whether [`markdown`] shows `s` as it is: no character it would fold,
+/// escape or replace, and none of the places where a character means
+/// something (a leading `#`, `+`, `-` or digit, a final `#`, `:` before `/`,
+/// the `.` after `www`). Most prose is like that, and a report escapes every
+/// statement it shows: this check spares it the general path's list of
+/// characters. It may say no to text the general path leaves unchanged.
+fn markdown_as_is(s: &str) -> bool {
+    let b = s.as_bytes();
+    let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
+        return true;
+    };
+    if matches!(first, b'#' | b'+' | b'-' | b' ')
+        || first.is_ascii_digit()
+        || matches!(last, b'#' | b' ')
+    {
+        return false;
+    }
+    let mut prev = 0u8;
+    for &c in b {
+        let fine = match c {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => true,
+            b' ' => prev != b' ',
+            b'.' => !matches!(prev, b'w' | b'W'),
+            b'/' => prev != b':',
+            b',' | b';' | b'\'' | b'"' | b'(' | b')' | b'!' | b'?' | b'%' | b'=' | b':' | b'#'
+            | b'+' | b'-' => true,
+            // Not ASCII: fine unless its character is unsafe (checked below).
+            0x80.. => true,
+            _ => false,
+        };
+        if !fine {
+            return false;
+        }
+        prev = c;
+    }
+    s.is_ascii() || !s.chars().any(unsafe_char)
+}
+
+/// [`markdown`] by the general rules, for any text.
+fn markdown_general(s: &str) -> String {
     let chars = md_chars(s);
     let at = |i: usize| chars.get(i).map(|&(c, _)| c);
     let alnum = |i: Option<usize>| i.and_then(at).is_some_and(char::is_alphanumeric);
@@ -223,6 +269,11 @@ fn www_dot(chars: &[(char, bool)], i: usize) -> bool {
 /// backtick (CommonMark removes one such space on each side). Empty text is
 /// shown as nothing.
 pub fn markdown_code(s: &str) -> String {
+    // An id and most code-like values: printable ASCII without a backtick
+    // show as they are, in single backticks.
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_graphic() && b != b'`') {
+        return format!("`{s}`");
+    }
     let shown = markdown_shown(s);
     if shown.is_empty() {
         return shown;
@@ -363,6 +414,28 @@ mod tests {
             prop_assert!(!t.chars().any(unsafe_char));
             if !s.chars().any(unsafe_char) {
                 prop_assert_eq!(t.as_ref(), s.as_str());
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+
+        /// Text [`markdown`] takes as it is is exactly the text the general
+        /// rules leave unchanged, so the shortcut never changes an output.
+        #[test]
+        fn markdown_shortcut_agrees_with_the_general_rules(
+            s in "[a-zA-Z0-9 .:/#+_,;'\"()!?%=wW\\-]{0,12}|[ -~é\u{85}\u{2028}\u{202e}\n\t]{0,12}|\\PC{0,30}"
+        ) {
+            let general = markdown_general(&s);
+            prop_assert_eq!(markdown(&s), general.clone());
+            if markdown_as_is(&s) {
+                prop_assert_eq!(general, s.clone());
+            }
+            // The code span's shortcut: what the general rules give.
+            let shown = markdown_shown(&s);
+            if !shown.is_empty() && !shown.contains('`') && !shown.starts_with(' ') && !shown.ends_with(' ') {
+                prop_assert_eq!(markdown_code(&s), format!("`{shown}`"));
             }
         }
     }

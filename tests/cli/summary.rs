@@ -138,3 +138,39 @@ fn build_script_reproduces_the_bundled_ledger() {
         "scripts/build-canada-dprk.sh no longer reproduces ledger/canada-dprk.checkpoint; rerun it and commit the result"
     );
 }
+
+/// A generated ledger of a few hundred entries, reported in every format:
+/// the report's bytes are pinned for ledgers with every kind of entry (facts
+/// with values, attributions and quotes, supersessions, retractions,
+/// disputes, translations), not only for the bundled one.
+#[test]
+fn generated_ledger_reports_in_every_format() {
+    use std::io::Write;
+    let env = Env::new();
+    let dir = env.path().join("ledger");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut f = std::io::BufWriter::new(std::fs::File::create(dir.join("gen.jsonl")).unwrap());
+    ledger::synthetic::write_ledger(&mut f, 150, 4, crate::util::NOW).unwrap();
+    f.flush().unwrap();
+    drop(f);
+    let cases: [(&str, &[&str]); 9] = [
+        ("markdown", &["--subject", "CA-KP"]),
+        ("markdown_quotes", &["--subject", "CA-KP", "--quotes"]),
+        ("text", &["--subject", "CA-KP", "--format", "text"]),
+        ("text_quotes", &["--format", "text", "--quotes"]),
+        ("json", &["--subject", "CA-KP", "--format", "json"]),
+        ("html", &["--subject", "CA-KP", "--format", "html"]),
+        (
+            "markdown_actor_past",
+            &["--subject", "KP", "--as-of", "2019-06-30"],
+        ),
+        ("markdown_at_topic", &["--at", "100", "--topic", "embassy"]),
+        ("text_2016", &["--as-of", "2016-12-31", "--format", "text"]),
+    ];
+    for (name, args) in cases {
+        let mut all = vec!["--ledger", "ledger/gen.jsonl", "summary"];
+        all.extend_from_slice(args);
+        let out = env.ok(&all).stdout;
+        insta::assert_snapshot!(format!("generated_{name}"), out);
+    }
+}

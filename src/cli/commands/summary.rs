@@ -1,14 +1,15 @@
 //! `ledger summary`: replay the ledger into the "state of relations" report.
 
 use crate::archive::{Archive, Unusable};
-use crate::cli::output::{emit, emit_json};
+use crate::cli::output::emit;
 use crate::date::{Day, parse_day};
 use crate::error::{Error, Result};
 use crate::escape::terminal;
 use crate::report::html::Texts;
 use crate::report::{self, Options, SourceView};
 use crate::store;
-use std::io::Write;
+use std::io::{self, BufWriter, Write};
+use std::mem::ManuallyDrop;
 use std::path::Path;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
@@ -100,23 +101,46 @@ pub fn run(
             None,
         ));
     }
-    let report = report::build(
-        &state,
-        &Options {
-            subject: args.subject,
-            as_of,
-            topics: args.topic,
-        },
-    )
-    .map_err(|m| Error::usage(m, None))?;
+    // The command ends once the report is written, and its memory goes back
+    // with the process: freeing the records of a large ledger one by one
+    // first would only take time. They own nothing else (no file, no lock).
+    let state = ManuallyDrop::new(state);
+    let selection = ManuallyDrop::new(
+        report::select(
+            &state,
+            &Options {
+                subject: args.subject,
+                as_of,
+                topics: args.topic,
+            },
+        )
+        .map_err(|m| Error::usage(m, None))?,
+    );
+    // Written as it renders, in large writes; a closed pipe is taken as done
+    // by `out` (see `output::Stdout`).
+    let mut w = BufWriter::with_capacity(1 << 16, out);
     match args.format {
-        ReportFormat::Json => emit_json(out, &report)?,
-        ReportFormat::Markdown => emit(out, &report::render_with(&report, true, args.quotes))?,
-        ReportFormat::Text => emit(out, &report::render_with(&report, false, args.quotes))?,
+        ReportFormat::Markdown | ReportFormat::Text => report::render_to(
+            &mut w,
+            &selection,
+            args.format == ReportFormat::Markdown,
+            args.quotes,
+        )
+        .map_err(|e| Error::io("standard output", "write to", e))?,
+        ReportFormat::Json => {
+            let report = ManuallyDrop::new(ManuallyDrop::into_inner(selection).into_report());
+            serde_json::to_writer_pretty(&mut w, &*report)
+                .map_err(io::Error::from)
+                .and_then(|()| w.write_all(b"\n"))
+                .map_err(|e| Error::io("standard output", "write to", e))?
+        }
         ReportFormat::Html => {
+            let report = ManuallyDrop::new(ManuallyDrop::into_inner(selection).into_report());
             let texts = archived_texts(&path, archive, &report.sources);
-            emit(out, &report::html::summary(&report, &texts))?
+            emit(&mut w, &report::html::summary(&report, &texts))?
         }
     }
+    w.flush()
+        .map_err(|e| Error::io("standard output", "write to", e))?;
     Ok(0)
 }

@@ -1,0 +1,69 @@
+//! Micro-benchmarks of the report (`ledger summary`) after replay: deciding
+//! what it shows from the state ([`select`]), writing it as Markdown or text
+//! from the state ([`render_to`], into a sink), and building the views of
+//! every fact shown that the JSON and HTML forms serialize
+//! ([`Selection::into_report`]). A regression in `summary` shows here
+//! whether it came from the selection, the rendering or the views. Run with
+//! `cargo bench --bench report`.
+
+use ledger::chain::read_entry;
+use ledger::replay::State;
+use ledger::report::{Options, Selection, render_to, select};
+
+fn main() {
+    divan::main();
+}
+
+/// The report's state after a synthetic ledger of `n` entries.
+fn state(n: u64) -> State {
+    let mut out = Vec::new();
+    ledger::synthetic::write_ledger(&mut out, n, 1, "2026-01-02T03:04:05Z")
+        .expect("writing to memory cannot fail");
+    let text = String::from_utf8(out).expect("the generator writes UTF-8");
+    let mut s = State::live_only();
+    for l in text.lines() {
+        let e = read_entry(l).entry.expect("generated lines are entries");
+        s.apply(&e).expect("generated entries apply");
+    }
+    s
+}
+
+fn options() -> Options {
+    Options {
+        subject: Some("CA-KP".into()),
+        as_of: (2026, 1, 2),
+        topics: Vec::new(),
+    }
+}
+
+const SIZES: [u64; 2] = [1_000, 100_000];
+
+#[divan::bench(args = SIZES, sample_count = 10)]
+fn select_facts(bencher: divan::Bencher, n: u64) {
+    let s = state(n);
+    bencher.bench(|| select(&s, &options()).expect("selects"));
+}
+
+#[divan::bench(args = SIZES, sample_count = 10)]
+fn render_markdown(bencher: divan::Bencher, n: u64) {
+    let s = state(n);
+    let sel: Selection<'_> = select(&s, &options()).expect("selects");
+    bencher.bench(|| render_to(&mut std::io::sink(), &sel, true, false).expect("renders"));
+}
+
+#[divan::bench(args = SIZES, sample_count = 10)]
+fn render_text_with_quotes(bencher: divan::Bencher, n: u64) {
+    let s = state(n);
+    let sel = select(&s, &options()).expect("selects");
+    bencher.bench(|| render_to(&mut std::io::sink(), &sel, false, true).expect("renders"));
+}
+
+/// The views of every fact shown and the JSON written from them.
+#[divan::bench(args = SIZES, sample_count = 10)]
+fn views_and_json(bencher: divan::Bencher, n: u64) {
+    let s = state(n);
+    bencher.bench(|| {
+        let report = select(&s, &options()).expect("selects").into_report();
+        serde_json::to_writer_pretty(std::io::sink(), &report).expect("writes")
+    });
+}
