@@ -1637,24 +1637,19 @@ struct Marker {
 
 const MARKER_MAGIC: &str = "ledger import in progress";
 
-/// Creates and flushes the marker. A failure (a full disk) is reported as a
-/// failed append: nothing was written.
+/// Creates and flushes the marker: written whole to a temporary file beside
+/// it and renamed into place ([`fsio::replace`]), so that a crash leaves it
+/// complete or absent, never half written. A failure (a full disk) is
+/// reported as a failed append: nothing was written.
 fn create_marker(path: &Path, tail: &Tail) -> Result<PathBuf> {
     let m = marker_path(path);
-    let mut f = fsio::create_new(&m, 0o644).map_err(|e| Error::io(path, "append to", e))?;
     let text = format!(
         "{MARKER_MAGIC}\nfrom {} {} {}\n",
         tail.len,
         tail.seq,
         tail.hash.to_hex()
     );
-    let done = f.write_all(text.as_bytes()).and_then(|_| f.sync_all());
-    if let Err(e) = done {
-        drop(f);
-        let _ = std::fs::remove_file(&m);
-        return Err(Error::io(path, "append to", e));
-    }
-    fsio::sync_dir_of(&m);
+    fsio::replace(&m, text.as_bytes(), 0o644).map_err(|e| Error::io(path, "append to", e))?;
     Ok(m)
 }
 
