@@ -1437,7 +1437,7 @@ impl<T> Pieces<T> for Worker<T> {
 /// than four threads) of about [`CHUNK_BYTES`] each; and a line longer than
 /// [`BIG_LINE`] is checked on the calling thread when its turn comes, so at
 /// most one is being read at a time.
-fn for_each_block<R: Read, T: Send + Footprint>(
+pub(crate) fn for_each_block<R: Read, T: Send + Footprint>(
     r: R,
     block_size: usize,
     workers: usize,
@@ -2024,9 +2024,9 @@ fn prefix_by_ids(
 /// A line longer than [`MAX_ENTRY_BYTES`], skipped unread: its length in
 /// bytes (without its LF) and whether an LF ended it.
 #[derive(Debug, Clone, Copy)]
-struct TooLong {
-    len: u64,
-    terminated: bool,
+pub(crate) struct TooLong {
+    pub(crate) len: u64,
+    pub(crate) terminated: bool,
 }
 
 /// Cuts a reader into blocks of whole lines of about `size` bytes (a line

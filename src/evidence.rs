@@ -146,6 +146,12 @@ pub struct Resolver {
     pending: HashMap<String, Option<String>>,
     /// Sources whose citations could not be checked, in the order met.
     unchecked: Vec<String>,
+    /// The same, for looking up (an import can cite thousands of sources
+    /// without texts: a scan of the list per citation was quadratic).
+    unchecked_ids: std::collections::HashSet<String>,
+    /// Citations located in an archived text so far (which may have
+    /// changed them).
+    located: u64,
 }
 
 impl Resolver {
@@ -155,6 +161,8 @@ impl Resolver {
             texts: HashMap::new(),
             pending: HashMap::new(),
             unchecked: Vec::new(),
+            unchecked_ids: std::collections::HashSet::new(),
+            located: 0,
         }
     }
 
@@ -245,17 +253,26 @@ impl Resolver {
         if c.paragraph.is_none() && c.span.is_none() && c.quote.is_none() {
             return Ok(());
         }
-        let source = c.source.clone();
-        match self.text(&source, prior)? {
+        if matches!(self.text(&c.source, prior)?, Text::Archived { .. }) {
+            self.located += 1;
+        }
+        match self.text(&c.source, prior)? {
             Text::Unregistered => Ok(()),
             Text::None => {
-                if !self.unchecked.contains(&source) {
-                    self.unchecked.push(source);
+                if !self.unchecked_ids.contains(&c.source) {
+                    self.unchecked_ids.insert(c.source.clone());
+                    self.unchecked.push(c.source.clone());
                 }
                 Ok(())
             }
             Text::Archived { text, path } => resolve_in(c, text, path),
         }
+    }
+
+    /// How many citations were located in an archived text so far: when a
+    /// body's resolution changes this count, the body may have changed.
+    pub fn changed(&self) -> u64 {
+        self.located
     }
 }
 

@@ -760,6 +760,130 @@ impl Slots for Overlay<'_> {
     }
 }
 
+/// The index of a ledger before a write (on disk or in memory) with the
+/// changes of the new entries checked so far kept beside it, for a write too
+/// large to check in one batch ([`Disk::accepts`]): an import checks its
+/// entries one at a time as they stream past, holding only their changes
+/// (about 40 bytes per id), never their text.
+pub struct Staged<'a> {
+    disk: Option<&'a Disk>,
+    compact: Option<&'a Compact>,
+    pending: FpMap,
+    /// Slots the changes add to the disk table.
+    new_slots: u64,
+    /// The first read error of the disk table, which refuses the entry
+    /// being checked (the caller words it from a full replay).
+    error: std::cell::RefCell<Option<std::io::Error>>,
+}
+
+impl Slots for Staged<'_> {
+    fn get(&self, fp: Fp) -> Option<u64> {
+        if let Some(&w) = self.pending.get(&fp) {
+            return Some(w);
+        }
+        match (self.disk, self.compact) {
+            (Some(d), _) => match d.probe(fp) {
+                Ok((_, w)) => w,
+                Err(e) => {
+                    self.error.borrow_mut().get_or_insert(e);
+                    None
+                }
+            },
+            (None, Some(c)) => c.get(fp),
+            (None, None) => None,
+        }
+    }
+}
+
+impl<'a> Staged<'a> {
+    /// Nothing staged yet over `disk` (when there is one) or `compact`.
+    pub fn new(disk: Option<&'a Disk>, compact: Option<&'a Compact>) -> Staged<'a> {
+        Staged {
+            disk,
+            compact,
+            pending: FpMap::default(),
+            new_slots: 0,
+            error: std::cell::RefCell::new(None),
+        }
+    }
+
+    /// Checks one entry against the index and the entries staged before it,
+    /// and stages its changes; refuses it with the same decision as
+    /// [`State::apply`] (the wording may lack id text), or when the disk
+    /// table cannot be read.
+    pub fn apply(&mut self, entry: &Entry) -> Result<(), String> {
+        let checked = check(&View::new(&*self), entry);
+        if let Some(e) = self.error.borrow_mut().take() {
+            return Err(format!("the index beside the ledger cannot be read: {e}"));
+        }
+        checked?;
+        for (k, w) in changes(entry, &Memo::NONE) {
+            if self.disk.is_some() && self.get(k).is_none() {
+                self.new_slots += 1;
+            }
+            self.pending.insert(k, w);
+        }
+        Ok(())
+    }
+
+    /// The staged changes, to record once the entries are written.
+    pub fn into_changes(self) -> Changes {
+        Changes {
+            map: self.pending,
+            new_slots: self.new_slots,
+        }
+    }
+}
+
+/// The changes of entries checked by [`Staged`].
+pub struct Changes {
+    map: FpMap,
+    new_slots: u64,
+}
+
+impl Compact {
+    /// Takes in changes staged over this index, and the new last entry.
+    pub fn absorb(&mut self, changes: Changes, last: (u64, Hash)) {
+        if changes.map.len() > self.map.len() {
+            // Keep the larger table (a big import into a small ledger) rather
+            // than copying it: the staged changes win over the old slots.
+            let old = std::mem::replace(&mut self.map, changes.map);
+            for (k, w) in old {
+                self.map.entry(k).or_insert(w);
+            }
+        } else {
+            self.map.extend(changes.map);
+        }
+        self.last = Some(last);
+    }
+}
+
+impl Disk {
+    /// Records changes staged over this table and the new coverage, as
+    /// [`Disk::record`] does; `Ok(false)`, writing nothing, when they would
+    /// fill the table past its load limit (the next write then finds the
+    /// index behind and rebuilds it).
+    pub fn record_changes(&mut self, changes: &Changes, covers: Covers) -> std::io::Result<bool> {
+        if (self.used + changes.new_slots) * 10 > (7u64 << self.bits) {
+            return Ok(false);
+        }
+        for (&k, &w) in &changes.map {
+            let (i, old) = self.probe(k)?;
+            self.file
+                .write_all_at(&encode_slot(k, w), HEADER + i * SLOT)?;
+            if old.is_none() {
+                self.used += 1;
+            }
+        }
+        self.file.sync_data()?;
+        self.covers = covers;
+        self.file
+            .write_all_at(&header_bytes(&self.key, self.bits, self.used, &covers), 0)?;
+        self.file.sync_data()?;
+        Ok(true)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

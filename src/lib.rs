@@ -19,6 +19,7 @@
 //! - [`tiles`]: static publication of the tree as C2SP tlog-tiles, and checking one;
 //! - [`merkle`]: the RFC 9162 Merkle tree over the entries, its streaming root and proofs;
 //! - [`store`]: file I/O, locking, appends, repair;
+//! - [`import`]: many entries at once, streamed on the block pipeline, all or nothing;
 //! - [`fsio`]: creating and replacing side files without following symbolic links;
 //! - [`fault`]: fault injection into appends, for the reliability tests;
 //! - [`replay`]: the fold of entries into state, with referential integrity;
@@ -51,6 +52,7 @@ pub mod fault;
 pub mod fsio;
 pub mod hash;
 pub mod ids;
+pub mod import;
 pub mod index;
 pub mod jcs;
 pub mod layout;

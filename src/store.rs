@@ -390,6 +390,13 @@ fn open_ledger(path: &Path, access: Access) -> Result<File> {
 /// Opens `path` for appending and takes the exclusive lock (waiting for other
 /// writers to finish, and for readers holding the shared lock).
 pub fn lock(path: &Path) -> Result<Locked> {
+    let locked = lock_as_is(path)?;
+    refuse_unfinished_import(path, &locked.file)?;
+    Ok(locked)
+}
+
+/// [`lock`] without refusing an unfinished import: for `repair`.
+fn lock_as_is(path: &Path) -> Result<Locked> {
     Ok(Locked {
         path: path.to_path_buf(),
         file: open_ledger(path, Access::Write)?,
@@ -400,16 +407,22 @@ pub fn lock(path: &Path) -> Result<Locked> {
 /// in the middle of an append, lets other readers in. For `head`, which reads
 /// the tail ([`Locked::tail`]) and must work on a read-only ledger.
 pub fn lock_shared(path: &Path) -> Result<Locked> {
+    let file = open_ledger(path, Access::ReadAt)?;
+    refuse_unfinished_import(path, &file)?;
     Ok(Locked {
         path: path.to_path_buf(),
-        file: open_ledger(path, Access::ReadAt)?,
+        file,
     })
 }
 
 /// Opens a ledger for reading from the start, refusing a directory, and
 /// takes the shared lock.
 fn open_for_reading(path: &Path) -> Result<File> {
-    open_ledger(path, Access::Stream)
+    let file = open_ledger(path, Access::Stream)?;
+    if file.metadata().is_ok_and(|m| m.is_file()) {
+        refuse_unfinished_import(path, &file)?;
+    }
+    Ok(file)
 }
 
 fn is_a_directory(path: &Path) -> Error {
@@ -730,7 +743,7 @@ impl Locked {
     /// as it was and `cause` (which says nothing was written) stands; if even
     /// that fails, the ledger is reported damaged at its new last line, for
     /// `ledger repair`.
-    fn cut_back(&mut self, len: u64, cause: Error) -> Error {
+    fn cut_back(&self, len: u64, cause: Error) -> Error {
         match self.file.set_len(len).and_then(|_| self.file.sync_data()) {
             Ok(()) => cause,
             Err(undo) => match self.count_lines() {
@@ -1038,7 +1051,7 @@ impl Prior<'_> {
         if let Some(s) = self.full.get() {
             return Ok(s);
         }
-        let s = verified_state(self.path, self.file)?;
+        let s = verified_state_upto(self.path, self.file, self.len)?;
         Ok(self.full.get_or_init(|| s))
     }
 }
@@ -1117,12 +1130,18 @@ pub fn describe_id(state: &State, id: &str) -> String {
 
 /// Verifies the whole file (read from the start through a shared handle) and
 /// replays it into a full state; refuses a ledger with any problem.
-fn verified_state(path: &Path, mut file: &File) -> Result<State> {
+fn verified_state(path: &Path, file: &File) -> Result<State> {
+    verified_state_upto(path, file, u64::MAX)
+}
+
+/// [`verified_state`] of the file's first `len` bytes (the ledger before
+/// the lines an import is writing).
+fn verified_state_upto(path: &Path, mut file: &File, len: u64) -> Result<State> {
     file.seek(SeekFrom::Start(0))
         .map_err(|e| Error::io(path, "read", e))?;
     let (report, state) = chain::verify_reader(
         path,
-        BufReader::with_capacity(256 * 1024, file),
+        BufReader::with_capacity(256 * 1024, file.take(len)),
         VerifyOptions::default(),
     )
     .map_err(|e| Error::io(path, "read", e))?;
@@ -1377,6 +1396,326 @@ pub fn append_checked_labeled(
     Ok((written, new_tail))
 }
 
+/// An import in progress ([`crate::import`]): the ledger locked, its tail
+/// read, the referential index ready, and the lines written so far.
+///
+/// Its lines are appended as they are sealed, a few MiB at a time. Before
+/// the first byte, a marker file beside the ledger (`.NAME.jsonl.import`,
+/// [`marker_path`]) records the ledger's length, last seq and last hash, and
+/// is flushed to disk; it is removed only once every line is written and
+/// flushed, and removing it is what commits the import. A refused or failed
+/// import cuts the ledger back to its old length and then removes the
+/// marker. A crash in between leaves the marker, and every command then
+/// refuses the ledger as holding an unfinished import (exit 1) until `ledger
+/// repair` moves the import's lines aside.
+pub struct Importing {
+    locked: Locked,
+    tail: Tail,
+    disk: Option<index::Disk>,
+    compact: Option<Compact>,
+    fault: Fault,
+    /// The marker, once created.
+    marker: std::cell::RefCell<Option<PathBuf>>,
+    /// Set once any byte may have reached the ledger.
+    wrote: std::cell::Cell<bool>,
+}
+
+/// Locks the ledger at `path` for an import: reads its tail (refusing a torn
+/// one, as every writer does) and opens its index, or verifies it in full
+/// into a compact one when there is no current index (or `use_index` is
+/// false).
+pub fn begin_import(path: &Path, use_index: bool) -> Result<Importing> {
+    let mut locked = lock(path)?;
+    let tail = locked.tail()?;
+    let covers = Covers {
+        len: tail.len,
+        seq: tail.seq,
+        hash: tail.hash,
+    };
+    let disk = match index::Disk::open(path, &locked.file) {
+        Some(d) if !use_index => {
+            drop(d);
+            None
+        }
+        Some(d) if d.covers() == covers => Some(d),
+        Some(d) if d.covers().len < covers.len => catch_up(&locked.file, d, covers),
+        _ => None,
+    };
+    let compact = match disk {
+        Some(_) => None,
+        None => Some(verified_compact(path, &locked.file)?),
+    };
+    Ok(Importing {
+        locked,
+        tail,
+        disk,
+        compact,
+        fault: Fault::from_env()?,
+        marker: std::cell::RefCell::new(None),
+        wrote: std::cell::Cell::new(false),
+    })
+}
+
+impl Importing {
+    /// The ledger's path as given.
+    pub fn path(&self) -> &Path {
+        &self.locked.path
+    }
+
+    /// The seq and hash of the last entry before the import.
+    pub fn tail(&self) -> (u64, Hash) {
+        (self.tail.seq, self.tail.hash)
+    }
+
+    /// The ledger's length before the import: where its lines begin.
+    pub fn from(&self) -> u64 {
+        self.tail.len
+    }
+
+    /// The ledger before the import, for looking up what the new entries
+    /// name (sources of citations).
+    pub fn prior(&self) -> Result<Prior<'_>> {
+        Ok(Prior {
+            path: &self.locked.path,
+            file: &self.locked.file,
+            len: self.tail.len,
+            disk: self.disk.as_ref(),
+            compact: self.compact.as_ref(),
+            full: std::cell::OnceCell::new(),
+            ids: std::cell::RefCell::new(ids::Generator::from_env(self.tail.hash)?),
+        })
+    }
+
+    /// The referential checks, over the index of the ledger before the
+    /// import.
+    pub fn staged(&self) -> index::Staged<'_> {
+        index::Staged::new(self.disk.as_ref(), self.compact.as_ref())
+    }
+
+    /// The ledger before the import, verified and replayed in full (to word
+    /// a refusal).
+    pub fn full_state(&self) -> Result<State> {
+        verified_state_upto(&self.locked.path, &self.locked.file, self.tail.len)
+    }
+
+    /// Appends sealed lines, creating the marker first.
+    pub fn write(&self, bytes: &[u8]) -> Result<()> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        if self.marker.borrow().is_none() {
+            let m = create_marker(&self.locked.path, &self.tail)?;
+            *self.marker.borrow_mut() = Some(m);
+        }
+        self.wrote.set(true);
+        self.fault
+            .write_all(&mut &self.locked.file, bytes)
+            .map_err(|e| Error::io(&self.locked.path, "append to", e))
+    }
+
+    /// Gives up: cuts the ledger back to its length before the import (so it
+    /// is byte for byte as it was), then removes the marker. Returns `cause`,
+    /// or, if the ledger could not be cut back, that error (the marker then
+    /// stays, for `ledger repair`).
+    pub fn abandon(&self, cause: Error) -> Error {
+        let e = if self.wrote.get() {
+            self.locked.cut_back(self.tail.len, cause)
+        } else {
+            cause
+        };
+        let back = self
+            .locked
+            .file
+            .metadata()
+            .is_ok_and(|m| m.len() == self.tail.len);
+        if back && let Some(m) = self.marker.borrow_mut().take() {
+            remove_marker(&m);
+        }
+        e
+    }
+
+    /// Commits the import once its last lines are written: flushes the
+    /// ledger, removes the marker (the commit point), and brings the index
+    /// up to date (`changes` are the import's, `last` its last entry).
+    /// Returns the ledger's new length.
+    pub fn commit(self, changes: index::Changes, last: (u64, Hash)) -> Result<u64> {
+        let path = self.locked.path.clone();
+        if let Err(e) = self.fault.sync_data(&self.locked.file) {
+            return Err(self.abandon(Error::io(&path, "append to", e)));
+        }
+        if let Some(m) = self.marker.borrow().as_ref() {
+            if let Err(e) = std::fs::remove_file(m) {
+                return Err(self.abandon(Error::io(m, "remove", e)));
+            }
+            fsio::sync_dir_of(m);
+        }
+        let len = self
+            .locked
+            .file
+            .metadata()
+            .map_err(|e| Error::io(&path, "read", e))?
+            .len();
+        let covers = Covers {
+            len,
+            seq: last.0,
+            hash: last.1,
+        };
+        // The index is derived: failing to update it loses nothing (the next
+        // write finds it behind and catches up or rebuilds it).
+        match (self.disk, self.compact) {
+            (Some(mut d), _) => {
+                let _ = d.record_changes(&changes, covers);
+            }
+            (None, Some(mut c)) => {
+                c.absorb(changes, last);
+                let _ = index::Disk::write(&path, &self.locked.file, &c, covers);
+            }
+            (None, None) => {}
+        }
+        Ok(len)
+    }
+}
+
+/// Reads back the entries written at bytes `[from, to)` of the ledger (what
+/// an import appended, for reporting it), one at a time, under the shared
+/// lock, until `each` returns false. A line there that is not a clean entry
+/// (the ledger was replaced since) is an error.
+pub fn read_appended(
+    path: &Path,
+    from: u64,
+    to: u64,
+    mut each: impl FnMut(Entry) -> bool,
+) -> Result<()> {
+    let locked = lock_shared(path)?;
+    let lf = LineFile::new(&locked.file, to.min(locked.len()?));
+    let io = |e| Error::io(path, "read", e);
+    let mut at = from;
+    while at < to {
+        let got = lf.line_at(at).map_err(io)?;
+        let entry = match &got {
+            Some(Got::Line {
+                start,
+                text,
+                terminated: true,
+            }) => chain::check_line(text, *start == 0, true).into_clean().ok(),
+            _ => None,
+        };
+        let (Some(got), Some(entry)) = (got, entry) else {
+            return Err(Error::Damaged {
+                path: path.to_path_buf(),
+                line: LineFile::new(&locked.file, at).count_lines().map_err(io)? + 1,
+                message: "the entries just appended cannot be read back (was the ledger replaced meanwhile?)".into(),
+                help: Some("run `ledger verify`".into()),
+            });
+        };
+        at = got.end();
+        if !each(entry) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Where an import in progress keeps its marker: `.NAME.import` beside the
+/// ledger's file (beside the target of a symbolic link, so that every path
+/// to the ledger finds it).
+pub fn marker_path(path: &Path) -> PathBuf {
+    let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let name = target
+        .file_name()
+        .map_or("ledger.jsonl".into(), |n| n.to_string_lossy().to_string());
+    target.with_file_name(format!(".{name}.import"))
+}
+
+/// What an import's marker records: the ledger before the import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Marker {
+    len: u64,
+    seq: u64,
+    hash: Hash,
+}
+
+const MARKER_MAGIC: &str = "ledger import in progress";
+
+/// Creates and flushes the marker: written whole to a temporary file beside
+/// it and renamed into place ([`fsio::replace`]), so that a crash leaves it
+/// complete or absent, never half written. A failure (a full disk) is
+/// reported as a failed append: nothing was written.
+fn create_marker(path: &Path, tail: &Tail) -> Result<PathBuf> {
+    let m = marker_path(path);
+    let text = format!(
+        "{MARKER_MAGIC}\nfrom {} {} {}\n",
+        tail.len,
+        tail.seq,
+        tail.hash.to_hex()
+    );
+    fsio::replace(&m, text.as_bytes(), 0o644).map_err(|e| Error::io(path, "append to", e))?;
+    Ok(m)
+}
+
+fn remove_marker(m: &Path) {
+    let _ = std::fs::remove_file(m);
+    fsio::sync_dir_of(m);
+}
+
+/// Reads the marker of an unfinished import beside `path`, if there is one.
+fn read_marker(path: &Path) -> Result<Option<(PathBuf, Marker)>> {
+    let m = marker_path(path);
+    let f = match fsio::open_ro_nofollow(&m) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io(&m, "read", e)),
+    };
+    let mut text = String::new();
+    let read = f.take(256).read_to_string(&mut text);
+    let parsed = read.ok().and_then(|_| {
+        let rest = text.strip_prefix(MARKER_MAGIC)?.strip_prefix("\nfrom ")?;
+        let mut it = rest.trim_end_matches('\n').split(' ');
+        let len = it.next()?.parse().ok()?;
+        let seq = it.next()?.parse().ok()?;
+        let hash = Hash::from_hex(it.next()?)?;
+        it.next().is_none().then_some(Marker { len, seq, hash })
+    });
+    match parsed {
+        Some(p) => Ok(Some((m, p))),
+        None => Err(Error::Damaged {
+            path: m.clone(),
+            line: 1,
+            message: "this file beside the ledger should record where an unfinished import began, but it cannot be read".into(),
+            help: Some(format!(
+                "an import that did not finish may have left lines at the end of the ledger: compare it with a copy, cut them off, then remove {}",
+                m.display()
+            )),
+        }),
+    }
+}
+
+/// Refuses a ledger that holds an unfinished import (its marker is there
+/// while no import holds the lock, so the one that wrote it died).
+fn refuse_unfinished_import(path: &Path, file: &File) -> Result<()> {
+    let Some((m, marker)) = read_marker(path)? else {
+        return Ok(());
+    };
+    let len = file
+        .metadata()
+        .map_err(|e| Error::io(path, "read", e))?
+        .len();
+    let before = LineFile::new(file, marker.len.min(len))
+        .count_lines()
+        .map_err(|e| Error::io(path, "read", e))?;
+    Err(Error::Damaged {
+        path: path.to_path_buf(),
+        line: before + 1,
+        message: format!(
+            "an import did not finish: the {} bytes from line {} on were written by an import that was interrupted, and are not part of the ledger ({} records where it began)",
+            len.saturating_sub(marker.len),
+            before + 1,
+            m.display()
+        ),
+        help: Some("run `ledger repair` to move the unfinished import's lines aside and restore the ledger as it was before it; then run the import again".into()),
+    })
+}
+
 /// Opens and verifies a ledger (streaming), returning the report and the state.
 ///
 /// With [`VerifyOptions::index_only`] the replay goes into a compact index
@@ -1526,6 +1865,14 @@ pub enum Repair {
         bytes: u64,
         saved_to: PathBuf,
     },
+    /// An import that did not finish was undone: its `bytes` from line
+    /// `line` on were moved to `saved_to` (none when it had written
+    /// nothing), and its marker removed.
+    RolledBack {
+        line: u64,
+        bytes: u64,
+        saved_to: Option<PathBuf>,
+    },
 }
 
 /// Repairs the end of a ledger, agreeing with `verify` on what is an entry.
@@ -1536,7 +1883,10 @@ pub enum Repair {
 /// without following links, saved and synced before the ledger is cut).
 /// Reads only the tail of the file.
 pub fn repair(path: &Path, now: &str) -> Result<Repair> {
-    let mut locked = lock(path)?;
+    let mut locked = lock_as_is(path)?;
+    if let Some((m, marker)) = read_marker(path)? {
+        return roll_back(&locked, now, &m, marker);
+    }
     let lf = locked.lines()?;
     let len = lf.len();
     let io = |e| Error::io(path, "read", e);
@@ -1576,32 +1926,7 @@ pub fn repair(path: &Path, now: &str) -> Result<Repair> {
         return Ok(Repair::Terminated { line, replaced_cr });
     }
     let torn_len = len - keep;
-    let stamp: String = now.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-    let file_name = path
-        .file_name()
-        .map_or("ledger".into(), |n| n.to_string_lossy().to_string());
-    let mut n = 0;
-    let (saved_to, mut side) = loop {
-        let name = if n == 0 {
-            format!("{file_name}.torn-{stamp}")
-        } else {
-            format!("{file_name}.torn-{stamp}-{n}")
-        };
-        let candidate = path.with_file_name(name);
-        match fsio::create_new(&candidate, 0o644) {
-            Ok(f) => break (candidate, f),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 1000 => n += 1,
-            Err(e) => return Err(Error::io(&candidate, "create", e)),
-        }
-    };
-    let copied = copy_range(&locked.file, keep, len, &mut side).and_then(|_| side.sync_all());
-    if let Err(e) = copied {
-        // The ledger is untouched; do not leave a partial copy behind.
-        drop(side);
-        let _ = std::fs::remove_file(&saved_to);
-        return Err(Error::io(&saved_to, "write", e));
-    }
-    fsio::sync_dir_of(&saved_to);
+    let saved_to = save_aside(&locked, now, "torn", keep, len)?;
     locked
         .file
         .set_len(keep)
@@ -1610,6 +1935,103 @@ pub fn repair(path: &Path, now: &str) -> Result<Repair> {
     Ok(Repair::Removed {
         line,
         bytes: torn_len,
+        saved_to,
+    })
+}
+
+/// Copies bytes `[from, to)` of the ledger to a new side file next to it,
+/// `NAME.WHAT-TIME` (created without following links), flushed with its
+/// directory, and returns its path. The ledger is not changed.
+fn save_aside(locked: &Locked, now: &str, what: &str, from: u64, to: u64) -> Result<PathBuf> {
+    let path = &locked.path;
+    let stamp: String = now.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    let file_name = path
+        .file_name()
+        .map_or("ledger".into(), |n| n.to_string_lossy().to_string());
+    let mut n = 0;
+    let (saved_to, mut side) = loop {
+        let name = if n == 0 {
+            format!("{file_name}.{what}-{stamp}")
+        } else {
+            format!("{file_name}.{what}-{stamp}-{n}")
+        };
+        let candidate = path.with_file_name(name);
+        match fsio::create_new(&candidate, 0o644) {
+            Ok(f) => break (candidate, f),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 1000 => n += 1,
+            Err(e) => return Err(Error::io(&candidate, "create", e)),
+        }
+    };
+    let copied = copy_range(&locked.file, from, to, &mut side).and_then(|_| side.sync_all());
+    if let Err(e) = copied {
+        // The ledger is untouched; do not leave a partial copy behind.
+        drop(side);
+        let _ = std::fs::remove_file(&saved_to);
+        return Err(Error::io(&saved_to, "write", e));
+    }
+    fsio::sync_dir_of(&saved_to);
+    Ok(saved_to)
+}
+
+/// Undoes an import that did not finish (its marker `m` is there): moves
+/// every byte after the length the marker records to a side file
+/// (`NAME.import-TIME`), cuts the ledger back to that length, and removes
+/// the marker. The marker must describe this ledger: the line ending at its
+/// length must be the entry it names (seq and hash); otherwise nothing is
+/// changed.
+fn roll_back(locked: &Locked, now: &str, m: &Path, marker: Marker) -> Result<Repair> {
+    let path = &locked.path;
+    let io = |e| Error::io(path, "read", e);
+    let len = locked.len()?;
+    let lf = LineFile::new(&locked.file, len);
+    let matches = marker.len <= len
+        && match lf.line_before(marker.len).map_err(io)? {
+            Some(Got::Line {
+                start,
+                text,
+                terminated: true,
+            }) if start + text.len() as u64 + 1 == marker.len => {
+                chain::check_line(&text, start == 0, true)
+                    .into_clean()
+                    .is_ok_and(|e| e.seq == marker.seq && e.hash == marker.hash)
+            }
+            _ => false,
+        };
+    if !matches {
+        return Err(Error::Damaged {
+            path: path.clone(),
+            line: 1,
+            message: format!(
+                "{} records an unfinished import after seq {} at byte {}, but the ledger does not hold that entry there; nothing was changed",
+                m.display(),
+                marker.seq,
+                marker.len
+            ),
+            help: Some(format!(
+                "the marker was not made for this file: check the ledger with a copy you trust, then remove {}",
+                m.display()
+            )),
+        });
+    }
+    let line = LineFile::new(&locked.file, marker.len)
+        .count_lines()
+        .map_err(io)?
+        + 1;
+    let bytes = len - marker.len;
+    let saved_to = if bytes > 0 {
+        Some(save_aside(locked, now, "import", marker.len, len)?)
+    } else {
+        None
+    };
+    locked
+        .file
+        .set_len(marker.len)
+        .and_then(|_| locked.file.sync_all())
+        .map_err(|e| Error::io(path, "truncate", e))?;
+    remove_marker(m);
+    Ok(Repair::RolledBack {
+        line,
+        bytes,
         saved_to,
     })
 }

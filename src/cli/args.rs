@@ -177,8 +177,102 @@ fn what(body: &Body) -> String {
     }
 }
 
+/// What `--format json` says of one appended entry.
+fn item_json(e: &crate::entry::Entry) -> Value {
+    let mut v = json!({
+        "seq": e.seq,
+        "hash": e.hash.to_hex(),
+        "kind": e.body.kind(),
+    });
+    let (id, target) = ids_of(&e.body);
+    if let Some(obj) = v.as_object_mut() {
+        if let Some(id) = id {
+            obj.insert("id".into(), Value::String(id.to_string()));
+        }
+        if let Some(t) = target {
+            obj.insert("target".into(), Value::String(t.to_string()));
+        }
+    }
+    v
+}
+
+/// Prints what an import appended, as [`print_appended`] prints it, without
+/// holding every entry: the text lists only the first and the last, and the
+/// JSON list is written as it is read back from the ledger.
+pub fn print_imported(
+    out: &mut dyn Write,
+    format: Format,
+    path: &Path,
+    imported: &crate::import::Imported,
+) -> Result<()> {
+    let held = imported.first.len() as u64 == imported.count;
+    match format {
+        _ if held => print_appended(out, format, path, &imported.first),
+        Format::Text => {
+            let mut shown: Vec<Appended> = imported.first.iter().take(LISTED).cloned().collect();
+            shown.push(imported.last.clone());
+            let mut s = String::new();
+            let line = |a: &Appended| {
+                format!(
+                    "  seq {}: {}, hash {}\n",
+                    a.entry.seq,
+                    what(&a.entry.body),
+                    a.entry.hash
+                )
+            };
+            s.push_str(&format!(
+                "appended {} entries to {}, seq {} to {}:\n",
+                imported.count,
+                terminal_path(path),
+                shown[0].entry.seq,
+                imported.last.entry.seq
+            ));
+            shown[..shown.len() - 1]
+                .iter()
+                .for_each(|a| s.push_str(&line(a)));
+            s.push_str(&format!(
+                "  ... {} more\n",
+                imported.count - shown.len() as u64
+            ));
+            s.push_str(&line(&imported.last));
+            emit(out, &s)
+        }
+        Format::Json => {
+            // As serde_json pretty-prints {"appended": [...], "path": ...}.
+            emit(out, "{\n  \"appended\": [")?;
+            let mut first = true;
+            let mut failed = None;
+            crate::store::read_appended(path, imported.from, imported.to, |e| {
+                let item = serde_json::to_string_pretty(&item_json(&e)).unwrap_or_default();
+                let mut s = String::with_capacity(item.len() + 64);
+                s.push_str(if first { "\n" } else { ",\n" });
+                first = false;
+                for (i, l) in item.lines().enumerate() {
+                    if i > 0 {
+                        s.push('\n');
+                    }
+                    s.push_str("    ");
+                    s.push_str(l);
+                }
+                match emit(out, &s) {
+                    Ok(()) => true,
+                    Err(e) => {
+                        failed = Some(e);
+                        false
+                    }
+                }
+            })?;
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            let p = serde_json::to_string(&path.display().to_string()).unwrap_or_default();
+            emit(out, &format!("\n  ],\n  \"path\": {p}\n}}\n"))
+        }
+    }
+}
+
 /// How many entries of a batch the text report lists before the last.
-const LISTED: usize = 20;
+pub const LISTED: usize = 20;
 
 /// Prints what a writing command appended to the ledger at `path`: for each
 /// entry its kind, the id it creates or acts on, its seq and its hash.
@@ -190,26 +284,7 @@ pub fn print_appended(
 ) -> Result<()> {
     match format {
         Format::Json => {
-            let items: Vec<Value> = written
-                .iter()
-                .map(|a| {
-                    let mut v = json!({
-                        "seq": a.entry.seq,
-                        "hash": a.entry.hash.to_hex(),
-                        "kind": a.entry.body.kind(),
-                    });
-                    let (id, target) = ids_of(&a.entry.body);
-                    if let Some(obj) = v.as_object_mut() {
-                        if let Some(id) = id {
-                            obj.insert("id".into(), Value::String(id.to_string()));
-                        }
-                        if let Some(t) = target {
-                            obj.insert("target".into(), Value::String(t.to_string()));
-                        }
-                    }
-                    v
-                })
-                .collect();
+            let items: Vec<Value> = written.iter().map(|a| item_json(&a.entry)).collect();
             let mut v = if items.len() == 1 {
                 items[0].clone()
             } else {

@@ -19,6 +19,7 @@ mod git;
 mod golden;
 mod hostile;
 mod html;
+mod imports;
 mod independent;
 mod independent_tlog;
 mod jcs;

@@ -378,3 +378,59 @@ fn verify_since_over_a_long_tail_stays_under_64_mib() {
         );
     }
 }
+
+/// The most an import may hold, whatever its size (docs/RELIABILITY.md,
+/// "Import is all or nothing"): its text goes to the ledger a few MiB at a
+/// time, and what it keeps per entry is its ids' index slots.
+const IMPORT_LIMIT_KIB: i64 = 40 * 1024;
+
+#[test]
+fn a_big_import_stays_in_bounded_memory() {
+    #[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
+    {
+        println!("skipped: peak memory is measured with Linux's wait4 on 64-bit targets");
+        return;
+    }
+    #[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+    {
+        // 12,000 facts of about 6 KiB: a 72 MiB import. Before, import held
+        // every body until it wrote them all (more than the file's size).
+        let env = Env::new();
+        env.ok(&[
+            "--ledger",
+            "ledger/test.jsonl",
+            "init",
+            "--title",
+            "Big import",
+        ]);
+        let mut text = String::from(
+            "{\"kind\":\"source\",\"body\":{\"id\":\"src\",\"publisher\":\"P\",\"title\":\"T\",\"type\":\"report\"}}\n",
+        );
+        let words = " More words of the same statement.".repeat(180);
+        for i in 0..12_000 {
+            text.push_str(&format!(
+                "{{\"kind\":\"fact\",\"body\":{{\"citations\":[{{\"source\":\"src\"}}],\"id\":\"big-{i}\",\"modality\":\"reported\",\"statement\":\"Statement {i}.{words}\",\"subject\":\"CA-KP\",\"topic\":\"embassy\"}}}}\n"
+            ));
+        }
+        assert!(text.len() > 70 << 20, "{} bytes", text.len());
+        env.write("batch.jsonl", &text);
+        let m = measured(
+            &env,
+            &["--ledger", "ledger/test.jsonl", "import", "batch.jsonl"],
+            &[("LEDGER_THREADS", "8")],
+        );
+        println!("import of 72 MiB: peak RSS {} KiB", m.peak_kib);
+        assert_eq!(m.code, 0, "{}{}", m.stdout, m.stderr);
+        assert!(
+            m.stdout
+                .starts_with("appended 12001 entries to ledger/test.jsonl, seq 1 to 12001:\n"),
+            "{}",
+            m.stdout
+        );
+        assert!(
+            m.peak_kib < IMPORT_LIMIT_KIB,
+            "import of 72 MiB: peak RSS {} KiB, over the {IMPORT_LIMIT_KIB} KiB bound",
+            m.peak_kib
+        );
+    }
+}

@@ -44,6 +44,39 @@ pub fn run(ledger: Option<&Path>, args: Args, out: &mut dyn Write) -> Result<i32
             out,
             &json!({"repaired": true, "line": line, "bytes": bytes, "saved_to": saved_to.display().to_string()}),
         )?,
+        (
+            Format::Json,
+            Repair::RolledBack {
+                line,
+                bytes,
+                saved_to,
+            },
+        ) => emit_json(
+            out,
+            &json!({"repaired": true, "unfinished_import": true, "line": line, "bytes": bytes,
+                "saved_to": saved_to.as_ref().map(|p| p.display().to_string())}),
+        )?,
+        (
+            Format::Text,
+            Repair::RolledBack {
+                line,
+                bytes,
+                saved_to,
+            },
+        ) => emit(
+            out,
+            &match saved_to {
+                Some(s) => format!(
+                    "{}: undid an import that did not finish: moved its {bytes} bytes from line {line} on to {}; the ledger is as it was before the import\n",
+                    terminal_path(&path),
+                    terminal_path(s)
+                ),
+                None => format!(
+                    "{}: an import that did not finish had written nothing; removed its marker\n",
+                    terminal_path(&path)
+                ),
+            },
+        )?,
         (Format::Text, Repair::Intact) => emit(
             out,
             &format!(
