@@ -1514,15 +1514,11 @@ fn render_side_by_side(sb: &SideBySide, m: Medium) -> String {
     }
 }
 
-/// [`render`], with each citation's quote under its fact when `quotes`.
-pub fn render_with(r: &Report, markdown: bool, quotes: bool) -> String {
-    let m = if markdown {
-        Medium::Markdown
-    } else {
-        Medium::Text
-    };
-    let mut s = String::new();
-    m.heading(&mut s, 1, &m.text(&r.title));
+/// The report's title and its lead: what it covers, up to which entry, and a
+/// caution when its sources are old. The same for every Markdown and text
+/// report, built from views or streamed from the state.
+fn preamble(s: &mut String, r: &Report, m: Medium) {
+    m.heading(s, 1, &m.text(&r.title));
     if r.subject.is_empty() {
         s.push_str(&format!(
             "{}\n\n",
@@ -1564,6 +1560,17 @@ pub fn render_with(r: &Report, markdown: bool, quotes: bool) -> String {
             ))
         ));
     }
+}
+
+/// [`render`], with each citation's quote under its fact when `quotes`.
+pub fn render_with(r: &Report, markdown: bool, quotes: bool) -> String {
+    let m = if markdown {
+        Medium::Markdown
+    } else {
+        Medium::Text
+    };
+    let mut s = String::new();
+    preamble(&mut s, r, m);
     if r.topics.is_empty() && r.context.is_empty() && !r.subject.is_empty() {
         s.push_str(&format!(
             "No fact about {} is in force on this date.\n\n",
@@ -1657,52 +1664,8 @@ pub fn render_to<W: Write + ?Sized>(
     let mut w = Tail::new(w);
     let w = &mut w;
     let mut s = String::new();
-    m.heading(&mut s, 1, &m.text(&r.title));
+    preamble(&mut s, r, m);
     w.write_all(s.as_bytes())?;
-    if r.subject.is_empty() {
-        writeln!(
-            w,
-            "{}\n",
-            m.em(&format!(
-                "The ledger \"{}\" up to entry {} ({}) holds no live fact yet; {} registered. Record one with `ledger add`.",
-                m.text(&r.ledger_title),
-                r.at_seq,
-                &r.at_hash.get(..12).unwrap_or(""),
-                count(r.sources.len(), "source", "sources"),
-            ))
-        )?;
-    } else {
-        writeln!(
-            w,
-            "{}\n",
-            m.em(&format!(
-                "Facts in force on {} as recorded in the ledger \"{}\" up to entry {} ({}).{} {} in force; {} live, {} superseded, {} retracted; {}. Every statement cites its sources by number: [n ¶p] is paragraph p of source n (see Sources).",
-                long_day(&r.as_of),
-                m.text(&r.ledger_title),
-                r.at_seq,
-                &r.at_hash.get(..12).unwrap_or(""),
-                topic_filter_sentence(&r.topic_filter, m),
-                count(r.counts.facts_in_force, "fact", "facts"),
-                r.counts.live_facts,
-                r.counts.superseded,
-                r.counts.retracted,
-                count(r.counts.disputes, "dispute", "disputes"),
-            ))
-        )?;
-    }
-    if let Some(n) = r.newest_source
-        && n.last_day() < opts_day(&r.as_of)
-        && n.year < opts_day(&r.as_of).0
-    {
-        writeln!(
-            w,
-            "{}\n",
-            m.em(&format!(
-                "Caution: the newest dated source is from {}. Facts with no end date are carried forward from what the sources said then; they may no longer hold.",
-                n.long()
-            ))
-        )?;
-    }
     if sel.topics.is_empty() && sel.context.is_empty() && !r.subject.is_empty() {
         writeln!(
             w,
