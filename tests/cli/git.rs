@@ -783,7 +783,10 @@ fn git_setup_writes_once_and_says_what_it_wrote() {
         "*.png binary\n*.txt text eol=lf\nledger/*.jsonl text eol=lf merge=ledger\n"
     );
     let ignore = String::from_utf8(t.read("repo/.gitignore")).expect("utf-8");
-    assert_eq!(ignore, "ledger/*.jsonl.torn-*\nledger/.*.jsonl.idx\n");
+    assert_eq!(
+        ignore,
+        "ledger/*.jsonl.torn-*\nledger/.*.jsonl.idx\nledger/.*.jsonl.import\nledger/*.jsonl.import-*\n"
+    );
     let driver = t.git("repo", &["config", "--get", "merge.ledger.driver"]);
     assert_eq!(driver.stdout, "ledger merge-driver %O %A %B %P\n");
     let attr = t.git(

@@ -27,6 +27,14 @@ pub const SIDE_FILES: &[(&str, &str)] = &[
         ".*.jsonl.idx",
         "the derived index that makes appends O(1); rebuilt when missing",
     ),
+    (
+        ".*.jsonl.import",
+        "the marker of an import being written; `ledger repair` undoes an unfinished one",
+    ),
+    (
+        "*.jsonl.import-*",
+        "entries of an unfinished import moved aside by `ledger repair`",
+    ),
 ];
 
 /// The merge driver's name in git's configuration and `.gitattributes`.
