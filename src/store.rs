@@ -246,6 +246,17 @@ pub struct Tail {
     pub len: u64,
 }
 
+impl Tail {
+    /// The ledger state an index must cover to be current for this tail.
+    pub fn covers(&self) -> Covers {
+        Covers {
+            len: self.len,
+            seq: self.seq,
+            hash: self.hash,
+        }
+    }
+}
+
 /// "The last entry, refuse if damaged": checks the last line of a ledger (as
 /// [`LineFile::last_line`] read it, or as a stream kept it) the way a writer
 /// must before appending after it: the ledger is not empty, ends in LF, and
@@ -1261,11 +1272,7 @@ pub fn append_checked_labeled(
     // The tail first: a torn last line gets the same refusal, pointing at
     // `ledger repair`, as every other write.
     let tail = locked.tail()?;
-    let covers = Covers {
-        len: tail.len,
-        seq: tail.seq,
-        hash: tail.hash,
-    };
+    let covers = tail.covers();
     let mut disk = match index::Disk::open(path, &locked.file) {
         Some(d) if d.covers() == covers => Some(d),
         Some(d) if d.covers().len < covers.len => catch_up(&locked.file, d, covers),
@@ -1377,11 +1384,7 @@ pub fn append_checked_labeled(
         },
         None => tail,
     };
-    let covers = Covers {
-        len: new_tail.len,
-        seq: new_tail.seq,
-        hash: new_tail.hash,
-    };
+    let covers = new_tail.covers();
     // The index is derived: failing to update it loses nothing (the next
     // write finds it stale and rebuilds it), so errors are ignored.
     match (&mut disk, &compact) {
@@ -1427,11 +1430,7 @@ pub struct Importing {
 pub fn begin_import(path: &Path, use_index: bool) -> Result<Importing> {
     let mut locked = lock(path)?;
     let tail = locked.tail()?;
-    let covers = Covers {
-        len: tail.len,
-        seq: tail.seq,
-        hash: tail.hash,
-    };
+    let covers = tail.covers();
     let disk = match index::Disk::open(path, &locked.file) {
         Some(d) if !use_index => {
             drop(d);
