@@ -6,7 +6,10 @@
 //! ([`crate::chain`]): worker threads do everything that does not depend on
 //! the entries before a line ([`prepare`]: reading, strict parsing, the body's
 //! own rules, the writers' rule for new text, its canonical text, and the
-//! SHA-256 of the sealed entry's text up to `prev`); the calling thread
+//! SHA-256 of the sealed entry's text up to `prev`; a line already in
+//! canonical form, the usual case, is read without a JSON tree, and any
+//! other line, or any refusal, goes through the general path, which words
+//! it); the calling thread
 //! takes the lines in order and does what does: locating citations in
 //! archived texts ([`crate::evidence`]), the referential checks against the
 //! ledger and the lines before ([`crate::index::Staged`]), and sealing (seq,
