@@ -372,7 +372,7 @@ fn read_line_with(raw: &[u8], first: bool, fast: bool) -> What {
 }
 
 /// The fast path of [`read_line`], for a line already in canonical form
-/// (as `gen_ledger --import-out`, `ledger export` and most tools write it):
+/// (as `gen_ledger --import-out` and any JCS writer write it):
 /// a byte scan confirms the form ([`jcs::scan_canonical`]: no duplicate or
 /// unsorted key, no `null`, no number JCS would write differently), the
 /// typed body is read straight from the text, without a JSON tree, and the
