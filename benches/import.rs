@@ -1,7 +1,8 @@
 //! Micro-benchmarks of the per-entry work of `ledger import`: what the
 //! worker threads do for one line ([`ledger::import::prepare`]: strict
 //! parse, the body's rules, canonical text and the hash of the part before
-//! `prev`) and what the one serial thread does ([`ledger::import::Ready::seal_into`]:
+//! `prev`; for a canonical line, as generated imports are, and for the same
+//! line with spaces, which takes the general path) and what the one serial thread does ([`ledger::import::Ready::seal_into`]:
 //! the rest of the hash and the line). Run with `cargo bench --bench import`.
 //! The line is a fact of realistic size like those `scripts/bench` imports.
 
@@ -30,6 +31,17 @@ fn line() -> String {
 #[divan::bench]
 fn prepare_line(b: divan::Bencher) {
     let text = line();
+    b.counter(divan::counter::BytesCount::new(text.len()))
+        .bench(|| prepare(divan::black_box(text.as_bytes()), false, true));
+}
+
+/// The same line written with a space after each colon: not canonical, so
+/// read by the general path (a JSON tree, then the typed body, then its
+/// canonical text written out).
+#[divan::bench]
+fn prepare_line_not_canonical(b: divan::Bencher) {
+    let text = line().replace("\":", "\": ");
+    assert!(prepare(text.as_bytes(), false, true).ready().is_some());
     b.counter(divan::counter::BytesCount::new(text.len()))
         .bench(|| prepare(divan::black_box(text.as_bytes()), false, true));
 }

@@ -695,19 +695,30 @@ impl Body {
 /// What [`Body::check_new_text`] asks of a fact's text; `at` prefixes the
 /// member names (`fact.` inside a supersede).
 fn fact_text(at: &str, f: &Fact) -> Result<(), String> {
-    one_line(&format!("{at}statement"), &f.statement)?;
-    if let Some(a) = &f.attributed_to {
+    // Member names are written out only for text that needs a closer look.
+    if !plain_text(&f.statement) {
+        one_line(&format!("{at}statement"), &f.statement)?;
+    }
+    if let Some(a) = &f.attributed_to
+        && !plain_text(a)
+    {
         one_line(&format!("{at}attributed_to"), a)?;
     }
     for (i, c) in f.citations.iter().enumerate() {
-        if let Some(q) = &c.quote {
+        if let Some(q) = &c.quote
+            && !plain_text(q)
+        {
             one_line(&format!("{at}citations[{i}].quote"), q)?;
         }
     }
-    if let Some(v) = &f.value {
+    if let Some(v) = &f.value
+        && !plain_value(v)
+    {
         value_text(&format!("{at}value"), v)?;
     }
-    if let Some(n) = &f.note {
+    if let Some(n) = &f.note
+        && !plain_text(n)
+    {
         text(&format!("{at}note"), n, true)?;
     }
     Ok(())
@@ -729,6 +740,32 @@ fn value_text(at: &str, v: &Value) -> Result<(), String> {
     }
 }
 
+/// Whether every key and string of `v` is [`plain_text`].
+fn plain_value(v: &Value) -> bool {
+    match v {
+        Value::String(s) => plain_text(s),
+        Value::Array(items) => items.iter().all(plain_value),
+        Value::Object(map) => map.iter().all(|(k, v)| plain_text(k) && plain_value(v)),
+        _ => true,
+    }
+}
+
+/// Whether `s` passes [`text`] (as one line or as a note) for want of any
+/// byte that could begin what it refuses: C0 controls and DEL are single
+/// bytes, C1 controls begin with 0xC2, and U+2028 and U+2029 with 0xE2. Most
+/// text is checked by this alone, 16 bytes at a time without a branch
+/// inside, which the compiler vectorizes.
+fn plain_text(s: &str) -> bool {
+    let refused = |b: u8| (b < 0x20) | (b == 0x7F) | (b == 0xC2) | (b == 0xE2);
+    let mut chunks = s.as_bytes().chunks_exact(16);
+    for c in &mut chunks {
+        if c.iter().fold(false, |any, &b| any | refused(b)) {
+            return false;
+        }
+    }
+    !chunks.remainder().iter().any(|&b| refused(b))
+}
+
 fn one_line(what: &str, s: &str) -> Result<(), String> {
     text(what, s, false)
 }
@@ -740,10 +777,10 @@ fn opt_note(note: &Option<String>) -> Result<(), String> {
 /// Checks `s`, the text of member `what`: no control character, line
 /// separator or paragraph separator, except LF and TAB in a note.
 fn text(what: &str, s: &str, note: bool) -> Result<(), String> {
-    let Some((i, c)) = s.chars().enumerate().find(|&(_, c)| {
-        (c.is_control() || c == '\u{2028}' || c == '\u{2029}')
-            && !(note && matches!(c, '\n' | '\t'))
-    }) else {
+    if plain_text(s) {
+        return Ok(());
+    }
+    let Some((i, c)) = refused_char(s, note) else {
         return Ok(());
     };
     let name = match c {
@@ -772,6 +809,15 @@ fn text(what: &str, s: &str, note: bool) -> Result<(), String> {
         c as u32,
         i + 1
     ))
+}
+
+/// The first character [`text`] refuses, with its 0-based position in
+/// characters.
+fn refused_char(s: &str, note: bool) -> Option<(usize, char)> {
+    s.chars().enumerate().find(|&(_, c)| {
+        (c.is_control() || c == '\u{2028}' || c == '\u{2029}')
+            && !(note && matches!(c, '\n' | '\t'))
+    })
 }
 
 /// Optional members are omitted when absent, never `null`: a reader that took
@@ -1100,5 +1146,57 @@ impl Entry {
         let mut s = jcs::canonicalize(&Value::Object(self.to_object(true)))?;
         s.push('\n');
         Ok(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Characters near every edge of what the rule for new text refuses.
+    fn edge_char() -> impl Strategy<Value = char> {
+        prop_oneof![
+            any::<char>(),
+            (0u32..0x20).prop_map(|c| char::from_u32(c).unwrap_or('a')),
+            Just('\u{7f}'),
+            (0x80u32..0xC0).prop_map(|c| char::from_u32(c).unwrap_or('a')),
+            (0x2000u32..0x2100).prop_map(|c| char::from_u32(c).unwrap_or('a')),
+            Just('\u{FEFF}'),
+            Just('é'),
+            Just('\u{1F600}'),
+        ]
+    }
+
+    proptest! {
+        /// The byte shortcut passes only text the character rule passes,
+        /// as one line and as a note.
+        #[test]
+        fn plain_text_is_text_the_rule_passes(
+            chars in prop::collection::vec(edge_char(), 0..40)
+        ) {
+            let s: String = chars.into_iter().collect();
+            if plain_text(&s) {
+                prop_assert_eq!(refused_char(&s, false), None);
+                prop_assert_eq!(refused_char(&s, true), None);
+            }
+        }
+    }
+
+    /// No character the rule refuses, anywhere in the code space, passes
+    /// the shortcut.
+    #[test]
+    fn refused_characters_are_not_plain() {
+        for c in (0u32..0x110000).filter_map(char::from_u32) {
+            // Inside the first 16 bytes, and in the bytes after them.
+            for s in [
+                format!("ab{c}defghijklmnopq"),
+                format!("abcdefghijklmnopq{c}"),
+            ] {
+                if refused_char(&s, false).is_some() {
+                    assert!(!plain_text(&s), "U+{:04X}", c as u32);
+                }
+            }
+        }
     }
 }

@@ -128,8 +128,11 @@ impl Refusal {
 enum Text {
     /// No source has this id (the append's own checks refuse the citation).
     Unregistered,
-    /// The source records no archived text.
-    None,
+    /// The source records no archived text; `noted`: it is among the
+    /// sources whose citations could not be checked.
+    None {
+        noted: bool,
+    },
     Archived {
         text: String,
         path: PathBuf,
@@ -217,35 +220,37 @@ impl Resolver {
         }
     }
 
-    fn text(&mut self, source: &str, prior: &Prior) -> Result<&Text, Refusal> {
-        if !self.texts.contains_key(source) {
-            let refusal = |e: Error| Refusal {
-                message: e.to_string(),
-                help: e.help().map(str::to_string),
-            };
-            let found = match self.pending.get(source) {
-                Some(sha) => Some(sha.clone()),
-                None => prior.source(source).map_err(refusal)?.map(|s| s.sha256),
-            };
-            let t = match found {
-                None => Text::Unregistered,
-                Some(None) => Text::None,
-                Some(Some(sha)) => match self.archive.text(&sha) {
-                    Ok(text) => Text::Archived {
-                        text,
-                        path: self.archive.path_of(&sha),
-                    },
-                    Err(u) => {
-                        return Err(Refusal {
-                            message: u.message(source),
-                            help: Some(u.help()),
-                        });
-                    }
+    /// Looks up the text of `source` in the ledger and the archive and
+    /// keeps what it finds (called once per source, when first cited).
+    fn load(&mut self, source: &str, prior: &Prior) -> Result<(), Refusal> {
+        let refusal = |e: Error| Refusal {
+            message: e.to_string(),
+            help: e.help().map(str::to_string),
+        };
+        let found = match self.pending.get(source) {
+            Some(sha) => Some(sha.clone()),
+            None => prior.source(source).map_err(refusal)?.map(|s| s.sha256),
+        };
+        let t = match found {
+            None => Text::Unregistered,
+            Some(None) => Text::None {
+                noted: self.unchecked_ids.contains(source),
+            },
+            Some(Some(sha)) => match self.archive.text(&sha) {
+                Ok(text) => Text::Archived {
+                    text,
+                    path: self.archive.path_of(&sha),
                 },
-            };
-            self.texts.insert(source.to_string(), t);
-        }
-        Ok(&self.texts[source])
+                Err(u) => {
+                    return Err(Refusal {
+                        message: u.message(source),
+                        help: Some(u.help()),
+                    });
+                }
+            },
+        };
+        self.texts.insert(source.to_string(), t);
+        Ok(())
     }
 
     /// Locates and checks one citation in place (see the module doc).
@@ -253,19 +258,26 @@ impl Resolver {
         if c.paragraph.is_none() && c.span.is_none() && c.quote.is_none() {
             return Ok(());
         }
-        if matches!(self.text(&c.source, prior)?, Text::Archived { .. }) {
-            self.located += 1;
+        // Two lookups for a source already met (every citation but the
+        // first of each source: an import cites thousands).
+        if !self.texts.contains_key(&c.source) {
+            self.load(&c.source, prior)?;
         }
-        match self.text(&c.source, prior)? {
-            Text::Unregistered => Ok(()),
-            Text::None => {
-                if !self.unchecked_ids.contains(&c.source) {
-                    self.unchecked_ids.insert(c.source.clone());
-                    self.unchecked.push(c.source.clone());
+        match self.texts.get_mut(&c.source) {
+            None | Some(Text::Unregistered) => Ok(()),
+            Some(Text::None { noted }) => {
+                if !*noted {
+                    *noted = true;
+                    if self.unchecked_ids.insert(c.source.clone()) {
+                        self.unchecked.push(c.source.clone());
+                    }
                 }
                 Ok(())
             }
-            Text::Archived { text, path } => resolve_in(c, text, path),
+            Some(Text::Archived { text, path }) => {
+                self.located += 1;
+                resolve_in(c, text, path)
+            }
         }
     }
 

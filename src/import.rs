@@ -6,7 +6,10 @@
 //! ([`crate::chain`]): worker threads do everything that does not depend on
 //! the entries before a line ([`prepare`]: reading, strict parsing, the body's
 //! own rules, the writers' rule for new text, its canonical text, and the
-//! SHA-256 of the sealed entry's text up to `prev`); the calling thread
+//! SHA-256 of the sealed entry's text up to `prev`; a line already in
+//! canonical form, the usual case, is read without a JSON tree, and any
+//! other line, or any refusal, goes through the general path, which words
+//! it); the calling thread
 //! takes the lines in order and does what does: locating citations in
 //! archived texts ([`crate::evidence`]), the referential checks against the
 //! ledger and the lines before ([`crate::index::Staged`]), and sealing (seq,
@@ -33,6 +36,7 @@ use crate::entry::{Body, Entry};
 use crate::error::{Error, Result};
 use crate::evidence::Resolver;
 use crate::hash::Hash;
+use crate::index::Prints;
 use crate::jcs;
 use crate::lines::{self, Line, MAX_ENTRY_BYTES};
 use crate::store::{self, Appended, Importing};
@@ -83,27 +87,64 @@ pub struct Ready {
     /// SHA-256 of `head` followed by `"kind":K,"prev":"`, all of the
     /// entry's hashed text that comes before `prev`.
     hasher: Sha256,
+    /// The fingerprints of the ids the body names, for the referential
+    /// checks on the serial thread.
+    prints: Prints,
 }
 
 impl Ready {
+    /// Prepares `body`, writing its canonical text from the typed body.
     fn new(body: Body) -> Ready {
-        let mut head = String::with_capacity(640);
-        head.push_str("{\"body\":");
-        let head = match jcs::write_canonical(&body.to_value(), &mut head) {
-            Ok(()) => {
-                head.push_str(",\"format\":");
-                head.push_str(&body.format().to_string());
-                head.push(',');
-                Ok(head)
-            }
+        let mut text = String::with_capacity(640);
+        let head = match jcs::write_canonical(&body.to_value(), &mut text) {
+            Ok(()) => Ok(Ready::head(&body, &text)),
             Err(e) => Err(e.0),
         };
+        Ready::with_head(body, head)
+    }
+
+    /// Prepares `body`, whose canonical text is `text` (read from a line
+    /// already in canonical form: see [`read_canonical`]).
+    fn with_text(body: Body, text: &str) -> Ready {
+        let head = Ready::head(&body, text);
+        let ready = Ready::with_head(body, Ok(head));
+        // The typed body's own canonical text is what the slow path seals;
+        // the tests (built with debug assertions) hold every import to it.
+        debug_assert!(
+            ready.head == Ready::new(ready.body.clone()).head,
+            "canonical text of a body read from canonical text changed: {text}"
+        );
+        ready
+    }
+
+    /// `{"body":TEXT,"format":N,`.
+    fn head(body: &Body, text: &str) -> String {
+        let mut head = String::with_capacity(text.len() + 24);
+        head.push_str("{\"body\":");
+        head.push_str(text);
+        head.push_str(",\"format\":");
+        match body.format() {
+            1 => head.push('1'),
+            2 => head.push('2'),
+            n => head.push_str(&n.to_string()),
+        }
+        head.push(',');
+        head
+    }
+
+    fn with_head(body: Body, head: std::result::Result<String, String>) -> Ready {
         let mut hasher = Sha256::new();
         if let Ok(h) = &head {
             hasher.update(h.as_bytes());
             hasher.update(kind_member(&body).as_bytes());
         }
-        Ready { body, head, hasher }
+        let prints = Prints::of_body(&body);
+        Ready {
+            body,
+            head,
+            hasher,
+            prints,
+        }
     }
 }
 
@@ -148,10 +189,11 @@ impl Ready {
             message: m.clone(),
             help: None,
         })?;
-        let prev_hex = prev.to_hex();
-        let seq_text = seq.to_string();
+        let prev_hex = hex(&prev);
+        let mut seq_buf = [0u8; 20];
+        let seq_text = decimal(seq, &mut seq_buf);
         let mut h = self.hasher.clone();
-        h.update(prev_hex.as_bytes());
+        h.update(prev_hex);
         h.update(recorded.0.as_bytes());
         h.update(seq_text.as_bytes());
         h.update(b"}");
@@ -176,24 +218,57 @@ impl Ready {
         out.reserve(len + 1);
         out.push_str(head);
         out.push_str("\"hash\":\"");
-        out.push_str(&hash.to_hex());
+        // Hex digits are ASCII.
+        out.push_str(std::str::from_utf8(&hex(&hash)).unwrap_or_default());
         out.push_str("\",");
-        out.push_str(&kind);
-        out.push_str(&prev_hex);
+        out.push_str(kind);
+        out.push_str(std::str::from_utf8(&prev_hex).unwrap_or_default());
         out.push_str(&recorded.0);
-        out.push_str(&seq_text);
+        out.push_str(seq_text);
         out.push_str("}\n");
         Ok(hash)
     }
 }
 
+/// Lowercase hex of a hash, without allocating (the serial thread writes
+/// two per entry).
+fn hex(h: &Hash) -> [u8; 64] {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [0u8; 64];
+    for (i, b) in h.0.iter().enumerate() {
+        out[2 * i] = HEX[(b >> 4) as usize];
+        out[2 * i + 1] = HEX[(b & 0xF) as usize];
+    }
+    out
+}
+
+/// `n` in decimal, written into `buf`.
+fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // Decimal digits are ASCII.
+    std::str::from_utf8(&buf[i..]).unwrap_or_default()
+}
+
 /// `"kind":K,"prev":"`: the members between `hash` and the prev hash's hex.
-fn kind_member(body: &Body) -> String {
-    let mut s = String::with_capacity(32);
-    s.push_str("\"kind\":");
-    jcs::write_string(body.kind(), &mut s);
-    s.push_str(",\"prev\":\"");
-    s
+fn kind_member(body: &Body) -> &'static str {
+    match body {
+        Body::Genesis(_) => "\"kind\":\"genesis\",\"prev\":\"",
+        Body::Define(_) => "\"kind\":\"define\",\"prev\":\"",
+        Body::Source(_) => "\"kind\":\"source\",\"prev\":\"",
+        Body::Fact(_) => "\"kind\":\"fact\",\"prev\":\"",
+        Body::Supersede(_) => "\"kind\":\"supersede\",\"prev\":\"",
+        Body::Retract(_) => "\"kind\":\"retract\",\"prev\":\"",
+        Body::Dispute(_) => "\"kind\":\"dispute\",\"prev\":\"",
+        Body::Amend(_) => "\"kind\":\"amend\",\"prev\":\"",
+    }
 }
 
 impl Prepared {
@@ -236,6 +311,12 @@ pub fn prepare(raw: &[u8], first: bool, terminated: bool) -> Prepared {
 }
 
 fn read_line(raw: &[u8], first: bool) -> What {
+    read_line_with(raw, first, true)
+}
+
+/// [`read_line`], trying the fast path for canonical lines first when
+/// `fast` (tests compare the two ways).
+fn read_line_with(raw: &[u8], first: bool, fast: bool) -> What {
     let bad = |m: String| What::Bad(Bad::Line(m));
     let text = match std::str::from_utf8(raw) {
         Ok(t) => t,
@@ -250,6 +331,9 @@ fn read_line(raw: &[u8], first: bool) -> What {
     let line = text.strip_suffix('\r').unwrap_or(text);
     if line.trim().is_empty() {
         return What::Blank;
+    }
+    if fast && let Some(ready) = read_canonical(line) {
+        return What::Ready(Box::new(ready));
     }
     let v = match jcs::parse_strict(line) {
         Ok(v) => v,
@@ -285,6 +369,36 @@ fn read_line(raw: &[u8], first: bool) -> What {
         return What::Bad(Bad::NewText(e));
     }
     What::Ready(Box::new(Ready::new(b)))
+}
+
+/// The fast path of [`read_line`], for a line already in canonical form
+/// (as `gen_ledger --import-out` and any JCS writer write it):
+/// a byte scan confirms the form ([`jcs::scan_canonical`]: no duplicate or
+/// unsorted key, no `null`, no number JCS would write differently), the
+/// typed body is read straight from the text, without a JSON tree, and the
+/// body's text is its canonical text as it stands. `None` at the first doubt
+/// of any kind, refusals included: the slow path then reads the line again
+/// and words what is wrong. So it returns `Some` only where the slow path
+/// accepts the line and prepares the same entry (the same body, the same
+/// text).
+fn read_canonical(line: &str) -> Option<Ready> {
+    let scan = jcs::scan_canonical(line)?;
+    if scan.member_count != 2 {
+        return None;
+    }
+    let member = |i: usize, name: &str| {
+        let (ks, ke, vs, ve) = scan.members[i];
+        (&line[ks..ke] == name).then(|| &line[vs..ve])
+    };
+    let (body_text, kind) = (member(0, "body")?, member(1, "kind")?);
+    let kind = kind.strip_prefix('"')?.strip_suffix('"')?;
+    if kind.contains('\\') || kind == "genesis" || !body_text.starts_with('{') {
+        return None;
+    }
+    let body = Body::from_canonical_str(kind, body_text)?;
+    body.check().ok()?;
+    body.check_new_text().ok()?;
+    Some(Ready::with_text(body, body_text))
 }
 
 /// The refusal of line `n` of `file` on its own; `offset` is the line's
@@ -604,6 +718,14 @@ fn word_reference(
     Ok(refused)
 }
 
+/// The last entry sealed so far.
+struct Last {
+    seq: u64,
+    prev: Hash,
+    hash: Hash,
+    ready: Box<Ready>,
+}
+
 /// An import that went through, before its last bytes are written.
 struct Done<'a> {
     first: Vec<Appended>,
@@ -653,19 +775,22 @@ fn run<'s>(
     let (mut n, mut offset, mut count) = (0u64, 0u64, 0u64);
     let (seq, mut prev) = session.tail();
     let mut first: Vec<Appended> = Vec::with_capacity(keep.min(1024));
-    let mut last: Option<Appended> = None;
+    let mut last: Option<Last> = None;
     let mut buf = String::with_capacity(CHUNK + 2 * MAX_ENTRY_BYTES);
     let mut io_error: Option<Error> = None;
     let from = session.from();
 
-    let mut take = |p: Prepared| {
+    // Takes one prepared line. The line's result stays in the chunk, which
+    // goes back to the worker that made it: what an entry owns is freed
+    // there, where it was allocated, rather than on this thread.
+    let mut take = |p: &mut Prepared| {
         n += 1;
         let line_offset = offset;
         offset += p.len as u64 + u64::from(p.terminated);
         if refusals.line.is_some() {
             return;
         }
-        let mut ready = match p.what {
+        let mut ready = match std::mem::replace(&mut p.what, What::Blank) {
             What::Blank => return,
             What::Bad(b) => {
                 refusals.line = Some(line_error(file, n, line_offset, b));
@@ -700,11 +825,12 @@ fn run<'s>(
             recorded: String::new(),
             body: ready.body,
         };
-        if let Err(m) = staged.apply(&probe) {
+        let applied = staged.apply_with(&probe, Some(&ready.prints));
+        ready.body = probe.body;
+        if let Err(m) = applied {
             refusals.reference = Some((this_seq, n, m));
             return;
         }
-        ready.body = probe.body;
         if refusals.seal.is_some() {
             return;
         }
@@ -720,20 +846,27 @@ fn run<'s>(
                 return;
             }
         };
-        let appended = Appended {
-            entry: Entry {
-                seq: this_seq,
-                prev,
-                hash,
-                recorded: now.to_string(),
-                body: ready.body,
-            },
-        };
-        prev = hash;
         if first.len() < keep {
-            first.push(appended.clone());
+            first.push(Appended {
+                entry: Entry {
+                    seq: this_seq,
+                    prev,
+                    hash,
+                    recorded: now.to_string(),
+                    body: ready.body.clone(),
+                },
+            });
         }
-        last = Some(appended);
+        let before = last.replace(Last {
+            seq: this_seq,
+            prev,
+            hash,
+            ready,
+        });
+        if let Some(before) = before {
+            p.what = What::Ready(before.ready);
+        }
+        prev = hash;
         if buf.len() >= CHUNK && io_error.is_none() && !refusals.any() {
             if let Err(e) = session.write(buf.as_bytes()) {
                 io_error = Some(e);
@@ -753,11 +886,11 @@ fn run<'s>(
         true,
         prepare,
         |lines: &mut Vec<Prepared>, too_long: Option<TooLong>| {
-            for p in lines.drain(..) {
+            for p in lines.iter_mut() {
                 take(p);
             }
             if let Some(t) = too_long {
-                take(Prepared {
+                take(&mut Prepared {
                     len: t.len as usize,
                     terminated: t.terminated,
                     what: What::Bad(Bad::TooLong(t.len)),
@@ -788,6 +921,15 @@ fn run<'s>(
     let Some(last) = last else {
         return Ok(None);
     };
+    let last = Appended {
+        entry: Entry {
+            seq: last.seq,
+            prev: last.prev,
+            hash: last.hash,
+            recorded: now.to_string(),
+            body: last.ready.body,
+        },
+    };
     if let Err(e) = session.write(buf.as_bytes()) {
         return Err(Failed::Plain(e));
     }
@@ -798,4 +940,310 @@ fn run<'s>(
         from,
         staged,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    /// What a line reads as, in full: the refusal's words, or the entry's
+    /// body, its prepared text, the state of its running hash and its
+    /// fingerprints.
+    fn outcome(w: &What) -> String {
+        match w {
+            What::Blank => "blank".into(),
+            What::Bad(Bad::Utf8(at)) => format!("not UTF-8 at {at}"),
+            What::Bad(Bad::Line(m)) => format!("bad line: {m}"),
+            What::Bad(Bad::NewText(m)) => format!("bad text: {m}"),
+            What::Bad(Bad::TooLong(n)) => format!("too long: {n}"),
+            What::Ready(r) => format!(
+                "ready {:?} {:?} {:x} {:?}",
+                r.head,
+                r.body,
+                r.hasher.clone().finalize(),
+                r.prints
+            ),
+        }
+    }
+
+    /// A small deterministic generator for the mutations below.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+        fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
+            &xs[self.below(xs.len())]
+        }
+    }
+
+    /// Text near every edge of the rules for new text and of JSON escaping.
+    fn edge_text(rng: &mut Rng) -> String {
+        const PIECES: [&str; 16] = [
+            "a",
+            "Zz 9",
+            "é",
+            "\u{2028}",
+            "\u{2029}",
+            "\u{85}",
+            "\n",
+            "\t",
+            "\r",
+            "\"",
+            "\\",
+            "\u{1}",
+            "\u{7f}",
+            "\u{1F600}",
+            "\u{E000}",
+            "/",
+        ];
+        (0..rng.below(5)).map(|_| *rng.pick(&PIECES)).collect()
+    }
+
+    fn edge_number(rng: &mut Rng) -> Value {
+        match rng.below(10) {
+            0 => json!(0),
+            1 => json!(-0.0),
+            2 => json!(1.5),
+            3 => json!(1e21),
+            4 => json!(1e-7),
+            5 => json!(9_007_199_254_740_992u64),
+            6 => json!(9_007_199_254_740_993u64),
+            7 => json!(-5),
+            8 => json!(3.0),
+            _ => json!(0.1),
+        }
+    }
+
+    fn edge_value(rng: &mut Rng, depth: usize) -> Value {
+        match rng.below(if depth == 0 { 4 } else { 7 }) {
+            0 => Value::Null,
+            1 => Value::Bool(rng.below(2) == 0),
+            2 => edge_number(rng),
+            3 => Value::String(edge_text(rng)),
+            4 | 5 => {
+                let mut m = serde_json::Map::new();
+                for _ in 0..rng.below(4) {
+                    m.insert(edge_text(rng), edge_value(rng, depth - 1));
+                }
+                Value::Object(m)
+            }
+            _ => Value::Array(
+                (0..rng.below(3))
+                    .map(|_| edge_value(rng, depth - 1))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Changes an import line (`{"body":…,"kind":…}`) in one of the ways
+    /// that test where the fast path must give way to the slow one.
+    fn mutate(v: &mut Value, rng: &mut Rng) {
+        let kind = v["kind"].as_str().unwrap_or_default().to_string();
+        let body = &mut v["body"];
+        let fact = if kind == "supersede" {
+            &mut body["fact"]
+        } else {
+            &mut *body
+        };
+        match rng.below(13) {
+            0 => {}
+            1 if fact.get("statement").is_some() => fact["statement"] = json!(edge_text(rng)),
+            2 => body["note"] = json!(edge_text(rng)),
+            3 if fact.get("statement").is_some() => fact["value"] = edge_value(rng, 3),
+            4 => {
+                let d = *rng.pick(&[
+                    "2019",
+                    "2019-06",
+                    "2019-6",
+                    "2019-02-30",
+                    "0000",
+                    "0999-01-31",
+                ]);
+                let member = if kind == "source" {
+                    "published"
+                } else {
+                    "valid_from"
+                };
+                fact[member] = json!(d);
+            }
+            5 => body["extra"] = json!(1),
+            6 => {
+                let keys: Vec<String> = body
+                    .as_object()
+                    .map(|m| m.keys().cloned().collect())
+                    .unwrap_or_default();
+                if !keys.is_empty() {
+                    body[rng.pick(&keys).as_str()] = Value::Null;
+                }
+            }
+            7 => {
+                v["kind"] = json!(*rng.pick(&[
+                    "genesis",
+                    "define",
+                    "source",
+                    "fact",
+                    "supersede",
+                    "retract",
+                    "dispute",
+                    "amend",
+                    "nope",
+                    "fa\\ct",
+                ]))
+            }
+            8 if kind == "supersede" => {
+                body["disputes"] = json!(*rng.pick(&["carry", "drop"]));
+            }
+            9 if fact.get("citations").is_some() => {
+                fact["citations"][0]["paragraph"] = edge_number(rng);
+            }
+            10 if fact.get("citations").is_some() => {
+                if rng.below(2) == 0 {
+                    fact["citations"] = json!({"source": "src-3"});
+                } else {
+                    fact["citations"][0] = json!(["src-3"]);
+                }
+            }
+            11 => {
+                let keys: Vec<String> = body
+                    .as_object()
+                    .map(|m| m.keys().cloned().collect())
+                    .unwrap_or_default();
+                if let (Some(m), false) = (body.as_object_mut(), keys.is_empty()) {
+                    m.remove(rng.pick(&keys).as_str());
+                }
+            }
+            _ => {
+                *v = json!({
+                    "kind": "amend",
+                    "body": {
+                        "target": "src-3",
+                        "reason": edge_text(rng),
+                        "set": {"title": edge_text(rng), "note": edge_text(rng)},
+                        "unset": ["url"],
+                    }
+                })
+            }
+        }
+    }
+
+    /// The line as a file might hold it: canonical, or as `serde_json`
+    /// writes it (other number forms), or with white space.
+    fn write(v: &Value, rng: &mut Rng) -> String {
+        match rng.below(4) {
+            0 => serde_json::to_string(v).unwrap_or_default(),
+            1 => serde_json::to_string(v)
+                .unwrap_or_default()
+                .replacen("\":", "\": ", 1),
+            _ => jcs::canonicalize(v).unwrap_or_default(),
+        }
+    }
+
+    /// Lines of a synthetic import.
+    fn lines(entries: u64, seed: u64) -> Vec<String> {
+        let mut out = Vec::new();
+        crate::synthetic::write_import(&mut out, entries, seed).expect("writing to memory");
+        String::from_utf8(out)
+            .expect("the generator writes UTF-8")
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// A prepared entry seals to the line [`Entry::seal_line`] gives.
+    fn sealed_as_every_writer_seals(r: &Ready) {
+        let (seq, prev, now) = (41, crate::hash::sha256(b"prev"), "2026-01-02T03:04:05Z");
+        let mut line = String::new();
+        let hash = r.seal_into(seq, prev, &Recorded::new(now), &mut line);
+        let (e, expected) =
+            Entry::seal_line(seq, prev, now.to_string(), r.body.clone()).expect("seal");
+        assert_eq!(line, expected);
+        assert_eq!(hash.ok(), Some(e.hash));
+    }
+
+    /// Every line the generator writes (canonical, as most import files
+    /// are) takes the fast path, and prepares what the slow path does.
+    #[test]
+    fn canonical_lines_take_the_fast_path() {
+        for line in lines(3_000, 5) {
+            let fast = read_canonical(&line).unwrap_or_else(|| panic!("slow path: {line}"));
+            sealed_as_every_writer_seals(&fast);
+            let slow = read_line_with(line.as_bytes(), false, false);
+            assert_eq!(
+                outcome(&What::Ready(Box::new(fast))),
+                outcome(&slow),
+                "{line}"
+            );
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        /// Whatever the line, reading it with the fast path tried first
+        /// gives exactly what the slow path alone gives: the same refusal
+        /// in the same words, or the same body, text, hash state and
+        /// fingerprints.
+        #[test]
+        fn the_fast_path_decides_as_the_slow_path(seed in any::<u64>()) {
+            let mut rng = Rng(seed);
+            let all = lines(60, seed);
+            for line in all.iter().skip(rng.below(4)).step_by(3) {
+                let mut v: Value = serde_json::from_str(line).expect("generated line");
+                mutate(&mut v, &mut rng);
+                let text = write(&v, &mut rng);
+                let both = read_line_with(text.as_bytes(), false, true);
+                let slow = read_line_with(text.as_bytes(), false, false);
+                prop_assert_eq!(outcome(&both), outcome(&slow), "{}", text);
+                if let What::Ready(r) = &both {
+                    sealed_as_every_writer_seals(r);
+                }
+            }
+        }
+    }
+
+    /// The members between `hash` and the prev hash are those JCS writes.
+    #[test]
+    fn kind_members_are_canonical() {
+        for line in lines(400, 9) {
+            let What::Ready(r) = read_line_with(line.as_bytes(), false, false) else {
+                panic!("{line}");
+            };
+            let mut expected = String::from("\"kind\":");
+            jcs::write_string(r.body.kind(), &mut expected);
+            expected.push_str(",\"prev\":\"");
+            assert_eq!(kind_member(&r.body), expected);
+        }
+        let amend = Body::from_value("amend", &json!({"target": "s", "reason": "r"}));
+        let genesis = Body::from_value("genesis", &json!({"title": "t", "created": "c"}));
+        for b in [amend, genesis] {
+            let b = b.expect("body");
+            let mut expected = String::from("\"kind\":");
+            jcs::write_string(b.kind(), &mut expected);
+            expected.push_str(",\"prev\":\"");
+            assert_eq!(kind_member(&b), expected);
+        }
+    }
+
+    #[test]
+    fn decimal_and_hex_are_as_std_writes_them() {
+        for n in [0, 1, 9, 10, 99, 100, 12_345, u64::MAX] {
+            assert_eq!(decimal(n, &mut [0; 20]), n.to_string());
+        }
+        let h = crate::hash::sha256(b"x");
+        assert_eq!(
+            std::str::from_utf8(&hex(&h)).ok(),
+            Some(h.to_hex().as_str())
+        );
+    }
 }

@@ -247,8 +247,13 @@ pub struct Prints {
 impl Prints {
     /// The fingerprints of the ids `entry` names, the first [`MAX_PRINTS`].
     pub fn of(entry: &Entry) -> Prints {
+        Prints::of_body(&entry.body)
+    }
+
+    /// [`Prints::of`] an entry with this body.
+    pub fn of_body(body: &Body) -> Prints {
         let mut p = Prints::default();
-        names(entry, |ns, id| {
+        names(body, |ns, id| {
             if (p.n as usize) < MAX_PRINTS {
                 p.fps[p.n as usize] = fp(ns, id);
                 p.n += 1;
@@ -262,7 +267,7 @@ impl Prints {
 /// or [`changes`] may ask for, in a fixed order. A built-in actor or topic is
 /// never looked up, so it is left out. Ids asked for but missing here are
 /// fingerprinted when asked: this only decides what is worked out ahead.
-fn names<'e>(entry: &'e Entry, mut f: impl FnMut(u8, &'e str)) {
+fn names<'e>(body: &'e Body, mut f: impl FnMut(u8, &'e str)) {
     let fact = |x: &'e crate::entry::Fact, f: &mut dyn FnMut(u8, &'e str)| {
         f(NS_ID, &x.id);
         for actor in x.subject.split('-') {
@@ -277,7 +282,7 @@ fn names<'e>(entry: &'e Entry, mut f: impl FnMut(u8, &'e str)) {
             f(NS_ID, &c.source);
         }
     };
-    match &entry.body {
+    match body {
         Body::Genesis(_) => {}
         Body::Define(d) => f(term_ns(d.term), &d.id),
         Body::Source(s) => {
@@ -328,7 +333,7 @@ impl<'a> Memo<'a> {
     /// ids they are of.
     fn new(entry: &'a Entry, prints: &Prints) -> Memo<'a> {
         let mut m = Memo::NONE;
-        names(entry, |ns, id| {
+        names(&entry.body, |ns, id| {
             if m.n < prints.n as usize {
                 m.known[m.n] = (ns, id, prints.fps[m.n]);
                 m.n += 1;
@@ -812,12 +817,19 @@ impl<'a> Staged<'a> {
     /// [`State::apply`] (the wording may lack id text), or when the disk
     /// table cannot be read.
     pub fn apply(&mut self, entry: &Entry) -> Result<(), String> {
-        let checked = check(&View::new(&*self), entry);
+        self.apply_with(entry, None)
+    }
+
+    /// [`Staged::apply`] with the fingerprints of the entry's ids worked
+    /// out ahead ([`Prints::of`] of the same entry).
+    pub fn apply_with(&mut self, entry: &Entry, prints: Option<&Prints>) -> Result<(), String> {
+        let memo = prints.map_or(Memo::NONE, |p| Memo::new(entry, p));
+        let checked = check(&View(&*self, &memo), entry);
         if let Some(e) = self.error.borrow_mut().take() {
             return Err(format!("the index beside the ledger cannot be read: {e}"));
         }
         checked?;
-        for (k, w) in changes(entry, &Memo::NONE) {
+        for (k, w) in changes(entry, &memo) {
             if self.disk.is_some() && self.get(k).is_none() {
                 self.new_slots += 1;
             }
@@ -1009,7 +1021,7 @@ mod tests {
             let prints = Prints::of(&e);
             let memo = Memo::new(&e, &prints);
             let mut count = 0;
-            names(&e, |ns, id| {
+            names(&e.body, |ns, id| {
                 assert_eq!(memo.fp(ns, id), fp(ns, id), "seq {} {ns} {id}", e.seq);
                 count += 1;
             });
