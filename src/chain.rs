@@ -158,7 +158,21 @@ pub struct ReadLine {
 /// Checks one line on its own: strict JSON, envelope, canonical form, hash and
 /// payload shape. Positions in problems are left for the caller to fill in.
 pub fn read_entry(text: &str) -> ReadLine {
-    if let Some(fast) = read_clean_entry(text) {
+    read_entry_as(text, Reading::Full)
+}
+
+/// How much of a clean entry's body the fast path of [`read_entry`] builds.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Reading {
+    /// The whole typed body.
+    Full,
+    /// For the kinds [`crate::slim`] reads, only what linking into a compact
+    /// index needs; the line is checked exactly as in full.
+    Ids,
+}
+
+fn read_entry_as(text: &str, reading: Reading) -> ReadLine {
+    if let Some(fast) = read_clean_entry(text, reading) {
         return fast;
     }
     let mut out = ReadLine {
@@ -259,7 +273,7 @@ pub fn is_conflict_marker(text: &str) -> bool {
 /// doubt of any kind; the slow path then finds and explains every problem. So
 /// it returns `Some` only where the slow path would report no problem and build
 /// the same entry.
-fn read_clean_entry(text: &str) -> Option<ReadLine> {
+fn read_clean_entry(text: &str, reading: Reading) -> Option<ReadLine> {
     let scan = jcs::scan_canonical(text)?;
     if scan.hash_range.is_empty() || scan.member_count != ENVELOPE_MEMBERS.len() {
         return None;
@@ -293,8 +307,18 @@ fn read_clean_entry(text: &str) -> Option<ReadLine> {
     if computed != hash {
         return None;
     }
-    let body = Body::from_canonical_str(kind, body_text)?;
-    body.check().ok()?;
+    let slim = match reading {
+        Reading::Ids => crate::slim::read(kind, body_text),
+        Reading::Full => None,
+    };
+    let body = match slim {
+        Some(b) => b,
+        None => {
+            let b = Body::from_canonical_str(kind, body_text)?;
+            b.check().ok()?;
+            b
+        }
+    };
     if body.format() != format {
         return None;
     }
@@ -303,7 +327,11 @@ fn read_clean_entry(text: &str) -> Option<ReadLine> {
             seq,
             prev,
             hash,
-            recorded: recorded.to_string(),
+            // Nothing links on it: left out with the text when reading ids.
+            recorded: match reading {
+                Reading::Full => recorded.to_string(),
+                Reading::Ids => String::new(),
+            },
             body,
         }),
         seq: Some(seq),
@@ -532,7 +560,11 @@ enum Outcome {
 /// line itself (see [`Verifier::link`] for the rest). `first` says whether it
 /// is the first line of the file; `terminated` whether it ended in LF.
 pub fn check_line(raw: &[u8], first: bool, terminated: bool) -> CheckedLine {
-    let mut c = check_line_only(raw, first, terminated);
+    check_line_as(raw, first, terminated, Reading::Full)
+}
+
+fn check_line_as(raw: &[u8], first: bool, terminated: bool, reading: Reading) -> CheckedLine {
+    let mut c = check_line_only(raw, first, terminated, reading);
     if let Some(e) = c.entry() {
         c.ahead.leaf = Some(crate::merkle::entry_leaf(&e.hash));
     }
@@ -542,14 +574,25 @@ pub fn check_line(raw: &[u8], first: bool, terminated: bool) -> CheckedLine {
 /// [`check_line`], also fingerprinting the ids the entry names for a
 /// linking thread that replays into a [`Compact`] index.
 pub fn check_line_for_compact(raw: &[u8], first: bool, terminated: bool) -> CheckedLine {
-    let mut c = check_line(raw, first, terminated);
+    with_prints(check_line(raw, first, terminated))
+}
+
+/// [`check_line_for_compact`] for a caller that wants no entries back, only
+/// the report: a clean `fact`, `supersede` or `dispute` is read for its ids
+/// alone ([`crate::slim`]), so the entry [`Verifier::link`] returns lacks its
+/// text. The report is the same.
+fn check_line_for_ids(raw: &[u8], first: bool, terminated: bool) -> CheckedLine {
+    with_prints(check_line_as(raw, first, terminated, Reading::Ids))
+}
+
+fn with_prints(mut c: CheckedLine) -> CheckedLine {
     if let Some(e) = c.entry() {
         c.ahead.prints = Some(crate::index::Prints::of(e));
     }
     c
 }
 
-fn check_line_only(raw: &[u8], first: bool, terminated: bool) -> CheckedLine {
+fn check_line_only(raw: &[u8], first: bool, terminated: bool, reading: Reading) -> CheckedLine {
     let mut early = Vec::new();
     let mut bytes = raw;
     if first && bytes.starts_with(b"\xEF\xBB\xBF") {
@@ -572,7 +615,7 @@ fn check_line_only(raw: &[u8], first: bool, terminated: bool) -> CheckedLine {
         );
         bytes = stripped;
     }
-    let outcome = outcome(bytes, terminated);
+    let outcome = outcome(bytes, terminated, reading);
     CheckedLine {
         early,
         terminated,
@@ -581,7 +624,7 @@ fn check_line_only(raw: &[u8], first: bool, terminated: bool) -> CheckedLine {
     }
 }
 
-fn outcome(bytes: &[u8], terminated: bool) -> Outcome {
+fn outcome(bytes: &[u8], terminated: bool, reading: Reading) -> Outcome {
     if bytes.is_empty() {
         if terminated {
             return Outcome::BadBlank;
@@ -604,7 +647,7 @@ fn outcome(bytes: &[u8], terminated: bool) -> Outcome {
             return Outcome::Encoding(Box::new(p));
         }
     };
-    let read = read_entry(text);
+    let read = read_entry_as(text, reading);
     if !terminated && (read.entry.is_none() || !read.problems.is_empty()) {
         // An incomplete last line: one problem, pointing at `ledger repair`.
         return Outcome::Torn;
@@ -1126,7 +1169,22 @@ pub fn verify_reader<R: BufRead>(
     r: R,
     opts: VerifyOptions,
 ) -> std::io::Result<(Report, State)> {
-    verify_reader_with(path, r, opts, |_| {})
+    verify_blocks_report(path, r, opts, BLOCK_SIZE, workers())
+}
+
+/// [`verify_blocks`] handing no entry on: with [`VerifyOptions::compact`],
+/// clean entries of the commonest kinds are then read for their ids alone
+/// ([`crate::slim`]), which is cheaper and gives the same report.
+pub fn verify_blocks_report<R: Read>(
+    path: &Path,
+    r: R,
+    opts: VerifyOptions,
+    block_size: usize,
+    workers: usize,
+) -> std::io::Result<(Report, State)> {
+    let mut v = Verifier::new(path, opts);
+    feed_blocks(&mut v, r, None::<&mut fn(&Entry)>, block_size, workers)?;
+    Ok(v.finish())
 }
 
 /// Verifies a whole ledger from a reader, streaming, handing every entry that
@@ -1176,7 +1234,7 @@ pub fn verify_blocks<R: Read>(
     workers: usize,
 ) -> std::io::Result<(Report, State)> {
     let mut v = Verifier::new(path, opts);
-    feed_blocks(&mut v, r, &mut on_entry, block_size, workers)?;
+    feed_blocks(&mut v, r, Some(&mut on_entry), block_size, workers)?;
     Ok(v.finish())
 }
 
@@ -1188,26 +1246,30 @@ pub fn feed_all<R: Read>(
     r: R,
     mut on_entry: impl FnMut(&Entry),
 ) -> std::io::Result<()> {
-    feed_blocks(v, r, &mut on_entry, BLOCK_SIZE, workers())
+    feed_blocks(v, r, Some(&mut on_entry), BLOCK_SIZE, workers())
 }
 
-fn feed_blocks<R: Read>(
+/// Feeds the lines of `r` through the pipeline, handing each entry
+/// understood to `on_entry` when there is one.
+fn feed_blocks<R: Read, F: FnMut(&Entry)>(
     v: &mut Verifier,
     r: R,
-    on_entry: &mut impl FnMut(&Entry),
+    mut on_entry: Option<&mut F>,
     block_size: usize,
     workers: usize,
 ) -> std::io::Result<()> {
     // Fingerprints are worked out ahead only for a compact index, the one
-    // replay that looks ids up by them.
-    let work = match v.state {
-        Replay::Compact(_) => check_line_for_compact,
-        Replay::Full(_) => check_line,
+    // replay that looks ids up by them; bodies are read for their ids alone
+    // only when nobody is handed the entries.
+    let work = match (&v.state, &on_entry) {
+        (Replay::Compact(_), None) => check_line_for_ids,
+        (Replay::Compact(_), Some(_)) => check_line_for_compact,
+        (Replay::Full(_), _) => check_line,
     };
     let link_all = |lines: &mut Vec<CheckedLine>, too_long: Option<TooLong>| {
         for c in lines.iter_mut() {
-            if let Some(e) = v.link(c) {
-                on_entry(e);
+            if let (Some(e), Some(f)) = (v.link(c), on_entry.as_mut()) {
+                f(e);
             }
         }
         if let Some(t) = too_long {
@@ -2176,7 +2238,8 @@ mod tests {
             let e = Entry::seal(seq, Hash::ZERO, "2026-01-02T03:04:05Z".into(), body).unwrap();
             let line = e.to_line().unwrap();
             let text = line.trim_end_matches('\n');
-            let fast = read_clean_entry(text).expect("a clean entry takes the fast path");
+            let fast =
+                read_clean_entry(text, Reading::Full).expect("a clean entry takes the fast path");
             assert_eq!(fast.entry.as_ref(), Some(&e));
             assert_eq!(read_trusted(text).as_ref(), Some(&e), "--since's reading");
             // The slow path, forced by a check that skips the fast one.

@@ -544,16 +544,7 @@ impl Body {
             }
             Body::Fact(f) => check_fact(f),
             Body::Supersede(s) => {
-                check_id("target", &s.target)?;
-                non_empty("reason", &s.reason)?;
-                check_fact(&s.fact)?;
-                if s.fact.id == s.target {
-                    return Err(format!(
-                        "the new version needs an id of its own, not `{}`",
-                        s.target
-                    ));
-                }
-                Ok(())
+                check_supersede(s, &s.reason, text_of(&s.fact, &|i| quote_of(&s.fact, i)))
             }
             Body::Retract(r) => {
                 check_id("target", &r.target)?;
@@ -562,12 +553,12 @@ impl Body {
                 }
                 opt_non_empty("note", &r.note)
             }
-            Body::Dispute(d) => {
-                check_id("target", &d.target)?;
-                non_empty("statement", &d.statement)?;
-                opt_non_empty("note", &d.note)?;
-                check_citation(&d.citation)
-            }
+            Body::Dispute(d) => check_dispute(
+                d,
+                &d.statement,
+                d.note.as_deref(),
+                d.citation.quote.as_deref(),
+            ),
             Body::Amend(a) => check_amend(a),
         }
     }
@@ -797,13 +788,45 @@ fn opt_non_empty(what: &str, s: &Option<String>) -> Result<(), String> {
     s.as_deref().map_or(Ok(()), |s| non_empty(what, s))
 }
 
+/// The free text of a fact that the rules of [`Body::check`] look at, given
+/// apart from the fact: a fact read for its ids alone ([`crate::slim`])
+/// leaves its text out of the [`Fact`] it builds, and is checked with the
+/// text it read.
+#[derive(Clone, Copy)]
+pub(crate) struct FactText<'a> {
+    pub statement: &'a str,
+    pub attributed_to: Option<&'a str>,
+    pub note: Option<&'a str>,
+    /// The quote of the citation at each index.
+    pub quotes: &'a dyn Fn(usize) -> Option<&'a str>,
+}
+
 fn check_fact(f: &Fact) -> Result<(), String> {
+    check_fact_with(f, text_of(f, &|i| quote_of(f, i)))
+}
+
+fn quote_of(f: &Fact, i: usize) -> Option<&str> {
+    f.citations.get(i).and_then(|c| c.quote.as_deref())
+}
+
+fn text_of<'a>(f: &'a Fact, quotes: &'a dyn Fn(usize) -> Option<&'a str>) -> FactText<'a> {
+    FactText {
+        statement: &f.statement,
+        attributed_to: f.attributed_to.as_deref(),
+        note: f.note.as_deref(),
+        quotes,
+    }
+}
+
+/// The rules of a fact, its free text given apart ([`FactText`]).
+pub(crate) fn check_fact_with(f: &Fact, text: FactText) -> Result<(), String> {
     check_id("fact id", &f.id)?;
     crate::vocab::subject_actors(&f.subject).map(|_| ())?;
     check_topic_id(&f.topic)?;
-    non_empty("statement", &f.statement)?;
-    opt_non_empty("attributed_to", &f.attributed_to)?;
-    opt_non_empty("note", &f.note)?;
+    non_empty("statement", text.statement)?;
+    text.attributed_to
+        .map_or(Ok(()), |a| non_empty("attributed_to", a))?;
+    text.note.map_or(Ok(()), |n| non_empty("note", n))?;
     if let (Some(a), Some(b)) = (f.valid_from, f.valid_to)
         && b.last_day() < a.first_day()
     {
@@ -812,10 +835,42 @@ fn check_fact(f: &Fact) -> Result<(), String> {
     if f.citations.is_empty() {
         return Err("a fact needs at least one citation".into());
     }
-    f.citations.iter().try_for_each(check_citation)
+    for (i, c) in f.citations.iter().enumerate() {
+        check_citation(c, (text.quotes)(i))?;
+    }
+    Ok(())
 }
 
-fn check_citation(c: &Citation) -> Result<(), String> {
+/// The rules of a supersession, the new version's text and the reason given
+/// apart (see [`FactText`]).
+pub(crate) fn check_supersede(s: &Supersede, reason: &str, text: FactText) -> Result<(), String> {
+    check_id("target", &s.target)?;
+    non_empty("reason", reason)?;
+    check_fact_with(&s.fact, text)?;
+    if s.fact.id == s.target {
+        return Err(format!(
+            "the new version needs an id of its own, not `{}`",
+            s.target
+        ));
+    }
+    Ok(())
+}
+
+/// The rules of a dispute, its free text given apart (see [`FactText`]).
+pub(crate) fn check_dispute(
+    d: &Dispute,
+    statement: &str,
+    note: Option<&str>,
+    quote: Option<&str>,
+) -> Result<(), String> {
+    check_id("target", &d.target)?;
+    non_empty("statement", statement)?;
+    note.map_or(Ok(()), |n| non_empty("note", n))?;
+    check_citation(&d.citation, quote)
+}
+
+/// The rules of a citation, its quote given apart.
+fn check_citation(c: &Citation, quote: Option<&str>) -> Result<(), String> {
     check_id("citation source", &c.source)?;
     if c.paragraph == Some(0) {
         return Err("paragraphs are numbered from 1".into());
@@ -825,10 +880,12 @@ fn check_citation(c: &Citation) -> Result<(), String> {
     {
         return Err(format!("span {a}-{b} is empty or reversed"));
     }
-    if let Some(q) = &c.quote {
-        non_empty("quote", q)?;
-    }
-    Ok(())
+    quote.map_or(Ok(()), check_quote)
+}
+
+/// The rule of a citation's quote.
+pub(crate) fn check_quote(q: &str) -> Result<(), String> {
+    non_empty("quote", q)
 }
 
 fn non_empty(what: &str, s: &str) -> Result<(), String> {

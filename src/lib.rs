@@ -67,6 +67,7 @@ pub mod proof;
 pub mod replay;
 pub mod report;
 pub mod shape;
+pub mod slim;
 pub mod store;
 pub mod synthetic;
 pub mod tiles;
