@@ -560,21 +560,13 @@ enum Outcome {
 /// line itself (see [`Verifier::link`] for the rest). `first` says whether it
 /// is the first line of the file; `terminated` whether it ended in LF.
 pub fn check_line(raw: &[u8], first: bool, terminated: bool) -> CheckedLine {
-    check_line_as(raw, first, terminated, Reading::Full)
-}
-
-fn check_line_as(raw: &[u8], first: bool, terminated: bool, reading: Reading) -> CheckedLine {
-    let mut c = check_line_only(raw, first, terminated, reading);
-    if let Some(e) = c.entry() {
-        c.ahead.leaf = Some(crate::merkle::entry_leaf(&e.hash));
-    }
-    c
+    check_line_as(raw, first, terminated, Reading::Full, false)
 }
 
 /// [`check_line`], also fingerprinting the ids the entry names for a
 /// linking thread that replays into a [`Compact`] index.
 pub fn check_line_for_compact(raw: &[u8], first: bool, terminated: bool) -> CheckedLine {
-    with_prints(check_line(raw, first, terminated))
+    check_line_as(raw, first, terminated, Reading::Full, true)
 }
 
 /// [`check_line_for_compact`] for a caller that wants no entries back, only
@@ -582,17 +574,40 @@ pub fn check_line_for_compact(raw: &[u8], first: bool, terminated: bool) -> Chec
 /// alone ([`crate::slim`]), so the entry [`Verifier::link`] returns lacks its
 /// text. The report is the same.
 fn check_line_for_ids(raw: &[u8], first: bool, terminated: bool) -> CheckedLine {
-    with_prints(check_line_as(raw, first, terminated, Reading::Ids))
+    check_line_as(raw, first, terminated, Reading::Ids, true)
 }
 
-fn with_prints(mut c: CheckedLine) -> CheckedLine {
-    if let Some(e) = c.entry() {
-        c.ahead.prints = Some(crate::index::Prints::of(e));
+/// Checks a line and works out what linking it needs ([`Ahead`]): its
+/// Merkle leaf, and with `prints` the fingerprints of its ids. The result is
+/// built once, where it is returned (it is several hundred bytes, and a
+/// chunk holds thousands).
+fn check_line_as(
+    raw: &[u8],
+    first: bool,
+    terminated: bool,
+    reading: Reading,
+    prints: bool,
+) -> CheckedLine {
+    let (early, bytes) = early_problems(raw, first);
+    let outcome = outcome(bytes, terminated, reading);
+    let ahead = match &outcome {
+        Outcome::Read(ReadLine { entry: Some(e), .. }) => Ahead {
+            leaf: Some(crate::merkle::entry_leaf(&e.hash)),
+            prints: prints.then(|| crate::index::Prints::of(e)),
+        },
+        _ => Ahead::default(),
+    };
+    CheckedLine {
+        early,
+        terminated,
+        outcome,
+        ahead,
     }
-    c
 }
 
-fn check_line_only(raw: &[u8], first: bool, terminated: bool, reading: Reading) -> CheckedLine {
+/// The problems of a line's bytes before it is read (a BOM on the first
+/// line, CR LF), and the bytes left to read.
+fn early_problems(raw: &[u8], first: bool) -> (Vec<Problem>, &[u8]) {
     let mut early = Vec::new();
     let mut bytes = raw;
     if first && bytes.starts_with(b"\xEF\xBB\xBF") {
@@ -615,13 +630,7 @@ fn check_line_only(raw: &[u8], first: bool, terminated: bool, reading: Reading) 
         );
         bytes = stripped;
     }
-    let outcome = outcome(bytes, terminated, reading);
-    CheckedLine {
-        early,
-        terminated,
-        outcome,
-        ahead: Ahead::default(),
-    }
+    (early, bytes)
 }
 
 fn outcome(bytes: &[u8], terminated: bool, reading: Reading) -> Outcome {
