@@ -22,7 +22,7 @@ use crate::lines::MAX_ENTRY_BYTES;
 use crate::replay::State;
 use serde_json::{Map, Value};
 use std::fs::File;
-use std::io::{BufRead, Read, Seek};
+use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
@@ -1173,7 +1173,7 @@ impl Verifier {
 }
 
 /// Verifies a whole ledger from a reader, streaming.
-pub fn verify_reader<R: BufRead>(
+pub fn verify_reader<R: Read>(
     path: &Path,
     r: R,
     opts: VerifyOptions,
@@ -1205,7 +1205,7 @@ pub fn verify_blocks_report<R: Read>(
 /// ([`Verifier::link`]). At most a few blocks are in flight, so memory does
 /// not grow with the ledger. An input that fits in one block is checked on
 /// the calling thread alone.
-pub fn verify_reader_with<R: BufRead>(
+pub fn verify_reader_with<R: Read>(
     path: &Path,
     r: R,
     opts: VerifyOptions,
