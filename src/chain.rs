@@ -1276,6 +1276,10 @@ fn feed_blocks<R: Read, F: FnMut(&Entry)>(
         (Replay::Full(_), _) => check_line,
     };
     let link_all = |lines: &mut Vec<CheckedLine>, too_long: Option<TooLong>| {
+        if let Replay::Compact(c) = &v.state {
+            let prints = lines.iter().filter_map(|l| l.ahead.prints.as_ref());
+            c.warm(prints.flat_map(|p| p.fps().iter().copied()));
+        }
         for c in lines.iter_mut() {
             if let (Some(e), Some(f)) = (v.link(c), on_entry.as_mut()) {
                 f(e);
