@@ -955,13 +955,36 @@ pub fn check_timestamp(s: &str) -> Result<(), String> {
             19 => b == b'Z',
             _ => b.is_ascii_digit(),
         });
-    if shape && chrono::DateTime::parse_from_rfc3339(s).is_ok() {
+    if shape && valid_utc_time(s.as_bytes()) {
         Ok(())
     } else {
         Err(format!(
             "`{s}` is not an RFC 3339 UTC time of the form YYYY-MM-DDTHH:MM:SSZ"
         ))
     }
+}
+
+/// Whether `YYYY-MM-DDTHH:MM:SSZ`, digits where digits go, names a time:
+/// what RFC 3339 parsing (chrono's, which a test holds this to) accepts,
+/// worked out by hand because every line's `recorded` is checked. Second 60
+/// is a leap second, allowed in any minute as chrono allows it.
+fn valid_utc_time(b: &[u8]) -> bool {
+    let n = |i: usize, len: usize| {
+        b[i..i + len]
+            .iter()
+            .fold(0u32, |v, &d| v * 10 + u32::from(d - b'0'))
+    };
+    let (y, m, d) = (n(0, 4), n(5, 2), n(8, 2));
+    let (hh, mm, ss) = (n(11, 2), n(14, 2), n(17, 2));
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&d) && hh < 24 && mm < 60 && ss <= 60
 }
 
 /// The bytes a JSON value owns on the heap, about (its nodes, strings and
@@ -1157,5 +1180,50 @@ impl Entry {
         let mut s = jcs::canonicalize(&Value::Object(self.to_object(true)))?;
         s.push('\n');
         Ok(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn by_chrono(s: &str) -> bool {
+        chrono::DateTime::parse_from_rfc3339(s).is_ok()
+    }
+
+    /// `check_timestamp` accepts exactly what chrono's RFC 3339 parser
+    /// accepts among texts of its shape. The date and the time of day are
+    /// decided apart, so each is compared over every value of its digits
+    /// with the other held valid: every day and month number (00-99) in
+    /// years around each leap rule, 29 February in every year, and every
+    /// hour, minute and second (00-99).
+    #[test]
+    fn timestamps_are_decided_as_chrono_decides() {
+        let mut checked = 0;
+        let mut same = |s: &str| {
+            assert_eq!(check_timestamp(s).is_ok(), by_chrono(s), "{s}");
+            checked += 1;
+        };
+        for y in [0, 1, 4, 100, 400, 1900, 1999, 2000, 2023, 2024, 2100, 9996, 9999] {
+            for m in 0..100 {
+                for d in 0..100 {
+                    same(&format!("{y:04}-{m:02}-{d:02}T12:00:00Z"));
+                }
+            }
+        }
+        for y in 0..10_000 {
+            same(&format!("{y:04}-02-29T00:00:00Z"));
+        }
+        for h in 0..100 {
+            for m in 0..100 {
+                for s in 0..100 {
+                    same(&format!("2024-06-30T{h:02}:{m:02}:{s:02}Z"));
+                }
+            }
+        }
+        assert_eq!(checked, 13 * 100 * 100 + 10_000 + 1_000_000);
+        for bad in ["2024-06-30 12:00:00Z", "2024-06-30T12:00:00+00:00", "2024-6-30T12:00:00Z"] {
+            assert!(check_timestamp(bad).is_err(), "{bad}");
+        }
     }
 }
