@@ -426,6 +426,7 @@ pub fn scan_canonical(text: &str) -> Option<CanonicalScan> {
         hash_range: 0..0,
         members: [(0, 0, 0, 0); TOP_MEMBERS],
         member_count: 0,
+        escaped: false,
     };
     sc.object(0)?;
     (sc.i == b.len()).then_some(CanonicalScan {
@@ -441,6 +442,8 @@ struct Scanner<'a> {
     hash_range: std::ops::Range<usize>,
     members: [(usize, usize, usize, usize); TOP_MEMBERS],
     member_count: usize,
+    /// Whether the last string read held an escape.
+    escaped: bool,
 }
 
 impl Scanner<'_> {
@@ -484,7 +487,7 @@ impl Scanner<'_> {
             let member_start = self.i;
             let (ks, ke) = self.string()?;
             // Escaped keys are rare; compare only plain ones here.
-            if self.b[ks..ke].contains(&b'\\') {
+            if self.escaped {
                 return None;
             }
             if let Some((ps, pe)) = prev
@@ -553,6 +556,7 @@ impl Scanner<'_> {
     /// its contents.
     fn string(&mut self) -> Option<(usize, usize)> {
         self.eat(b'"')?;
+        self.escaped = false;
         let start = self.i;
         loop {
             self.skip_plain();
@@ -564,6 +568,7 @@ impl Scanner<'_> {
                 }
                 0x00..=0x1F => return None,
                 b'\\' => {
+                    self.escaped = true;
                     let e = *self.b.get(self.i + 1)?;
                     match e {
                         b'"' | b'\\' | b'b' | b'f' | b'n' | b'r' | b't' => self.i += 2,
