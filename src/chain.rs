@@ -22,7 +22,7 @@ use crate::lines::MAX_ENTRY_BYTES;
 use crate::replay::State;
 use serde_json::{Map, Value};
 use std::fs::File;
-use std::io::{BufRead, Read, Seek};
+use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
@@ -158,7 +158,21 @@ pub struct ReadLine {
 /// Checks one line on its own: strict JSON, envelope, canonical form, hash and
 /// payload shape. Positions in problems are left for the caller to fill in.
 pub fn read_entry(text: &str) -> ReadLine {
-    if let Some(fast) = read_clean_entry(text) {
+    read_entry_as(text, Reading::Full)
+}
+
+/// How much of a clean entry's body the fast path of [`read_entry`] builds.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Reading {
+    /// The whole typed body.
+    Full,
+    /// For the kinds [`crate::slim`] reads, only what linking into a compact
+    /// index needs; the line is checked exactly as in full.
+    Ids,
+}
+
+fn read_entry_as(text: &str, reading: Reading) -> ReadLine {
+    if let Some(fast) = read_clean_entry(text, reading) {
         return fast;
     }
     let mut out = ReadLine {
@@ -259,7 +273,7 @@ pub fn is_conflict_marker(text: &str) -> bool {
 /// doubt of any kind; the slow path then finds and explains every problem. So
 /// it returns `Some` only where the slow path would report no problem and build
 /// the same entry.
-fn read_clean_entry(text: &str) -> Option<ReadLine> {
+fn read_clean_entry(text: &str, reading: Reading) -> Option<ReadLine> {
     let scan = jcs::scan_canonical(text)?;
     if scan.hash_range.is_empty() || scan.member_count != ENVELOPE_MEMBERS.len() {
         return None;
@@ -293,8 +307,18 @@ fn read_clean_entry(text: &str) -> Option<ReadLine> {
     if computed != hash {
         return None;
     }
-    let body = Body::from_canonical_str(kind, body_text)?;
-    body.check().ok()?;
+    let slim = match reading {
+        Reading::Ids => crate::slim::read(kind, body_text),
+        Reading::Full => None,
+    };
+    let body = match slim {
+        Some(b) => b,
+        None => {
+            let b = Body::from_canonical_str(kind, body_text)?;
+            b.check().ok()?;
+            b
+        }
+    };
     if body.format() != format {
         return None;
     }
@@ -303,7 +327,11 @@ fn read_clean_entry(text: &str) -> Option<ReadLine> {
             seq,
             prev,
             hash,
-            recorded: recorded.to_string(),
+            // Nothing links on it: left out with the text when reading ids.
+            recorded: match reading {
+                Reading::Full => recorded.to_string(),
+                Reading::Ids => String::new(),
+            },
             body,
         }),
         seq: Some(seq),
@@ -532,24 +560,54 @@ enum Outcome {
 /// line itself (see [`Verifier::link`] for the rest). `first` says whether it
 /// is the first line of the file; `terminated` whether it ended in LF.
 pub fn check_line(raw: &[u8], first: bool, terminated: bool) -> CheckedLine {
-    let mut c = check_line_only(raw, first, terminated);
-    if let Some(e) = c.entry() {
-        c.ahead.leaf = Some(crate::merkle::entry_leaf(&e.hash));
-    }
-    c
+    check_line_as(raw, first, terminated, Reading::Full, false)
 }
 
 /// [`check_line`], also fingerprinting the ids the entry names for a
 /// linking thread that replays into a [`Compact`] index.
 pub fn check_line_for_compact(raw: &[u8], first: bool, terminated: bool) -> CheckedLine {
-    let mut c = check_line(raw, first, terminated);
-    if let Some(e) = c.entry() {
-        c.ahead.prints = Some(crate::index::Prints::of(e));
-    }
-    c
+    check_line_as(raw, first, terminated, Reading::Full, true)
 }
 
-fn check_line_only(raw: &[u8], first: bool, terminated: bool) -> CheckedLine {
+/// [`check_line_for_compact`] for a caller that wants no entries back, only
+/// the report: a clean `fact`, `supersede` or `dispute` is read for its ids
+/// alone ([`crate::slim`]), so the entry [`Verifier::link`] returns lacks its
+/// text. The report is the same.
+fn check_line_for_ids(raw: &[u8], first: bool, terminated: bool) -> CheckedLine {
+    check_line_as(raw, first, terminated, Reading::Ids, true)
+}
+
+/// Checks a line and works out what linking it needs ([`Ahead`]): its
+/// Merkle leaf, and with `prints` the fingerprints of its ids. The result is
+/// built once, where it is returned (it is several hundred bytes, and a
+/// chunk holds thousands).
+fn check_line_as(
+    raw: &[u8],
+    first: bool,
+    terminated: bool,
+    reading: Reading,
+    prints: bool,
+) -> CheckedLine {
+    let (early, bytes) = early_problems(raw, first);
+    let outcome = outcome(bytes, terminated, reading);
+    let ahead = match &outcome {
+        Outcome::Read(ReadLine { entry: Some(e), .. }) => Ahead {
+            leaf: Some(crate::merkle::entry_leaf(&e.hash)),
+            prints: prints.then(|| crate::index::Prints::of(e)),
+        },
+        _ => Ahead::default(),
+    };
+    CheckedLine {
+        early,
+        terminated,
+        outcome,
+        ahead,
+    }
+}
+
+/// The problems of a line's bytes before it is read (a BOM on the first
+/// line, CR LF), and the bytes left to read.
+fn early_problems(raw: &[u8], first: bool) -> (Vec<Problem>, &[u8]) {
     let mut early = Vec::new();
     let mut bytes = raw;
     if first && bytes.starts_with(b"\xEF\xBB\xBF") {
@@ -572,16 +630,10 @@ fn check_line_only(raw: &[u8], first: bool, terminated: bool) -> CheckedLine {
         );
         bytes = stripped;
     }
-    let outcome = outcome(bytes, terminated);
-    CheckedLine {
-        early,
-        terminated,
-        outcome,
-        ahead: Ahead::default(),
-    }
+    (early, bytes)
 }
 
-fn outcome(bytes: &[u8], terminated: bool) -> Outcome {
+fn outcome(bytes: &[u8], terminated: bool, reading: Reading) -> Outcome {
     if bytes.is_empty() {
         if terminated {
             return Outcome::BadBlank;
@@ -604,7 +656,7 @@ fn outcome(bytes: &[u8], terminated: bool) -> Outcome {
             return Outcome::Encoding(Box::new(p));
         }
     };
-    let read = read_entry(text);
+    let read = read_entry_as(text, reading);
     if !terminated && (read.entry.is_none() || !read.problems.is_empty()) {
         // An incomplete last line: one problem, pointing at `ledger repair`.
         return Outcome::Torn;
@@ -1121,12 +1173,27 @@ impl Verifier {
 }
 
 /// Verifies a whole ledger from a reader, streaming.
-pub fn verify_reader<R: BufRead>(
+pub fn verify_reader<R: Read>(
     path: &Path,
     r: R,
     opts: VerifyOptions,
 ) -> std::io::Result<(Report, State)> {
-    verify_reader_with(path, r, opts, |_| {})
+    verify_blocks_report(path, r, opts, BLOCK_SIZE, workers())
+}
+
+/// [`verify_blocks`] handing no entry on: with [`VerifyOptions::compact`],
+/// clean entries of the commonest kinds are then read for their ids alone
+/// ([`crate::slim`]), which is cheaper and gives the same report.
+pub fn verify_blocks_report<R: Read>(
+    path: &Path,
+    r: R,
+    opts: VerifyOptions,
+    block_size: usize,
+    workers: usize,
+) -> std::io::Result<(Report, State)> {
+    let mut v = Verifier::new(path, opts);
+    feed_blocks(&mut v, r, None::<&mut fn(&Entry)>, block_size, workers)?;
+    Ok(v.finish())
 }
 
 /// Verifies a whole ledger from a reader, streaming, handing every entry that
@@ -1138,7 +1205,7 @@ pub fn verify_reader<R: BufRead>(
 /// ([`Verifier::link`]). At most a few blocks are in flight, so memory does
 /// not grow with the ledger. An input that fits in one block is checked on
 /// the calling thread alone.
-pub fn verify_reader_with<R: BufRead>(
+pub fn verify_reader_with<R: Read>(
     path: &Path,
     r: R,
     opts: VerifyOptions,
@@ -1176,7 +1243,7 @@ pub fn verify_blocks<R: Read>(
     workers: usize,
 ) -> std::io::Result<(Report, State)> {
     let mut v = Verifier::new(path, opts);
-    feed_blocks(&mut v, r, &mut on_entry, block_size, workers)?;
+    feed_blocks(&mut v, r, Some(&mut on_entry), block_size, workers)?;
     Ok(v.finish())
 }
 
@@ -1188,26 +1255,34 @@ pub fn feed_all<R: Read>(
     r: R,
     mut on_entry: impl FnMut(&Entry),
 ) -> std::io::Result<()> {
-    feed_blocks(v, r, &mut on_entry, BLOCK_SIZE, workers())
+    feed_blocks(v, r, Some(&mut on_entry), BLOCK_SIZE, workers())
 }
 
-fn feed_blocks<R: Read>(
+/// Feeds the lines of `r` through the pipeline, handing each entry
+/// understood to `on_entry` when there is one.
+fn feed_blocks<R: Read, F: FnMut(&Entry)>(
     v: &mut Verifier,
     r: R,
-    on_entry: &mut impl FnMut(&Entry),
+    mut on_entry: Option<&mut F>,
     block_size: usize,
     workers: usize,
 ) -> std::io::Result<()> {
     // Fingerprints are worked out ahead only for a compact index, the one
-    // replay that looks ids up by them.
-    let work = match v.state {
-        Replay::Compact(_) => check_line_for_compact,
-        Replay::Full(_) => check_line,
+    // replay that looks ids up by them; bodies are read for their ids alone
+    // only when nobody is handed the entries.
+    let work = match (&v.state, &on_entry) {
+        (Replay::Compact(_), None) => check_line_for_ids,
+        (Replay::Compact(_), Some(_)) => check_line_for_compact,
+        (Replay::Full(_), _) => check_line,
     };
     let link_all = |lines: &mut Vec<CheckedLine>, too_long: Option<TooLong>| {
+        if let Replay::Compact(c) = &v.state {
+            let prints = lines.iter().filter_map(|l| l.ahead.prints.as_ref());
+            c.warm(prints.flat_map(|p| p.fps().iter().copied()));
+        }
         for c in lines.iter_mut() {
-            if let Some(e) = v.link(c) {
-                on_entry(e);
+            if let (Some(e), Some(f)) = (v.link(c), on_entry.as_mut()) {
+                f(e);
             }
         }
         if let Some(t) = too_long {
@@ -2176,7 +2251,8 @@ mod tests {
             let e = Entry::seal(seq, Hash::ZERO, "2026-01-02T03:04:05Z".into(), body).unwrap();
             let line = e.to_line().unwrap();
             let text = line.trim_end_matches('\n');
-            let fast = read_clean_entry(text).expect("a clean entry takes the fast path");
+            let fast =
+                read_clean_entry(text, Reading::Full).expect("a clean entry takes the fast path");
             assert_eq!(fast.entry.as_ref(), Some(&e));
             assert_eq!(read_trusted(text).as_ref(), Some(&e), "--since's reading");
             // The slow path, forced by a check that skips the fast one.

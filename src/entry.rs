@@ -544,16 +544,7 @@ impl Body {
             }
             Body::Fact(f) => check_fact(f),
             Body::Supersede(s) => {
-                check_id("target", &s.target)?;
-                non_empty("reason", &s.reason)?;
-                check_fact(&s.fact)?;
-                if s.fact.id == s.target {
-                    return Err(format!(
-                        "the new version needs an id of its own, not `{}`",
-                        s.target
-                    ));
-                }
-                Ok(())
+                check_supersede(s, &s.reason, text_of(&s.fact, &|i| quote_of(&s.fact, i)))
             }
             Body::Retract(r) => {
                 check_id("target", &r.target)?;
@@ -562,12 +553,12 @@ impl Body {
                 }
                 opt_non_empty("note", &r.note)
             }
-            Body::Dispute(d) => {
-                check_id("target", &d.target)?;
-                non_empty("statement", &d.statement)?;
-                opt_non_empty("note", &d.note)?;
-                check_citation(&d.citation)
-            }
+            Body::Dispute(d) => check_dispute(
+                d,
+                &d.statement,
+                d.note.as_deref(),
+                d.citation.quote.as_deref(),
+            ),
             Body::Amend(a) => check_amend(a),
         }
     }
@@ -843,13 +834,45 @@ fn opt_non_empty(what: &str, s: &Option<String>) -> Result<(), String> {
     s.as_deref().map_or(Ok(()), |s| non_empty(what, s))
 }
 
+/// The free text of a fact that the rules of [`Body::check`] look at, given
+/// apart from the fact: a fact read for its ids alone ([`crate::slim`])
+/// leaves its text out of the [`Fact`] it builds, and is checked with the
+/// text it read.
+#[derive(Clone, Copy)]
+pub(crate) struct FactText<'a> {
+    pub statement: &'a str,
+    pub attributed_to: Option<&'a str>,
+    pub note: Option<&'a str>,
+    /// The quote of the citation at each index.
+    pub quotes: &'a dyn Fn(usize) -> Option<&'a str>,
+}
+
 fn check_fact(f: &Fact) -> Result<(), String> {
+    check_fact_with(f, text_of(f, &|i| quote_of(f, i)))
+}
+
+fn quote_of(f: &Fact, i: usize) -> Option<&str> {
+    f.citations.get(i).and_then(|c| c.quote.as_deref())
+}
+
+fn text_of<'a>(f: &'a Fact, quotes: &'a dyn Fn(usize) -> Option<&'a str>) -> FactText<'a> {
+    FactText {
+        statement: &f.statement,
+        attributed_to: f.attributed_to.as_deref(),
+        note: f.note.as_deref(),
+        quotes,
+    }
+}
+
+/// The rules of a fact, its free text given apart ([`FactText`]).
+pub(crate) fn check_fact_with(f: &Fact, text: FactText) -> Result<(), String> {
     check_id("fact id", &f.id)?;
     crate::vocab::subject_actors(&f.subject).map(|_| ())?;
     check_topic_id(&f.topic)?;
-    non_empty("statement", &f.statement)?;
-    opt_non_empty("attributed_to", &f.attributed_to)?;
-    opt_non_empty("note", &f.note)?;
+    non_empty("statement", text.statement)?;
+    text.attributed_to
+        .map_or(Ok(()), |a| non_empty("attributed_to", a))?;
+    text.note.map_or(Ok(()), |n| non_empty("note", n))?;
     if let (Some(a), Some(b)) = (f.valid_from, f.valid_to)
         && b.last_day() < a.first_day()
     {
@@ -858,10 +881,42 @@ fn check_fact(f: &Fact) -> Result<(), String> {
     if f.citations.is_empty() {
         return Err("a fact needs at least one citation".into());
     }
-    f.citations.iter().try_for_each(check_citation)
+    for (i, c) in f.citations.iter().enumerate() {
+        check_citation(c, (text.quotes)(i))?;
+    }
+    Ok(())
 }
 
-fn check_citation(c: &Citation) -> Result<(), String> {
+/// The rules of a supersession, the new version's text and the reason given
+/// apart (see [`FactText`]).
+pub(crate) fn check_supersede(s: &Supersede, reason: &str, text: FactText) -> Result<(), String> {
+    check_id("target", &s.target)?;
+    non_empty("reason", reason)?;
+    check_fact_with(&s.fact, text)?;
+    if s.fact.id == s.target {
+        return Err(format!(
+            "the new version needs an id of its own, not `{}`",
+            s.target
+        ));
+    }
+    Ok(())
+}
+
+/// The rules of a dispute, its free text given apart (see [`FactText`]).
+pub(crate) fn check_dispute(
+    d: &Dispute,
+    statement: &str,
+    note: Option<&str>,
+    quote: Option<&str>,
+) -> Result<(), String> {
+    check_id("target", &d.target)?;
+    non_empty("statement", statement)?;
+    note.map_or(Ok(()), |n| non_empty("note", n))?;
+    check_citation(&d.citation, quote)
+}
+
+/// The rules of a citation, its quote given apart.
+fn check_citation(c: &Citation, quote: Option<&str>) -> Result<(), String> {
     check_id("citation source", &c.source)?;
     if c.paragraph == Some(0) {
         return Err("paragraphs are numbered from 1".into());
@@ -871,10 +926,12 @@ fn check_citation(c: &Citation) -> Result<(), String> {
     {
         return Err(format!("span {a}-{b} is empty or reversed"));
     }
-    if let Some(q) = &c.quote {
-        non_empty("quote", q)?;
-    }
-    Ok(())
+    quote.map_or(Ok(()), check_quote)
+}
+
+/// The rule of a citation's quote.
+pub(crate) fn check_quote(q: &str) -> Result<(), String> {
+    non_empty("quote", q)
 }
 
 fn non_empty(what: &str, s: &str) -> Result<(), String> {
@@ -944,13 +1001,36 @@ pub fn check_timestamp(s: &str) -> Result<(), String> {
             19 => b == b'Z',
             _ => b.is_ascii_digit(),
         });
-    if shape && chrono::DateTime::parse_from_rfc3339(s).is_ok() {
+    if shape && valid_utc_time(s.as_bytes()) {
         Ok(())
     } else {
         Err(format!(
             "`{s}` is not an RFC 3339 UTC time of the form YYYY-MM-DDTHH:MM:SSZ"
         ))
     }
+}
+
+/// Whether `YYYY-MM-DDTHH:MM:SSZ`, digits where digits go, names a time:
+/// what RFC 3339 parsing (chrono's, which a test holds this to) accepts,
+/// worked out by hand because every line's `recorded` is checked. Second 60
+/// is a leap second, allowed in any minute as chrono allows it.
+fn valid_utc_time(b: &[u8]) -> bool {
+    let n = |i: usize, len: usize| {
+        b[i..i + len]
+            .iter()
+            .fold(0u32, |v, &d| v * 10 + u32::from(d - b'0'))
+    };
+    let (y, m, d) = (n(0, 4), n(5, 2), n(8, 2));
+    let (hh, mm, ss) = (n(11, 2), n(14, 2), n(17, 2));
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&d) && hh < 24 && mm < 60 && ss <= 60
 }
 
 /// The bytes a JSON value owns on the heap, about (its nodes, strings and
@@ -1197,6 +1277,52 @@ mod tests {
                     assert!(!plain_text(&s), "U+{:04X}", c as u32);
                 }
             }
+        }
+    }
+
+    fn by_chrono(s: &str) -> bool {
+        chrono::DateTime::parse_from_rfc3339(s).is_ok()
+    }
+
+    /// `check_timestamp` accepts exactly what chrono's RFC 3339 parser
+    /// accepts among texts of its shape. The date and the time of day are
+    /// decided apart, so each is compared over every value of its digits
+    /// with the other held valid: every day and month number (00-99) in
+    /// years around each leap rule, 29 February in every year, and every
+    /// hour, minute and second (00-99).
+    #[test]
+    fn timestamps_are_decided_as_chrono_decides() {
+        let mut checked = 0;
+        let mut same = |s: &str| {
+            assert_eq!(check_timestamp(s).is_ok(), by_chrono(s), "{s}");
+            checked += 1;
+        };
+        for y in [
+            0, 1, 4, 100, 400, 1900, 1999, 2000, 2023, 2024, 2100, 9996, 9999,
+        ] {
+            for m in 0..100 {
+                for d in 0..100 {
+                    same(&format!("{y:04}-{m:02}-{d:02}T12:00:00Z"));
+                }
+            }
+        }
+        for y in 0..10_000 {
+            same(&format!("{y:04}-02-29T00:00:00Z"));
+        }
+        for h in 0..100 {
+            for m in 0..100 {
+                for s in 0..100 {
+                    same(&format!("2024-06-30T{h:02}:{m:02}:{s:02}Z"));
+                }
+            }
+        }
+        assert_eq!(checked, 13 * 100 * 100 + 10_000 + 1_000_000);
+        for bad in [
+            "2024-06-30 12:00:00Z",
+            "2024-06-30T12:00:00+00:00",
+            "2024-6-30T12:00:00Z",
+        ] {
+            assert!(check_timestamp(bad).is_err(), "{bad}");
         }
     }
 }

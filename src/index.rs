@@ -245,6 +245,11 @@ pub struct Prints {
 }
 
 impl Prints {
+    /// The fingerprints held.
+    pub fn fps(&self) -> &[Fp] {
+        &self.fps[..self.n as usize]
+    }
+
     /// The fingerprints of the ids `entry` names, the first [`MAX_PRINTS`].
     pub fn of(entry: &Entry) -> Prints {
         Prints::of_body(&entry.body)
@@ -443,6 +448,17 @@ impl Compact {
     /// The seq of the last amendment of source `id`, if it was amended.
     pub fn amended_seq(&self, id: &str) -> Option<u64> {
         self.get(fp(NS_AMENDED, id)).map(|w| w & SEQ_MASK)
+    }
+
+    /// Looks up fingerprints ahead of their use, all at once. The table is
+    /// tens of MiB, so nearly every lookup is a cache miss; made one by one
+    /// as entries are applied, each waits for memory alone, while a run of
+    /// lookups that do not depend on each other has the processor wait for
+    /// many at once. Only warms the cache: nothing is decided here.
+    pub fn warm(&self, fps: impl Iterator<Item = Fp>) {
+        for fp in fps {
+            std::hint::black_box(self.map.get(&fp));
+        }
     }
 
     /// Number of ids and vocabulary terms held.

@@ -426,6 +426,7 @@ pub fn scan_canonical(text: &str) -> Option<CanonicalScan> {
         hash_range: 0..0,
         members: [(0, 0, 0, 0); TOP_MEMBERS],
         member_count: 0,
+        escaped: false,
     };
     sc.object(0)?;
     (sc.i == b.len()).then_some(CanonicalScan {
@@ -441,6 +442,8 @@ struct Scanner<'a> {
     hash_range: std::ops::Range<usize>,
     members: [(usize, usize, usize, usize); TOP_MEMBERS],
     member_count: usize,
+    /// Whether the last string read held an escape.
+    escaped: bool,
 }
 
 impl Scanner<'_> {
@@ -484,7 +487,7 @@ impl Scanner<'_> {
             let member_start = self.i;
             let (ks, ke) = self.string()?;
             // Escaped keys are rare; compare only plain ones here.
-            if self.b[ks..ke].contains(&b'\\') {
+            if self.escaped {
                 return None;
             }
             if let Some((ps, pe)) = prev
@@ -553,6 +556,7 @@ impl Scanner<'_> {
     /// its contents.
     fn string(&mut self) -> Option<(usize, usize)> {
         self.eat(b'"')?;
+        self.escaped = false;
         let start = self.i;
         loop {
             self.skip_plain();
@@ -564,6 +568,7 @@ impl Scanner<'_> {
                 }
                 0x00..=0x1F => return None,
                 b'\\' => {
+                    self.escaped = true;
                     let e = *self.b.get(self.i + 1)?;
                     match e {
                         b'"' | b'\\' | b'b' | b'f' | b'n' | b'r' | b't' => self.i += 2,
@@ -594,20 +599,23 @@ impl Scanner<'_> {
     }
 
     /// Skips string bytes that need no attention (not `"`, `\\` or a control
-    /// character), eight at a time: strings are most of a line's bytes.
+    /// character), eight at a time, up to the first one that does: strings are
+    /// most of a line's bytes, and most are short.
     fn skip_plain(&mut self) {
         const ONES: u64 = 0x0101_0101_0101_0101;
         const HIGH: u64 = 0x8080_8080_8080_8080;
-        // Whether any byte of `x` is zero (exact, not just likely).
-        let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x & HIGH != 0;
+        // The high bit of each zero byte of `x`. The lowest one set is exactly
+        // the first zero byte; a borrow can only mark bytes above a zero one.
+        let zeros = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
         while let Some(chunk) = self.b.get(self.i..self.i + 8) {
             let x = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
             // A byte below 0x20 is one whose top three bits are zero.
             let control = x & 0xE0E0_E0E0_E0E0_E0E0;
-            let special = zero_byte(x ^ (ONES * b'"' as u64))
-                || zero_byte(x ^ (ONES * b'\\' as u64))
-                || zero_byte(control);
-            if special {
+            let special =
+                zeros(x ^ (ONES * b'"' as u64)) | zeros(x ^ (ONES * b'\\' as u64)) | zeros(control);
+            if special != 0 {
+                // Little-endian: the first byte is the lowest.
+                self.i += (special.trailing_zeros() / 8) as usize;
                 return;
             }
             self.i += 8;
@@ -646,8 +654,15 @@ impl Scanner<'_> {
 
 /// `a < b` in the order of RFC 8785: by UTF-16 code units.
 fn key_less(a: &[u8], b: &[u8]) -> bool {
-    if a.iter().chain(b).all(|&c| c < 0xEE) {
-        return a < b;
+    // UTF-8 bytes sort as code points, and code points as UTF-16 units except
+    // U+E000..U+FFFF (lead byte EE or EF) against U+10000 and above (lead
+    // byte F0 to F4, a surrogate pair in UTF-16, which sorts first). Up to
+    // the first differing byte the keys share their characters, so byte order
+    // decides unless that byte is such a lead byte.
+    match a.iter().zip(b).position(|(x, y)| x != y) {
+        None => return a.len() < b.len(),
+        Some(i) if a[i] < 0xEE && b[i] < 0xEE => return a[i] < b[i],
+        Some(_) => {}
     }
     match (std::str::from_utf8(a), std::str::from_utf8(b)) {
         (Ok(a), Ok(b)) => a.encode_utf16().lt(b.encode_utf16()),
@@ -737,4 +752,36 @@ mod tests {
             "\"\\u0001\\u001f\\\"\\\\/\\b\\f\\n\\r\\t\u{7f}\u{2028}é\""
         );
     }
+
+    proptest::proptest! {
+        /// The scanner's key order is RFC 8785's (UTF-16 code units), for keys
+        /// drawn from around every boundary where UTF-8 and UTF-16 order part.
+        #[test]
+        fn key_order_is_utf16_order(
+            a in proptest::collection::vec(proptest::sample::select(KEY_CHARS.to_vec()), 0..4),
+            b in proptest::collection::vec(proptest::sample::select(KEY_CHARS.to_vec()), 0..4),
+        ) {
+            let (a, b): (String, String) = (a.into_iter().collect(), b.into_iter().collect());
+            proptest::prop_assert_eq!(
+                key_less(a.as_bytes(), b.as_bytes()),
+                a.encode_utf16().lt(b.encode_utf16()),
+                "{:?} < {:?}", a, b
+            );
+        }
+    }
+
+    const KEY_CHARS: [char; 12] = [
+        'a',
+        'b',
+        '\u{7f}',
+        '\u{e9}',
+        '\u{7ff}',
+        '\u{800}',
+        '\u{d7ff}',
+        '\u{e000}',
+        '\u{fb01}',
+        '\u{ffff}',
+        '\u{10000}',
+        '\u{1f600}',
+    ];
 }

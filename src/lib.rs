@@ -7,6 +7,7 @@
 //! - [`ids`]: change ids for facts and sources, their shortest unique prefixes;
 //! - [`entry`]: the envelope and the payload of every entry kind;
 //! - [`shape`]: reading bodies with objects only where the format has objects;
+//! - [`slim`]: reading a body in place for its ids alone, for `verify`'s compact index;
 //! - [`lines`]: reading lines with a bound on their length, streaming;
 //! - [`layout`]: the byte layout of a canonical line, read by position;
 //! - [`linefile`]: positioned reads of whole lines (last line, line at an offset, a seq);
@@ -67,6 +68,7 @@ pub mod proof;
 pub mod replay;
 pub mod report;
 pub mod shape;
+pub mod slim;
 pub mod store;
 pub mod synthetic;
 pub mod tiles;

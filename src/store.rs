@@ -643,7 +643,7 @@ impl Locked {
             .seek(SeekFrom::Start(0))
             .map_err(|e| Error::io(&path, "read", e))?;
         let len = self.file.metadata().map_or(0, |m| m.len());
-        let reader = crate::progress::Reader::new(BufReader::new(&self.file), "checking", len);
+        let reader = crate::progress::Reader::new(&self.file, "checking", len);
         let (report, state) = chain::verify_reader(&path, reader, VerifyOptions::default())
             .map_err(|e| Error::io(&path, "read", e))?;
         refuse_damaged(&report)?;
@@ -1150,12 +1150,8 @@ fn verified_state(path: &Path, file: &File) -> Result<State> {
 fn verified_state_upto(path: &Path, mut file: &File, len: u64) -> Result<State> {
     file.seek(SeekFrom::Start(0))
         .map_err(|e| Error::io(path, "read", e))?;
-    let (report, state) = chain::verify_reader(
-        path,
-        BufReader::with_capacity(256 * 1024, file.take(len)),
-        VerifyOptions::default(),
-    )
-    .map_err(|e| Error::io(path, "read", e))?;
+    let (report, state) = chain::verify_reader(path, file.take(len), VerifyOptions::default())
+        .map_err(|e| Error::io(path, "read", e))?;
     refuse_damaged(&report)?;
     Ok(state)
 }
@@ -1810,10 +1806,13 @@ pub fn load_for_report(path: &Path, at: Option<u64>) -> Result<(State, u64)> {
     }
 }
 
-/// A buffered reader of a whole ledger file that reports progress.
-fn observed(f: File, label: &str) -> crate::progress::Reader<BufReader<File>> {
+/// A reader of a whole ledger file that reports progress.
+///
+/// Unbuffered: its readers read blocks of 256 KiB and more at a time, which
+/// a buffer in between would only copy once more.
+fn observed(f: File, label: &str) -> crate::progress::Reader<File> {
     let len = f.metadata().map_or(0, |m| m.len());
-    crate::progress::Reader::new(BufReader::with_capacity(256 * 1024, f), label, len)
+    crate::progress::Reader::new(f, label, len)
 }
 
 /// Opens and verifies a ledger from the entry `since` on (`verify --since`);

@@ -320,7 +320,9 @@ proptest! {
 
     /// The parallel verifier gives exactly the report of feeding lines one at
     /// a time, on intact and damaged ledgers, wherever block boundaries fall and
-    /// however many workers check them.
+    /// however many workers check them; into either index, and also when it
+    /// hands no entries on (then, into the compact index, bodies are read
+    /// for their ids alone).
     #[test]
     fn block_verification_equals_line_by_line(
         (bytes, _) in ledger_strategy(),
@@ -328,15 +330,24 @@ proptest! {
         block_size in 1..400usize,
         workers in 1..4usize,
         max_problems in prop::sample::select(vec![0usize, 1, 3, 100]),
+        compact in any::<bool>(),
+        report_only in any::<bool>(),
     ) {
         let damaged = damage_bytes(&bytes, &damage);
         let opts = ledger::chain::VerifyOptions {
             max_problems,
             anchors: vec![anchor(&head_of(&bytes))],
+            compact,
             ..Default::default()
         };
         let path = std::path::Path::new("mem.jsonl");
         let (want, want_entries) = line_by_line(&damaged, opts.clone());
+        if report_only {
+            let (got, _) = ledger::chain::verify_blocks_report(path, &damaged[..], opts, block_size, workers)
+                .expect("reading from memory cannot fail");
+            prop_assert_eq!(&got, &want, "{}", String::from_utf8_lossy(&damaged));
+            return Ok(());
+        }
         let mut got_entries = Vec::new();
         let (got, _) = ledger::chain::verify_blocks(
             path,
