@@ -3,9 +3,10 @@
 //! HTML by [`html`]; [`diff`] compares two reports, [`export`] lists every
 //! fact, and [`timeline`] draws the timeline for the HTML page.
 //!
-//! [`select`] decides what a report shows, as references into the state;
+//! [`select`] decides what a report shows, as references into the state
+//! ([`select_for`] when only one medium's rendering will be written);
 //! [`render_to`] writes its Markdown or text from there as it renders, with
-//! no copy of the facts, and [`Selection::into_report`] builds the
+//! no copy of the facts (long lists on two threads), and [`Selection::into_report`] builds the
 //! [`Report`] of views that JSON, HTML and [`diff`] work from.
 //!
 //! Two time axes: the ledger position (`--at SEQ`: what the ledger knew after
