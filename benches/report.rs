@@ -1,5 +1,6 @@
 //! Micro-benchmarks of the report (`ledger summary`) after replay: deciding
-//! what it shows from the state ([`select`]), writing it as Markdown or text
+//! what it shows from the state ([`select`], and [`select_for`] as
+//! `summary` does for Markdown), writing it as Markdown or text
 //! from the state ([`render_to`], into a sink), and building the views of
 //! every fact shown that the JSON and HTML forms serialize
 //! ([`Selection::into_report`]). A regression in `summary` shows here
@@ -8,7 +9,7 @@
 
 use ledger::chain::read_entry;
 use ledger::replay::State;
-use ledger::report::{Options, Selection, render_to, select};
+use ledger::report::{Options, Selection, render_to, select, select_for};
 
 fn main() {
     divan::main();
@@ -44,17 +45,24 @@ fn select_facts(bencher: divan::Bencher, n: u64) {
     bencher.bench(|| select(&s, &options()).expect("selects"));
 }
 
+/// What `summary` selects for Markdown: each discrepancy worded for it only.
+#[divan::bench(args = SIZES, sample_count = 10)]
+fn select_for_markdown(bencher: divan::Bencher, n: u64) {
+    let s = state(n);
+    bencher.bench(|| select_for(&s, &options(), true).expect("selects"));
+}
+
 #[divan::bench(args = SIZES, sample_count = 10)]
 fn render_markdown(bencher: divan::Bencher, n: u64) {
     let s = state(n);
-    let sel: Selection<'_> = select(&s, &options()).expect("selects");
+    let sel: Selection<'_> = select_for(&s, &options(), true).expect("selects");
     bencher.bench(|| render_to(&mut std::io::sink(), &sel, true, false).expect("renders"));
 }
 
 #[divan::bench(args = SIZES, sample_count = 10)]
 fn render_text_with_quotes(bencher: divan::Bencher, n: u64) {
     let s = state(n);
-    let sel = select(&s, &options()).expect("selects");
+    let sel = select_for(&s, &options(), false).expect("selects");
     bencher.bench(|| render_to(&mut std::io::sink(), &sel, false, true).expect("renders"));
 }
 

@@ -501,13 +501,15 @@ pub struct CheckedLine {
 
 /// Hashing that linking an entry needs, done ahead on the checking thread so
 /// that the one linking thread only compares, looks up and inserts: the
-/// entry's Merkle leaf hash and the fingerprints of the ids it names. Both
-/// are caches of pure functions of the entry: the linking thread computes
-/// whatever is missing, so results do not depend on them.
+/// entry's Merkle leaf hash, the fingerprints of the ids it names and, for a
+/// dispute replayed into a report's state, its content id. All are caches
+/// of pure functions of the entry: the linking thread computes whatever is
+/// missing, so results do not depend on them.
 #[derive(Default)]
 struct Ahead {
     leaf: Option<Hash>,
     prints: Option<crate::index::Prints>,
+    code: Option<Hash>,
 }
 
 impl CheckedLine {
@@ -563,6 +565,19 @@ pub fn check_line(raw: &[u8], first: bool, terminated: bool) -> CheckedLine {
     check_line_as(raw, first, terminated, Reading::Full, false)
 }
 
+/// [`check_line`], also working out a dispute's content id
+/// ([`Entry::content_id`]: sealing its body again) for a linking thread that
+/// replays into a state that keeps disputes, so that it does not have to.
+pub fn check_line_for_state(raw: &[u8], first: bool, terminated: bool) -> CheckedLine {
+    let mut c = check_line(raw, first, terminated);
+    if let Some(e) = c.entry()
+        && matches!(e.body, Body::Dispute(_))
+    {
+        c.ahead.code = Some(e.content_id().unwrap_or(e.hash));
+    }
+    c
+}
+
 /// [`check_line`], also fingerprinting the ids the entry names for a
 /// linking thread that replays into a [`Compact`] index.
 pub fn check_line_for_compact(raw: &[u8], first: bool, terminated: bool) -> CheckedLine {
@@ -594,6 +609,7 @@ fn check_line_as(
         Outcome::Read(ReadLine { entry: Some(e), .. }) => Ahead {
             leaf: Some(crate::merkle::entry_leaf(&e.hash)),
             prints: prints.then(|| crate::index::Prints::of(e)),
+            code: None,
         },
         _ => Ahead::default(),
     };
@@ -724,6 +740,14 @@ impl Replay {
         match self {
             Replay::Full(s) => s.apply(entry),
             Replay::Compact(c) => c.apply_with(entry, prints),
+        }
+    }
+
+    /// [`Replay::apply`] by value: a full state moves in what it keeps.
+    fn apply_owned(&mut self, entry: Entry, ahead: &Ahead) -> Result<(), String> {
+        match self {
+            Replay::Full(s) => s.apply_owned(entry, ahead.code),
+            Replay::Compact(c) => c.apply_with(&entry, ahead.prints.as_ref()),
         }
     }
 }
@@ -878,6 +902,22 @@ impl Verifier {
     /// returned when the line was understood. (Leaving it lets the thread that
     /// built it free it.)
     pub fn link<'c>(&mut self, checked: &'c mut CheckedLine) -> Option<&'c Entry> {
+        if self.link_with(checked, false) {
+            checked.entry()
+        } else {
+            None
+        }
+    }
+
+    /// [`Verifier::link`] for a caller that does not need the entry after:
+    /// it is taken out of `checked` and applied by value, so a state that
+    /// keeps facts moves them in rather than copying them. The report is
+    /// the same; returns whether the line was understood as an entry.
+    pub fn link_taking(&mut self, checked: &mut CheckedLine) -> bool {
+        self.link_with(checked, true)
+    }
+
+    fn link_with(&mut self, checked: &mut CheckedLine, take: bool) -> bool {
         self.report.lines += 1;
         let line_no = self.report.lines;
         let expected = self.next_seq;
@@ -885,7 +925,7 @@ impl Verifier {
             self.push(p, Some(line_no), Some(expected));
         }
         let read = match &mut checked.outcome {
-            Outcome::Blank => return None,
+            Outcome::Blank => return false,
             Outcome::BadBlank => {
                 self.push_with(
                     || {
@@ -898,19 +938,19 @@ impl Verifier {
                     Some(line_no),
                     Some(expected),
                 );
-                return None;
+                return false;
             }
             Outcome::Encoding(p) => {
                 self.push_with(|| (**p).clone(), Some(line_no), Some(expected));
                 self.next_seq += 1;
                 self.prev = None;
-                return None;
+                return false;
             }
             Outcome::Torn => {
                 self.torn(line_no, expected);
                 self.next_seq += 1;
                 self.prev = None;
-                return None;
+                return false;
             }
             Outcome::Read(read) => read,
         };
@@ -932,19 +972,35 @@ impl Verifier {
             self.next_seq = expected + 1;
             self.alt_seq = None;
             self.prev = read.stored_hash;
-            return None;
+            return false;
         };
         self.check_links(entry, line_no);
-        self.record(entry, line_no, &checked.ahead);
-        self.advance_seq(entry.seq);
-        self.prev = Some(entry.hash);
-        Some(entry)
+        let (seq, hash) = (entry.seq, entry.hash);
+        self.count(entry, &checked.ahead);
+        let applied = if take && let Some(owned) = read.entry.take() {
+            self.state.apply_owned(owned, &checked.ahead)
+        } else if let Some(entry) = &read.entry {
+            self.state.apply(entry, checked.ahead.prints.as_ref())
+        } else {
+            Ok(())
+        };
+        self.refused(applied, line_no, seq);
+        self.advance_seq(seq);
+        self.prev = Some(hash);
+        true
     }
 
     /// Counts an entry that was read, notes it for the anchors, and applies
     /// it to the state: the one place an entry meets the entries before it
     /// (references).
     fn record(&mut self, entry: &Entry, line_no: u64, ahead: &Ahead) {
+        self.count(entry, ahead);
+        let applied = self.state.apply(entry, ahead.prints.as_ref());
+        self.refused(applied, line_no, entry.seq);
+    }
+
+    /// The part of [`Verifier::record`] before the entry is applied.
+    fn count(&mut self, entry: &Entry, ahead: &Ahead) {
         self.report.entries += 1;
         self.report.head = Some((entry.seq, entry.hash));
         match ahead.leaf {
@@ -956,11 +1012,15 @@ impl Verifier {
                 self.anchors_seen[i] = Some(entry.hash);
             }
         }
-        if let Err(msg) = self.state.apply(entry, ahead.prints.as_ref()) {
+    }
+
+    /// Reports the state's refusal of the entry at `line_no`, if it refused.
+    fn refused(&mut self, applied: Result<(), String>, line_no: u64, seq: u64) {
+        if let Err(msg) = applied {
             self.push(
                 Problem::new(ProblemKind::Reference, msg),
                 Some(line_no),
-                Some(entry.seq),
+                Some(seq),
             );
         }
     }
@@ -1258,6 +1318,14 @@ pub fn feed_all<R: Read>(
     feed_blocks(v, r, Some(&mut on_entry), BLOCK_SIZE, workers())
 }
 
+/// [`feed_all`] for a caller that wants only what the entries are replayed
+/// into (a report's state, see [`Verifier::with_replay`]): each entry is
+/// applied by value ([`Verifier::link_taking`]), and a dispute's content id
+/// is worked out on the checking threads.
+pub fn feed_all_into_state<R: Read>(v: &mut Verifier, r: R) -> std::io::Result<()> {
+    feed_blocks(v, r, None::<&mut fn(&Entry)>, BLOCK_SIZE, workers())
+}
+
 /// Feeds the lines of `r` through the pipeline, handing each entry
 /// understood to `on_entry` when there is one.
 fn feed_blocks<R: Read, F: FnMut(&Entry)>(
@@ -1268,21 +1336,37 @@ fn feed_blocks<R: Read, F: FnMut(&Entry)>(
     workers: usize,
 ) -> std::io::Result<()> {
     // Fingerprints are worked out ahead only for a compact index, the one
-    // replay that looks ids up by them; bodies are read for their ids alone
-    // only when nobody is handed the entries.
-    let work = match (&v.state, &on_entry) {
-        (Replay::Compact(_), None) => check_line_for_ids,
-        (Replay::Compact(_), Some(_)) => check_line_for_compact,
+    // replay that looks ids up by them. When nobody is handed the entries,
+    // bodies are read for their ids alone into a compact index, and dispute
+    // content ids are worked out for a state that keeps disputes.
+    let work = match (&v.state, on_entry.is_none()) {
+        (Replay::Compact(_), true) => check_line_for_ids,
+        (Replay::Compact(_), false) => check_line_for_compact,
+        (Replay::Full(s), true) if s.keeps_disputes() => check_line_for_state,
         (Replay::Full(_), _) => check_line,
     };
+    // A full state takes the entries nobody is handed (it keeps what it
+    // moves in); a compact index keeps nothing of them, so they are left to
+    // be freed by the thread that made them.
+    let take = on_entry.is_none() && matches!(v.state, Replay::Full(_));
     let link_all = |lines: &mut Vec<CheckedLine>, too_long: Option<TooLong>| {
         if let Replay::Compact(c) = &v.state {
             let prints = lines.iter().filter_map(|l| l.ahead.prints.as_ref());
             c.warm(prints.flat_map(|p| p.fps().iter().copied()));
         }
         for c in lines.iter_mut() {
-            if let (Some(e), Some(f)) = (v.link(c), on_entry.as_mut()) {
-                f(e);
+            match on_entry.as_mut() {
+                Some(on_entry) => {
+                    if let Some(e) = v.link(c) {
+                        on_entry(e);
+                    }
+                }
+                None if take => {
+                    v.link_taking(c);
+                }
+                None => {
+                    v.link(c);
+                }
             }
         }
         if let Some(t) = too_long {
@@ -2197,6 +2281,49 @@ impl<R: Read> Blocks<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Replaying into a report's state through the block pipeline, each
+    /// entry taken by value and each dispute's content id worked out on a
+    /// checking thread, gives the report and the state that applying the
+    /// entries one by one gives, wherever the blocks end.
+    #[test]
+    fn a_state_fed_entries_by_value_is_the_state_applied_in_order() {
+        let mut text = Vec::new();
+        crate::synthetic::write_ledger(&mut text, 3_000, 7, "2026-01-02T03:04:05Z").unwrap();
+        let mut one_by_one = State::live_only();
+        let lines = std::str::from_utf8(&text).unwrap().lines();
+        for l in lines {
+            one_by_one.apply(&read_entry(l).entry.unwrap()).unwrap();
+        }
+        let (want, _) = verify_blocks(
+            Path::new("l.jsonl"),
+            &text[..],
+            VerifyOptions::default(),
+            |_| {},
+            4096,
+            1,
+        )
+        .unwrap();
+        for (block, workers) in [(4096, 1), (4096, 3), (100_000, 2), (1 << 20, 2)] {
+            let mut v = Verifier::with_replay(
+                Path::new("l.jsonl"),
+                VerifyOptions::default(),
+                Replay::Full(State::live_only()),
+            );
+            feed_blocks(&mut v, &text[..], None::<&mut fn(&Entry)>, block, workers).unwrap();
+            let (report, Replay::Full(state)) = v.finish_replay() else {
+                panic!("a full state")
+            };
+            assert_eq!(report, want);
+            assert!(state.facts.iter().any(|f| !f.disputes.is_empty()));
+            assert_eq!(state.facts, one_by_one.facts);
+            assert_eq!(state.sources, one_by_one.sources);
+            assert_eq!(
+                (state.last_seq, state.last_hash),
+                (one_by_one.last_seq, one_by_one.last_hash)
+            );
+        }
+    }
 
     #[test]
     fn anchors_take_ascii_digits_and_ascii_white_space_only() {

@@ -184,6 +184,25 @@ pub fn markdown(s: &str) -> String {
     markdown_general(s)
 }
 
+/// Replaces the text of `out` from byte `from` on (a character boundary)
+/// with its [`markdown`]: for a writer that builds the text in place, which
+/// then stays where it is when, as for most prose, nothing is to escape.
+pub fn markdown_in_place(out: &mut String, from: usize) {
+    if markdown_as_is(&out[from..]) {
+        return;
+    }
+    let raw = out.split_off(from);
+    out.push_str(&markdown_general(&raw));
+}
+
+/// [`markdown_in_place`] for the [`terminal`] escape.
+pub fn terminal_in_place(out: &mut String, from: usize) {
+    if let Cow::Owned(shown) = terminal(&out[from..]) {
+        out.truncate(from);
+        out.push_str(&shown);
+    }
+}
+
 /// Whether [`markdown`] shows `s` as it is: no character it would fold,
 /// escape or replace, and none of the places where a character means
 /// something (a leading `#`, `+`, `-` or digit, a final `#`, `:` before `/`,
@@ -415,6 +434,23 @@ mod tests {
             if !s.chars().any(unsafe_char) {
                 prop_assert_eq!(t.as_ref(), s.as_str());
             }
+        }
+    }
+
+    proptest! {
+        /// Escaping the end of a buffer in place gives the buffer's start
+        /// followed by the escape of its end, in both media.
+        #[test]
+        fn escaped_in_place_is_escaped_after_the_start(
+            start in "\\PC{0,8}",
+            s in "[a-z .#_*]{0,12}|[ -~é\u{85}\u{2028}\u{202e}\n\t]{0,12}|\\PC{0,30}",
+        ) {
+            let mut out = format!("{start}{s}");
+            markdown_in_place(&mut out, start.len());
+            prop_assert_eq!(out, format!("{start}{}", markdown(&s)));
+            let mut out = format!("{start}{s}");
+            terminal_in_place(&mut out, start.len());
+            prop_assert_eq!(out, format!("{start}{}", terminal(&s)));
         }
     }
 

@@ -11,7 +11,7 @@
 
 use crate::entry::{
     Amend, Body, Citation, Define, DerivationKind, Dispute, DisputeRule, Entry, Fact, Retract,
-    Source, Term,
+    Source, Supersede, Term,
 };
 use crate::hash::Hash;
 use crate::vocab;
@@ -141,20 +141,72 @@ impl State {
     /// A refused entry leaves the state unchanged.
     pub fn apply(&mut self, entry: &Entry) -> Result<(), String> {
         check(self, entry)?;
-        let seq = entry.seq;
-        match &entry.body {
-            Body::Genesis(g) => self.title = Some(g.title.clone()),
+        let code = self.dispute_code(entry, None);
+        let body = if self.index_only {
+            skeleton(&entry.body)
+        } else {
+            entry.body.clone()
+        };
+        self.commit(entry.seq, entry.hash, body, code);
+        Ok(())
+    }
+
+    /// [`State::apply`] taking the entry by value: what the state keeps of
+    /// it (a fact's text, a dispute, a source) is moved in rather than
+    /// copied. `code` is the entry's content id when it was already worked
+    /// out (for a dispute, on the thread that read the line; see
+    /// [`Entry::content_id`]); it is computed here when `None`. The state
+    /// after is the one [`State::apply`] gives (a unit test holds them
+    /// together).
+    pub fn apply_owned(&mut self, entry: Entry, code: Option<Hash>) -> Result<(), String> {
+        check(self, &entry)?;
+        let code = self.dispute_code(&entry, code);
+        let Entry {
+            seq, hash, body, ..
+        } = entry;
+        let body = if self.index_only {
+            skeleton(&body)
+        } else {
+            body
+        };
+        self.commit(seq, hash, body, code);
+        Ok(())
+    }
+
+    /// Whether this state keeps disputes, and so needs each dispute entry's
+    /// content id ([`Entry::content_id`]) when it applies one.
+    pub fn keeps_disputes(&self) -> bool {
+        !self.index_only
+    }
+
+    /// The code a dispute entry is kept under (its content id, or its hash
+    /// when it cannot be sealed again), `known` when given; `None` for any
+    /// other entry, or when this state keeps no disputes.
+    fn dispute_code(&self, entry: &Entry, known: Option<Hash>) -> Option<Hash> {
+        match entry.body {
+            Body::Dispute(_) if self.keeps_disputes() => {
+                Some(known.unwrap_or_else(|| entry.content_id().unwrap_or(entry.hash)))
+            }
+            _ => None,
+        }
+    }
+
+    /// Records an entry that [`check`] accepted. `code` is the dispute's
+    /// code (see [`State::dispute_code`]).
+    fn commit(&mut self, seq: u64, hash: Hash, body: Body, code: Option<Hash>) {
+        match body {
+            Body::Genesis(g) => self.title = Some(g.title),
             Body::Define(d) => {
                 let map = match d.term {
                     Term::Actor => &mut self.actors,
                     Term::Topic => &mut self.topics,
                 };
-                map.insert(d.id.clone(), d.label.clone());
+                map.insert(d.id, d.label);
             }
             Body::Source(s) => {
                 self.source_index.insert(s.id.clone(), self.sources.len());
                 self.sources.push(SourceRecord {
-                    source: s.clone(),
+                    source: s,
                     seq,
                     amendments: Vec::new(),
                 });
@@ -163,10 +215,10 @@ impl State {
                 if let Some(&i) = self.source_index.get(&a.target)
                     && let Some(rec) = self.sources.get_mut(i)
                 {
-                    let changes = amend(&mut rec.source, a);
+                    let changes = amend(&mut rec.source, &a);
                     rec.amendments.push(Amendment {
                         seq,
-                        reason: a.reason.clone(),
+                        reason: a.reason,
                         changes,
                     });
                 }
@@ -176,9 +228,10 @@ impl State {
                 let drop = self.live_only;
                 let carry = s.disputes == Some(DisputeRule::Carry);
                 let mut inherited = Vec::new();
+                let new_id = s.fact.id.clone();
                 if let Some(old) = self.fact_mut(&s.target) {
                     old.status = Status::Superseded {
-                        by: s.fact.id.clone(),
+                        by: new_id.clone(),
                         seq,
                         reason: s.reason.clone(),
                     };
@@ -194,18 +247,15 @@ impl State {
                 for d in &mut inherited {
                     d.current = d.current && carry;
                 }
-                self.insert_fact(&s.fact, seq, Some((s.target.clone(), s.reason.clone())));
-                if let Some(new) = self.fact_mut(&s.fact.id) {
+                self.insert_fact(s.fact, seq, Some((s.target, s.reason)));
+                if let Some(new) = self.fact_mut(&new_id) {
                     new.disputes = inherited;
                 }
             }
             Body::Retract(r) => {
                 let drop = self.live_only;
                 if let Some(f) = self.fact_mut(&r.target) {
-                    f.status = Status::Retracted {
-                        seq,
-                        retract: r.clone(),
-                    };
+                    f.status = Status::Retracted { seq, retract: r };
                     if drop {
                         f.fact = stub(&f.fact);
                         f.disputes = Vec::new();
@@ -213,27 +263,33 @@ impl State {
                 }
             }
             Body::Dispute(d) => {
-                if !self.index_only {
-                    let code = entry.content_id().unwrap_or(entry.hash);
-                    if let Some(f) = self.fact_mut(&d.target) {
-                        f.disputes.push(DisputeRecord {
-                            seq,
-                            dispute: d.clone(),
-                            code,
-                            current: true,
-                        });
-                    }
+                if let Some(code) = code
+                    && let Some(f) = self.fact_mut(&d.target)
+                {
+                    f.disputes.push(DisputeRecord {
+                        seq,
+                        dispute: d,
+                        code,
+                        current: true,
+                    });
                 }
             }
         }
         self.last_seq = Some(seq);
-        self.last_hash = Some(entry.hash);
-        Ok(())
+        self.last_hash = Some(hash);
     }
 
-    fn insert_fact(&mut self, f: &Fact, seq: u64, supersedes: Option<(String, String)>) {
+    fn insert_fact(&mut self, f: Fact, seq: u64, supersedes: Option<(String, String)>) {
         self.fact_index.insert(f.id.clone(), self.facts.len());
-        let fact = if self.index_only { stub(f) } else { f.clone() };
+        let fact = if self.index_only {
+            stub(&f)
+        } else {
+            let mut f = f;
+            // A list read from JSON may have room to spare (it grew as it
+            // was read); the state keeps it for the rest of the replay.
+            f.citations.shrink_to_fit();
+            f
+        };
         self.facts.push(FactRecord {
             fact,
             seq,
@@ -731,6 +787,21 @@ pub fn ids_checked(entry: &Entry) -> Vec<&str> {
     ids
 }
 
+/// What an index-only state ([`State::index_only`]) keeps of a body: all of
+/// it but a fact's text (it keeps a [`stub`]); a dispute is not kept at all.
+fn skeleton(body: &Body) -> Body {
+    match body {
+        Body::Fact(f) => Body::Fact(stub(f)),
+        Body::Supersede(s) => Body::Supersede(Supersede {
+            target: s.target.clone(),
+            reason: s.reason.clone(),
+            fact: stub(&s.fact),
+            disputes: s.disputes,
+        }),
+        other => other.clone(),
+    }
+}
+
 /// A fact reduced to its id and modality.
 fn stub(f: &Fact) -> Fact {
     Fact {
@@ -769,4 +840,84 @@ fn edit_distance(a: &str, b: &str) -> usize {
         }
     }
     row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The entries of the fixture that uses every kind of entry (amendments
+    /// and disputes carried by a supersession too), then of a generated
+    /// ledger (many facts, supersessions, retractions and disputes).
+    fn entries(n: u64, seed: u64) -> Vec<Vec<Entry>> {
+        let read = |text: &str| -> Vec<Entry> {
+            text.lines()
+                .map(|l| crate::chain::read_entry(l).entry.unwrap())
+                .collect()
+        };
+        let mut out = Vec::new();
+        crate::synthetic::write_ledger(&mut out, n, seed, "2026-01-02T03:04:05Z").unwrap();
+        vec![
+            read(include_str!(
+                "../tests/fixtures/valid/canada-north-korea.jsonl"
+            )),
+            read(&String::from_utf8(out).unwrap()),
+        ]
+    }
+
+    /// Everything a state holds, written out.
+    fn held(s: &State) -> String {
+        let mut facts: Vec<(&String, &usize)> = s.fact_index.iter().collect();
+        facts.sort();
+        let mut sources: Vec<(&String, &usize)> = s.source_index.iter().collect();
+        sources.sort();
+        format!(
+            "{:?}",
+            (
+                (&s.title, s.last_seq, s.last_hash),
+                (&s.sources, &s.facts),
+                (&s.actors, &s.topics),
+                (facts, sources),
+            )
+        )
+    }
+
+    /// Applying entries by value, with dispute codes worked out beforehand or
+    /// not, gives the state applying them by reference gives, in each kind
+    /// of state; a refused entry is refused alike and changes nothing.
+    #[test]
+    fn applied_by_value_is_applied_by_reference() {
+        let kinds: [fn() -> State; 3] = [State::default, State::live_only, State::index_only];
+        for seed in 0..3 {
+            for es in entries(2_000, seed) {
+                for make in kinds {
+                    let (mut by_ref, mut by_value, mut given) = (make(), make(), make());
+                    for e in &es {
+                        by_ref.apply(e).unwrap();
+                        by_value.apply_owned(e.clone(), None).unwrap();
+                        let code = matches!(e.body, Body::Dispute(_))
+                            .then(|| e.content_id().unwrap_or(e.hash));
+                        given.apply_owned(e.clone(), code).unwrap();
+                    }
+                    assert_eq!(held(&by_value), held(&by_ref));
+                    assert_eq!(held(&given), held(&by_ref));
+                    assert!(
+                        by_ref.facts.iter().any(|f| !f.disputes.is_empty())
+                            || !by_ref.keeps_disputes()
+                    );
+                    // Most entries seen twice are refused the second time
+                    // (a new id already used, a fact already replaced).
+                    let mut refused = 0;
+                    for e in es.iter().skip(1).take(40) {
+                        let Err(why) = by_ref.check(e) else { continue };
+                        let before = held(&by_value);
+                        assert_eq!(by_value.apply_owned(e.clone(), None), Err(why));
+                        assert_eq!(held(&by_value), before);
+                        refused += 1;
+                    }
+                    assert!(refused > 5);
+                }
+            }
+        }
+    }
 }

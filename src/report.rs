@@ -3,9 +3,10 @@
 //! HTML by [`html`]; [`diff`] compares two reports, [`export`] lists every
 //! fact, and [`timeline`] draws the timeline for the HTML page.
 //!
-//! [`select`] decides what a report shows, as references into the state;
+//! [`select`] decides what a report shows, as references into the state
+//! ([`select_for`] when only one medium's rendering will be written);
 //! [`render_to`] writes its Markdown or text from there as it renders, with
-//! no copy of the facts, and [`Selection::into_report`] builds the
+//! no copy of the facts (long lists on two threads), and [`Selection::into_report`] builds the
 //! [`Report`] of views that JSON, HTML and [`diff`] work from.
 //!
 //! Two time axes: the ledger position (`--at SEQ`: what the ledger knew after
@@ -31,6 +32,7 @@ use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{self, Write};
+use std::sync::mpsc;
 
 pub mod diff;
 pub mod export;
@@ -569,12 +571,89 @@ pub struct Selection<'a> {
     timeline: Vec<(PartialDate, &'a FactRecord)>,
     /// The ids of the discrepancies that concern each fact.
     by_fact: HashMap<&'a str, Vec<String>>,
+    /// What it was selected with, and which wordings of its discrepancies
+    /// it made (see [`select_for`]).
+    opts: Options,
+    wordings: Wordings,
+    /// What a fact's line shows of each source it cites, by source id.
+    cited: HashMap<&'a str, Cited<'a>>,
+}
+
+/// What a fact's line shows of a source it cites: its number, whether it
+/// is derived from another, and the original it derives from (itself when
+/// not derived); worked out once for all facts.
+struct Cited<'a> {
+    number: usize,
+    derived: bool,
+    root: &'a str,
+}
+
+fn cited(state: &State) -> HashMap<&str, Cited<'_>> {
+    state
+        .sources
+        .iter()
+        .map(|s| {
+            let id = s.source.id.as_str();
+            let c = Cited {
+                number: state.source_number(id).unwrap_or(0),
+                derived: s.source.derived_from.is_some(),
+                root: state.root_source(id),
+            };
+            (id, c)
+        })
+        .collect()
+}
+
+/// Writes `n` in decimal.
+fn push_number(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[i..] {
+        out.push(char::from(d));
+    }
+}
+
+/// Which wordings of each discrepancy a selection makes: all of them (what
+/// a [`Report`] holds), or only the one a Markdown or text rendering shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wordings {
+    All,
+    Only(Medium),
+}
+
+impl Wordings {
+    fn has(self, st: Style) -> bool {
+        match self {
+            Wordings::All => true,
+            Wordings::Only(Medium::Markdown) => st == Style::Markdown,
+            Wordings::Only(Medium::Text) => st == Style::Terminal,
+        }
+    }
+
+    fn renders(self, m: Medium) -> bool {
+        self == Wordings::All || self == Wordings::Only(m)
+    }
 }
 
 impl Selection<'_> {
     /// The report with a view of every fact shown: the JSON form and what
     /// the HTML page and `diff` work from.
     pub fn into_report(self) -> Report {
+        // A selection made for one rendering lacks the other wordings: made
+        // again whole (the same selection otherwise; it succeeded once).
+        if self.wordings != Wordings::All
+            && let Ok(whole) = select_with(self.state, &self.opts, Wordings::All)
+        {
+            return whole.into_report();
+        }
         let Selection {
             state,
             mut head,
@@ -582,6 +661,7 @@ impl Selection<'_> {
             context,
             timeline,
             by_fact,
+            ..
         } = self;
         // The sides of each discrepancy: read by the JSON and HTML forms
         // only, so made here rather than for every report.
@@ -638,7 +718,30 @@ enum Standing {
 
 /// Decides what the report shows (see [`Selection`]).
 pub fn select<'a>(state: &'a State, opts: &Options) -> Result<Selection<'a>, String> {
-    let abbrev = state.abbrev();
+    select_with(state, opts, Wordings::All)
+}
+
+/// [`select`] for [`render_to`] in Markdown (`markdown`) or plain text
+/// only: each discrepancy is worded for that medium alone. Rendered in the
+/// other medium, or made into a [`Report`], it is selected again whole.
+pub fn select_for<'a>(
+    state: &'a State,
+    opts: &Options,
+    markdown: bool,
+) -> Result<Selection<'a>, String> {
+    let m = if markdown {
+        Medium::Markdown
+    } else {
+        Medium::Text
+    };
+    select_with(state, opts, Wordings::Only(m))
+}
+
+fn select_with<'a>(
+    state: &'a State,
+    opts: &Options,
+    wordings: Wordings,
+) -> Result<Selection<'a>, String> {
     let subject = match &opts.subject {
         Some(s) => s.clone(),
         None => match default_subject(state) {
@@ -647,11 +750,14 @@ pub fn select<'a>(state: &'a State, opts: &Options) -> Result<Selection<'a>, Str
             None => {
                 return Ok(Selection {
                     state,
-                    head: empty(state, opts, abbrev),
+                    head: empty(state, opts, state.abbrev()),
                     topics: Vec::new(),
                     context: Vec::new(),
                     timeline: Vec::new(),
                     by_fact: HashMap::new(),
+                    opts: opts.clone(),
+                    wordings,
+                    cited: cited(state),
                 });
             }
         },
@@ -698,14 +804,72 @@ pub fn select<'a>(state: &'a State, opts: &Options) -> Result<Selection<'a>, Str
     // numbers its discrepancies as the full report does; it keeps those whose
     // facts are all under its topics.
     let wanted = |f: &Fact| opts.topics.is_empty() || opts.topics.contains(&f.topic);
-    let discrepancies: Vec<Discrepancy> = find_discrepancies(state, &covered, opts.as_of, &abbrev)
-        .into_iter()
-        .filter(|d| {
-            d.facts
-                .iter()
-                .all(|id| state.fact(id).is_some_and(|r| wanted(&r.fact)))
-        })
-        .collect();
+    // The shortest prefixes of all ids and the discrepancies (which show
+    // ids by them) are worked out on a second thread while this one sorts
+    // the facts shown into topics and the timeline: the two need only the
+    // state, and each gives the same whichever thread does it.
+    let find = || {
+        let abbrev = state.abbrev();
+        let found: Vec<Discrepancy> =
+            find_discrepancies(state, &covered, opts.as_of, &abbrev, wordings)
+                .into_iter()
+                .filter(|d| {
+                    d.facts
+                        .iter()
+                        .all(|id| state.fact(id).is_some_and(|r| wanted(&r.fact)))
+                })
+                .collect();
+        (abbrev, found)
+    };
+    let sort = || {
+        let topic_ids = state.topic_ids();
+        let place: HashMap<&str, usize> = topic_ids
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.as_str(), i))
+            .collect();
+        let mut by_topic: Vec<Vec<&FactRecord>> = vec![Vec::new(); topic_ids.len()];
+        let mut context = Vec::new();
+        let mut timeline = Vec::new();
+        for &(r, st) in live.iter().filter(|(r, _)| wanted(&r.fact)) {
+            let f = &r.fact;
+            if st == Standing::Other {
+                continue;
+            }
+            if holds_on(f, opts.as_of) {
+                match st {
+                    Standing::Main => {
+                        if let Some(&i) = place.get(f.topic.as_str()) {
+                            by_topic[i].push(r);
+                        }
+                    }
+                    _ => context.push(r),
+                }
+            }
+            if begun_by(f, opts.as_of)
+                && let Some(d) = f.valid_from.or(f.valid_to)
+            {
+                timeline.push((d, r));
+            }
+        }
+        // By the same key as `timeline_order`, each worked out once; ids are
+        // unique, so no two facts tie.
+        timeline.sort_by_cached_key(|&(_, r)| (timeline_key(&r.fact, r.seq), r.fact.id.as_str()));
+        (topic_ids, by_topic, context, timeline)
+    };
+    let ((abbrev, discrepancies), (topic_ids, by_topic, context, timeline)) =
+        if crate::chain::workers() > 1 {
+            std::thread::scope(|scope| {
+                let found = scope.spawn(find);
+                let sorted = sort();
+                match found.join() {
+                    Ok(found) => (found, sorted),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            })
+        } else {
+            (find(), sort())
+        };
     drop(covered);
     let live_count = live.len();
     let mut by_fact: HashMap<&'a str, Vec<String>> = HashMap::new();
@@ -719,43 +883,7 @@ pub fn select<'a>(state: &'a State, opts: &Options) -> Result<Selection<'a>, Str
             }
         }
     }
-
-    let topic_ids = state.topic_ids();
-    let place: HashMap<&str, usize> = topic_ids
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.as_str(), i))
-        .collect();
-    let mut by_topic: Vec<Vec<&FactRecord>> = vec![Vec::new(); topic_ids.len()];
-    let mut context = Vec::new();
-    let mut timeline = Vec::new();
-    for &(r, st) in live.iter().filter(|(r, _)| wanted(&r.fact)) {
-        let f = &r.fact;
-        if st == Standing::Other {
-            continue;
-        }
-        if holds_on(f, opts.as_of) {
-            match st {
-                Standing::Main => {
-                    if let Some(&i) = place.get(f.topic.as_str()) {
-                        by_topic[i].push(r);
-                    }
-                }
-                _ => context.push(r),
-            }
-        }
-        if begun_by(f, opts.as_of)
-            && let Some(d) = f.valid_from.or(f.valid_to)
-        {
-            timeline.push((d, r));
-        }
-    }
     drop(live);
-    timeline.sort_by(|(_, a), (_, b)| {
-        timeline_key(&a.fact, a.seq)
-            .cmp(&timeline_key(&b.fact, b.seq))
-            .then_with(|| a.fact.id.cmp(&b.fact.id))
-    });
     let topics: Vec<(String, String, Vec<&FactRecord>)> = topic_ids
         .into_iter()
         .zip(by_topic)
@@ -808,6 +936,9 @@ pub fn select<'a>(state: &'a State, opts: &Options) -> Result<Selection<'a>, Str
         context,
         timeline,
         by_fact,
+        opts: opts.clone(),
+        wordings,
+        cited: cited(state),
     })
 }
 
@@ -1000,6 +1131,13 @@ fn independent(state: &State, citations: &[Citation]) -> usize {
 
 /// The statement worded with its modality and attribution.
 pub fn worded(f: &Fact) -> String {
+    let mut out = String::new();
+    worded_into(&mut out, f);
+    out
+}
+
+/// [`worded`], written at the end of `out`.
+fn worded_into(out: &mut String, f: &Fact) {
     let tag = match f.modality {
         Modality::Confirmed => None,
         Modality::Reported => Some("Reportedly"),
@@ -1010,13 +1148,25 @@ pub fn worded(f: &Fact) -> String {
         Modality::Denied => Some("Denied"),
     };
     match (&f.attributed_to, tag) {
-        (Some(who), None | Some("Reportedly")) => format!("According to {who}: {}", f.statement),
-        (Some(who), Some(t)) => {
-            format!("According to {who} ({}): {}", t.to_lowercase(), f.statement)
+        (Some(who), None | Some("Reportedly")) => {
+            out.push_str("According to ");
+            out.push_str(who);
+            out.push_str(": ");
         }
-        (None, Some(t)) => format!("{t}: {}", f.statement),
-        (None, None) => f.statement.clone(),
+        (Some(who), Some(t)) => {
+            out.push_str("According to ");
+            out.push_str(who);
+            out.push_str(" (");
+            out.push_str(&t.to_lowercase());
+            out.push_str("): ");
+        }
+        (None, Some(t)) => {
+            out.push_str(t);
+            out.push_str(": ");
+        }
+        (None, None) => {}
     }
+    out.push_str(&f.statement);
 }
 
 fn when(f: &Fact) -> Option<String> {
@@ -1134,7 +1284,15 @@ fn find_discrepancies(
     live: &[&FactRecord],
     as_of: Day,
     abbrev: &Abbrev,
+    wordings: Wordings,
 ) -> Vec<Discrepancy> {
+    let word = |words: &dyn Fn(Style) -> String, st: Style| {
+        if wordings.has(st) {
+            words(st)
+        } else {
+            String::new()
+        }
+    };
     let mut out: Vec<(Hash, Discrepancy)> = Vec::new();
     let disc = |code: Hash,
                 kind,
@@ -1152,11 +1310,11 @@ fn find_discrepancies(
                 about_superseded: None,
                 carried_from: None,
                 facts,
-                text: words(Style::Plain),
-                markdown: words(Style::Markdown),
-                html: words(Style::Html),
-                terminal: words(Style::Terminal),
-                wording: words(Style::Whole),
+                text: word(words, Style::Plain),
+                markdown: word(words, Style::Markdown),
+                html: word(words, Style::Html),
+                terminal: word(words, Style::Terminal),
+                wording: word(words, Style::Whole),
                 citations,
                 sides: Vec::new(),
                 side_by_side: side,
@@ -1403,6 +1561,14 @@ enum Medium {
 }
 
 impl Medium {
+    /// [`Medium::text`] of what `out` holds from byte `from` on, in place.
+    fn text_in_place(self, out: &mut String, from: usize) {
+        match self {
+            Medium::Markdown => escape::markdown_in_place(out, from),
+            Medium::Text => escape::terminal_in_place(out, from),
+        }
+    }
+
     /// Ledger text (or text made from it, such as the worded statement).
     fn text(self, s: &str) -> String {
         match self {
@@ -1660,6 +1826,14 @@ pub fn render_to<W: Write + ?Sized>(
     } else {
         Medium::Text
     };
+    // A selection made for the other medium lacks this one's wordings.
+    let whole;
+    let sel = if sel.wordings.renders(m) {
+        sel
+    } else {
+        whole = select_with(sel.state, &sel.opts, Wordings::All).map_err(io::Error::other)?;
+        &whole
+    };
     let r = &sel.head;
     let mut w = Tail::new(w);
     let w = &mut w;
@@ -1673,27 +1847,19 @@ pub fn render_to<W: Write + ?Sized>(
             m.text(&r.subject)
         )?;
     }
-    let mut line = String::new();
+    let fact_line = |out: &mut String, rec: &&FactRecord| sel.fact_line(out, rec, m, quotes);
     for (_, label, facts) in &sel.topics {
         s.clear();
         m.heading(&mut s, 2, &m.text(label));
         w.write_all(s.as_bytes())?;
-        for rec in facts {
-            line.clear();
-            sel.fact_line(&mut line, rec, m, quotes);
-            w.write_all(line.as_bytes())?;
-        }
+        write_lines(w, facts, &fact_line)?;
         w.write_all(b"\n")?;
     }
     if !sel.context.is_empty() {
         s.clear();
         m.heading(&mut s, 2, "Context");
         w.write_all(s.as_bytes())?;
-        for rec in &sel.context {
-            line.clear();
-            sel.fact_line(&mut line, rec, m, quotes);
-            w.write_all(line.as_bytes())?;
-        }
+        write_lines(w, &sel.context, &fact_line)?;
         w.write_all(b"\n")?;
     }
     s.clear();
@@ -1702,11 +1868,9 @@ pub fn render_to<W: Write + ?Sized>(
     if sel.timeline.is_empty() {
         w.write_all(b"No dated event up to this date.\n\n")?;
     } else {
-        for (_, rec) in &sel.timeline {
-            line.clear();
-            sel.timeline_line(&mut line, rec, m);
-            w.write_all(line.as_bytes())?;
-        }
+        write_lines(w, &sel.timeline, &|out: &mut String, (_, rec): &(_, _)| {
+            sel.timeline_line(out, rec, m)
+        })?;
         w.write_all(b"\n")?;
     }
     s.clear();
@@ -1742,6 +1906,76 @@ pub fn render_to<W: Write + ?Sized>(
     w.write_all(s.as_bytes())?;
     w.write_all(source_lines(&r.sources, m).as_bytes())?;
     Ok(())
+}
+
+/// How many lines [`write_lines`] renders into one buffer.
+const WINDOW: usize = 2048;
+
+/// Writes the lines `line` renders for each of `items`, in order. A long
+/// list is rendered in windows of [`WINDOW`] items, every other one on a
+/// second thread (when verify's pipeline may use more than one,
+/// [`crate::chain::workers`]), and the windows are written in their order:
+/// the same bytes as rendering them one by one.
+fn write_lines<W: Write + ?Sized, T: Sync>(
+    w: &mut W,
+    items: &[T],
+    line: &(dyn Fn(&mut String, &T) + Sync),
+) -> io::Result<()> {
+    write_windows(w, items, line, WINDOW, crate::chain::workers() > 1)
+}
+
+/// [`write_lines`] in windows of `size` items, on two threads when `two`.
+fn write_windows<W: Write + ?Sized, T: Sync>(
+    w: &mut W,
+    items: &[T],
+    line: &(dyn Fn(&mut String, &T) + Sync),
+    size: usize,
+    two: bool,
+) -> io::Result<()> {
+    let size = size.max(1);
+    let render = |buf: &mut String, window: &[T]| {
+        buf.clear();
+        for it in window {
+            line(buf, it);
+        }
+    };
+    let mut mine = String::new();
+    if items.len() < 2 * size || !two {
+        for window in items.chunks(size) {
+            render(&mut mine, window);
+            w.write_all(mine.as_bytes())?;
+        }
+        return Ok(());
+    }
+    std::thread::scope(|scope| {
+        // Rendered windows come back in order; their buffers go back to be
+        // used again. When writing fails, the receiver is dropped and the
+        // second thread stops at its next window.
+        let (done, rendered) = mpsc::sync_channel::<String>(1);
+        let (spare, spares) = mpsc::channel::<String>();
+        scope.spawn(move || {
+            for window in items.chunks(size).skip(1).step_by(2) {
+                let mut buf = spares.try_recv().unwrap_or_default();
+                render(&mut buf, window);
+                if done.send(buf).is_err() {
+                    return;
+                }
+            }
+        });
+        for (i, window) in items.chunks(size).enumerate() {
+            if i % 2 == 0 {
+                render(&mut mine, window);
+                w.write_all(mine.as_bytes())?;
+            } else {
+                // Only a panic on the second thread closes the channel early;
+                // the scope then carries the panic on.
+                let Ok(buf) = rendered.recv() else { break };
+                w.write_all(buf.as_bytes())?;
+                let _ = spare.send(buf);
+            }
+        }
+        Ok(())
+    })
 }
 
 /// A writer that remembers the last two bytes written through it.
@@ -1784,7 +2018,9 @@ impl Selection<'_> {
     fn fact_line(&self, out: &mut String, r: &FactRecord, m: Medium, quotes: bool) {
         let f = &r.fact;
         out.push_str("- ");
-        out.push_str(&m.text(&worded(f)));
+        let at = out.len();
+        worded_into(out, f);
+        m.text_in_place(out, at);
         self.labels(out, f);
         out.push_str(" (");
         match when(f) {
@@ -1832,7 +2068,9 @@ impl Selection<'_> {
         out.push_str("- ");
         out.push_str(&m.strong(&placed_when(f).unwrap_or_default()));
         out.push_str(" — ");
-        out.push_str(&m.text(&worded(f)));
+        let at = out.len();
+        worded_into(out, f);
+        m.text_in_place(out, at);
         self.labels(out, f);
         out.push_str(" (");
         if f.subject != self.head.subject {
@@ -1857,11 +2095,12 @@ impl Selection<'_> {
 
     /// `[1 ¶8]` (see [`citation_view`]).
     fn label(&self, out: &mut String, c: &Citation) {
-        use std::fmt::Write as _;
-        let n = self.state.source_number(&c.source).unwrap_or(0);
-        let _ = write!(out, "[{n}");
+        let n = self.cited.get(c.source.as_str()).map_or(0, |s| s.number);
+        out.push('[');
+        push_number(out, n as u64);
         if let Some(p) = c.paragraph {
-            let _ = write!(out, " ¶{p}");
+            out.push_str(" ¶");
+            push_number(out, u64::from(p));
         }
         out.push(']');
     }
@@ -1871,18 +2110,20 @@ impl Selection<'_> {
     fn provenance(&self, out: &mut String, r: &FactRecord) {
         use std::fmt::Write as _;
         let f = &r.fact;
-        let derived_only = f.citations.iter().all(|c| {
-            self.state
-                .source(&c.source)
-                .is_some_and(|s| s.source.derived_from.is_some())
-        });
+        let derived_only = f
+            .citations
+            .iter()
+            .all(|c| self.cited.get(c.source.as_str()).is_some_and(|s| s.derived));
         if derived_only {
             out.push_str("derived source only");
         } else {
             // The distinct originals behind the citations (a fact has few).
             let mut roots: Vec<&str> = Vec::with_capacity(f.citations.len());
             for c in &f.citations {
-                let root = self.state.root_source(&c.source);
+                let root = self
+                    .cited
+                    .get(c.source.as_str())
+                    .map_or(c.source.as_str(), |s| s.root);
                 if !roots.contains(&root) {
                     roots.push(root);
                 }
@@ -2234,6 +2475,77 @@ mod tests {
             let mut w = Trickle { room, got: Vec::new() };
             render_to(&mut w, &select(&state, &opts).unwrap(), markdown, quotes).unwrap();
             proptest::prop_assert_eq!(String::from_utf8(w.got).unwrap(), whole);
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+
+        /// A selection made for one medium renders the bytes of the whole
+        /// selection in that medium and in the other, and makes the same
+        /// report (every wording of every discrepancy included).
+        #[test]
+        fn selected_for_one_medium_is_selected_whole(
+            n in 1u64..400,
+            seed in 0u64..1000,
+            subject in proptest::sample::select(vec![None, Some("CA-KP"), Some("KP")]),
+            year in 2010u16..2027,
+            made_for_markdown: bool,
+            quotes: bool,
+        ) {
+            let state = generated(n, seed);
+            let opts = Options {
+                subject: subject.map(str::to_string),
+                as_of: (year, 6, 30),
+                topics: Vec::new(),
+            };
+            let Ok(whole) = select(&state, &opts) else {
+                proptest::prop_assert!(select_for(&state, &opts, made_for_markdown).is_err());
+                return Ok(());
+            };
+            for markdown in [made_for_markdown, !made_for_markdown] {
+                let (mut want, mut got) = (Vec::new(), Vec::new());
+                render_to(&mut want, &whole, markdown, quotes).unwrap();
+                let part = select_for(&state, &opts, made_for_markdown).unwrap();
+                render_to(&mut got, &part, markdown, quotes).unwrap();
+                proptest::prop_assert_eq!(String::from_utf8(got).unwrap(), String::from_utf8(want).unwrap());
+            }
+            let wordings = |r: &Report| -> Vec<[String; 5]> {
+                r.discrepancies
+                    .iter()
+                    .map(|d| [d.text.clone(), d.markdown.clone(), d.html.clone(), d.terminal.clone(), d.wording.clone()])
+                    .collect()
+            };
+            let want = build(&state, &opts).unwrap();
+            let got = select_for(&state, &opts, made_for_markdown).unwrap().into_report();
+            proptest::prop_assert_eq!(wordings(&got), wordings(&want));
+            proptest::prop_assert_eq!(
+                serde_json::to_string(&got).unwrap(),
+                serde_json::to_string(&want).unwrap()
+            );
+        }
+
+        /// Lines rendered in windows, every other window on a second thread,
+        /// are written in their order: the bytes of rendering them one by one,
+        /// however the writer splits its writes.
+        #[test]
+        fn lines_rendered_in_windows_on_two_threads_keep_their_order(
+            n in 0usize..3000,
+            size in 1usize..300,
+            two: bool,
+            room in 1usize..5000,
+        ) {
+            let items: Vec<usize> = (0..n).collect();
+            let line = |out: &mut String, i: &usize| {
+                out.push_str(&format!("line {i}{}\n", "x".repeat(i % 7)))
+            };
+            let mut want = String::new();
+            for i in &items {
+                line(&mut want, i);
+            }
+            let mut w = Trickle { room, got: Vec::new() };
+            write_windows(&mut w, &items, &line, size, two).unwrap();
+            proptest::prop_assert_eq!(String::from_utf8(w.got).unwrap(), want);
         }
     }
 

@@ -1773,7 +1773,7 @@ pub fn load_for_report(path: &Path, at: Option<u64>) -> Result<(State, u64)> {
                 VerifyOptions::default(),
                 chain::Replay::Full(State::live_only()),
             );
-            feed_all(path, r, &mut v, |_| {})?;
+            chain::feed_all_into_state(&mut v, r).map_err(|e| Error::io(path, "read", e))?;
             v.finish_replay()
         }
         Some(at) => {

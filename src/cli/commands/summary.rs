@@ -105,15 +105,19 @@ pub fn run(
     // with the process: freeing the records of a large ledger one by one
     // first would only take time. They own nothing else (no file, no lock).
     let state = ManuallyDrop::new(state);
+    let opts = Options {
+        subject: args.subject,
+        as_of,
+        topics: args.topic,
+    };
+    // Markdown and text word each discrepancy for their medium alone.
     let selection = ManuallyDrop::new(
-        report::select(
-            &state,
-            &Options {
-                subject: args.subject,
-                as_of,
-                topics: args.topic,
-            },
-        )
+        match args.format {
+            ReportFormat::Markdown | ReportFormat::Text => {
+                report::select_for(&state, &opts, args.format == ReportFormat::Markdown)
+            }
+            ReportFormat::Json | ReportFormat::Html => report::select(&state, &opts),
+        }
         .map_err(|m| Error::usage(m, None))?,
     );
     // Written as it renders, in large writes; a closed pipe is taken as done
