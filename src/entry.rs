@@ -993,14 +993,12 @@ fn check_topic_id(id: &str) -> Result<(), String> {
 
 /// Checks a record time: exactly `YYYY-MM-DDTHH:MM:SSZ`, a real instant in UTC.
 pub fn check_timestamp(s: &str) -> Result<(), String> {
-    let shape = s.len() == 20
-        && s.bytes().enumerate().all(|(i, b)| match i {
-            4 | 7 => b == b'-',
-            10 => b == b'T',
-            13 | 16 => b == b':',
-            19 => b == b'Z',
-            _ => b.is_ascii_digit(),
-        });
+    let b = s.as_bytes();
+    let shape = b.len() == 20
+        && (b[4], b[7], b[10], b[13], b[16], b[19]) == (b'-', b'-', b'T', b':', b':', b'Z')
+        && [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
+            .iter()
+            .all(|&i| b[i].is_ascii_digit());
     if shape && valid_utc_time(s.as_bytes()) {
         Ok(())
     } else {

@@ -55,13 +55,9 @@ const DEFINED: u8 = 5;
 const SEQ_MASK: u64 = (1 << 56) - 1;
 
 fn fp(ns: u8, id: &str) -> Fp {
-    use sha2::{Digest, Sha256};
-    let h = Sha256::new()
-        .chain_update([ns])
-        .chain_update(id.as_bytes())
-        .finalize();
+    let h = crate::hash::sha256_parts(&[&[ns], id.as_bytes()]);
     let mut x = [0u8; 16];
-    x.copy_from_slice(&h[..16]);
+    x.copy_from_slice(&h.0[..16]);
     u128::from_le_bytes(x)
 }
 

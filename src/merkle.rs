@@ -13,7 +13,6 @@
 //! failed proof, never a panic.
 
 use crate::hash::Hash;
-use sha2::{Digest, Sha256};
 
 /// The root of the empty tree: SHA-256 of the empty string.
 pub const EMPTY_ROOT: Hash = Hash([
@@ -23,10 +22,7 @@ pub const EMPTY_ROOT: Hash = Hash([
 
 /// SHA-256(0x00 ‖ data): the hash of a leaf whose data is `data`.
 pub fn leaf_hash(data: &[u8]) -> Hash {
-    let mut h = Sha256::new();
-    h.update([0u8]);
-    h.update(data);
-    Hash(h.finalize().into())
+    crate::hash::sha256_parts(&[&[0u8], data])
 }
 
 /// The leaf hash of a ledger entry: its leaf data is the 32 bytes of its hash.
@@ -36,11 +32,7 @@ pub fn entry_leaf(entry_hash: &Hash) -> Hash {
 
 /// SHA-256(0x01 ‖ left ‖ right): the hash of an interior node.
 pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
-    let mut h = Sha256::new();
-    h.update([1u8]);
-    h.update(left.0);
-    h.update(right.0);
-    Hash(h.finalize().into())
+    crate::hash::sha256_parts(&[&[1u8], &left.0, &right.0])
 }
 
 /// The root of a tree (or subtree) given its leaf hashes, in O(log n) memory.
