@@ -220,7 +220,13 @@ impl<'a> Cursor<'a> {
     fn plain(&mut self) -> Option<&'a str> {
         self.eat(b'"')?;
         let rest = self.s.as_bytes().get(self.i..)?;
-        let end = memchr::memchr2(b'"', b'\\', rest)?;
+        // Keys and ids are short: look at their bytes one by one, and hand
+        // longer text (statements, quotes) to the vectorized search.
+        let stop = |b: &u8| *b == b'"' || *b == b'\\';
+        let end = match rest.iter().take(24).position(stop) {
+            Some(n) => n,
+            None => 24 + memchr::memchr2(b'"', b'\\', rest.get(24..)?)?,
+        };
         if rest[end] != b'"' {
             return None;
         }
@@ -357,6 +363,8 @@ mod tests {
                 json!("Plain words."),
                 json!("é ü 😀"),
                 json!("Said \"so\"."),
+                json!("A statement long enough to be searched for its end in bulk."),
+                json!("A longer statement whose \"quoted\" words come after its first bytes."),
             ],
             vec![
                 json!("Tab\there"),
