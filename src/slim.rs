@@ -34,18 +34,25 @@ use serde::de::IntoDeserializer;
 /// kinds and whenever the full reading must decide.
 pub fn read(kind: &str, body: &str) -> Option<Body> {
     let mut c = Cursor { s: body, i: 0 };
-    let b = match kind {
+    let all = |c: &Cursor| c.i == body.len();
+    match kind {
         "fact" => {
-            let (f, text) = fact(&mut c)?;
-            let quotes = text.quotes.get();
+            let mut quotes = Quotes::default();
+            let (f, text) = fact(&mut c, &mut quotes)?;
+            let quotes = quotes.get();
             check_fact_with(&f, text.with(&|i| quotes.get(i).copied().flatten())).ok()?;
-            Body::Fact(f)
+            all(&c).then_some(Body::Fact(f))
         }
-        "supersede" => Body::Supersede(supersede(&mut c)?),
-        "dispute" => Body::Dispute(dispute(&mut c)?),
-        _ => return None,
-    };
-    (c.i == body.len()).then_some(b)
+        "supersede" => {
+            let s = supersede(&mut c)?;
+            all(&c).then_some(Body::Supersede(s))
+        }
+        "dispute" => {
+            let d = dispute(&mut c)?;
+            all(&c).then_some(Body::Dispute(d))
+        }
+        _ => None,
+    }
 }
 
 /// A fact's free text as read, until it is checked.
@@ -53,7 +60,6 @@ struct Text<'a> {
     statement: &'a str,
     attributed_to: Option<&'a str>,
     note: Option<&'a str>,
-    quotes: Quotes<'a>,
 }
 
 impl<'a> Text<'a> {
@@ -92,16 +98,16 @@ impl<'a> Quotes<'a> {
     }
 }
 
-fn fact<'a>(c: &mut Cursor<'a>) -> Option<(Fact, Text<'a>)> {
+/// A fact, its text apart and its quotes into `quotes`.
+fn fact<'a>(c: &mut Cursor<'a>, quotes: &mut Quotes<'a>) -> Option<(Fact, Text<'a>)> {
     let (mut id, mut subject, mut topic, mut statement, mut modality) =
         (None, None, None, None, None);
     let (mut attributed_to, mut note, mut valid_from, mut valid_to) = (None, None, None, None);
     let mut citations = None;
-    let mut quotes = Quotes::default();
     c.members(|c, key| {
         match key {
             "attributed_to" => attributed_to = Some(c.plain()?),
-            "citations" => citations = Some(c.citations(&mut quotes)?),
+            "citations" => citations = Some(c.citations(quotes)?),
             "id" => id = Some(c.plain()?),
             "modality" => modality = Some(named(c.plain()?)?),
             "note" => note = Some(c.plain()?),
@@ -132,17 +138,17 @@ fn fact<'a>(c: &mut Cursor<'a>) -> Option<(Fact, Text<'a>)> {
         statement: statement?,
         attributed_to,
         note,
-        quotes,
     };
     Some((fact, text))
 }
 
 fn supersede(c: &mut Cursor) -> Option<Supersede> {
     let (mut target, mut reason, mut new, mut disputes) = (None, None, None, None);
+    let mut quotes = Quotes::default();
     c.members(|c, key| {
         match key {
             "disputes" => disputes = Some(named::<DisputeRule>(c.plain()?)?),
-            "fact" => new = Some(fact(c)?),
+            "fact" => new = Some(fact(c, &mut quotes)?),
             "reason" => reason = Some(c.plain()?),
             "target" => target = Some(c.plain()?),
             _ => return None,
@@ -156,7 +162,7 @@ fn supersede(c: &mut Cursor) -> Option<Supersede> {
         fact,
         disputes,
     };
-    let quotes = text.quotes.get();
+    let quotes = quotes.get();
     check_supersede(
         &s,
         reason?,
