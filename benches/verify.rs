@@ -6,7 +6,8 @@
 //! 500 bytes) like those `scripts/bench` writes.
 
 use ledger::chain::{
-    CheckedLine, Verifier, VerifyOptions, check_line, check_line_for_compact, read_entry,
+    CheckedLine, Verifier, VerifyOptions, check_line, check_line_for_compact, check_line_for_ids,
+    read_entry,
 };
 use ledger::entry::{Body, Entry};
 use ledger::hash::{Hash, sha256};
@@ -85,6 +86,27 @@ fn check_line_bytes(b: divan::Bencher) {
     let text = line();
     b.counter(divan::counter::BytesCount::new(text.len()))
         .bench(|| check_line(divan::black_box(text.as_bytes()), false, true));
+}
+
+/// What a checking thread of `ledger verify` does per line: bytes to a
+/// checked line, the body read for its ids alone (`ledger::slim`), with the
+/// ids' fingerprints and the Merkle leaf.
+#[divan::bench]
+fn check_line_for_ids_bytes(b: divan::Bencher) {
+    let text = line();
+    b.counter(divan::counter::BytesCount::new(text.len()))
+        .bench(|| check_line_for_ids(divan::black_box(text.as_bytes()), false, true));
+}
+
+/// Reading the body of the line for its ids alone, checking every rule
+/// (the part of verify's fast path that replaced `parse_body`).
+#[divan::bench]
+fn slim_body(b: divan::Bencher) {
+    let text = line();
+    let body = &text
+        [text.find("{\"body\":").expect("a body") + 8..text.find(",\"format\"").expect("a format")];
+    b.counter(divan::counter::BytesCount::new(body.len()))
+        .bench(|| ledger::slim::read("fact", divan::black_box(body)));
 }
 
 /// Parsing the body of the line into its typed payload (the part of the fast

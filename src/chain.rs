@@ -588,7 +588,7 @@ pub fn check_line_for_compact(raw: &[u8], first: bool, terminated: bool) -> Chec
 /// the report: a clean `fact`, `supersede` or `dispute` is read for its ids
 /// alone ([`crate::slim`]), so the entry [`Verifier::link`] returns lacks its
 /// text. The report is the same.
-fn check_line_for_ids(raw: &[u8], first: bool, terminated: bool) -> CheckedLine {
+pub fn check_line_for_ids(raw: &[u8], first: bool, terminated: bool) -> CheckedLine {
     check_line_as(raw, first, terminated, Reading::Ids, true)
 }
 

@@ -34,16 +34,17 @@ impl Hash {
         if b.len() != 64 {
             return None;
         }
-        // Table lookups without a branch per digit (verify reads two hashes
-        // per line); a non-digit has high bits set in its table value.
+        // Eight digits at a time, without a branch (verify reads two hashes
+        // per line).
         let mut out = [0u8; 32];
-        let mut bad = 0u8;
-        for (o, pair) in out.iter_mut().zip(b.chunks_exact(2)) {
-            let (hi, lo) = (NIBBLE[pair[0] as usize], NIBBLE[pair[1] as usize]);
-            bad |= hi | lo;
-            *o = (hi << 4) | (lo & 0xF);
+        let mut ok = true;
+        for (o, digits) in out.chunks_exact_mut(4).zip(b.chunks_exact(8)) {
+            let x = u64::from_le_bytes(digits.try_into().unwrap_or([0; 8]));
+            let (bytes, valid) = hex8(x);
+            o.copy_from_slice(&bytes);
+            ok &= valid;
         }
-        (bad & 0xF0 == 0).then_some(Hash(out))
+        ok.then_some(Hash(out))
     }
 
     /// The first 12 hex digits, for messages.
@@ -54,21 +55,32 @@ impl Hash {
     }
 }
 
-/// The value of each lowercase hex digit; 0xFF for every other byte.
-static NIBBLE: [u8; 256] = {
-    let mut t = [0xFF; 256];
-    let mut i = 0;
-    while i < 10 {
-        t[b'0' as usize + i] = i as u8;
-        i += 1;
-    }
-    let mut i = 0;
-    while i < 6 {
-        t[b'a' as usize + i] = 10 + i as u8;
-        i += 1;
-    }
-    t
-};
+/// The four bytes written by eight lowercase hex digits (the first digit in
+/// the lowest byte of `x`), and whether all eight are such digits.
+fn hex8(x: u64) -> ([u8; 4], bool) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // For bytes below 0x80, the high bit of each byte of `x + (0x80 - c)`
+    // says whether it is at least `c`; no carry crosses into the next byte.
+    let at_least = |c: u8| x.wrapping_add(ONES * u64::from(0x80 - c)) & HIGH;
+    let digit = at_least(b'0') & !at_least(b'9' + 1);
+    let letter = at_least(b'a') & !at_least(b'f' + 1);
+    // A byte above 0x7F fails both range tests as well (whatever carry it
+    // takes from the byte below); refused first all the same.
+    let valid = x & HIGH == 0 && digit | letter == HIGH;
+    // '0'..'9' and 'a'..'f' end in their value and in their value less 9.
+    let nibbles = (x & (ONES * 0x0F)) + (letter >> 7) * 9;
+    let even = nibbles & 0x00FF_00FF_00FF_00FF;
+    let odd = (nibbles >> 8) & 0x00FF_00FF_00FF_00FF;
+    let pairs = (even << 4) | odd;
+    let bytes = [
+        pairs as u8,
+        (pairs >> 16) as u8,
+        (pairs >> 32) as u8,
+        (pairs >> 48) as u8,
+    ];
+    (bytes, valid)
+}
 
 impl fmt::Display for Hash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -142,6 +154,42 @@ mod tests {
     use super::*;
 
     proptest::proptest! {
+        /// Hex is read as digit-by-digit reading reads it: valid hex with up
+        /// to two of its digits changed to a byte next to `0`-`9` or
+        /// `a`-`f`, a capital, or the two bytes (above 0x7F) of an `é`.
+        #[test]
+        fn hex_reads_as_digit_by_digit(
+            hash in proptest::array::uniform32(proptest::num::u8::ANY),
+            edits in proptest::collection::vec(
+                (0usize..63, proptest::sample::select(b"/:`gAF\x00e".to_vec())),
+                0..3,
+            ),
+        ) {
+            let by_digit = |t: &[u8]| -> Option<Hash> {
+                let v = |c: u8| match c {
+                    b'0'..=b'9' => Some(c - b'0'),
+                    b'a'..=b'f' => Some(c - b'a' + 10),
+                    _ => None,
+                };
+                let mut out = [0u8; 32];
+                for (o, p) in out.iter_mut().zip(t.chunks_exact(2)) {
+                    *o = (v(p[0])? << 4) | v(p[1])?;
+                }
+                Some(Hash(out))
+            };
+            let h = Hash(hash);
+            let mut digits = h.to_hex().into_bytes();
+            for (i, c) in edits {
+                match c {
+                    b'e' => digits[i..i + 2].copy_from_slice("é".as_bytes()),
+                    c => digits[i] = c,
+                }
+            }
+            let text = String::from_utf8(digits).unwrap_or_default();
+            proptest::prop_assert_eq!(Hash::from_hex(&text), by_digit(text.as_bytes()));
+            proptest::prop_assert_eq!(Hash::from_hex(&h.to_hex()), Some(h));
+        }
+
         /// The short-message path gives SHA-256 itself, at every length
         /// around its one- and two-block limits and beyond, however the
         /// message is cut into parts.

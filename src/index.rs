@@ -344,9 +344,13 @@ impl<'a> Memo<'a> {
     }
 
     fn fp(&self, ns: u8, id: &str) -> Fp {
+        // The checks ask with slices of the entry's own strings, the very
+        // slices `names` gave: the same address and length is the same
+        // text, and only otherwise are the bytes compared.
+        let same = |k: &str| std::ptr::eq(k, id) || k == id;
         self.known[..self.n]
             .iter()
-            .find(|k| k.0 == ns && k.1 == id)
+            .find(|k| k.0 == ns && same(k.1))
             .map_or_else(|| fp(ns, id), |k| k.2)
     }
 }
