@@ -273,7 +273,7 @@ fn names<'e>(body: &'e Body, mut f: impl FnMut(u8, &'e str)) {
         f(NS_ID, &x.id);
         // Split by a character test rather than a search: subjects are a
         // few bytes.
-        for actor in x.subject.split(|c: char| c == '-') {
+        for actor in x.subject.split(['-']) {
             if vocab::builtin_actor(actor).is_none() {
                 f(NS_ACTOR, actor);
             }
