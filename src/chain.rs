@@ -566,10 +566,12 @@ pub fn check_line(raw: &[u8], first: bool, terminated: bool) -> CheckedLine {
 }
 
 /// [`check_line`], also working out a dispute's content id
-/// ([`Entry::content_id`]: sealing its body again) for a linking thread that
-/// replays into a state that keeps disputes, so that it does not have to.
+/// ([`Entry::content_id`]: sealing its body again) and the fingerprints of
+/// the ids the entry names ([`crate::index::Prints`], by which the state
+/// keys its facts and sources) for a linking thread that replays into a
+/// state that keeps disputes, so that it does not have to.
 pub fn check_line_for_state(raw: &[u8], first: bool, terminated: bool) -> CheckedLine {
-    let mut c = check_line(raw, first, terminated);
+    let mut c = check_line_as(raw, first, terminated, Reading::Full, true);
     if let Some(e) = c.entry()
         && matches!(e.body, Body::Dispute(_))
     {
@@ -746,7 +748,7 @@ impl Replay {
     /// [`Replay::apply`] by value: a full state moves in what it keeps.
     fn apply_owned(&mut self, entry: Entry, ahead: &Ahead) -> Result<(), String> {
         match self {
-            Replay::Full(s) => s.apply_owned(entry, ahead.code),
+            Replay::Full(s) => s.apply_owned_with(entry, ahead.code, ahead.prints.as_ref()),
             Replay::Compact(c) => c.apply_with(&entry, ahead.prints.as_ref()),
         }
     }
@@ -1335,10 +1337,11 @@ fn feed_blocks<R: Read, F: FnMut(&Entry)>(
     block_size: usize,
     workers: usize,
 ) -> std::io::Result<()> {
-    // Fingerprints are worked out ahead only for a compact index, the one
-    // replay that looks ids up by them. When nobody is handed the entries,
-    // bodies are read for their ids alone into a compact index, and dispute
-    // content ids are worked out for a state that keeps disputes.
+    // Fingerprints are worked out ahead for a compact index and for a
+    // state that keeps disputes (summary's replay): both look ids up by
+    // them. When nobody is handed the entries, bodies are read for their ids
+    // alone into a compact index, and dispute content ids are worked out for
+    // a state that keeps disputes.
     let work = match (&v.state, on_entry.is_none()) {
         (Replay::Compact(_), true) => check_line_for_ids,
         (Replay::Compact(_), false) => check_line_for_compact,

@@ -88,6 +88,27 @@ impl PartialDate {
 
     /// A reader's rendering: `2018`, `September 2018`, `25 September 2018`.
     pub fn long(&self) -> String {
+        let mut s = String::new();
+        self.long_into(&mut s);
+        s
+    }
+
+    /// [`PartialDate::long`] written at the end of `out` (a report writes
+    /// one or two for each line it shows).
+    pub fn long_into(&self, out: &mut String) {
+        use std::fmt::Write as _;
+        if let Some(m) = self.month_name() {
+            if let Some(d) = self.day {
+                let _ = write!(out, "{d} ");
+            }
+            out.push_str(m);
+            out.push(' ');
+        }
+        let _ = write!(out, "{}", self.year);
+    }
+
+    /// The name of the month, for a date that has one.
+    pub fn month_name(&self) -> Option<&'static str> {
         const MONTHS: [&str; 12] = [
             "January",
             "February",
@@ -102,11 +123,7 @@ impl PartialDate {
             "November",
             "December",
         ];
-        match (self.month, self.day) {
-            (None, _) => self.year.to_string(),
-            (Some(m), None) => format!("{} {}", MONTHS[m as usize - 1], self.year),
-            (Some(m), Some(d)) => format!("{d} {} {}", MONTHS[m as usize - 1], self.year),
-        }
+        self.month.map(|m| MONTHS[m as usize - 1])
     }
 }
 

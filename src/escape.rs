@@ -184,6 +184,24 @@ pub fn markdown(s: &str) -> String {
     markdown_general(s)
 }
 
+/// [`markdown_code`] written at the end of `out`: an id (the common case)
+/// is copied once, into place.
+pub fn markdown_code_into(out: &mut String, s: &str) {
+    if code_as_is(s) {
+        out.push('`');
+        out.push_str(s);
+        out.push('`');
+    } else {
+        out.push_str(&markdown_code(s));
+    }
+}
+
+/// Whether [`markdown_code`] shows `s` as it is in single backticks: an id
+/// and most code-like values, printable ASCII without a backtick.
+fn code_as_is(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_graphic() && b != b'`')
+}
+
 /// Replaces the text of `out` from byte `from` on (a character boundary)
 /// with its [`markdown`]: for a writer that builds the text in place, which
 /// then stays where it is when, as for most prose, nothing is to escape.
@@ -288,9 +306,7 @@ fn www_dot(chars: &[(char, bool)], i: usize) -> bool {
 /// backtick (CommonMark removes one such space on each side). Empty text is
 /// shown as nothing.
 pub fn markdown_code(s: &str) -> String {
-    // An id and most code-like values: printable ASCII without a backtick
-    // show as they are, in single backticks.
-    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_graphic() && b != b'`') {
+    if code_as_is(s) {
         return format!("`{s}`");
     }
     let shown = markdown_shown(s);

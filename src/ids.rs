@@ -108,15 +108,32 @@ impl Generator {
 /// their shortest unique prefix.
 #[derive(Debug, Clone, Default)]
 pub struct Abbrev {
-    sorted: Vec<String>,
+    /// The ids in sorted order, one after another: one allocation for
+    /// all of them rather than one each (a large ledger has millions).
+    text: String,
+    /// Where each id ends in `text`.
+    ends: Vec<usize>,
 }
 
 impl Abbrev {
     pub fn new<'a>(ids: impl IntoIterator<Item = &'a str>) -> Abbrev {
-        let mut sorted: Vec<String> = ids.into_iter().map(str::to_string).collect();
+        let mut sorted: Vec<&str> = ids.into_iter().collect();
         sorted.sort_unstable();
         sorted.dedup();
-        Abbrev { sorted }
+        let mut text = String::with_capacity(sorted.iter().map(|s| s.len()).sum());
+        let mut ends = Vec::with_capacity(sorted.len());
+        for id in sorted {
+            text.push_str(id);
+            ends.push(text.len());
+        }
+        Abbrev { text, ends }
+    }
+
+    /// The `i`th id in sorted order.
+    fn get(&self, i: usize) -> Option<&str> {
+        let end = *self.ends.get(i)?;
+        let start = i.checked_sub(1).map_or(0, |j| self.ends[j]);
+        self.text.get(start..end)
     }
 
     /// How `id` is shown: a change id by its shortest prefix (at least
@@ -133,13 +150,13 @@ impl Abbrev {
     /// (at least [`SHOWN_MIN`]). In sorted order the ids sharing the longest
     /// prefix with `id` are its neighbours.
     fn unique_len(&self, id: &str) -> usize {
-        let at = self.sorted.partition_point(|s| s.as_str() < id);
-        let next = if self.sorted.get(at).is_some_and(|s| s == id) {
+        let at = partition_point(self.ends.len(), |i| self.get(i).is_some_and(|s| s < id));
+        let next = if self.get(at).is_some_and(|s| s == id) {
             at + 1
         } else {
             at
         };
-        let lcp = |other: Option<&String>| {
+        let lcp = |other: Option<&str>| {
             other.map_or(0, |o| {
                 o.bytes()
                     .zip(id.bytes())
@@ -147,10 +164,25 @@ impl Abbrev {
                     .count()
             })
         };
-        let before = at.checked_sub(1).and_then(|i| self.sorted.get(i));
-        let longest = lcp(before).max(lcp(self.sorted.get(next)));
+        let before = at.checked_sub(1).and_then(|i| self.get(i));
+        let longest = lcp(before).max(lcp(self.get(next)));
         (longest + 1).clamp(SHOWN_MIN, id.len())
     }
+}
+
+/// The first of `0..len` for which `before` is false, `before` being true
+/// for a prefix of the range ([`slice::partition_point`] over positions).
+fn partition_point(len: usize, before: impl Fn(usize) -> bool) -> usize {
+    let (mut lo, mut hi) = (0, len);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if before(mid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
 }
 
 /// What a prefix given on the command line names.
@@ -241,6 +273,61 @@ mod tests {
         assert_eq!(ab.shown("globe"), "globe");
         // An id not in the table still gets a prefix no listed id shares.
         assert_eq!(ab.shown("kxqzmlzzzzzzzzzz"), "kxqzmlz");
+    }
+
+    /// The ids kept in one buffer show every id, listed or not, by the
+    /// prefix the table of separate, sorted strings gave; duplicates and
+    /// names someone chose among them.
+    #[test]
+    fn ids_in_one_buffer_are_shown_as_from_sorted_strings() {
+        fn shown_apart(ids: &[String], id: &str) -> usize {
+            let mut sorted = ids.to_vec();
+            sorted.sort_unstable();
+            sorted.dedup();
+            let at = sorted.partition_point(|s| s.as_str() < id);
+            let next = if sorted.get(at).is_some_and(|s| s == id) {
+                at + 1
+            } else {
+                at
+            };
+            let lcp = |o: Option<&String>| {
+                o.map_or(0, |o| {
+                    o.bytes()
+                        .zip(id.bytes())
+                        .take_while(|(a, b)| a == b)
+                        .count()
+                })
+            };
+            let before = at.checked_sub(1).and_then(|i| sorted.get(i));
+            (lcp(before).max(lcp(sorted.get(next))) + 1).clamp(SHOWN_MIN, id.len())
+        }
+        // Change ids from a small alphabet share long prefixes.
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut draw = || {
+            let mut id = String::new();
+            for _ in 0..LEN {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                id.push(char::from(b'k' + (x % 3) as u8));
+            }
+            id
+        };
+        for n in [0, 1, 2, 3, 50, 400] {
+            let mut ids: Vec<String> = (0..n).map(|_| draw()).collect();
+            ids.extend(ids.first().cloned());
+            ids.push("globe".into());
+            let ab = Abbrev::new(ids.iter().map(String::as_str));
+            let others: Vec<String> = (0..50).map(|_| draw()).collect();
+            for id in ids.iter().chain(&others) {
+                let want = if is_change_id(id) {
+                    &id[..shown_apart(&ids, id)]
+                } else {
+                    id.as_str()
+                };
+                assert_eq!(ab.shown(id), want, "{id} among {n}");
+            }
+        }
     }
 
     #[test]

@@ -38,7 +38,8 @@ use std::path::{Path, PathBuf};
 /// A fingerprint of a namespaced id.
 pub type Fp = u128;
 
-const NS_ID: u8 = 0;
+/// The namespace of source and fact ids.
+pub(crate) const NS_ID: u8 = 0;
 const NS_ACTOR: u8 = 1;
 const NS_TOPIC: u8 = 2;
 /// A source's last amendment: its seq (the source's own slot keeps the seq
@@ -54,7 +55,7 @@ const DEFINED: u8 = 5;
 
 const SEQ_MASK: u64 = (1 << 56) - 1;
 
-fn fp(ns: u8, id: &str) -> Fp {
+pub(crate) fn fp(ns: u8, id: &str) -> Fp {
     let h = crate::hash::sha256_parts(&[&[ns], id.as_bytes()]);
     let mut x = [0u8; 16];
     x.copy_from_slice(&h.0[..16]);
@@ -136,6 +137,9 @@ impl Hasher for FpHasher {
 }
 
 type FpMap = HashMap<Fp, u64, BuildHasherDefault<FpHasher>>;
+
+/// A map keyed by fingerprints, which are hashed by truncation.
+pub(crate) type ByFp<V> = HashMap<Fp, V, BuildHasherDefault<FpHasher>>;
 
 /// Lookups against a set of slots, with the checks of [`crate::replay`].
 trait Slots {
@@ -320,21 +324,21 @@ fn names<'e>(body: &'e Body, mut f: impl FnMut(u8, &'e str)) {
 }
 
 /// Fingerprints known ahead for one entry, by namespace and id.
-struct Memo<'a> {
+pub(crate) struct Memo<'a> {
     n: usize,
     known: [(u8, &'a str, Fp); MAX_PRINTS],
 }
 
 impl<'a> Memo<'a> {
     /// Nothing known ahead.
-    const NONE: Memo<'static> = Memo {
+    pub(crate) const NONE: Memo<'static> = Memo {
         n: 0,
         known: [(0, "", 0); MAX_PRINTS],
     };
 
     /// Pairs `prints` (made by [`Prints::of`] from this same entry) with the
     /// ids they are of.
-    fn new(entry: &'a Entry, prints: &Prints) -> Memo<'a> {
+    pub(crate) fn new(entry: &'a Entry, prints: &Prints) -> Memo<'a> {
         let mut m = Memo::NONE;
         names(&entry.body, |ns, id| {
             if m.n < prints.n as usize {
@@ -345,7 +349,9 @@ impl<'a> Memo<'a> {
         m
     }
 
-    fn fp(&self, ns: u8, id: &str) -> Fp {
+    /// The fingerprint of `id` in namespace `ns`: the one known ahead, or
+    /// worked out now.
+    pub(crate) fn fp(&self, ns: u8, id: &str) -> Fp {
         // The checks ask with slices of the entry's own strings, the very
         // slices `names` gave: the same address and length is the same
         // text, and only otherwise are the bytes compared.

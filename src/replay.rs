@@ -14,9 +14,10 @@ use crate::entry::{
     Source, Supersede, Term,
 };
 use crate::hash::Hash;
+use crate::index::{ByFp, Fp, Memo, NS_ID, Prints};
 use crate::vocab;
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// What has happened to a fact.
 #[derive(Debug, Clone, PartialEq)]
@@ -97,12 +98,17 @@ pub struct State {
     pub last_hash: Option<crate::hash::Hash>,
     /// Sources in registration order.
     pub sources: Vec<SourceRecord>,
-    /// Hash maps: lookups are the hot path of replay; "did you mean" sorts
-    /// its candidates itself.
-    source_index: HashMap<String, usize>,
+    /// Positions by the fingerprint of the id ([`crate::index::fp`], as the
+    /// compact index keys them): lookups are the hot path of replay, and a
+    /// fingerprint worked out on the thread that read the entry
+    /// ([`Prints`]) is looked up without hashing or copying the id text
+    /// again. As in the compact index, two ids are taken to be the same
+    /// when their 128-bit fingerprints are. "Did you mean" goes through
+    /// the records themselves and sorts its candidates.
+    source_index: ByFp<usize>,
     /// Facts in the order they were recorded (supersessions included).
     pub facts: Vec<FactRecord>,
-    fact_index: HashMap<String, usize>,
+    fact_index: ByFp<usize>,
     pub actors: BTreeMap<String, String>,
     pub topics: BTreeMap<String, String>,
     /// Keep only what referential checks need (ids, statuses, sources and the
@@ -142,12 +148,13 @@ impl State {
     pub fn apply(&mut self, entry: &Entry) -> Result<(), String> {
         check(self, entry)?;
         let code = self.dispute_code(entry, None);
+        let keys = Keys::of(&entry.body, &Memo::NONE);
         let body = if self.index_only {
             skeleton(&entry.body)
         } else {
             entry.body.clone()
         };
-        self.commit(entry.seq, entry.hash, body, code);
+        self.commit(entry.seq, entry.hash, body, code, keys);
         Ok(())
     }
 
@@ -159,8 +166,23 @@ impl State {
     /// after is the one [`State::apply`] gives (a unit test holds them
     /// together).
     pub fn apply_owned(&mut self, entry: Entry, code: Option<Hash>) -> Result<(), String> {
-        check(self, &entry)?;
+        self.apply_owned_with(entry, code, None)
+    }
+
+    /// [`State::apply_owned`] with the fingerprints of the entry's ids
+    /// worked out ahead ([`Prints::of`] of the same entry), so that its
+    /// lookups and inserts hash no id text. The state after is the same
+    /// with or without them (a unit test holds them together).
+    pub fn apply_owned_with(
+        &mut self,
+        entry: Entry,
+        code: Option<Hash>,
+        prints: Option<&Prints>,
+    ) -> Result<(), String> {
+        let memo = prints.map_or(Memo::NONE, |p| Memo::new(&entry, p));
+        check(&Keyed(self, &memo), &entry)?;
         let code = self.dispute_code(&entry, code);
+        let keys = Keys::of(&entry.body, &memo);
         let Entry {
             seq, hash, body, ..
         } = entry;
@@ -169,7 +191,7 @@ impl State {
         } else {
             body
         };
-        self.commit(seq, hash, body, code);
+        self.commit(seq, hash, body, code, keys);
         Ok(())
     }
 
@@ -193,7 +215,7 @@ impl State {
 
     /// Records an entry that [`check`] accepted. `code` is the dispute's
     /// code (see [`State::dispute_code`]).
-    fn commit(&mut self, seq: u64, hash: Hash, body: Body, code: Option<Hash>) {
+    fn commit(&mut self, seq: u64, hash: Hash, body: Body, code: Option<Hash>, keys: Keys) {
         match body {
             Body::Genesis(g) => self.title = Some(g.title),
             Body::Define(d) => {
@@ -204,7 +226,7 @@ impl State {
                 map.insert(d.id, d.label);
             }
             Body::Source(s) => {
-                self.source_index.insert(s.id.clone(), self.sources.len());
+                self.source_index.insert(keys.first, self.sources.len());
                 self.sources.push(SourceRecord {
                     source: s,
                     seq,
@@ -212,7 +234,7 @@ impl State {
                 });
             }
             Body::Amend(a) => {
-                if let Some(&i) = self.source_index.get(&a.target)
+                if let Some(&i) = self.source_index.get(&keys.first)
                     && let Some(rec) = self.sources.get_mut(i)
                 {
                     let changes = amend(&mut rec.source, &a);
@@ -223,15 +245,14 @@ impl State {
                     });
                 }
             }
-            Body::Fact(f) => self.insert_fact(f, seq, None),
+            Body::Fact(f) => self.insert_fact(f, keys.first, seq, None),
             Body::Supersede(s) => {
                 let drop = self.live_only;
                 let carry = s.disputes == Some(DisputeRule::Carry);
                 let mut inherited = Vec::new();
-                let new_id = s.fact.id.clone();
-                if let Some(old) = self.fact_mut(&s.target) {
+                if let Some(old) = self.fact_at(keys.first) {
                     old.status = Status::Superseded {
-                        by: new_id.clone(),
+                        by: s.fact.id.clone(),
                         seq,
                         reason: s.reason.clone(),
                     };
@@ -247,14 +268,14 @@ impl State {
                 for d in &mut inherited {
                     d.current = d.current && carry;
                 }
-                self.insert_fact(s.fact, seq, Some((s.target, s.reason)));
-                if let Some(new) = self.fact_mut(&new_id) {
+                self.insert_fact(s.fact, keys.second, seq, Some((s.target, s.reason)));
+                if let Some(new) = self.fact_at(keys.second) {
                     new.disputes = inherited;
                 }
             }
             Body::Retract(r) => {
                 let drop = self.live_only;
-                if let Some(f) = self.fact_mut(&r.target) {
+                if let Some(f) = self.fact_at(keys.first) {
                     f.status = Status::Retracted { seq, retract: r };
                     if drop {
                         f.fact = stub(&f.fact);
@@ -264,7 +285,7 @@ impl State {
             }
             Body::Dispute(d) => {
                 if let Some(code) = code
-                    && let Some(f) = self.fact_mut(&d.target)
+                    && let Some(f) = self.fact_at(keys.first)
                 {
                     f.disputes.push(DisputeRecord {
                         seq,
@@ -279,8 +300,8 @@ impl State {
         self.last_hash = Some(hash);
     }
 
-    fn insert_fact(&mut self, f: Fact, seq: u64, supersedes: Option<(String, String)>) {
-        self.fact_index.insert(f.id.clone(), self.facts.len());
+    fn insert_fact(&mut self, f: Fact, key: Fp, seq: u64, supersedes: Option<(String, String)>) {
+        self.fact_index.insert(key, self.facts.len());
         let fact = if self.index_only {
             stub(&f)
         } else {
@@ -299,25 +320,37 @@ impl State {
         });
     }
 
-    fn fact_mut(&mut self, id: &str) -> Option<&mut FactRecord> {
-        let i = *self.fact_index.get(id)?;
+    fn fact_at(&mut self, key: Fp) -> Option<&mut FactRecord> {
+        let i = *self.fact_index.get(&key)?;
         self.facts.get_mut(i)
     }
 
     /// The fact with this id, whatever its status.
     pub fn fact(&self, id: &str) -> Option<&FactRecord> {
-        self.fact_index.get(id).and_then(|&i| self.facts.get(i))
+        self.fact_by(crate::index::fp(NS_ID, id))
+    }
+
+    fn fact_by(&self, key: Fp) -> Option<&FactRecord> {
+        self.fact_index.get(&key).and_then(|&i| self.facts.get(i))
     }
 
     /// The source with this id.
     pub fn source(&self, id: &str) -> Option<&SourceRecord> {
-        self.source_index.get(id).and_then(|&i| self.sources.get(i))
+        self.source_by(crate::index::fp(NS_ID, id))
+    }
+
+    fn source_by(&self, key: Fp) -> Option<&SourceRecord> {
+        self.source_index
+            .get(&key)
+            .and_then(|&i| self.sources.get(i))
     }
 
     /// The 1-based position of a source in registration order (the report's
     /// source numbering).
     pub fn source_number(&self, id: &str) -> Option<usize> {
-        self.source_index.get(id).map(|i| i + 1)
+        self.source_index
+            .get(&crate::index::fp(NS_ID, id))
+            .map(|i| i + 1)
     }
 
     /// The label of an actor (built-in or defined).
@@ -458,26 +491,40 @@ pub enum IdUse {
     Fact,
 }
 
+/// The ids a recorded entry adds or changes, by fingerprint: its own id or
+/// the one it targets, and for a supersession the new version's id.
+struct Keys {
+    first: Fp,
+    second: Fp,
+}
+
+impl Keys {
+    fn of(body: &Body, memo: &Memo) -> Keys {
+        let id = |id: &str| memo.fp(NS_ID, id);
+        let (first, second) = match body {
+            Body::Genesis(_) | Body::Define(_) => (0, 0),
+            Body::Source(s) => (id(&s.id), 0),
+            Body::Amend(a) => (id(&a.target), 0),
+            Body::Fact(f) => (id(&f.id), 0),
+            Body::Supersede(s) => (id(&s.target), id(&s.fact.id)),
+            Body::Retract(r) => (id(&r.target), 0),
+            Body::Dispute(d) => (id(&d.target), 0),
+        };
+        Keys { first, second }
+    }
+}
+
+/// A state looked up through the fingerprints known ahead for the entry
+/// being checked (any other id is fingerprinted when asked).
+struct Keyed<'s, 'm>(&'s State, &'m Memo<'m>);
+
 impl Refs for State {
     fn id_use(&self, id: &str) -> Option<IdUse> {
-        if self.source_index.contains_key(id) {
-            Some(IdUse::Source)
-        } else if self.fact_index.contains_key(id) {
-            Some(IdUse::Fact)
-        } else {
-            None
-        }
+        Keyed(self, &Memo::NONE).id_use(id)
     }
 
     fn liveness(&self, id: &str) -> Option<Liveness> {
-        self.fact(id).map(|f| match &f.status {
-            Status::Live => Liveness::Live,
-            Status::Superseded { by, seq, .. } => Liveness::Superseded {
-                by: Some(by.clone()),
-                seq: *seq,
-            },
-            Status::Retracted { seq, .. } => Liveness::Retracted { seq: *seq },
-        })
+        Keyed(self, &Memo::NONE).liveness(id)
     }
 
     fn source_seq(&self, id: &str) -> Option<u64> {
@@ -493,13 +540,12 @@ impl Refs for State {
     }
 
     fn near(&self, id: &str, facts: bool) -> Vec<String> {
-        let keys = if facts {
-            self.fact_index.keys()
+        // The first three in id order, whatever the records' order.
+        if facts {
+            closest(id, self.facts.iter().map(|f| f.fact.id.as_str()))
         } else {
-            self.source_index.keys()
-        };
-        // The first three in id order, whatever the map's order.
-        closest(id, keys.map(String::as_str))
+            closest(id, self.sources.iter().map(|s| s.source.id.as_str()))
+        }
     }
 
     fn topic_list(&self) -> Vec<String> {
@@ -508,6 +554,56 @@ impl Refs for State {
 
     fn actor_list(&self) -> Vec<String> {
         self.actor_ids()
+    }
+}
+
+impl Refs for Keyed<'_, '_> {
+    fn id_use(&self, id: &str) -> Option<IdUse> {
+        let key = self.1.fp(NS_ID, id);
+        if self.0.source_index.contains_key(&key) {
+            Some(IdUse::Source)
+        } else if self.0.fact_index.contains_key(&key) {
+            Some(IdUse::Fact)
+        } else {
+            None
+        }
+    }
+
+    fn liveness(&self, id: &str) -> Option<Liveness> {
+        self.0
+            .fact_by(self.1.fp(NS_ID, id))
+            .map(|f| match &f.status {
+                Status::Live => Liveness::Live,
+                Status::Superseded { by, seq, .. } => Liveness::Superseded {
+                    by: Some(by.clone()),
+                    seq: *seq,
+                },
+                Status::Retracted { seq, .. } => Liveness::Retracted { seq: *seq },
+            })
+    }
+
+    fn source_seq(&self, id: &str) -> Option<u64> {
+        self.0.source_by(self.1.fp(NS_ID, id)).map(|s| s.seq)
+    }
+
+    fn actor_known(&self, id: &str) -> bool {
+        self.0.actor_known(id)
+    }
+
+    fn topic_known(&self, id: &str) -> bool {
+        self.0.topic_known(id)
+    }
+
+    fn near(&self, id: &str, facts: bool) -> Vec<String> {
+        self.0.near(id, facts)
+    }
+
+    fn topic_list(&self) -> Vec<String> {
+        self.0.topic_list()
+    }
+
+    fn actor_list(&self) -> Vec<String> {
+        self.0.actor_list()
     }
 }
 
@@ -867,9 +963,9 @@ mod tests {
 
     /// Everything a state holds, written out.
     fn held(s: &State) -> String {
-        let mut facts: Vec<(&String, &usize)> = s.fact_index.iter().collect();
+        let mut facts: Vec<(&Fp, &usize)> = s.fact_index.iter().collect();
         facts.sort();
-        let mut sources: Vec<(&String, &usize)> = s.source_index.iter().collect();
+        let mut sources: Vec<(&Fp, &usize)> = s.source_index.iter().collect();
         sources.sort();
         format!(
             "{:?}",
@@ -892,15 +988,20 @@ mod tests {
             for es in entries(2_000, seed) {
                 for make in kinds {
                     let (mut by_ref, mut by_value, mut given) = (make(), make(), make());
+                    let mut printed = make();
                     for e in &es {
                         by_ref.apply(e).unwrap();
                         by_value.apply_owned(e.clone(), None).unwrap();
                         let code = matches!(e.body, Body::Dispute(_))
                             .then(|| e.content_id().unwrap_or(e.hash));
                         given.apply_owned(e.clone(), code).unwrap();
+                        printed
+                            .apply_owned_with(e.clone(), code, Some(&Prints::of(e)))
+                            .unwrap();
                     }
                     assert_eq!(held(&by_value), held(&by_ref));
                     assert_eq!(held(&given), held(&by_ref));
+                    assert_eq!(held(&printed), held(&by_ref));
                     assert!(
                         by_ref.facts.iter().any(|f| !f.disputes.is_empty())
                             || !by_ref.keeps_disputes()
@@ -911,11 +1012,56 @@ mod tests {
                     for e in es.iter().skip(1).take(40) {
                         let Err(why) = by_ref.check(e) else { continue };
                         let before = held(&by_value);
-                        assert_eq!(by_value.apply_owned(e.clone(), None), Err(why));
+                        assert_eq!(by_value.apply_owned(e.clone(), None), Err(why.clone()));
                         assert_eq!(held(&by_value), before);
+                        let prints = Prints::of(e);
+                        let refused_too = printed.apply_owned_with(e.clone(), None, Some(&prints));
+                        assert_eq!(refused_too, Err(why));
+                        assert_eq!(held(&printed), before);
                         refused += 1;
                     }
                     assert!(refused > 5);
+                }
+            }
+        }
+    }
+
+    /// The state keys its facts and sources by fingerprints of their ids:
+    /// every id recorded is found by its text, at its own record, in each
+    /// kind of state, whether the fingerprints were worked out ahead or
+    /// not; an id never recorded is not found; and "did you mean" still
+    /// offers the closest recorded ids in id order.
+    #[test]
+    fn every_id_is_found_by_its_text() {
+        let kinds: [fn() -> State; 3] = [State::default, State::live_only, State::index_only];
+        for es in entries(1_000, 7) {
+            for make in kinds {
+                for ahead in [false, true] {
+                    let mut s = make();
+                    for e in &es {
+                        let prints = ahead.then(|| Prints::of(e));
+                        s.apply_owned_with(e.clone(), None, prints.as_ref())
+                            .unwrap();
+                    }
+                    assert!(!s.facts.is_empty() && !s.sources.is_empty());
+                    for (i, f) in s.facts.iter().enumerate() {
+                        let found = s.fact(&f.fact.id).map(|r| r as *const FactRecord);
+                        assert_eq!(found, Some(&s.facts[i] as *const FactRecord));
+                        assert_eq!(s.id_use(&f.fact.id), Some(IdUse::Fact));
+                        assert!(s.source(&f.fact.id).is_none());
+                    }
+                    for (i, r) in s.sources.iter().enumerate() {
+                        assert_eq!(s.source_number(&r.source.id), Some(i + 1));
+                        assert_eq!(s.source_seq(&r.source.id), Some(r.seq));
+                        assert_eq!(s.id_use(&r.source.id), Some(IdUse::Source));
+                        assert!(s.fact(&r.source.id).is_none());
+                    }
+                    let first = s.facts[s.facts.len() / 2].fact.id.clone();
+                    let missing = format!("{first}x");
+                    assert!(s.fact(&missing).is_none() && s.id_use(&missing).is_none());
+                    let near = s.near(&missing, true);
+                    assert!(near.contains(&first) || near.len() == 3, "{near:?}");
+                    assert!(near.windows(2).all(|w| w[0] < w[1]), "{near:?}");
                 }
             }
         }

@@ -694,12 +694,26 @@ impl Selection<'_> {
 /// How a timeline item is dated in words: by when it began or, failing
 /// that, when it ended; `None` for an undated fact (not on the timeline).
 fn placed_when(f: &Fact) -> Option<String> {
+    let mut s = String::new();
+    placed_when_into(&mut s, f).then_some(s)
+}
+
+/// [`placed_when`] written at the end of `out`; false (and nothing
+/// written) for an undated fact.
+fn placed_when_into(out: &mut String, f: &Fact) -> bool {
     match (f.valid_from, f.valid_to) {
-        (Some(a), Some(b)) => Some(range(a, b)),
-        (Some(a), None) => Some(format!("from {}", a.long())),
-        (None, Some(b)) => Some(format!("by {}", b.long())),
-        (None, None) => None,
+        (Some(a), Some(b)) => range_into(out, a, b),
+        (Some(a), None) => {
+            out.push_str("from ");
+            a.long_into(out);
+        }
+        (None, Some(b)) => {
+            out.push_str("by ");
+            b.long_into(out);
+        }
+        (None, None) => return false,
     }
+    true
 }
 
 /// Builds the report.
@@ -1170,28 +1184,58 @@ fn worded_into(out: &mut String, f: &Fact) {
 }
 
 fn when(f: &Fact) -> Option<String> {
+    let mut s = String::new();
+    when_into(&mut s, f).then_some(s)
+}
+
+/// [`when`] written at the end of `out`; false (and nothing written) for
+/// an undated fact.
+fn when_into(out: &mut String, f: &Fact) -> bool {
     match (f.valid_from, f.valid_to) {
-        (None, None) => None,
-        (Some(a), Some(b)) => Some(range(a, b)),
-        (Some(a), None) => Some(format!("since {}", a.long())),
-        (None, Some(b)) => Some(format!("until {}", b.long())),
+        (None, None) => return false,
+        (Some(a), Some(b)) => range_into(out, a, b),
+        (Some(a), None) => {
+            out.push_str("since ");
+            a.long_into(out);
+        }
+        (None, Some(b)) => {
+            out.push_str("until ");
+            b.long_into(out);
+        }
     }
+    true
 }
 
 /// A period in words, each end at its own precision: `October 2018`,
 /// `September–December 2018`, `from February 2019 through 2019`.
 pub fn range(a: PartialDate, b: PartialDate) -> String {
+    let mut s = String::new();
+    range_into(&mut s, a, b);
+    s
+}
+
+/// [`range`] written at the end of `out`.
+fn range_into(out: &mut String, a: PartialDate, b: PartialDate) {
+    use std::fmt::Write as _;
     if a == b {
-        return a.long();
+        return a.long_into(out);
     }
-    match ((a.month, a.day), (b.month, b.day)) {
-        ((Some(_), None), (Some(_), None)) if a.year == b.year => {
-            let first = a.long();
-            let month = first.split(' ').next().unwrap_or("");
-            format!("{month}–{}", b.long())
+    match ((a.month_name(), a.day), (b.month, b.day)) {
+        ((Some(month), None), (Some(_), None)) if a.year == b.year => {
+            out.push_str(month);
+            out.push('–');
+            b.long_into(out);
         }
-        (_, (None, _)) if a.year == b.year => format!("from {} through {}", a.long(), b.year),
-        _ => format!("{} to {}", a.long(), b.long()),
+        (_, (None, _)) if a.year == b.year => {
+            out.push_str("from ");
+            a.long_into(out);
+            let _ = write!(out, " through {}", b.year);
+        }
+        _ => {
+            a.long_into(out);
+            out.push_str(" to ");
+            b.long_into(out);
+        }
     }
 }
 
@@ -1590,6 +1634,27 @@ impl Medium {
         match self {
             Medium::Markdown => format!("*{shown}*"),
             Medium::Text => shown.to_string(),
+        }
+    }
+
+    /// [`Medium::code`] written at the end of `out`.
+    fn code_into(self, out: &mut String, s: &str) {
+        match self {
+            Medium::Markdown => escape::markdown_code_into(out, s),
+            Medium::Text => out.push_str(&escape::terminal(s)),
+        }
+    }
+
+    /// [`Medium::strong`] around what `write` writes at the end of `out`
+    /// (text already shown in this medium).
+    fn strong_into(self, out: &mut String, write: impl FnOnce(&mut String)) {
+        match self {
+            Medium::Markdown => {
+                out.push_str("**");
+                write(out);
+                out.push_str("**");
+            }
+            Medium::Text => write(out),
         }
     }
 
@@ -2013,7 +2078,7 @@ impl<W: Write + ?Sized> Write for Tail<'_, W> {
     }
 }
 
-impl Selection<'_> {
+impl<'a> Selection<'a> {
     /// A fact in force as a list item (see [`fact_line`]), from the state.
     fn fact_line(&self, out: &mut String, r: &FactRecord, m: Medium, quotes: bool) {
         let f = &r.fact;
@@ -2021,25 +2086,25 @@ impl Selection<'_> {
         let at = out.len();
         worded_into(out, f);
         m.text_in_place(out, at);
-        self.labels(out, f);
+        let cited = self.cited_by(f);
+        labels(out, f, &cited);
         out.push_str(" (");
-        match when(f) {
-            Some(w) => out.push_str(&w),
-            None => out.push_str("undated"),
+        if !when_into(out, f) {
+            out.push_str("undated");
         }
         out.push_str("; ");
-        self.provenance(out, r);
+        self.provenance(out, r, &cited);
         out.push_str("; ");
-        out.push_str(&m.code(self.head.abbrev.shown(&f.id)));
+        m.code_into(out, self.head.abbrev.shown(&f.id));
         out.push_str(")\n");
         if quotes {
-            for c in &f.citations {
+            for (c, s) in f.citations.iter().zip(&cited) {
                 if let Some(q) = &c.quote {
                     out.push_str(match m {
                         Medium::Markdown => "  <br>",
                         Medium::Text => "  ",
                     });
-                    self.label(out, c);
+                    label(out, c, *s);
                     out.push_str(" “");
                     out.push_str(&m.text(q));
                     out.push_str("”\n");
@@ -2066,64 +2131,47 @@ impl Selection<'_> {
     fn timeline_line(&self, out: &mut String, r: &FactRecord, m: Medium) {
         let f = &r.fact;
         out.push_str("- ");
-        out.push_str(&m.strong(&placed_when(f).unwrap_or_default()));
+        m.strong_into(out, |out| {
+            placed_when_into(out, f);
+        });
         out.push_str(" — ");
         let at = out.len();
         worded_into(out, f);
         m.text_in_place(out, at);
-        self.labels(out, f);
+        let cited = self.cited_by(f);
+        labels(out, f, &cited);
         out.push_str(" (");
         if f.subject != self.head.subject {
-            out.push_str(&m.code(&f.subject));
+            m.code_into(out, &f.subject);
             out.push_str("; ");
         }
-        self.provenance(out, r);
+        self.provenance(out, r, &cited);
         out.push_str(")\n");
     }
 
-    /// ` [1 ¶8] [2]`: the labels of a fact's citations, each after a space
-    /// (one space alone for a fact without citations).
-    fn labels(&self, out: &mut String, f: &Fact) {
-        out.push(' ');
-        for (i, c) in f.citations.iter().enumerate() {
-            if i > 0 {
-                out.push(' ');
-            }
-            self.label(out, c);
-        }
-    }
-
-    /// `[1 ¶8]` (see [`citation_view`]).
-    fn label(&self, out: &mut String, c: &Citation) {
-        let n = self.cited.get(c.source.as_str()).map_or(0, |s| s.number);
-        out.push('[');
-        push_number(out, n as u64);
-        if let Some(p) = c.paragraph {
-            out.push_str(" ¶");
-            push_number(out, u64::from(p));
-        }
-        out.push(']');
+    /// What the line shows of each source `f` cites, in citation order:
+    /// looked up once for the labels and the provenance together.
+    fn cited_by<'s>(&'s self, f: &Fact) -> Vec<Option<&'s Cited<'a>>> {
+        f.citations
+            .iter()
+            .map(|c| self.cited.get(c.source.as_str()))
+            .collect()
     }
 
     /// How well a fact is supported and which discrepancies concern it (see
-    /// [`provenance`]), `; `-separated.
-    fn provenance(&self, out: &mut String, r: &FactRecord) {
+    /// [`provenance`]), `; `-separated; `cited` is [`Selection::cited_by`]
+    /// of the fact.
+    fn provenance(&self, out: &mut String, r: &FactRecord, cited: &[Option<&Cited>]) {
         use std::fmt::Write as _;
         let f = &r.fact;
-        let derived_only = f
-            .citations
-            .iter()
-            .all(|c| self.cited.get(c.source.as_str()).is_some_and(|s| s.derived));
+        let derived_only = cited.iter().all(|s| s.is_some_and(|s| s.derived));
         if derived_only {
             out.push_str("derived source only");
         } else {
             // The distinct originals behind the citations (a fact has few).
             let mut roots: Vec<&str> = Vec::with_capacity(f.citations.len());
-            for c in &f.citations {
-                let root = self
-                    .cited
-                    .get(c.source.as_str())
-                    .map_or(c.source.as_str(), |s| s.root);
+            for (c, s) in f.citations.iter().zip(cited) {
+                let root = s.map_or(c.source.as_str(), |s| s.root);
                 if !roots.contains(&root) {
                     roots.push(root);
                 }
@@ -2148,6 +2196,32 @@ impl Selection<'_> {
             }
         }
     }
+}
+
+/// ` [1 ¶8] [2]`: the labels of a fact's citations, each after a space
+/// (one space alone for a fact without citations); `cited` is
+/// [`Selection::cited_by`] of the fact.
+fn labels(out: &mut String, f: &Fact, cited: &[Option<&Cited>]) {
+    out.push(' ');
+    for (i, (c, s)) in f.citations.iter().zip(cited).enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        label(out, c, *s);
+    }
+}
+
+/// `[1 ¶8]` (see [`citation_view`]) for a citation of a source shown as
+/// `cited`.
+fn label(out: &mut String, c: &Citation, cited: Option<&Cited>) {
+    let n = cited.map_or(0, |s| s.number);
+    out.push('[');
+    push_number(out, n as u64);
+    if let Some(p) = c.paragraph {
+        out.push_str(" ¶");
+        push_number(out, u64::from(p));
+    }
+    out.push(']');
 }
 
 /// ` Only the topics `a`, `b`.` for a report narrowed with `--topic`, else empty.
@@ -2924,5 +2998,93 @@ mod tests {
         f.attributed_to = None;
         f.modality = Modality::Confirmed;
         assert_eq!(worded(&f), "Canada will reopen its embassy.");
+    }
+
+    /// The dates of a line are written into its buffer
+    /// (`PartialDate::long_into`, `range_into`, `when_into`,
+    /// `placed_when_into`): after any text already there, the words the
+    /// `format!`-built versions gave, for every shape of period over a
+    /// span of years, months and days.
+    #[test]
+    fn dates_written_in_place_are_the_words_built_apart() {
+        fn long(d: PartialDate) -> String {
+            const M: [&str; 12] = [
+                "January",
+                "February",
+                "March",
+                "April",
+                "May",
+                "June",
+                "July",
+                "August",
+                "September",
+                "October",
+                "November",
+                "December",
+            ];
+            match (d.month, d.day) {
+                (None, _) => d.year.to_string(),
+                (Some(m), None) => format!("{} {}", M[m as usize - 1], d.year),
+                (Some(m), Some(x)) => format!("{x} {} {}", M[m as usize - 1], d.year),
+            }
+        }
+        fn range_apart(a: PartialDate, b: PartialDate) -> String {
+            if a == b {
+                return long(a);
+            }
+            match ((a.month, a.day), (b.month, b.day)) {
+                ((Some(_), None), (Some(_), None)) if a.year == b.year => {
+                    let first = long(a);
+                    let month = first.split(' ').next().unwrap_or("");
+                    format!("{month}–{}", long(b))
+                }
+                (_, (None, _)) if a.year == b.year => {
+                    format!("from {} through {}", long(a), b.year)
+                }
+                _ => format!("{} to {}", long(a), long(b)),
+            }
+        }
+        let mut dates = Vec::new();
+        for year in [999u16, 2018, 2019] {
+            dates.push(PartialDate::parse(&format!("{year:04}")).unwrap());
+            for month in [1u8, 2, 9, 12] {
+                dates.push(PartialDate::parse(&format!("{year:04}-{month:02}")).unwrap());
+                for day in [1u8, 9, 28] {
+                    let s = format!("{year:04}-{month:02}-{day:02}");
+                    dates.push(PartialDate::parse(&s).unwrap());
+                }
+            }
+        }
+        let ends = std::iter::once(None).chain(dates.iter().copied().map(Some));
+        let ends: Vec<Option<PartialDate>> = ends.collect();
+        for &a in &ends {
+            for &b in &ends {
+                let mut f = fact("f1", None, None, &[]);
+                (f.valid_from, f.valid_to) = (a, b);
+                let words = match (a, b) {
+                    (None, None) => None,
+                    (Some(a), Some(b)) => Some(range_apart(a, b)),
+                    (Some(a), None) => Some(format!("since {}", long(a))),
+                    (None, Some(b)) => Some(format!("until {}", long(b))),
+                };
+                let placed = match (a, b) {
+                    (Some(a), Some(b)) => Some(range_apart(a, b)),
+                    (Some(a), None) => Some(format!("from {}", long(a))),
+                    (None, Some(b)) => Some(format!("by {}", long(b))),
+                    (None, None) => None,
+                };
+                assert_eq!(when(&f), words);
+                assert_eq!(placed_when(&f), placed);
+                let mut out = String::from("- x (");
+                assert_eq!(when_into(&mut out, &f), words.is_some());
+                assert_eq!(out, format!("- x ({}", words.unwrap_or_default()));
+                let mut out = String::from("- ");
+                assert_eq!(placed_when_into(&mut out, &f), placed.is_some());
+                assert_eq!(out, format!("- {}", placed.unwrap_or_default()));
+                if let Some(a) = a {
+                    assert_eq!(a.long(), long(a));
+                }
+            }
+        }
     }
 }
