@@ -171,6 +171,9 @@ mod tests {
                     b'a'..=b'f' => Some(c - b'a' + 10),
                     _ => None,
                 };
+                if t.len() != 64 {
+                    return None;
+                }
                 let mut out = [0u8; 32];
                 for (o, p) in out.iter_mut().zip(t.chunks_exact(2)) {
                     *o = (v(p[0])? << 4) | v(p[1])?;

@@ -1451,6 +1451,25 @@ pub fn begin_import(path: &Path, use_index: bool) -> Result<Importing> {
     })
 }
 
+/// Appends an import's sealed lines to the locked ledger
+/// ([`Importing::appender`]); it may be sent to another thread, and
+/// everything it writes is cut back by [`Importing::abandon`].
+#[derive(Clone, Copy)]
+pub struct Appender<'a> {
+    file: &'a File,
+    path: &'a Path,
+    fault: Fault,
+}
+
+impl Appender<'_> {
+    /// Appends `bytes` whole, or fails.
+    pub fn write(&self, bytes: &[u8]) -> Result<()> {
+        self.fault
+            .write_all(&mut &*self.file, bytes)
+            .map_err(|e| Error::io(self.path, "append to", e))
+    }
+}
+
 impl Importing {
     /// The ledger's path as given.
     pub fn path(&self) -> &Path {
@@ -1498,14 +1517,23 @@ impl Importing {
         if bytes.is_empty() {
             return Ok(());
         }
+        self.appender()?.write(bytes)
+    }
+
+    /// What appends sealed lines, for a thread of its own: the marker is
+    /// created first (here, on the calling thread), so it exists before any
+    /// byte is written, and [`Importing::abandon`] knows to cut back.
+    pub fn appender(&self) -> Result<Appender<'_>> {
         if self.marker.borrow().is_none() {
             let m = create_marker(&self.locked.path, &self.tail)?;
             *self.marker.borrow_mut() = Some(m);
         }
         self.wrote.set(true);
-        self.fault
-            .write_all(&mut &self.locked.file, bytes)
-            .map_err(|e| Error::io(&self.locked.path, "append to", e))
+        Ok(Appender {
+            file: &self.locked.file,
+            path: &self.locked.path,
+            fault: self.fault,
+        })
     }
 
     /// Gives up: cuts the ledger back to its length before the import (so it
