@@ -131,7 +131,7 @@ fn marker(env: &Env) -> std::path::PathBuf {
 fn a_refusal_at_the_last_line_leaves_the_ledger_unchanged_after_several_blocks() {
     let env = Env::new();
     env.init();
-    // About 11 MiB: more than one 8 MiB write, and dozens of 256 KiB blocks.
+    // About 11 MiB: more than one 6 MiB write, and dozens of 256 KiB blocks.
     let lines = import_lines(28_000, 7);
     assert!(lines.len() > 10 << 20, "{} bytes", lines.len());
     let n = lines.iter().filter(|&&b| b == b'\n').count() + 1;
