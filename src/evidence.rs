@@ -157,6 +157,9 @@ pub struct Resolver {
     located: u64,
 }
 
+/// How many sources without an archived text [`Resolver::notes`] names.
+pub const NOTES_SHOWN: usize = 10;
+
 impl Resolver {
     pub fn new(archive: Archive) -> Resolver {
         Resolver {
@@ -169,16 +172,29 @@ impl Resolver {
         }
     }
 
-    /// One note per cited source that records no archived text.
+    /// One note per cited source that records no archived text, for the
+    /// first [`NOTES_SHOWN`]; the rest are counted in one more note (an
+    /// import can cite tens of thousands of such sources).
     pub fn notes(&self) -> Vec<String> {
-        self.unchecked
+        let mut notes: Vec<String> = self
+            .unchecked
             .iter()
+            .take(NOTES_SHOWN)
             .map(|s| {
                 format!(
                     "note: source `{s}` has no archived text, so its citations are stored as given and cannot be checked"
                 )
             })
-            .collect()
+            .collect();
+        let more = self.unchecked.len().saturating_sub(NOTES_SHOWN);
+        if more > 0 {
+            notes.push(format!(
+                "note: {more} more cited source{} no archived text either, so {} citations are stored as given and cannot be checked",
+                if more == 1 { " has" } else { "s have" },
+                if more == 1 { "its" } else { "their" },
+            ));
+        }
+        notes
     }
 
     /// Resolves every citation of a body that has any, looking sources up

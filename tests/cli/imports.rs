@@ -302,3 +302,45 @@ fn json_output_of_a_big_import_lists_every_entry() {
     }
     assert_eq!(v["path"], L);
 }
+
+/// An import citing many sources without archived texts names the first
+/// ten and counts the rest in one note, rather than printing a note per
+/// source (tens of thousands for a big import).
+#[test]
+fn sources_without_texts_are_named_ten_at_most_and_the_rest_counted() {
+    let env = Env::new();
+    env.ok(&["--ledger", L, "init", "--title", "Notes"]);
+    let import = import_lines(400, 3);
+    let mut cited = std::collections::BTreeSet::new();
+    for line in std::str::from_utf8(&import).expect("UTF-8").lines() {
+        let v: Value = serde_json::from_str(line).expect("JSON");
+        let body = &v["body"];
+        for c in body["citations"]
+            .as_array()
+            .into_iter()
+            .chain(body["fact"]["citations"].as_array())
+            .flatten()
+            .chain(body.get("citation"))
+        {
+            cited.insert(c["source"].as_str().expect("source").to_string());
+        }
+    }
+    assert!(cited.len() > 12, "the import cites {} sources", cited.len());
+    env.write("batch.jsonl", &import);
+    let r = env.ok(&["--ledger", L, "import", "batch.jsonl"]);
+    let named: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("note: source `"))
+        .collect();
+    assert_eq!(named.len(), 10, "{}", r.stderr);
+    let more = format!(
+        "note: {} more cited sources have no archived text either, so their citations are stored as given and cannot be checked",
+        cited.len() - 10
+    );
+    assert!(
+        r.stderr.lines().any(|l| l == more),
+        "{}\nwanted: {more}",
+        r.stderr
+    );
+}
