@@ -191,7 +191,7 @@ impl Ready {
         })?;
         let prev_hex = hex(&prev);
         let mut seq_buf = [0u8; 20];
-        let seq_text = decimal(seq, &mut seq_buf);
+        let seq_text = crate::layout::decimal(seq, &mut seq_buf);
         let mut h = self.hasher.clone();
         h.update(prev_hex);
         h.update(recorded.0.as_bytes());
@@ -240,21 +240,6 @@ fn hex(h: &Hash) -> [u8; 64] {
         out[2 * i + 1] = HEX[(b & 0xF) as usize];
     }
     out
-}
-
-/// `n` in decimal, written into `buf`.
-fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    // Decimal digits are ASCII.
-    std::str::from_utf8(&buf[i..]).unwrap_or_default()
 }
 
 /// `"kind":K,"prev":"`: the members between `hash` and the prev hash's hex.
@@ -1019,24 +1004,8 @@ mod tests {
         }
     }
 
-    /// A small deterministic generator for the mutations below.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-        fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-            &xs[self.below(xs.len())]
-        }
-    }
+    /// The mutations below are drawn with the synthetic ledgers' generator.
+    use crate::synthetic::Rng;
 
     /// Text near every edge of the rules for new text and of JSON escaping.
     fn edge_text(rng: &mut Rng) -> String {
@@ -1139,18 +1108,8 @@ mod tests {
                 }
             }
             7 => {
-                v["kind"] = json!(*rng.pick(&[
-                    "genesis",
-                    "define",
-                    "source",
-                    "fact",
-                    "supersede",
-                    "retract",
-                    "dispute",
-                    "amend",
-                    "nope",
-                    "fa\\ct",
-                ]))
+                let kinds: Vec<&str> = Body::KINDS.into_iter().chain(["nope", "fa\\ct"]).collect();
+                v["kind"] = json!(*rng.pick(&kinds))
             }
             8 if kind == "supersede" => {
                 body["disputes"] = json!(*rng.pick(&["carry", "drop"]));
@@ -1289,7 +1248,7 @@ mod tests {
     #[test]
     fn decimal_and_hex_are_as_std_writes_them() {
         for n in [0, 1, 9, 10, 99, 100, 12_345, u64::MAX] {
-            assert_eq!(decimal(n, &mut [0; 20]), n.to_string());
+            assert_eq!(crate::layout::decimal(n, &mut [0; 20]), n.to_string());
         }
         let h = crate::hash::sha256(b"x");
         assert_eq!(

@@ -602,11 +602,7 @@ impl Scanner<'_> {
     /// character), eight at a time, up to the first one that does: strings are
     /// most of a line's bytes, and most are short.
     fn skip_plain(&mut self) {
-        const ONES: u64 = 0x0101_0101_0101_0101;
-        const HIGH: u64 = 0x8080_8080_8080_8080;
-        // The high bit of each zero byte of `x`. The lowest one set is exactly
-        // the first zero byte; a borrow can only mark bytes above a zero one.
-        let zeros = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+        let zeros = zero_bytes;
         while let Some(chunk) = self.b.get(self.i..self.i + 8) {
             let x = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
             // A byte below 0x20 is one whose top three bits are zero.
@@ -650,6 +646,17 @@ impl Scanner<'_> {
         write_f64(f, &mut canon);
         (canon == tok).then_some(())
     }
+}
+
+/// Eight bytes of `0x01`: `ONES * b` is eight bytes of `b`.
+pub(crate) const ONES: u64 = 0x0101_0101_0101_0101;
+
+/// The high bit of each zero byte of `x` (eight bytes read little-endian).
+/// The lowest one set is exactly the first zero byte (a borrow can only mark
+/// bytes above a zero one), so `trailing_zeros() / 8` is its position; the
+/// scans for the end of a string test `x ^ ONES * b'"'` and the like.
+pub(crate) fn zero_bytes(x: u64) -> u64 {
+    x.wrapping_sub(ONES) & !x & 0x8080_8080_8080_8080
 }
 
 /// `a < b` in the order of RFC 8785: by UTF-16 code units.

@@ -59,6 +59,23 @@ pub fn parse_seq(digits: &[u8]) -> Option<u64> {
     (n <= MAX_SEQ).then_some(n)
 }
 
+/// `n` in decimal, as canonical JSON writes an integer (a `seq`), written
+/// into `buf` without allocating: the sealing of every imported line and
+/// the numbers of every report line use it.
+pub fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // Decimal digits are ASCII.
+    std::str::from_utf8(&buf[i..]).unwrap_or_default()
+}
+
 /// Splits a line laid out as a canonical entry into its members, or `None`
 /// when it is not laid out that way.
 pub fn split(text: &str) -> Option<Parts<'_>> {

@@ -605,20 +605,8 @@ fn cited(state: &State) -> HashMap<&str, Cited<'_>> {
 }
 
 /// Writes `n` in decimal.
-fn push_number(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &d in &digits[i..] {
-        out.push(char::from(d));
-    }
+fn push_number(out: &mut String, n: u64) {
+    out.push_str(crate::layout::decimal(n, &mut [0; 20]));
 }
 
 /// Which wordings of each discrepancy a selection makes: all of them (what

@@ -211,11 +211,7 @@ fn named<'de, T: Deserialize<'de>>(name: &'de str) -> Option<T> {
 /// strings of a body are keys and ids of a few bytes, for which a call to a
 /// vectorized search costs more than it saves).
 fn quote_or_backslash(b: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    // The high bit of each zero byte of `x`; the lowest one set is exactly
-    // the first zero byte.
-    let zeros = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    use crate::jcs::{ONES, zero_bytes as zeros};
     let mut chunks = b.chunks_exact(8);
     let mut at = 0;
     for c in &mut chunks {
