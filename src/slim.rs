@@ -24,8 +24,8 @@
 
 use crate::date::PartialDate;
 use crate::entry::{
-    Body, Citation, Dispute, DisputeRule, Fact, FactText, Supersede, check_dispute,
-    check_fact_with, check_supersede,
+    Body, Citation, CiteView, Difference, Dispute, DisputeRule, Fact, FactView, Modality,
+    Supersede, check_dispute, check_fact_view, check_supersede,
 };
 use serde::Deserialize;
 use serde::de::IntoDeserializer;
@@ -33,81 +33,187 @@ use serde::de::IntoDeserializer;
 /// The body of a `kind` entry, read for its ids alone; `None` for other
 /// kinds and whenever the full reading must decide.
 pub fn read(kind: &str, body: &str) -> Option<Body> {
+    parse(kind, body).map(|p| p.to_body())
+}
+
+/// A body of one of the kinds read here, borrowed from its text and
+/// checked by the rules of [`Body::check`]: what [`read`] builds its body
+/// from, and what the verify pipeline takes the ids of without building
+/// one ([`crate::index::Needs`]).
+pub(crate) enum Parsed<'a> {
+    Fact(FactRef<'a>),
+    Supersede {
+        target: &'a str,
+        disputes: Option<DisputeRule>,
+        fact: FactRef<'a>,
+    },
+    Dispute {
+        target: &'a str,
+        difference: Difference,
+        citation: CiteView<'a>,
+    },
+}
+
+/// The body of a `kind` entry, borrowed and checked; `None` for other kinds
+/// and whenever the full reading must decide.
+pub(crate) fn parse<'a>(kind: &str, body: &'a str) -> Option<Parsed<'a>> {
     let mut c = Cursor { s: body, i: 0 };
-    let all = |c: &Cursor| c.i == body.len();
-    match kind {
+    let parsed = match kind {
         "fact" => {
-            let mut quotes = Quotes::default();
-            let (f, text) = fact(&mut c, &mut quotes)?;
-            let quotes = quotes.get();
-            check_fact_with(&f, text.with(&|i| quotes.get(i).copied().flatten())).ok()?;
-            all(&c).then_some(Body::Fact(f))
+            let f = fact(&mut c)?;
+            check_fact_view(f.view(&|i| f.cites.get(i))).ok()?;
+            Parsed::Fact(f)
         }
-        "supersede" => {
-            let s = supersede(&mut c)?;
-            all(&c).then_some(Body::Supersede(s))
+        "supersede" => supersede(&mut c)?,
+        "dispute" => dispute(&mut c)?,
+        _ => return None,
+    };
+    (c.i == body.len()).then_some(parsed)
+}
+
+impl Parsed<'_> {
+    /// The `format` of an entry with this body ([`Body::format`]).
+    pub(crate) fn format(&self) -> u64 {
+        match self {
+            Parsed::Supersede {
+                disputes: Some(_), ..
+            } => 2,
+            _ => crate::entry::FORMAT_VERSION,
         }
-        "dispute" => {
-            let d = dispute(&mut c)?;
-            all(&c).then_some(Body::Dispute(d))
+    }
+
+    /// The typed body with its free text left out.
+    fn to_body(&self) -> Body {
+        match self {
+            Parsed::Fact(f) => Body::Fact(f.to_fact()),
+            Parsed::Supersede {
+                target,
+                disputes,
+                fact,
+            } => Body::Supersede(Supersede {
+                target: target.to_string(),
+                reason: String::new(),
+                fact: fact.to_fact(),
+                disputes: *disputes,
+            }),
+            Parsed::Dispute {
+                target,
+                difference,
+                citation,
+            } => Body::Dispute(Dispute {
+                target: target.to_string(),
+                difference: *difference,
+                statement: String::new(),
+                citation: owned(citation),
+                note: None,
+            }),
         }
-        _ => None,
     }
 }
 
-/// A fact's free text as read, until it is checked.
-struct Text<'a> {
+/// A fact, borrowed from its text.
+pub(crate) struct FactRef<'a> {
+    pub id: &'a str,
+    pub subject: &'a str,
+    pub topic: &'a str,
     statement: &'a str,
     attributed_to: Option<&'a str>,
     note: Option<&'a str>,
+    modality: Modality,
+    valid_from: Option<PartialDate>,
+    valid_to: Option<PartialDate>,
+    pub cites: Cites<'a>,
 }
 
-impl<'a> Text<'a> {
-    fn with<'b>(&'b self, quotes: &'b dyn Fn(usize) -> Option<&'b str>) -> FactText<'b>
+impl<'a> FactRef<'a> {
+    fn view<'b>(&'b self, citation: &'b dyn Fn(usize) -> Option<CiteView<'b>>) -> FactView<'b>
     where
         'a: 'b,
     {
-        FactText {
+        FactView {
+            id: self.id,
+            subject: self.subject,
+            topic: self.topic,
             statement: self.statement,
             attributed_to: self.attributed_to,
             note: self.note,
-            quotes,
+            valid_from: self.valid_from,
+            valid_to: self.valid_to,
+            citation,
+        }
+    }
+
+    /// The typed fact with its free text left out.
+    fn to_fact(&self) -> Fact {
+        Fact {
+            id: self.id.to_string(),
+            subject: self.subject.to_string(),
+            topic: self.topic.to_string(),
+            statement: String::new(),
+            modality: self.modality,
+            value: None,
+            valid_from: self.valid_from,
+            valid_to: self.valid_to,
+            attributed_to: None,
+            citations: self.cites.all().iter().map(owned).collect(),
+            note: None,
         }
     }
 }
 
-/// The quotes of the first [`QUOTES`] citations (a fact with more is read
-/// in full).
-#[derive(Default)]
-struct Quotes<'a> {
-    n: usize,
-    q: [Option<&'a str>; QUOTES],
+/// A citation without its quote.
+fn owned(c: &CiteView) -> Citation {
+    Citation {
+        source: c.source.to_string(),
+        paragraph: c.paragraph,
+        span: c.span,
+        quote: None,
+    }
 }
 
-const QUOTES: usize = 8;
+/// The first [`CITES`] citations of a fact (a fact with more is read in
+/// full).
+#[derive(Clone, Copy)]
+pub(crate) struct Cites<'a> {
+    n: usize,
+    c: [CiteView<'a>; CITES],
+}
 
-impl<'a> Quotes<'a> {
-    fn push(&mut self, q: Option<&'a str>) -> Option<()> {
-        *self.q.get_mut(self.n)? = q;
+const CITES: usize = 8;
+
+const NO_CITE: CiteView<'static> = CiteView {
+    source: "",
+    paragraph: None,
+    span: None,
+    quote: None,
+};
+
+impl<'a> Cites<'a> {
+    fn push(&mut self, c: CiteView<'a>) -> Option<()> {
+        *self.c.get_mut(self.n)? = c;
         self.n += 1;
         Some(())
     }
 
-    fn get(&self) -> &[Option<&'a str>] {
-        &self.q[..self.n]
+    pub(crate) fn all(&self) -> &[CiteView<'a>] {
+        &self.c[..self.n]
+    }
+
+    fn get(&self, i: usize) -> Option<CiteView<'a>> {
+        self.all().get(i).copied()
     }
 }
 
-/// A fact, its text apart and its quotes into `quotes`.
-fn fact<'a>(c: &mut Cursor<'a>, quotes: &mut Quotes<'a>) -> Option<(Fact, Text<'a>)> {
+/// A fact's members.
+fn fact<'a>(c: &mut Cursor<'a>) -> Option<FactRef<'a>> {
     let (mut id, mut subject, mut topic, mut statement, mut modality) =
         (None, None, None, None, None);
     let (mut attributed_to, mut note, mut valid_from, mut valid_to) = (None, None, None, None);
-    let mut citations = None;
+    let mut cites = None;
     c.members(|c, key| {
         match key {
             "attributed_to" => attributed_to = Some(c.plain()?),
-            "citations" => citations = Some(c.citations(quotes)?),
+            "citations" => cites = Some(c.citations()?),
             "id" => id = Some(c.plain()?),
             "modality" => modality = Some(named(c.plain()?)?),
             "note" => note = Some(c.plain()?),
@@ -121,64 +227,47 @@ fn fact<'a>(c: &mut Cursor<'a>, quotes: &mut Quotes<'a>) -> Option<(Fact, Text<'
         }
         Some(())
     })?;
-    let fact = Fact {
-        id: id?.to_string(),
-        subject: subject?.to_string(),
-        topic: topic?.to_string(),
-        statement: String::new(),
-        modality: modality?,
-        value: None,
-        valid_from,
-        valid_to,
-        attributed_to: None,
-        citations: citations?,
-        note: None,
-    };
-    let text = Text {
+    Some(FactRef {
+        id: id?,
+        subject: subject?,
+        topic: topic?,
         statement: statement?,
         attributed_to,
         note,
-    };
-    Some((fact, text))
+        modality: modality?,
+        valid_from,
+        valid_to,
+        cites: cites?,
+    })
 }
 
-fn supersede(c: &mut Cursor) -> Option<Supersede> {
+fn supersede<'a>(c: &mut Cursor<'a>) -> Option<Parsed<'a>> {
     let (mut target, mut reason, mut new, mut disputes) = (None, None, None, None);
-    let mut quotes = Quotes::default();
     c.members(|c, key| {
         match key {
             "disputes" => disputes = Some(named::<DisputeRule>(c.plain()?)?),
-            "fact" => new = Some(fact(c, &mut quotes)?),
+            "fact" => new = Some(fact(c)?),
             "reason" => reason = Some(c.plain()?),
             "target" => target = Some(c.plain()?),
             _ => return None,
         }
         Some(())
     })?;
-    let (fact, text) = new?;
-    let s = Supersede {
-        target: target?.to_string(),
-        reason: String::new(),
-        fact,
+    let (fact, target) = (new?, target?);
+    check_supersede(target, reason?, fact.view(&|i| fact.cites.get(i))).ok()?;
+    Some(Parsed::Supersede {
+        target,
         disputes,
-    };
-    let quotes = quotes.get();
-    check_supersede(
-        &s,
-        reason?,
-        text.with(&|i| quotes.get(i).copied().flatten()),
-    )
-    .ok()?;
-    Some(s)
+        fact,
+    })
 }
 
-fn dispute(c: &mut Cursor) -> Option<Dispute> {
+fn dispute<'a>(c: &mut Cursor<'a>) -> Option<Parsed<'a>> {
     let (mut target, mut difference, mut statement, mut citation, mut note) =
         (None, None, None, None, None);
-    let mut quotes = Quotes::default();
     c.members(|c, key| {
         match key {
-            "citation" => citation = Some(c.citation(&mut quotes)?),
+            "citation" => citation = Some(c.citation()?),
             "difference" => difference = Some(named(c.plain()?)?),
             "note" => note = Some(c.plain()?),
             "statement" => statement = Some(c.plain()?),
@@ -187,16 +276,13 @@ fn dispute(c: &mut Cursor) -> Option<Dispute> {
         }
         Some(())
     })?;
-    let d = Dispute {
-        target: target?.to_string(),
+    let (target, citation) = (target?, citation?);
+    check_dispute(target, statement?, note, citation).ok()?;
+    Some(Parsed::Dispute {
+        target,
         difference: difference?,
-        statement: String::new(),
-        citation: citation?,
-        note: None,
-    };
-    let quote = quotes.get().first().copied().flatten();
-    check_dispute(&d, statement?, note, quote).ok()?;
-    Some(d)
+        citation,
+    })
 }
 
 /// A vocabulary value (modality, difference, dispute rule) from its name,
@@ -290,12 +376,15 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// A non-empty array of citations; their quotes go to `quotes`.
-    fn citations(&mut self, quotes: &mut Quotes<'a>) -> Option<Vec<Citation>> {
+    /// A non-empty array of at most [`CITES`] citations.
+    fn citations(&mut self) -> Option<Cites<'a>> {
         self.eat(b'[')?;
-        let mut v = Vec::with_capacity(1);
+        let mut v = Cites {
+            n: 0,
+            c: [NO_CITE; CITES],
+        };
         loop {
-            v.push(self.citation(quotes)?);
+            v.push(self.citation()?)?;
             match self.peek()? {
                 b',' => self.i += 1,
                 b']' => {
@@ -307,8 +396,8 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// A citation without its quote, which goes to `quotes`.
-    fn citation(&mut self, quotes: &mut Quotes<'a>) -> Option<Citation> {
+    /// A citation.
+    fn citation(&mut self) -> Option<CiteView<'a>> {
         let (mut source, mut paragraph, mut span, mut quote) = (None, None, None, None);
         self.members(|c, key| {
             match key {
@@ -327,12 +416,11 @@ impl<'a> Cursor<'a> {
             }
             Some(())
         })?;
-        quotes.push(quote)?;
-        Some(Citation {
-            source: source?.to_string(),
+        Some(CiteView {
+            source: source?,
             paragraph,
             span,
-            quote: None,
+            quote,
         })
     }
 }
@@ -624,7 +712,7 @@ mod tests {
                 (None, Some(_)) => {
                     let declined = text.contains('\\')
                         || text.contains("\"value\":")
-                        || text.matches("\"source\":").count() > QUOTES;
+                        || text.matches("\"source\":").count() > CITES;
                     prop_assert!(declined, "declined but clean in full: {}", text);
                 }
                 (None, None) => {}
