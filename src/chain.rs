@@ -1507,7 +1507,8 @@ fn record(raw: &[u8], at: usize, first: bool, terminated: bool) -> Option<Record
         return None;
     }
     let c = clean_envelope(std::str::from_utf8(raw).ok()?)?;
-    let body = crate::slim::parse(c.kind, c.body)?;
+    let mut cites = crate::slim::Cites::default();
+    let body = crate::slim::parse(c.kind, c.body, &mut cites)?;
     if body.format() != c.format {
         return None;
     }
@@ -2421,40 +2422,59 @@ struct Blocks<R> {
 
 impl<R: Read> Blocks<R> {
     fn next(&mut self) -> std::io::Result<Option<(Vec<u8>, Option<TooLong>)>> {
+        // A recycled buffer keeps the length it had, and is read into over
+        // its old bytes: `read_to_end` would zero every byte before reading
+        // into it, as the readers here (progress reporting) cannot read
+        // into memory not yet written. Only growth past its old length is
+        // zeroed.
         let mut buf = self.spare.pop().unwrap_or_default();
-        buf.clear();
-        buf.extend_from_slice(&self.carry);
+        let mut filled = self.carry.len();
+        if buf.len() < filled {
+            buf.resize(filled, 0);
+        }
+        buf[..filled].copy_from_slice(&self.carry);
         self.carry.clear();
-        let mut target = self.size.max(buf.len() + 1);
+        let mut target = self.size.max(filled + 1);
         loop {
-            if buf.len() < target && !self.eof {
-                // `read_to_end` fills without zeroing the buffer first.
-                let want = (target - buf.len()) as u64;
-                let n = Read::take(&mut self.r, want).read_to_end(&mut buf)?;
-                self.eof = (n as u64) < want;
+            if filled < target && !self.eof {
+                if buf.len() < target {
+                    buf.resize(target, 0);
+                }
+                while filled < target {
+                    match self.r.read(&mut buf[filled..target]) {
+                        Ok(0) => {
+                            self.eof = true;
+                            break;
+                        }
+                        Ok(n) => filled += n,
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        Err(e) => return Err(e),
+                    }
+                }
             }
             // Only the first line of a block can outgrow a block; past the
             // maximum entry size it is skipped rather than read whole.
-            let first_end = memchr::memchr(b'\n', &buf);
-            if first_end.unwrap_or(buf.len()) > MAX_ENTRY_BYTES {
+            let first_end = memchr::memchr(b'\n', &buf[..filled]);
+            if first_end.unwrap_or(filled) > MAX_ENTRY_BYTES {
                 let too_long = match first_end {
                     Some(p) => {
-                        self.carry.extend_from_slice(&buf[p + 1..]);
+                        self.carry.extend_from_slice(&buf[p + 1..filled]);
                         TooLong {
                             len: p as u64,
                             terminated: true,
                         }
                     }
-                    None => self.skip_line(buf.len() as u64)?,
+                    None => self.skip_line(filled as u64)?,
                 };
                 buf.clear();
                 return Ok(Some((buf, Some(too_long))));
             }
             if self.eof {
+                buf.truncate(filled);
                 return Ok((!buf.is_empty()).then_some((buf, None)));
             }
-            if let Some(nl) = memchr::memrchr(b'\n', &buf) {
-                self.carry.extend_from_slice(&buf[nl + 1..]);
+            if let Some(nl) = memchr::memrchr(b'\n', &buf[..filled]) {
+                self.carry.extend_from_slice(&buf[nl + 1..filled]);
                 buf.truncate(nl + 1);
                 return Ok(Some((buf, None)));
             }

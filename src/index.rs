@@ -372,7 +372,9 @@ impl Needs {
             needs.n += 1;
             Some(())
         };
-        let fact = |f: &FactRef, push: &mut dyn FnMut(u8, Need, &str) -> Option<()>| {
+        let fact = |f: &FactRef,
+                    cites: &[crate::entry::CiteView],
+                    push: &mut dyn FnMut(u8, Need, &str) -> Option<()>| {
             if !crate::replay::form_free(f.id, seq) {
                 return None;
             }
@@ -385,18 +387,20 @@ impl Needs {
             if vocab::builtin_topic(f.topic).is_none() {
                 push(NS_TOPIC, Need::Defined, f.topic)?;
             }
-            f.cites
-                .all()
+            cites
                 .iter()
                 .try_for_each(|c| push(NS_ID, Need::Source, c.source))
         };
         match body {
-            Parsed::Fact(f) => fact(f, &mut push)?,
+            Parsed::Fact { fact: f, cites } => fact(f, cites, &mut push)?,
             Parsed::Supersede {
-                target, fact: f, ..
+                target,
+                fact: f,
+                cites,
+                ..
             } => {
                 push(NS_ID, Need::Replace, target)?;
-                fact(f, &mut push)?;
+                fact(f, cites, &mut push)?;
             }
             Parsed::Dispute {
                 target, citation, ..
@@ -1185,7 +1189,8 @@ mod tests {
             };
             for e in order {
                 let text = crate::jcs::canonicalize(&e.body.to_value()).expect("canonical");
-                let parsed = crate::slim::parse(e.body.kind(), &text);
+                let mut cites = crate::slim::Cites::default();
+                let parsed = crate::slim::parse(e.body.kind(), &text, &mut cites);
                 let needs = parsed.as_ref().and_then(|p| Needs::of(p, e.seq));
                 let want = applied.apply(e);
                 let Some(needs) = needs else {

@@ -33,19 +33,23 @@ use serde::de::IntoDeserializer;
 /// The body of a `kind` entry, read for its ids alone; `None` for other
 /// kinds and whenever the full reading must decide.
 pub fn read(kind: &str, body: &str) -> Option<Body> {
-    parse(kind, body).map(|p| p.to_body())
+    parse(kind, body, &mut Cites::default()).map(|p| p.to_body())
 }
 
 /// A body of one of the kinds read here, borrowed from its text and
 /// checked by the rules of [`Body::check`]: what [`read`] builds its body
 /// from, and what the verify pipeline takes the ids of without building
 /// one ([`crate::index::Needs`]).
-pub(crate) enum Parsed<'a> {
-    Fact(FactRef<'a>),
+pub(crate) enum Parsed<'a, 'c> {
+    Fact {
+        fact: FactRef<'a>,
+        cites: &'c [CiteView<'a>],
+    },
     Supersede {
         target: &'a str,
         disputes: Option<DisputeRule>,
         fact: FactRef<'a>,
+        cites: &'c [CiteView<'a>],
     },
     Dispute {
         target: &'a str,
@@ -55,23 +59,31 @@ pub(crate) enum Parsed<'a> {
 }
 
 /// The body of a `kind` entry, borrowed and checked; `None` for other kinds
-/// and whenever the full reading must decide.
-pub(crate) fn parse<'a>(kind: &str, body: &'a str) -> Option<Parsed<'a>> {
+/// and whenever the full reading must decide. A fact's citations are read
+/// into `cites` (a few hundred bytes, kept in one place rather than moved
+/// with the fact).
+pub(crate) fn parse<'a, 'c>(
+    kind: &str,
+    body: &'a str,
+    cites: &'c mut Cites<'a>,
+) -> Option<Parsed<'a, 'c>> {
     let mut c = Cursor { s: body, i: 0 };
     let parsed = match kind {
         "fact" => {
-            let f = fact(&mut c)?;
-            check_fact_view(f.view(&|i| f.cites.get(i))).ok()?;
-            Parsed::Fact(f)
+            let fact = fact(&mut c, cites)?;
+            let cites: &Cites = cites;
+            let cites = cites.all();
+            check_fact_view(fact.view(&|i| cites.get(i).copied())).ok()?;
+            Parsed::Fact { fact, cites }
         }
-        "supersede" => supersede(&mut c)?,
+        "supersede" => supersede(&mut c, cites)?,
         "dispute" => dispute(&mut c)?,
         _ => return None,
     };
     (c.i == body.len()).then_some(parsed)
 }
 
-impl Parsed<'_> {
+impl Parsed<'_, '_> {
     /// The `format` of an entry with this body ([`Body::format`]).
     pub(crate) fn format(&self) -> u64 {
         match self {
@@ -85,15 +97,16 @@ impl Parsed<'_> {
     /// The typed body with its free text left out.
     fn to_body(&self) -> Body {
         match self {
-            Parsed::Fact(f) => Body::Fact(f.to_fact()),
+            Parsed::Fact { fact, cites } => Body::Fact(fact.to_fact(cites)),
             Parsed::Supersede {
                 target,
                 disputes,
                 fact,
+                cites,
             } => Body::Supersede(Supersede {
                 target: target.to_string(),
                 reason: String::new(),
-                fact: fact.to_fact(),
+                fact: fact.to_fact(cites),
                 disputes: *disputes,
             }),
             Parsed::Dispute {
@@ -111,7 +124,7 @@ impl Parsed<'_> {
     }
 }
 
-/// A fact, borrowed from its text.
+/// A fact but for its citations, borrowed from its text.
 pub(crate) struct FactRef<'a> {
     pub id: &'a str,
     pub subject: &'a str,
@@ -122,7 +135,6 @@ pub(crate) struct FactRef<'a> {
     modality: Modality,
     valid_from: Option<PartialDate>,
     valid_to: Option<PartialDate>,
-    pub cites: Cites<'a>,
 }
 
 impl<'a> FactRef<'a> {
@@ -144,7 +156,7 @@ impl<'a> FactRef<'a> {
     }
 
     /// The typed fact with its free text left out.
-    fn to_fact(&self) -> Fact {
+    fn to_fact(&self, cites: &[CiteView]) -> Fact {
         Fact {
             id: self.id.to_string(),
             subject: self.subject.to_string(),
@@ -155,7 +167,7 @@ impl<'a> FactRef<'a> {
             valid_from: self.valid_from,
             valid_to: self.valid_to,
             attributed_to: None,
-            citations: self.cites.all().iter().map(owned).collect(),
+            citations: cites.iter().map(owned).collect(),
             note: None,
         }
     }
@@ -173,7 +185,6 @@ fn owned(c: &CiteView) -> Citation {
 
 /// The first [`CITES`] citations of a fact (a fact with more is read in
 /// full).
-#[derive(Clone, Copy)]
 pub(crate) struct Cites<'a> {
     n: usize,
     c: [CiteView<'a>; CITES],
@@ -188,32 +199,38 @@ const NO_CITE: CiteView<'static> = CiteView {
     quote: None,
 };
 
+impl Default for Cites<'_> {
+    fn default() -> Self {
+        Cites {
+            n: 0,
+            c: [NO_CITE; CITES],
+        }
+    }
+}
+
 impl<'a> Cites<'a> {
+    fn all(&self) -> &[CiteView<'a>] {
+        &self.c[..self.n]
+    }
+
     fn push(&mut self, c: CiteView<'a>) -> Option<()> {
         *self.c.get_mut(self.n)? = c;
         self.n += 1;
         Some(())
     }
-
-    pub(crate) fn all(&self) -> &[CiteView<'a>] {
-        &self.c[..self.n]
-    }
-
-    fn get(&self, i: usize) -> Option<CiteView<'a>> {
-        self.all().get(i).copied()
-    }
 }
 
-/// A fact's members.
-fn fact<'a>(c: &mut Cursor<'a>) -> Option<FactRef<'a>> {
+/// A fact's members, its citations into `cites`.
+fn fact<'a>(c: &mut Cursor<'a>, cites: &mut Cites<'a>) -> Option<FactRef<'a>> {
     let (mut id, mut subject, mut topic, mut statement, mut modality) =
         (None, None, None, None, None);
     let (mut attributed_to, mut note, mut valid_from, mut valid_to) = (None, None, None, None);
-    let mut cites = None;
+    let mut cited = false;
+    cites.n = 0;
     c.members(|c, key| {
         match key {
             "attributed_to" => attributed_to = Some(c.plain()?),
-            "citations" => cites = Some(c.citations()?),
+            "citations" => cited = c.citations(cites).is_some(),
             "id" => id = Some(c.plain()?),
             "modality" => modality = Some(named(c.plain()?)?),
             "note" => note = Some(c.plain()?),
@@ -227,6 +244,9 @@ fn fact<'a>(c: &mut Cursor<'a>) -> Option<FactRef<'a>> {
         }
         Some(())
     })?;
+    if !cited {
+        return None;
+    }
     Some(FactRef {
         id: id?,
         subject: subject?,
@@ -237,16 +257,15 @@ fn fact<'a>(c: &mut Cursor<'a>) -> Option<FactRef<'a>> {
         modality: modality?,
         valid_from,
         valid_to,
-        cites: cites?,
     })
 }
 
-fn supersede<'a>(c: &mut Cursor<'a>) -> Option<Parsed<'a>> {
+fn supersede<'a, 'c>(c: &mut Cursor<'a>, cites: &'c mut Cites<'a>) -> Option<Parsed<'a, 'c>> {
     let (mut target, mut reason, mut new, mut disputes) = (None, None, None, None);
     c.members(|c, key| {
         match key {
             "disputes" => disputes = Some(named::<DisputeRule>(c.plain()?)?),
-            "fact" => new = Some(fact(c)?),
+            "fact" => new = Some(fact(c, cites)?),
             "reason" => reason = Some(c.plain()?),
             "target" => target = Some(c.plain()?),
             _ => return None,
@@ -254,15 +273,18 @@ fn supersede<'a>(c: &mut Cursor<'a>) -> Option<Parsed<'a>> {
         Some(())
     })?;
     let (fact, target) = (new?, target?);
-    check_supersede(target, reason?, fact.view(&|i| fact.cites.get(i))).ok()?;
+    let cites: &Cites = cites;
+    let cites = cites.all();
+    check_supersede(target, reason?, fact.view(&|i| cites.get(i).copied())).ok()?;
     Some(Parsed::Supersede {
         target,
         disputes,
         fact,
+        cites,
     })
 }
 
-fn dispute<'a>(c: &mut Cursor<'a>) -> Option<Parsed<'a>> {
+fn dispute<'a, 'c>(c: &mut Cursor<'a>) -> Option<Parsed<'a, 'c>> {
     let (mut target, mut difference, mut statement, mut citation, mut note) =
         (None, None, None, None, None);
     c.members(|c, key| {
@@ -376,20 +398,16 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// A non-empty array of at most [`CITES`] citations.
-    fn citations(&mut self) -> Option<Cites<'a>> {
+    /// A non-empty array of at most [`CITES`] citations, into `v`.
+    fn citations(&mut self, v: &mut Cites<'a>) -> Option<()> {
         self.eat(b'[')?;
-        let mut v = Cites {
-            n: 0,
-            c: [NO_CITE; CITES],
-        };
         loop {
             v.push(self.citation()?)?;
             match self.peek()? {
                 b',' => self.i += 1,
                 b']' => {
                     self.i += 1;
-                    return Some(v);
+                    return Some(());
                 }
                 _ => return None,
             }
