@@ -320,12 +320,25 @@ struct Clean<'a> {
     format: u64,
     /// The body's canonical text, an object.
     body: &'a str,
+    /// Where the body starts in the line.
+    body_at: usize,
 }
 
 /// The first half of [`read_clean_entry`]: everything but the body, `None`
 /// at the first doubt.
 fn clean_envelope(text: &str) -> Option<Clean<'_>> {
-    let scan = jcs::scan_canonical(text)?;
+    clean_envelope_noting(text, None)
+}
+
+/// [`clean_envelope`], noting where the line's strings are in `strings`.
+fn clean_envelope_noting<'a>(
+    text: &'a str,
+    strings: Option<&mut jcs::Strings>,
+) -> Option<Clean<'a>> {
+    let scan = match strings {
+        Some(s) => jcs::scan_canonical_noting(text, s)?,
+        None => jcs::scan_canonical(text)?,
+    };
     if scan.hash_range.is_empty() || scan.member_count != ENVELOPE_MEMBERS.len() {
         return None;
     }
@@ -340,6 +353,7 @@ fn clean_envelope(text: &str) -> Option<Clean<'_>> {
         }
         *slot = &text[vs..ve];
     }
+    let body_at = scan.members[0].2;
     let [body, format, hash, kind, prev, recorded, seq] = v;
     let (prev, hash) = (Hash::from_hex(plain(prev)?)?, Hash::from_hex(plain(hash)?)?);
     let (kind, recorded) = (plain(kind)?, plain(recorded)?);
@@ -366,6 +380,7 @@ fn clean_envelope(text: &str) -> Option<Clean<'_>> {
         recorded,
         format,
         body,
+        body_at,
     })
 }
 
@@ -1506,9 +1521,11 @@ fn record(raw: &[u8], at: usize, first: bool, terminated: bool) -> Option<Record
     if first || !terminated || raw.last() == Some(&b'\r') {
         return None;
     }
-    let c = clean_envelope(std::str::from_utf8(raw).ok()?)?;
+    let mut strings = jcs::Strings::default();
+    let c = clean_envelope_noting(std::str::from_utf8(raw).ok()?, Some(&mut strings))?;
     let mut cites = crate::slim::Cites::default();
-    let body = crate::slim::parse(c.kind, c.body, &mut cites)?;
+    let noted = Some((&strings, c.body_at));
+    let body = crate::slim::parse_noted(c.kind, c.body, noted, &mut cites)?;
     if body.format() != c.format {
         return None;
     }

@@ -27,6 +27,7 @@ use crate::entry::{
     Body, Citation, CiteView, Difference, Dispute, DisputeRule, Fact, FactView, Modality,
     Supersede, check_dispute, check_fact_view, check_supersede,
 };
+use crate::jcs::Strings;
 use serde::Deserialize;
 use serde::de::IntoDeserializer;
 
@@ -67,7 +68,25 @@ pub(crate) fn parse<'a, 'c>(
     body: &'a str,
     cites: &'c mut Cites<'a>,
 ) -> Option<Parsed<'a, 'c>> {
-    let mut c = Cursor { s: body, i: 0 };
+    parse_noted(kind, body, None, cites)
+}
+
+/// [`parse`] of a body that starts at byte `at` of a text whose strings
+/// [`crate::jcs::scan_canonical_noting`] noted: where each string ends is
+/// looked up there rather than searched for (a string not noted is still
+/// searched for).
+pub(crate) fn parse_noted<'a, 'c>(
+    kind: &str,
+    body: &'a str,
+    noted: Option<(&Strings, usize)>,
+    cites: &'c mut Cites<'a>,
+) -> Option<Parsed<'a, 'c>> {
+    let mut c = Cursor {
+        s: body,
+        i: 0,
+        noted,
+        next: 0,
+    };
     let parsed = match kind {
         "fact" => {
             let fact = fact(&mut c, cites)?;
@@ -221,7 +240,7 @@ impl<'a> Cites<'a> {
 }
 
 /// A fact's members, its citations into `cites`.
-fn fact<'a>(c: &mut Cursor<'a>, cites: &mut Cites<'a>) -> Option<FactRef<'a>> {
+fn fact<'a>(c: &mut Cursor<'a, '_>, cites: &mut Cites<'a>) -> Option<FactRef<'a>> {
     let (mut id, mut subject, mut topic, mut statement, mut modality) =
         (None, None, None, None, None);
     let (mut attributed_to, mut note, mut valid_from, mut valid_to) = (None, None, None, None);
@@ -260,7 +279,7 @@ fn fact<'a>(c: &mut Cursor<'a>, cites: &mut Cites<'a>) -> Option<FactRef<'a>> {
     })
 }
 
-fn supersede<'a, 'c>(c: &mut Cursor<'a>, cites: &'c mut Cites<'a>) -> Option<Parsed<'a, 'c>> {
+fn supersede<'a, 'c>(c: &mut Cursor<'a, '_>, cites: &'c mut Cites<'a>) -> Option<Parsed<'a, 'c>> {
     let (mut target, mut reason, mut new, mut disputes) = (None, None, None, None);
     c.members(|c, key| {
         match key {
@@ -284,7 +303,7 @@ fn supersede<'a, 'c>(c: &mut Cursor<'a>, cites: &'c mut Cites<'a>) -> Option<Par
     })
 }
 
-fn dispute<'a, 'c>(c: &mut Cursor<'a>) -> Option<Parsed<'a, 'c>> {
+fn dispute<'a, 'c>(c: &mut Cursor<'a, '_>) -> Option<Parsed<'a, 'c>> {
     let (mut target, mut difference, mut statement, mut citation, mut note) =
         (None, None, None, None, None);
     c.members(|c, key| {
@@ -337,12 +356,17 @@ fn quote_or_backslash(b: &[u8]) -> Option<usize> {
 }
 
 /// A position in canonical body text.
-struct Cursor<'a> {
+struct Cursor<'a, 'n> {
     s: &'a str,
     i: usize,
+    /// The strings noted by the canonical scan, and where the body starts
+    /// in the text scanned.
+    noted: Option<(&'n Strings, usize)>,
+    /// The first noted string not yet read.
+    next: usize,
 }
 
-impl<'a> Cursor<'a> {
+impl<'a> Cursor<'a, '_> {
     fn peek(&self) -> Option<u8> {
         self.s.as_bytes().get(self.i).copied()
     }
@@ -354,13 +378,24 @@ impl<'a> Cursor<'a> {
     /// A string without escapes: its text (`None` for any other value).
     fn plain(&mut self) -> Option<&'a str> {
         self.eat(b'"')?;
-        let rest = self.s.as_bytes().get(self.i..)?;
-        let end = quote_or_backslash(rest)?;
-        if rest[end] != b'"' {
-            return None;
-        }
-        let text = self.s.get(self.i..self.i + end)?;
-        self.i += end + 1;
+        let noted = self
+            .noted
+            .and_then(|(n, at)| Some(n.end_of(at + self.i, &mut self.next)?.map(|e| e - at)));
+        let end = match noted {
+            // An escaped string.
+            Some(None) => return None,
+            Some(Some(end)) => end,
+            None => {
+                let rest = self.s.as_bytes().get(self.i..)?;
+                let n = quote_or_backslash(rest)?;
+                if rest[n] != b'"' {
+                    return None;
+                }
+                self.i + n
+            }
+        };
+        let text = self.s.get(self.i..end)?;
+        self.i = end + 1;
         Some(text)
     }
 
@@ -734,6 +769,26 @@ mod tests {
                     prop_assert!(declined, "declined but clean in full: {}", text);
                 }
                 (None, None) => {}
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// A body read with the strings the canonical scan noted (in a
+        /// line, after other members) reads as one read by searching for
+        /// where each string ends: the same decision and the same body.
+        #[test]
+        fn noted_strings_read_as_searched((kind, v) in body()) {
+            let body = jcs::canonicalize(&v).expect("canonical");
+            let line = format!("{{\"body\":{body},\"kind\":\"{kind}\"}}");
+            let mut strings = Strings::default();
+            if jcs::scan_canonical_noting(&line, &mut strings).is_some() {
+                let (mut a, mut b) = (Cites::default(), Cites::default());
+                let searched = parse(kind, &body, &mut a).map(|p| p.to_body());
+                let noted = parse_noted(kind, &body, Some((&strings, 8)), &mut b).map(|p| p.to_body());
+                prop_assert_eq!(noted, searched, "{}", body);
             }
         }
     }
