@@ -11,6 +11,13 @@
 //! bounded [`Footprint`], one long line at a time) and the report keeps only
 //! the first problems while counting all, so memory grows neither with the
 //! ledger nor with its problems (see `for_each_block`).
+//! When entries are replayed into the compact index and handed to no one
+//! (`ledger verify`), a clean `fact`, `supersede` or `dispute` line is
+//! reduced on its checking thread to a fixed-size record (seq, hashes, leaf
+//! and the fingerprints of the ids it names, each with what the checks need
+//! of it), which the linking thread decides by lookups alone; whatever a
+//! record cannot settle sends its line back through the full reading, so the
+//! report is the same (see `id_line` and [`Verifier::link`]).
 //! [`verify_since`] is `verify --since`: it starts from a trusted entry.
 
 use crate::entry::{Body, ENVELOPE_MEMBERS, Entry, FORMAT_LATEST, check_timestamp};
