@@ -347,7 +347,7 @@ pub(crate) enum Need {
 /// ([`Compact::record_needs`]), worked out on the thread that read the line.
 /// Names the ids in the order [`names`] does.
 #[derive(Clone, Copy)]
-pub struct Needs {
+pub(crate) struct Needs {
     n: u8,
     roles: [Need; MAX_PRINTS],
     fps: [Fp; MAX_PRINTS],
