@@ -776,6 +776,11 @@ pub struct VerifyOptions {
     /// Tree sizes whose Merkle roots the report should also give
     /// ([`Report::tree`]), e.g. those of checkpoints to check.
     pub tree_sizes: Vec<u64>,
+    /// Build the Merkle tree over the entries ([`Report::tree`]); without
+    /// it the report has no tree, and each entry costs two SHA-256
+    /// compressions less. A caller that checks no checkpoint and shows no
+    /// root has no use for it.
+    pub merkle: bool,
 }
 
 /// What entries are replayed into during verification.
@@ -813,6 +818,7 @@ impl Default for VerifyOptions {
             index_only: false,
             compact: false,
             tree_sizes: Vec::new(),
+            merkle: true,
         }
     }
 }
@@ -871,7 +877,7 @@ pub struct Verifier {
     /// The line [`Verifier::feed`] last read.
     last: Option<CheckedLine>,
     /// The Merkle tree of the entries recorded so far (O(log n) hashes).
-    tree: crate::merkle::Builder,
+    tree: Option<crate::merkle::Builder>,
 }
 
 impl Verifier {
@@ -890,7 +896,9 @@ impl Verifier {
     /// options are then ignored).
     pub fn with_replay(path: &Path, opts: VerifyOptions, state: Replay) -> Verifier {
         let anchors_seen = vec![None; opts.anchors.len()];
-        let tree = crate::merkle::Builder::watching(&opts.tree_sizes);
+        let tree = opts
+            .merkle
+            .then(|| crate::merkle::Builder::watching(&opts.tree_sizes));
         Verifier {
             opts,
             report: Report {
@@ -1063,8 +1071,16 @@ impl Verifier {
         self.report.entries += 1;
         self.report.head = Some((seq, hash));
         match leaf {
-            Some(leaf) => self.tree.push_leaf(leaf),
-            None => self.tree.push_entry(&hash),
+            Some(leaf) => {
+                if let Some(t) = &mut self.tree {
+                    t.push_leaf(leaf);
+                }
+            }
+            None => {
+                if let Some(t) = &mut self.tree {
+                    t.push_entry(&hash);
+                }
+            }
         }
         for (i, a) in self.opts.anchors.iter().enumerate() {
             if a.seq == seq && self.anchors_seen[i].is_none() {
@@ -1090,7 +1106,7 @@ impl Verifier {
         {
             c.record_needs(&r.needs, r.seq, r.hash);
             self.report.lines += 1;
-            self.count_at(r.seq, r.hash, Some(r.leaf));
+            self.count_at(r.seq, r.hash, r.leaf);
             self.advance_seq(r.seq);
             self.prev = Some(r.hash);
             return;
@@ -1311,8 +1327,8 @@ impl Verifier {
         }
         let complete = self.report.since.is_none()
             && self.report.lines == self.report.entries
-            && self.tree.size() == self.report.entries;
-        self.report.tree = complete.then(|| self.tree.head());
+            && self.tree.as_ref().map(|t| t.size()) == Some(self.report.entries);
+        self.report.tree = self.tree.as_ref().filter(|_| complete).map(|t| t.head());
         (self.report, self.state)
     }
 }
@@ -1421,12 +1437,15 @@ fn feed_blocks<R: Read, F: FnMut(&Entry)>(
     workers: usize,
 ) -> std::io::Result<()> {
     if on_entry.is_none() && matches!(v.state, Replay::Compact(_)) {
+        let merkle = v.opts.merkle;
+        let work =
+            move |raw: &[u8], at, first, terminated| id_line(raw, at, first, terminated, merkle);
         return for_each_block_at(
             r,
             block_size,
             workers,
             true,
-            id_line,
+            work,
             |lines, block, too_long| link_id_lines(v, lines, block, too_long),
         );
     }
@@ -1489,8 +1508,8 @@ struct Record {
     seq: u64,
     prev: Hash,
     hash: Hash,
-    /// Its Merkle leaf hash.
-    leaf: Hash,
+    /// Its Merkle leaf hash, unless no tree is built.
+    leaf: Option<Hash>,
     /// The ids its body names, fingerprinted, with what the checks need of
     /// each.
     needs: crate::index::Needs,
@@ -1515,14 +1534,14 @@ impl Footprint for IdLine {
 /// checked as [`check_line_for_ids`] checks it. A line is reduced to a
 /// record only where that reading would find it clean, with the same
 /// seq, hashes and ids.
-fn id_line(raw: &[u8], at: usize, first: bool, terminated: bool) -> IdLine {
-    match record(raw, at, first, terminated) {
+fn id_line(raw: &[u8], at: usize, first: bool, terminated: bool, merkle: bool) -> IdLine {
+    match record(raw, at, first, terminated, merkle) {
         Some(r) => IdLine::Record(r),
         None => IdLine::Line(Box::new(check_line_for_ids(raw, first, terminated))),
     }
 }
 
-fn record(raw: &[u8], at: usize, first: bool, terminated: bool) -> Option<Record> {
+fn record(raw: &[u8], at: usize, first: bool, terminated: bool, merkle: bool) -> Option<Record> {
     // The first line may start with a BOM, and any line may end in CR
     // ([`early_problems`]); an unterminated one is a torn tail.
     if first || !terminated || raw.last() == Some(&b'\r') {
@@ -1540,7 +1559,7 @@ fn record(raw: &[u8], at: usize, first: bool, terminated: bool) -> Option<Record
         seq: c.seq,
         prev: c.prev,
         hash: c.hash,
-        leaf: crate::merkle::entry_leaf(&c.hash),
+        leaf: merkle.then(|| crate::merkle::entry_leaf(&c.hash)),
         needs: crate::index::Needs::of(&body, c.seq)?,
         at,
         len: raw.len(),
@@ -1553,7 +1572,7 @@ fn record(raw: &[u8], at: usize, first: bool, terminated: bool) -> Option<Record
 /// needing no other entry does not refuse. For tests and benchmarks of the
 /// fast path; verifying gives the same report either way.
 pub fn links_as_record(raw: &[u8]) -> bool {
-    record(raw, 0, false, true).is_some()
+    record(raw, 0, false, true, true).is_some()
 }
 
 /// Links a chunk of [`id_line`] results from `block`, in order.

@@ -614,6 +614,7 @@ proptest! {
         block_size in prop::sample::select(vec![1usize, 700, 4096, 1 << 20]),
         workers in 1..4usize,
         max_problems in prop::sample::select(vec![0usize, 3, 100]),
+        merkle in any::<bool>(),
     ) {
         let bytes = resealed(400, seed, &moves, &renames, &relinks);
         let damaged = damage_bytes(&bytes, &damage);
@@ -621,6 +622,7 @@ proptest! {
             max_problems,
             anchors: vec![anchor(&head_of(&bytes))],
             compact: true,
+            merkle,
             ..Default::default()
         };
         let (want, _) = line_by_line(&damaged, opts.clone());
