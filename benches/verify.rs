@@ -98,6 +98,16 @@ fn check_line_for_ids_bytes(b: divan::Bencher) {
         .bench(|| check_line_for_ids(divan::black_box(text.as_bytes()), false, true));
 }
 
+/// What a checking thread of `ledger verify` now does with a clean fact
+/// line: the fixed-size record the linking thread links (envelope, scan
+/// noting the strings, hash, body read in place, fingerprints and leaf).
+#[divan::bench]
+fn record_line(b: divan::Bencher) {
+    let text = line();
+    b.counter(divan::counter::BytesCount::new(text.len()))
+        .bench(|| ledger::chain::links_as_record(divan::black_box(text.as_bytes())));
+}
+
 /// Reading the body of the line for its ids alone, checking every rule
 /// (the part of verify's fast path that replaced `parse_body`).
 #[divan::bench]

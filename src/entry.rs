@@ -544,7 +544,9 @@ impl Body {
             }
             Body::Fact(f) => check_fact(f),
             Body::Supersede(s) => {
-                check_supersede(s, &s.reason, text_of(&s.fact, &|i| quote_of(&s.fact, i)))
+                let f = &s.fact;
+                let citation = |i| f.citations.get(i).map(Citation::view);
+                check_supersede(&s.target, &s.reason, view_of(f, &citation))
             }
             Body::Retract(r) => {
                 check_id("target", &r.target)?;
@@ -554,10 +556,10 @@ impl Body {
                 opt_non_empty("note", &r.note)
             }
             Body::Dispute(d) => check_dispute(
-                d,
+                &d.target,
                 &d.statement,
                 d.note.as_deref(),
-                d.citation.quote.as_deref(),
+                d.citation.view(),
             ),
             Body::Amend(a) => check_amend(a),
         }
@@ -834,90 +836,115 @@ fn opt_non_empty(what: &str, s: &Option<String>) -> Result<(), String> {
     s.as_deref().map_or(Ok(()), |s| non_empty(what, s))
 }
 
-/// The free text of a fact that the rules of [`Body::check`] look at, given
-/// apart from the fact: a fact read for its ids alone ([`crate::slim`])
-/// leaves its text out of the [`Fact`] it builds, and is checked with the
-/// text it read.
+/// A fact as the rules of [`Body::check`] see it, borrowed: a fact read for
+/// its ids alone ([`crate::slim`]) is checked where its text lies, without
+/// building a [`Fact`], by the same rules as a typed one.
 #[derive(Clone, Copy)]
-pub(crate) struct FactText<'a> {
+pub(crate) struct FactView<'a> {
+    pub id: &'a str,
+    pub subject: &'a str,
+    pub topic: &'a str,
     pub statement: &'a str,
     pub attributed_to: Option<&'a str>,
     pub note: Option<&'a str>,
-    /// The quote of the citation at each index.
-    pub quotes: &'a dyn Fn(usize) -> Option<&'a str>,
+    pub valid_from: Option<PartialDate>,
+    pub valid_to: Option<PartialDate>,
+    /// The citation at each index, `None` past the last.
+    pub citation: &'a dyn Fn(usize) -> Option<CiteView<'a>>,
 }
 
-fn check_fact(f: &Fact) -> Result<(), String> {
-    check_fact_with(f, text_of(f, &|i| quote_of(f, i)))
+/// A citation as the rules see it, borrowed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct CiteView<'a> {
+    pub source: &'a str,
+    pub paragraph: Option<u32>,
+    pub span: Option<[u32; 2]>,
+    pub quote: Option<&'a str>,
 }
 
-fn quote_of(f: &Fact, i: usize) -> Option<&str> {
-    f.citations.get(i).and_then(|c| c.quote.as_deref())
-}
-
-fn text_of<'a>(f: &'a Fact, quotes: &'a dyn Fn(usize) -> Option<&'a str>) -> FactText<'a> {
-    FactText {
-        statement: &f.statement,
-        attributed_to: f.attributed_to.as_deref(),
-        note: f.note.as_deref(),
-        quotes,
+impl Citation {
+    pub(crate) fn view(&self) -> CiteView<'_> {
+        CiteView {
+            source: &self.source,
+            paragraph: self.paragraph,
+            span: self.span,
+            quote: self.quote.as_deref(),
+        }
     }
 }
 
-/// The rules of a fact, its free text given apart ([`FactText`]).
-pub(crate) fn check_fact_with(f: &Fact, text: FactText) -> Result<(), String> {
-    check_id("fact id", &f.id)?;
-    crate::vocab::subject_actors(&f.subject).map(|_| ())?;
-    check_topic_id(&f.topic)?;
-    non_empty("statement", text.statement)?;
-    text.attributed_to
+fn check_fact(f: &Fact) -> Result<(), String> {
+    check_fact_view(view_of(f, &|i| f.citations.get(i).map(Citation::view)))
+}
+
+fn view_of<'a>(f: &'a Fact, citation: &'a dyn Fn(usize) -> Option<CiteView<'a>>) -> FactView<'a> {
+    FactView {
+        id: &f.id,
+        subject: &f.subject,
+        topic: &f.topic,
+        statement: &f.statement,
+        attributed_to: f.attributed_to.as_deref(),
+        note: f.note.as_deref(),
+        valid_from: f.valid_from,
+        valid_to: f.valid_to,
+        citation,
+    }
+}
+
+/// The rules of a fact ([`FactView`]).
+pub(crate) fn check_fact_view(f: FactView) -> Result<(), String> {
+    check_id("fact id", f.id)?;
+    crate::vocab::subject_actors(f.subject).map(|_| ())?;
+    check_topic_id(f.topic)?;
+    non_empty("statement", f.statement)?;
+    f.attributed_to
         .map_or(Ok(()), |a| non_empty("attributed_to", a))?;
-    text.note.map_or(Ok(()), |n| non_empty("note", n))?;
+    f.note.map_or(Ok(()), |n| non_empty("note", n))?;
     if let (Some(a), Some(b)) = (f.valid_from, f.valid_to)
         && b.last_day() < a.first_day()
     {
         return Err(format!("`valid_to` {b} is before `valid_from` {a}"));
     }
-    if f.citations.is_empty() {
+    if (f.citation)(0).is_none() {
         return Err("a fact needs at least one citation".into());
     }
-    for (i, c) in f.citations.iter().enumerate() {
-        check_citation(c, (text.quotes)(i))?;
+    let mut i = 0;
+    while let Some(c) = (f.citation)(i) {
+        check_citation(c)?;
+        i += 1;
     }
     Ok(())
 }
 
-/// The rules of a supersession, the new version's text and the reason given
-/// apart (see [`FactText`]).
-pub(crate) fn check_supersede(s: &Supersede, reason: &str, text: FactText) -> Result<(), String> {
-    check_id("target", &s.target)?;
+/// The rules of a supersession of `target`, borrowed (see [`FactView`]).
+pub(crate) fn check_supersede(target: &str, reason: &str, fact: FactView) -> Result<(), String> {
+    check_id("target", target)?;
     non_empty("reason", reason)?;
-    check_fact_with(&s.fact, text)?;
-    if s.fact.id == s.target {
+    check_fact_view(fact)?;
+    if fact.id == target {
         return Err(format!(
-            "the new version needs an id of its own, not `{}`",
-            s.target
+            "the new version needs an id of its own, not `{target}`"
         ));
     }
     Ok(())
 }
 
-/// The rules of a dispute, its free text given apart (see [`FactText`]).
+/// The rules of a dispute of `target`, borrowed (see [`FactView`]).
 pub(crate) fn check_dispute(
-    d: &Dispute,
+    target: &str,
     statement: &str,
     note: Option<&str>,
-    quote: Option<&str>,
+    citation: CiteView,
 ) -> Result<(), String> {
-    check_id("target", &d.target)?;
+    check_id("target", target)?;
     non_empty("statement", statement)?;
     note.map_or(Ok(()), |n| non_empty("note", n))?;
-    check_citation(&d.citation, quote)
+    check_citation(citation)
 }
 
-/// The rules of a citation, its quote given apart.
-fn check_citation(c: &Citation, quote: Option<&str>) -> Result<(), String> {
-    check_id("citation source", &c.source)?;
+/// The rules of a citation.
+fn check_citation(c: CiteView) -> Result<(), String> {
+    check_id("citation source", c.source)?;
     if c.paragraph == Some(0) {
         return Err("paragraphs are numbered from 1".into());
     }
@@ -926,7 +953,7 @@ fn check_citation(c: &Citation, quote: Option<&str>) -> Result<(), String> {
     {
         return Err(format!("span {a}-{b} is empty or reversed"));
     }
-    quote.map_or(Ok(()), check_quote)
+    c.quote.map_or(Ok(()), check_quote)
 }
 
 /// The rule of a citation's quote.

@@ -131,12 +131,13 @@ pub fn sha256_parts(parts: &[&[u8]]) -> Hash {
     }
     buf[at] = 0x80;
     buf[n * 64 - 8..n * 64].copy_from_slice(&((len as u64) * 8).to_be_bytes());
-    let mut blocks = [sha2::digest::generic_array::GenericArray::default(); 2];
-    for (b, chunk) in blocks.iter_mut().zip(buf.chunks_exact(64)) {
-        b.copy_from_slice(chunk);
-    }
     let mut state = H0;
-    sha2::compress256(&mut state, &blocks[..n]);
+    // Each block compressed where it lies in `buf`, rather than copied into
+    // an array of blocks first.
+    for chunk in buf.chunks_exact(64).take(n) {
+        let block = sha2::digest::generic_array::GenericArray::from_slice(chunk);
+        sha2::compress256(&mut state, std::slice::from_ref(block));
+    }
     let mut out = [0u8; 32];
     for (o, w) in out.chunks_exact_mut(4).zip(state) {
         o.copy_from_slice(&w.to_be_bytes());

@@ -323,6 +323,109 @@ fn names<'e>(body: &'e Body, mut f: impl FnMut(u8, &'e str)) {
     }
 }
 
+/// What the referential checks ([`check`]) require of an id that a fact,
+/// a supersession or a dispute names, and what recording the entry does
+/// to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Need {
+    /// A new fact's id: no source or fact may have it; recorded live.
+    New,
+    /// An actor or topic that is not built in: it must be defined.
+    Defined,
+    /// A cited source: a source must have it.
+    Source,
+    /// A disputed fact: it must be live.
+    Live,
+    /// A superseded fact: it must be live; recorded superseded.
+    Replace,
+}
+
+/// The ids a clean `fact`, `supersede` or `dispute` entry names
+/// ([`crate::slim::Parsed`]), fingerprinted, each with what the checks need
+/// of it: all the linking thread of `verify` needs to decide the entry in a
+/// [`Compact`] index ([`Compact::admits`]) and record it
+/// ([`Compact::record_needs`]), worked out on the thread that read the line.
+/// Names the ids in the order [`names`] does.
+#[derive(Clone, Copy)]
+pub(crate) struct Needs {
+    n: u8,
+    roles: [Need; MAX_PRINTS],
+    fps: [Fp; MAX_PRINTS],
+}
+
+impl Needs {
+    /// The needs of the entry at `seq` with this body; `None` when it names
+    /// more than [`MAX_PRINTS`] ids, or when a check that needs no other
+    /// entry refuses it (an id reserved for another seq), so that the full
+    /// reading decides it and words the refusal.
+    pub(crate) fn of(body: &crate::slim::Parsed, seq: u64) -> Option<Needs> {
+        use crate::slim::{FactRef, Parsed};
+        let mut needs = Needs {
+            n: 0,
+            roles: [Need::New; MAX_PRINTS],
+            fps: [0; MAX_PRINTS],
+        };
+        let mut push = |ns: u8, role: Need, id: &str| -> Option<()> {
+            let i = needs.n as usize;
+            *needs.fps.get_mut(i)? = fp(ns, id);
+            needs.roles[i] = role;
+            needs.n += 1;
+            Some(())
+        };
+        let fact = |f: &FactRef,
+                    cites: &[crate::entry::CiteView],
+                    push: &mut dyn FnMut(u8, Need, &str) -> Option<()>| {
+            if !crate::replay::form_free(f.id, seq) {
+                return None;
+            }
+            push(NS_ID, Need::New, f.id)?;
+            for actor in f.subject.split(['-']) {
+                if vocab::builtin_actor(actor).is_none() {
+                    push(NS_ACTOR, Need::Defined, actor)?;
+                }
+            }
+            if vocab::builtin_topic(f.topic).is_none() {
+                push(NS_TOPIC, Need::Defined, f.topic)?;
+            }
+            cites
+                .iter()
+                .try_for_each(|c| push(NS_ID, Need::Source, c.source))
+        };
+        match body {
+            Parsed::Fact { fact: f, cites } => fact(f, cites, &mut push)?,
+            Parsed::Supersede {
+                target,
+                fact: f,
+                cites,
+                ..
+            } => {
+                push(NS_ID, Need::Replace, target)?;
+                fact(f, cites, &mut push)?;
+            }
+            Parsed::Dispute {
+                target, citation, ..
+            } => {
+                push(NS_ID, Need::Live, target)?;
+                push(NS_ID, Need::Source, citation.source)?;
+            }
+        }
+        Some(needs)
+    }
+
+    /// The fingerprints, in order.
+    pub fn fps(&self) -> &[Fp] {
+        &self.fps[..self.n as usize]
+    }
+
+    fn each(&self) -> impl Iterator<Item = (Need, Fp)> + '_ {
+        self.roles
+            .iter()
+            .copied()
+            .zip(self.fps())
+            .map(|(r, &f)| (r, f))
+    }
+}
+
 /// Fingerprints known ahead for one entry, by namespace and id.
 pub(crate) struct Memo<'a> {
     n: usize,
@@ -394,6 +497,35 @@ impl Compact {
         }
         self.last = Some((entry.seq, entry.hash));
         Ok(())
+    }
+
+    /// Whether an entry with these needs passes the referential checks: the
+    /// decision [`Compact::apply_with`] makes for the same entry, without
+    /// its wording (a caller that is refused applies the entry with
+    /// [`Compact::apply_with`] to word it).
+    pub(crate) fn admits(&self, needs: &Needs) -> bool {
+        needs.each().all(|(role, fp)| {
+            let w = self.map.get(&fp);
+            match role {
+                Need::New => w.is_none(),
+                Need::Defined => w.is_some(),
+                Need::Source => w.is_some_and(|&w| kind_of(w) == SOURCE),
+                Need::Live | Need::Replace => w.is_some_and(|&w| kind_of(w) == LIVE),
+            }
+        })
+    }
+
+    /// Records an entry at `seq` that [`Compact::admits`], as
+    /// [`Compact::apply_with`] would.
+    pub(crate) fn record_needs(&mut self, needs: &Needs, seq: u64, hash: Hash) {
+        for (role, fp) in needs.each() {
+            match role {
+                Need::New => self.map.insert(fp, word(LIVE, seq)),
+                Need::Replace => self.map.insert(fp, word(SUPERSEDED, seq)),
+                Need::Defined | Need::Source | Need::Live => None,
+            };
+        }
+        self.last = Some((seq, hash));
     }
 
     /// Records an entry's changes without checking it: for entries vouched
@@ -1037,6 +1169,53 @@ mod tests {
         assert_eq!(same_decisions(es.iter()), 5);
         // Backwards, most references fail.
         assert!(same_decisions(es.iter().rev()) > es.len() / 2);
+    }
+
+    /// The needs of a body read in place name the ids [`names`] names, in
+    /// its order, and decide and record as [`Compact::apply`] does, in
+    /// order (nearly everything accepted; facts about an actor and a topic
+    /// before their definitions refused) and backwards (most references
+    /// fail).
+    #[test]
+    fn needs_decide_and_record_as_the_checks_do() {
+        let es = mixed();
+        for backwards in [false, true] {
+            let (mut applied, mut by_needs) = (Compact::default(), Compact::default());
+            let (mut decided, mut refused) = (0, 0);
+            let order: Box<dyn Iterator<Item = &Entry>> = if backwards {
+                Box::new(es.iter().rev())
+            } else {
+                Box::new(es.iter())
+            };
+            for e in order {
+                let text = crate::jcs::canonicalize(&e.body.to_value()).expect("canonical");
+                let mut cites = crate::slim::Cites::default();
+                let parsed = crate::slim::parse(e.body.kind(), &text, &mut cites);
+                let needs = parsed.as_ref().and_then(|p| Needs::of(p, e.seq));
+                let want = applied.apply(e);
+                let Some(needs) = needs else {
+                    assert_eq!(by_needs.apply(e), want, "seq {}", e.seq);
+                    continue;
+                };
+                assert_eq!(needs.fps(), Prints::of(e).fps(), "seq {}", e.seq);
+                assert_eq!(by_needs.admits(&needs), want.is_ok(), "seq {}", e.seq);
+                if want.is_ok() {
+                    by_needs.record_needs(&needs, e.seq, e.hash);
+                }
+                decided += 1;
+                refused += usize::from(want.is_err());
+            }
+            assert!(applied.map == by_needs.map, "the two indexes differ");
+            assert_eq!(applied.last, by_needs.last);
+            assert!(decided > 2_000, "{decided}");
+            if backwards {
+                assert!(refused > decided / 2, "{refused} of {decided}");
+            } else {
+                // The facts about actor ZZ and topic own-topic before
+                // their definitions.
+                assert_eq!(refused, 2);
+            }
+        }
     }
 
     #[test]

@@ -416,8 +416,67 @@ pub const TOP_MEMBERS: usize = 8;
 /// the slow path, which also explains what is wrong. Strictly increasing keys
 /// also rule out duplicate keys.
 pub fn scan_canonical(text: &str) -> Option<CanonicalScan> {
+    scan(text, None)
+}
+
+/// Where the strings of a text are, as [`scan_canonical_noting`] found them:
+/// the first [`STRINGS`] strings, keys and values, in order of their start,
+/// so that a reader of the same text need not search for where each ends.
+pub struct Strings {
+    n: usize,
+    /// The byte range of each string's contents (without its quotes); an
+    /// escaped string's end is `u32::MAX`.
+    at: [(u32, u32); STRINGS],
+}
+
+/// How many strings [`Strings`] notes.
+pub const STRINGS: usize = 64;
+
+impl Default for Strings {
+    fn default() -> Self {
+        Strings {
+            n: 0,
+            at: [(0, 0); STRINGS],
+        }
+    }
+}
+
+impl Strings {
+    /// The strings noted, in order.
+    pub fn noted(&self) -> &[(u32, u32)] {
+        &self.at[..self.n]
+    }
+
+    /// Where the string whose contents start at byte `start` ends, when it
+    /// was noted: `Some(None)` for an escaped string. `from` is where to
+    /// start looking in [`Strings::noted`], and is moved past what is
+    /// looked at, for callers that read strings in order.
+    pub fn end_of(&self, start: usize, from: &mut usize) -> Option<Option<usize>> {
+        let noted = self.noted();
+        while let Some(&(s, e)) = noted.get(*from) {
+            if (s as usize) < start {
+                *from += 1;
+                continue;
+            }
+            if s as usize != start {
+                return None;
+            }
+            *from += 1;
+            return Some((e != u32::MAX).then_some(e as usize));
+        }
+        None
+    }
+}
+
+/// [`scan_canonical`], noting where its strings are in `strings`.
+pub fn scan_canonical_noting(text: &str, strings: &mut Strings) -> Option<CanonicalScan> {
+    strings.n = 0;
+    scan(text, Some(strings))
+}
+
+fn scan(text: &str, strings: Option<&mut Strings>) -> Option<CanonicalScan> {
     let b = text.as_bytes();
-    if b.first() != Some(&b'{') {
+    if b.first() != Some(&b'{') || b.len() >= u32::MAX as usize {
         return None;
     }
     let mut sc = Scanner {
@@ -427,6 +486,7 @@ pub fn scan_canonical(text: &str) -> Option<CanonicalScan> {
         members: [(0, 0, 0, 0); TOP_MEMBERS],
         member_count: 0,
         escaped: false,
+        strings,
     };
     sc.object(0)?;
     (sc.i == b.len()).then_some(CanonicalScan {
@@ -436,7 +496,7 @@ pub fn scan_canonical(text: &str) -> Option<CanonicalScan> {
     })
 }
 
-struct Scanner<'a> {
+struct Scanner<'a, 's> {
     b: &'a [u8],
     i: usize,
     hash_range: std::ops::Range<usize>,
@@ -444,9 +504,11 @@ struct Scanner<'a> {
     member_count: usize,
     /// Whether the last string read held an escape.
     escaped: bool,
+    /// Where to note the strings read, if anywhere.
+    strings: Option<&'s mut Strings>,
 }
 
-impl Scanner<'_> {
+impl Scanner<'_, '_> {
     fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
     }
@@ -564,6 +626,17 @@ impl Scanner<'_> {
             match c {
                 b'"' => {
                     self.i += 1;
+                    if let Some(s) = self.strings.as_deref_mut()
+                        && let Some(slot) = s.at.get_mut(s.n)
+                    {
+                        let end = if self.escaped {
+                            u32::MAX
+                        } else {
+                            (self.i - 1) as u32
+                        };
+                        *slot = (start as u32, end);
+                        s.n += 1;
+                    }
                     return Some((start, self.i - 1));
                 }
                 0x00..=0x1F => return None,

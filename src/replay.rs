@@ -646,16 +646,25 @@ fn check_new_id(r: &(impl Refs + ?Sized), id: &str, seq: u64) -> Result<(), Stri
             "id `{id}` is already used by {what}; ids must be unique"
         ));
     }
-    if let Some(n) = id.strip_prefix('f')
-        && !n.is_empty()
-        && n.bytes().all(|b| b.is_ascii_digit())
-        && n != seq.to_string()
-    {
+    if !form_free(id, seq) {
         return Err(format!(
             "id `{id}` has the form f<seq>, which is reserved for the fact recorded at that seq (this entry is seq {seq})"
         ));
     }
     Ok(())
+}
+
+/// Whether `id` may name what entry `seq` records: an id of the form
+/// `f<digits>` is reserved for the fact recorded at that seq. Needs no
+/// other entry, so the verify pipeline decides it on the checking threads
+/// ([`crate::index::Needs`]).
+pub(crate) fn form_free(id: &str, seq: u64) -> bool {
+    match id.strip_prefix('f') {
+        Some(n) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
+            n == crate::layout::decimal(seq, &mut [0; 20])
+        }
+        _ => true,
+    }
 }
 
 fn check_source_ref(r: &(impl Refs + ?Sized), id: &str, what: &str) -> Result<(), String> {

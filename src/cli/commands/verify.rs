@@ -133,6 +133,9 @@ pub fn run(
                 .iter()
                 .map(|c| c.signed.checkpoint.size)
                 .collect(),
+            // The tree is shown only with the checkpoints it is checked
+            // against.
+            merkle: !checkpoints.is_empty(),
             ..VerifyOptions::default()
         };
         let (mut report, _) = match args.since {
