@@ -25,7 +25,7 @@ use crate::entry::{Citation, Difference, Fact, Modality, name};
 use crate::escape;
 use crate::hash::{Hash, sha256};
 use crate::ids::{self, Abbrev};
-use crate::replay::{FactRecord, State};
+use crate::replay::{FactRecord, NO_SOURCE, State};
 use crate::vocab;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -575,8 +575,9 @@ pub struct Selection<'a> {
     /// it made (see [`select_for`]).
     opts: Options,
     wordings: Wordings,
-    /// What a fact's line shows of each source it cites, by source id.
-    cited: HashMap<&'a str, Cited<'a>>,
+    /// What a fact's line shows of each source it cites, by the source's
+    /// position in the state (a fact's are [`State::cited_sources`]).
+    cited: Vec<Cited<'a>>,
 }
 
 /// What a fact's line shows of a source it cites: its number, whether it
@@ -588,20 +589,36 @@ struct Cited<'a> {
     root: &'a str,
 }
 
-fn cited(state: &State) -> HashMap<&str, Cited<'_>> {
+fn cited(state: &State) -> Vec<Cited<'_>> {
     state
         .sources
         .iter()
         .map(|s| {
             let id = s.source.id.as_str();
-            let c = Cited {
+            Cited {
                 number: state.source_number(id).unwrap_or(0),
                 derived: s.source.derived_from.is_some(),
                 root: state.root_source(id),
-            };
-            (id, c)
+            }
         })
         .collect()
+}
+
+/// What a fact's line shows of each source it cites, in citation order
+/// ([`Selection::cited_by`]).
+struct CitedBy<'s, 'a> {
+    cited: &'s [Cited<'a>],
+    /// The sources' positions in the state ([`NO_SOURCE`] for one not
+    /// registered).
+    at: Cow<'s, [usize]>,
+}
+
+impl<'s, 'a> CitedBy<'s, 'a> {
+    /// Each citation's source, `None` for one not registered.
+    fn iter(&self) -> impl Iterator<Item = Option<&'s Cited<'a>>> + '_ {
+        let cited = self.cited;
+        self.at.iter().map(move |&i| cited.get(i))
+    }
 }
 
 /// Writes `n` in decimal.
@@ -2074,7 +2091,7 @@ impl<'a> Selection<'a> {
         let at = out.len();
         worded_into(out, f);
         m.text_in_place(out, at);
-        let cited = self.cited_by(f);
+        let cited = self.cited_by(r);
         labels(out, f, &cited);
         out.push_str(" (");
         if !when_into(out, f) {
@@ -2086,13 +2103,13 @@ impl<'a> Selection<'a> {
         m.code_into(out, self.head.abbrev.shown(&f.id));
         out.push_str(")\n");
         if quotes {
-            for (c, s) in f.citations.iter().zip(&cited) {
+            for (c, s) in f.citations.iter().zip(cited.iter()) {
                 if let Some(q) = &c.quote {
                     out.push_str(match m {
                         Medium::Markdown => "  <br>",
                         Medium::Text => "  ",
                     });
-                    label(out, c, *s);
+                    label(out, c, s);
                     out.push_str(" “");
                     out.push_str(&m.text(q));
                     out.push_str("”\n");
@@ -2126,7 +2143,7 @@ impl<'a> Selection<'a> {
         let at = out.len();
         worded_into(out, f);
         m.text_in_place(out, at);
-        let cited = self.cited_by(f);
+        let cited = self.cited_by(r);
         labels(out, f, &cited);
         out.push_str(" (");
         if f.subject != self.head.subject {
@@ -2139,17 +2156,33 @@ impl<'a> Selection<'a> {
 
     /// What the line shows of each source `f` cites, in citation order:
     /// looked up once for the labels and the provenance together.
-    fn cited_by<'s>(&'s self, f: &Fact) -> Vec<Option<&'s Cited<'a>>> {
-        f.citations
-            .iter()
-            .map(|c| self.cited.get(c.source.as_str()))
-            .collect()
+    /// By the positions noted when the fact was applied; a record the
+    /// state did not note them for has its sources looked up by id.
+    fn cited_by<'s>(&'s self, r: &'s FactRecord) -> CitedBy<'s, 'a> {
+        let at = match self.state.cited_sources(r) {
+            Some(at) => Cow::Borrowed(at),
+            None => Cow::Owned(
+                r.fact
+                    .citations
+                    .iter()
+                    .map(|c| {
+                        self.state
+                            .source_number(&c.source)
+                            .map_or(NO_SOURCE, |n| n - 1)
+                    })
+                    .collect(),
+            ),
+        };
+        CitedBy {
+            cited: &self.cited,
+            at,
+        }
     }
 
     /// How well a fact is supported and which discrepancies concern it (see
     /// [`provenance`]), `; `-separated; `cited` is [`Selection::cited_by`]
     /// of the fact.
-    fn provenance(&self, out: &mut String, r: &FactRecord, cited: &[Option<&Cited>]) {
+    fn provenance(&self, out: &mut String, r: &FactRecord, cited: &CitedBy) {
         use std::fmt::Write as _;
         let f = &r.fact;
         let derived_only = cited.iter().all(|s| s.is_some_and(|s| s.derived));
@@ -2158,7 +2191,7 @@ impl<'a> Selection<'a> {
         } else {
             // The distinct originals behind the citations (a fact has few).
             let mut roots: Vec<&str> = Vec::with_capacity(f.citations.len());
-            for (c, s) in f.citations.iter().zip(cited) {
+            for (c, s) in f.citations.iter().zip(cited.iter()) {
                 let root = s.map_or(c.source.as_str(), |s| s.root);
                 if !roots.contains(&root) {
                     roots.push(root);
@@ -2189,13 +2222,13 @@ impl<'a> Selection<'a> {
 /// ` [1 ¶8] [2]`: the labels of a fact's citations, each after a space
 /// (one space alone for a fact without citations); `cited` is
 /// [`Selection::cited_by`] of the fact.
-fn labels(out: &mut String, f: &Fact, cited: &[Option<&Cited>]) {
+fn labels(out: &mut String, f: &Fact, cited: &CitedBy) {
     out.push(' ');
-    for (i, (c, s)) in f.citations.iter().zip(cited).enumerate() {
+    for (i, (c, s)) in f.citations.iter().zip(cited.iter()).enumerate() {
         if i > 0 {
             out.push(' ');
         }
-        label(out, c, *s);
+        label(out, c, s);
     }
 }
 
