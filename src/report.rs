@@ -1328,6 +1328,14 @@ fn number(found: Vec<(Hash, Discrepancy)>) -> Vec<Discrepancy> {
         .collect()
 }
 
+/// Whether a discrepancy can name `r`: only a fact that has a dispute
+/// recorded against it (or carried to it) or an object value can be named
+/// by one ([`find_discrepancies`]; keep the two in step, a unit test holds
+/// them together).
+fn may_be_discrepant(r: &FactRecord) -> bool {
+    !r.disputes.is_empty() || matches!(r.fact.value, Some(Value::Object(_)))
+}
+
 fn find_discrepancies(
     state: &State,
     live: &[&FactRecord],
@@ -2205,7 +2213,10 @@ impl<'a> Selection<'a> {
                 }
             }
         }
-        if let Some(ds) = self.by_fact.get(f.id.as_str())
+        // Most facts are in no discrepancy, and are known not to be
+        // without a lookup by id.
+        if may_be_discrepant(r)
+            && let Some(ds) = self.by_fact.get(f.id.as_str())
             && !ds.is_empty()
         {
             out.push_str("; see ");
@@ -2912,6 +2923,63 @@ mod tests {
         assert_eq!((f[2].independent_sources, f[2].derived_only), (1, true));
         assert_eq!(r.sources[1].derivation, ["translation of [1]"]);
         assert_eq!(r.sources[1].root, 1);
+    }
+
+    /// Every fact a discrepancy names is one [`may_be_discrepant`] lets
+    /// through: on facts with disputes (generated ledgers, the bundled
+    /// ledger) and with values that disagree, for each subject and date.
+    #[test]
+    fn discrepancies_name_only_facts_that_may_be_discrepant() {
+        let mut b = base();
+        for (id, source, v) in [("p", "a", "studied"), ("q", "b", "ready"), ("r", "c", "no")] {
+            let mut f = fact(id, None, None, &[source]);
+            f.value = Some(serde_json::json!({ "reopening": v }));
+            b.push(Body::Fact(f));
+        }
+        let read = |text: &str| {
+            let mut state = State::live_only();
+            for line in text.lines() {
+                state
+                    .apply(&crate::chain::read_entry(line).entry.unwrap())
+                    .unwrap();
+            }
+            state
+        };
+        let states = [
+            replay(b),
+            read(include_str!("../ledger/canada-dprk.jsonl")),
+            generated(600, 3),
+            generated(900, 8),
+        ];
+        let mut kinds = BTreeSet::new();
+        for state in &states {
+            for subject in [None, Some("CA-KP"), Some("KP"), Some("KP-US")] {
+                for year in [2012, 2019, 2026] {
+                    let opts = Options {
+                        subject: subject.map(str::to_string),
+                        as_of: (year, 6, 30),
+                        topics: Vec::new(),
+                    };
+                    let Ok(sel) = select(state, &opts) else {
+                        continue;
+                    };
+                    for d in &sel.head.discrepancies {
+                        kinds.insert(d.kind_label());
+                        for id in &d.facts {
+                            let r = state.fact(id).unwrap();
+                            assert!(may_be_discrepant(r), "{id} in {}", d.id);
+                        }
+                    }
+                }
+            }
+        }
+        for kind in [
+            "Disputed",
+            "Sources disagree",
+            "Derived source goes further",
+        ] {
+            assert!(kinds.contains(kind), "{kinds:?}");
+        }
     }
 
     #[test]
