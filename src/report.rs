@@ -1343,13 +1343,22 @@ fn find_discrepancies(
     abbrev: &Abbrev,
     wordings: Wordings,
 ) -> Vec<Discrepancy> {
+    // Kept until the report is written: without the room to spare that
+    // building them left (a tenth of a million at a million entries).
     let word = |words: &dyn Fn(Style) -> String, st: Style| {
         if wordings.has(st) {
-            words(st)
+            let mut w = words(st);
+            w.shrink_to_fit();
+            w
         } else {
             String::new()
         }
     };
+    // Markdown and text show a discrepancy's citations only as the quote
+    // of a dispute's own (the first); a selection made for one of them
+    // ([`Wordings::Only`]) keeps that one alone, and is selected again
+    // whole before anything reads the rest ([`Selection::into_report`]).
+    let all_citations = wordings == Wordings::All;
     let mut out: Vec<(Hash, Discrepancy)> = Vec::new();
     let disc = |code: Hash,
                 kind,
@@ -1426,8 +1435,11 @@ fn find_discrepancies(
             }
             text
         };
-        let mut cites = vec![c.clone()];
-        cites.extend(r.fact.citations.iter().map(|c| citation_view(state, c)));
+        let mut cites = Vec::with_capacity(1 + r.fact.citations.len());
+        cites.push(c.clone());
+        if all_citations {
+            cites.extend(r.fact.citations.iter().map(|c| citation_view(state, c)));
+        }
         let mut found = disc(
             rec.code,
             DiscrepancyKind::Dispute,
@@ -1501,12 +1513,13 @@ fn find_discrepancies(
                     )
                 )
             };
-            let mut cites: Vec<CitationView> = fa
-                .citations
-                .iter()
-                .map(|c| citation_view(state, c))
-                .collect();
-            cites.extend(fb.citations.iter().map(|c| citation_view(state, c)));
+            let cites: Vec<CitationView> = if all_citations {
+                (fa.citations.iter().chain(&fb.citations))
+                    .map(|c| citation_view(state, c))
+                    .collect()
+            } else {
+                Vec::new()
+            };
             let (derived, original) = if only_derived_from(state, fb, fa) {
                 (Some(fb), fa)
             } else if only_derived_from(state, fa, fb) {
