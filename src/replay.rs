@@ -35,7 +35,9 @@ pub enum Status {
     },
     Retracted {
         seq: u64,
-        retract: Retract,
+        /// Boxed, as is what a fact supersedes: a record is kept for every
+        /// fact version, and few are retracted.
+        retract: Box<Retract>,
     },
 }
 
@@ -46,7 +48,7 @@ pub struct FactRecord {
     /// Seq of the entry that recorded this version.
     pub seq: u64,
     /// When this version supersedes another: that fact's id and the reason.
-    pub supersedes: Option<(String, String)>,
+    pub supersedes: Option<Box<(String, String)>>,
     pub status: Status,
     /// The disputes recorded against this version, and those of the versions
     /// it replaced (with `current` saying whether each applies to it).
@@ -316,7 +318,7 @@ impl State {
                 for d in &mut inherited {
                     d.current = d.current && carry;
                 }
-                let supersedes = Some((s.target, s.reason));
+                let supersedes = Some(Box::new((s.target, s.reason)));
                 self.insert_fact(s.fact, keys.second, seq, supersedes, keys.cited);
                 if let Some(new) = self.fact_at(keys.second) {
                     new.disputes = inherited;
@@ -325,7 +327,10 @@ impl State {
             Body::Retract(r) => {
                 let drop = self.live_only;
                 if let Some(f) = self.fact_at(keys.first) {
-                    f.status = Status::Retracted { seq, retract: r };
+                    f.status = Status::Retracted {
+                        seq,
+                        retract: Box::new(r),
+                    };
                     if drop {
                         f.fact = stub(&f.fact);
                         f.disputes = Vec::new();
@@ -354,7 +359,7 @@ impl State {
         f: Fact,
         key: Fp,
         seq: u64,
-        supersedes: Option<(String, String)>,
+        supersedes: Option<Box<(String, String)>>,
         cited_at: usize,
     ) {
         self.fact_index.insert(key, self.facts.len());

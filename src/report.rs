@@ -1272,7 +1272,7 @@ fn fact_view(state: &State, r: &FactRecord, discrepancies: Option<&Vec<String>>)
         }),
         note: f.note.clone(),
         discrepancies: discrepancies.cloned().unwrap_or_default(),
-        supersedes: r.supersedes.as_ref().map(|(id, _)| id.clone()),
+        supersedes: r.supersedes.as_deref().map(|(id, _)| id.clone()),
         seq: r.seq,
     }
 }
