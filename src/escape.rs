@@ -52,6 +52,33 @@ pub fn unsafe_char(c: char) -> bool {
         )
 }
 
+/// Whether `s` holds a character [`unsafe_char`] names, read from its bytes
+/// (no character is decoded: the text shown is most often ASCII, or has a
+/// few non-ASCII letters and marks).
+fn has_unsafe(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| match c {
+        0x00..=0x1f | 0x7f => true,
+        0x80.. => unsafe_encoded(&b[i..]),
+        _ => false,
+    })
+}
+
+/// Whether the UTF-8 bytes `rest` begin with the encoding of a character
+/// [`unsafe_char`] names that is not ASCII (C1 controls are C2 80 to C2 9F;
+/// the bidirectional marks, embeddings, isolates and the line and paragraph
+/// separators are D8 9C, E2 80 8E/8F/A8 to AE and E2 81 A6 to A9). A unit
+/// test holds it to [`unsafe_char`] for every character.
+fn unsafe_encoded(rest: &[u8]) -> bool {
+    matches!(
+        rest,
+        [0xc2, 0x80..=0x9f, ..]
+            | [0xd8, 0x9c, ..]
+            | [0xe2, 0x80, 0x8e | 0x8f | 0xa8..=0xae, ..]
+            | [0xe2, 0x81, 0xa6..=0xa9, ..]
+    )
+}
+
 /// How an unsafe character is shown, in the notation of Rust string
 /// literals: `\0`, `\t`, `\n`, `\r`, and `\u{X}` (lowercase hexadecimal, no
 /// leading zeros) for every other one: ESC is `\u{1b}`, BEL `\u{7}`, CSI
@@ -72,7 +99,7 @@ pub fn visible(c: char, out: &mut String) {
 /// [`unsafe_char`] is shown as its [`visible`] escape (a line break as `\n`),
 /// everything else as it is. Borrowed when there is nothing to escape.
 pub fn terminal(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(unsafe_char) {
+    if !has_unsafe(s) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 16);
@@ -239,7 +266,7 @@ fn markdown_as_is(s: &str) -> bool {
         return false;
     }
     let mut prev = 0u8;
-    for &c in b {
+    for (i, &c) in b.iter().enumerate() {
         let fine = match c {
             b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => true,
             b' ' => prev != b' ',
@@ -247,8 +274,8 @@ fn markdown_as_is(s: &str) -> bool {
             b'/' => prev != b':',
             b',' | b';' | b'\'' | b'"' | b'(' | b')' | b'!' | b'?' | b'%' | b'=' | b':' | b'#'
             | b'+' | b'-' => true,
-            // Not ASCII: fine unless its character is unsafe (checked below).
-            0x80.. => true,
+            // Not ASCII: fine unless its character is unsafe.
+            0x80.. => !unsafe_encoded(&b[i..]),
             _ => false,
         };
         if !fine {
@@ -256,7 +283,7 @@ fn markdown_as_is(s: &str) -> bool {
         }
         prev = c;
     }
-    s.is_ascii() || !s.chars().any(unsafe_char)
+    true
 }
 
 /// [`markdown`] by the general rules, for any text.
@@ -490,6 +517,28 @@ mod tests {
                 prop_assert_eq!(markdown_code(&s), format!("`{shown}`"));
             }
         }
+    }
+
+    /// Read from its bytes, a character is unsafe exactly when
+    /// [`unsafe_char`] says so: every character, alone and followed by
+    /// others.
+    #[test]
+    fn unsafe_characters_are_found_in_their_bytes() {
+        let mut unsafe_seen = 0;
+        for c in (0..=0x10ffff).filter_map(char::from_u32) {
+            let text = format!("a{c}\u{85}b");
+            let at = text.len() - c.len_utf8() - "\u{85}b".len();
+            let from_bytes = if c.is_ascii() {
+                has_unsafe(&c.to_string())
+            } else {
+                unsafe_encoded(&text.as_bytes()[at..])
+            };
+            assert_eq!(from_bytes, unsafe_char(c), "{:?}", c);
+            assert_eq!(has_unsafe(&c.to_string()), unsafe_char(c), "{:?}", c);
+            assert!(has_unsafe(&text));
+            unsafe_seen += usize::from(unsafe_char(c));
+        }
+        assert_eq!(unsafe_seen, 65 + 14);
     }
 
     #[test]

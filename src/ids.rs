@@ -104,8 +104,8 @@ impl Generator {
     }
 }
 
-/// Every source and fact id of a ledger, sorted, for showing change ids by
-/// their shortest unique prefix.
+/// The source and fact ids of a ledger that can bear on how a change id is
+/// shown, sorted, for showing change ids by their shortest unique prefix.
 #[derive(Debug, Clone, Default)]
 pub struct Abbrev {
     /// The ids in sorted order, one after another: one allocation for
@@ -117,7 +117,12 @@ pub struct Abbrev {
 
 impl Abbrev {
     pub fn new<'a>(ids: impl IntoIterator<Item = &'a str>) -> Abbrev {
-        let mut sorted: Vec<&str> = ids.into_iter().collect();
+        // A change id is never shown by fewer than SHOWN_MIN characters, so
+        // only an id that shares at least that many with one can make its
+        // prefix longer: one that begins with SHOWN_MIN characters of the
+        // alphabet. Every other id is left out (a ledger whose ids are all
+        // names someone chose needs no table at all).
+        let mut sorted: Vec<&str> = ids.into_iter().filter(|id| may_share_shown(id)).collect();
         sorted.sort_unstable();
         sorted.dedup();
         let mut text = String::with_capacity(sorted.iter().map(|s| s.len()).sum());
@@ -168,6 +173,14 @@ impl Abbrev {
         let longest = lcp(before).max(lcp(self.get(next)));
         (longest + 1).clamp(SHOWN_MIN, id.len())
     }
+}
+
+/// Whether `id` can share its first [`SHOWN_MIN`] characters with a change
+/// id: they are all of the change-id alphabet.
+fn may_share_shown(id: &str) -> bool {
+    id.as_bytes()
+        .get(..SHOWN_MIN)
+        .is_some_and(|p| p.iter().all(|b| (b'k'..=b'z').contains(b)))
 }
 
 /// The first of `0..len` for which `before` is false, `before` being true
@@ -317,17 +330,35 @@ mod tests {
             let mut ids: Vec<String> = (0..n).map(|_| draw()).collect();
             ids.extend(ids.first().cloned());
             ids.push("globe".into());
-            let ab = Abbrev::new(ids.iter().map(String::as_str));
-            let others: Vec<String> = (0..50).map(|_| draw()).collect();
-            for id in ids.iter().chain(&others) {
-                let want = if is_change_id(id) {
-                    &id[..shown_apart(&ids, id)]
-                } else {
-                    id.as_str()
-                };
-                assert_eq!(ab.shown(id), want, "{id} among {n}");
+            // With one name someone chose that begins like a change id (the
+            // table leaves such a name out only when it cannot share four
+            // characters with one).
+            let mut sets = vec![ids.clone()];
+            if let Some(first) = ids.first().filter(|id| is_change_id(id)) {
+                for k in [3, 4, 5, 9] {
+                    for tail in ["", "-x", "a"] {
+                        let mut with = ids.clone();
+                        with.push(format!("{}{tail}", &first[..k]));
+                        sets.push(with);
+                    }
+                }
+            }
+            for ids in sets {
+                let ab = Abbrev::new(ids.iter().map(String::as_str));
+                let others: Vec<String> = (0..50).map(|_| draw()).collect();
+                for id in ids.iter().chain(&others) {
+                    let want = if is_change_id(id) {
+                        &id[..shown_apart(&ids, id)]
+                    } else {
+                        id.as_str()
+                    };
+                    assert_eq!(ab.shown(id), want, "{id} among {n}: {:?}", ids.last());
+                }
             }
         }
+        // Ids that cannot share four characters with a change id need no table.
+        let names = Abbrev::new(["f499", "src-439", "globe", "kkk", "kkk-k", "zzzAzzzz"]);
+        assert!(names.ends.is_empty() && names.text.is_empty());
     }
 
     #[test]

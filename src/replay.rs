@@ -19,6 +19,11 @@ use crate::vocab;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
+/// The position [`State::cited_sources`] gives a citation whose source is
+/// not registered (the checks refuse such a fact, so a state built by
+/// applying entries has none).
+pub const NO_SOURCE: usize = usize::MAX;
+
 /// What has happened to a fact.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Status {
@@ -30,7 +35,9 @@ pub enum Status {
     },
     Retracted {
         seq: u64,
-        retract: Retract,
+        /// Boxed, as is what a fact supersedes: a record is kept for every
+        /// fact version, and few are retracted.
+        retract: Box<Retract>,
     },
 }
 
@@ -41,11 +48,14 @@ pub struct FactRecord {
     /// Seq of the entry that recorded this version.
     pub seq: u64,
     /// When this version supersedes another: that fact's id and the reason.
-    pub supersedes: Option<(String, String)>,
+    pub supersedes: Option<Box<(String, String)>>,
     pub status: Status,
     /// The disputes recorded against this version, and those of the versions
     /// it replaced (with `current` saying whether each applies to it).
     pub disputes: Vec<DisputeRecord>,
+    /// Where the positions of its citations' sources start in the
+    /// state's list of them (see [`State::cited_sources`]).
+    cited_at: usize,
 }
 
 /// A dispute as a fact version carries it.
@@ -109,6 +119,13 @@ pub struct State {
     /// Facts in the order they were recorded (supersessions included).
     pub facts: Vec<FactRecord>,
     fact_index: ByFp<usize>,
+    /// For each fact kept with its text, fact after fact, the position in
+    /// `sources` of the source each of its citations names
+    /// ([`NO_SOURCE`] for one not registered, which the checks refuse):
+    /// found when the fact is applied, where its sources are looked up by
+    /// fingerprint anyway, so that the report numbers and groups a fact's
+    /// sources by position and never looks one up by its id text again.
+    cited: Vec<usize>,
     pub actors: BTreeMap<String, String>,
     pub topics: BTreeMap<String, String>,
     /// Keep only what referential checks need (ids, statuses, sources and the
@@ -148,7 +165,8 @@ impl State {
     pub fn apply(&mut self, entry: &Entry) -> Result<(), String> {
         check(self, entry)?;
         let code = self.dispute_code(entry, None);
-        let keys = Keys::of(&entry.body, &Memo::NONE);
+        let mut keys = Keys::of(&entry.body, &Memo::NONE);
+        keys.cited = self.note_cited(&entry.body, &Memo::NONE);
         let body = if self.index_only {
             skeleton(&entry.body)
         } else {
@@ -182,7 +200,8 @@ impl State {
         let memo = prints.map_or(Memo::NONE, |p| Memo::new(&entry, p));
         check(&Keyed(self, &memo), &entry)?;
         let code = self.dispute_code(&entry, code);
-        let keys = Keys::of(&entry.body, &memo);
+        let mut keys = Keys::of(&entry.body, &memo);
+        keys.cited = self.note_cited(&entry.body, &memo);
         let Entry {
             seq, hash, body, ..
         } = entry;
@@ -211,6 +230,37 @@ impl State {
             }
             _ => None,
         }
+    }
+
+    /// Notes the positions of the sources a fact or a new version cites
+    /// (see [`State::cited_sources`]); where they start. Nothing is noted
+    /// for any other entry, or in an index-only state, which keeps no
+    /// citations.
+    fn note_cited(&mut self, body: &Body, memo: &Memo) -> usize {
+        let at = self.cited.len();
+        let f = match body {
+            Body::Fact(f) => f,
+            Body::Supersede(s) => &s.fact,
+            _ => return at,
+        };
+        if !self.index_only {
+            for c in &f.citations {
+                let key = memo.fp(NS_ID, &c.source);
+                let i = self.source_index.get(&key).copied();
+                self.cited.push(i.unwrap_or(NO_SOURCE));
+            }
+        }
+        at
+    }
+
+    /// The position in [`State::sources`] of the source each citation of
+    /// `r` names, in citation order (one for each of `r.fact.citations`;
+    /// [`NO_SOURCE`] for a source not registered), worked out when the
+    /// fact was applied; `None` when as many were not noted for it (a
+    /// record that this state did not apply).
+    pub fn cited_sources(&self, r: &FactRecord) -> Option<&[usize]> {
+        self.cited
+            .get(r.cited_at..r.cited_at.checked_add(r.fact.citations.len())?)
     }
 
     /// Records an entry that [`check`] accepted. `code` is the dispute's
@@ -245,7 +295,7 @@ impl State {
                     });
                 }
             }
-            Body::Fact(f) => self.insert_fact(f, keys.first, seq, None),
+            Body::Fact(f) => self.insert_fact(f, keys.first, seq, None, keys.cited),
             Body::Supersede(s) => {
                 let drop = self.live_only;
                 let carry = s.disputes == Some(DisputeRule::Carry);
@@ -268,7 +318,8 @@ impl State {
                 for d in &mut inherited {
                     d.current = d.current && carry;
                 }
-                self.insert_fact(s.fact, keys.second, seq, Some((s.target, s.reason)));
+                let supersedes = Some(Box::new((s.target, s.reason)));
+                self.insert_fact(s.fact, keys.second, seq, supersedes, keys.cited);
                 if let Some(new) = self.fact_at(keys.second) {
                     new.disputes = inherited;
                 }
@@ -276,7 +327,10 @@ impl State {
             Body::Retract(r) => {
                 let drop = self.live_only;
                 if let Some(f) = self.fact_at(keys.first) {
-                    f.status = Status::Retracted { seq, retract: r };
+                    f.status = Status::Retracted {
+                        seq,
+                        retract: Box::new(r),
+                    };
                     if drop {
                         f.fact = stub(&f.fact);
                         f.disputes = Vec::new();
@@ -300,7 +354,14 @@ impl State {
         self.last_hash = Some(hash);
     }
 
-    fn insert_fact(&mut self, f: Fact, key: Fp, seq: u64, supersedes: Option<(String, String)>) {
+    fn insert_fact(
+        &mut self,
+        f: Fact,
+        key: Fp,
+        seq: u64,
+        supersedes: Option<Box<(String, String)>>,
+        cited_at: usize,
+    ) {
         self.fact_index.insert(key, self.facts.len());
         let fact = if self.index_only {
             stub(&f)
@@ -317,6 +378,7 @@ impl State {
             supersedes,
             status: Status::Live,
             disputes: Vec::new(),
+            cited_at,
         });
     }
 
@@ -496,6 +558,9 @@ pub enum IdUse {
 struct Keys {
     first: Fp,
     second: Fp,
+    /// Where the positions of a fact's cited sources start
+    /// ([`State::note_cited`]).
+    cited: usize,
 }
 
 impl Keys {
@@ -510,7 +575,11 @@ impl Keys {
             Body::Retract(r) => (id(&r.target), 0),
             Body::Dispute(d) => (id(&d.target), 0),
         };
-        Keys { first, second }
+        Keys {
+            first,
+            second,
+            cited: 0,
+        }
     }
 }
 
@@ -983,6 +1052,7 @@ mod tests {
                 (&s.sources, &s.facts),
                 (&s.actors, &s.topics),
                 (facts, sources),
+                &s.cited,
             )
         )
     }
@@ -1030,6 +1100,42 @@ mod tests {
                         refused += 1;
                     }
                     assert!(refused > 5);
+                }
+            }
+        }
+    }
+
+    /// The positions noted for each fact's citations are those of the
+    /// sources they name, looked up by id, in each kind of state and
+    /// whichever way the entries were applied (a live-only state keeps no
+    /// citations for the versions it dropped).
+    #[test]
+    fn cited_sources_are_the_sources_named() {
+        let kinds: [fn() -> State; 3] = [State::default, State::live_only, State::index_only];
+        for es in entries(2_000, 11) {
+            for make in kinds {
+                for ahead in [false, true] {
+                    let mut s = make();
+                    for e in &es {
+                        if ahead {
+                            let prints = Prints::of(e);
+                            s.apply_owned_with(e.clone(), None, Some(&prints)).unwrap();
+                        } else {
+                            s.apply(e).unwrap();
+                        }
+                    }
+                    let mut cited = 0;
+                    for r in &s.facts {
+                        let named: Vec<usize> = r
+                            .fact
+                            .citations
+                            .iter()
+                            .map(|c| s.source_number(&c.source).unwrap() - 1)
+                            .collect();
+                        assert_eq!(s.cited_sources(r), Some(&named[..]), "{}", r.fact.id);
+                        cited += named.len();
+                    }
+                    assert_eq!(cited == 0, s.index_only);
                 }
             }
         }

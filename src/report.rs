@@ -25,7 +25,7 @@ use crate::entry::{Citation, Difference, Fact, Modality, name};
 use crate::escape;
 use crate::hash::{Hash, sha256};
 use crate::ids::{self, Abbrev};
-use crate::replay::{FactRecord, State};
+use crate::replay::{FactRecord, NO_SOURCE, State};
 use crate::vocab;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -575,8 +575,9 @@ pub struct Selection<'a> {
     /// it made (see [`select_for`]).
     opts: Options,
     wordings: Wordings,
-    /// What a fact's line shows of each source it cites, by source id.
-    cited: HashMap<&'a str, Cited<'a>>,
+    /// What a fact's line shows of each source it cites, by the source's
+    /// position in the state (a fact's are [`State::cited_sources`]).
+    cited: Vec<Cited<'a>>,
 }
 
 /// What a fact's line shows of a source it cites: its number, whether it
@@ -588,20 +589,36 @@ struct Cited<'a> {
     root: &'a str,
 }
 
-fn cited(state: &State) -> HashMap<&str, Cited<'_>> {
+fn cited(state: &State) -> Vec<Cited<'_>> {
     state
         .sources
         .iter()
         .map(|s| {
             let id = s.source.id.as_str();
-            let c = Cited {
+            Cited {
                 number: state.source_number(id).unwrap_or(0),
                 derived: s.source.derived_from.is_some(),
                 root: state.root_source(id),
-            };
-            (id, c)
+            }
         })
         .collect()
+}
+
+/// What a fact's line shows of each source it cites, in citation order
+/// ([`Selection::cited_by`]).
+struct CitedBy<'s, 'a> {
+    cited: &'s [Cited<'a>],
+    /// The sources' positions in the state ([`NO_SOURCE`] for one not
+    /// registered).
+    at: Cow<'s, [usize]>,
+}
+
+impl<'s, 'a> CitedBy<'s, 'a> {
+    /// Each citation's source, `None` for one not registered.
+    fn iter(&self) -> impl Iterator<Item = Option<&'s Cited<'a>>> + '_ {
+        let cited = self.cited;
+        self.at.iter().map(move |&i| cited.get(i))
+    }
 }
 
 /// Writes `n` in decimal.
@@ -1255,7 +1272,7 @@ fn fact_view(state: &State, r: &FactRecord, discrepancies: Option<&Vec<String>>)
         }),
         note: f.note.clone(),
         discrepancies: discrepancies.cloned().unwrap_or_default(),
-        supersedes: r.supersedes.as_ref().map(|(id, _)| id.clone()),
+        supersedes: r.supersedes.as_deref().map(|(id, _)| id.clone()),
         seq: r.seq,
     }
 }
@@ -1311,6 +1328,14 @@ fn number(found: Vec<(Hash, Discrepancy)>) -> Vec<Discrepancy> {
         .collect()
 }
 
+/// Whether a discrepancy can name `r`: only a fact that has a dispute
+/// recorded against it (or carried to it) or an object value can be named
+/// by one ([`find_discrepancies`]; keep the two in step, a unit test holds
+/// them together).
+fn may_be_discrepant(r: &FactRecord) -> bool {
+    !r.disputes.is_empty() || matches!(r.fact.value, Some(Value::Object(_)))
+}
+
 fn find_discrepancies(
     state: &State,
     live: &[&FactRecord],
@@ -1318,13 +1343,22 @@ fn find_discrepancies(
     abbrev: &Abbrev,
     wordings: Wordings,
 ) -> Vec<Discrepancy> {
+    // Kept until the report is written: without the room to spare that
+    // building them left (a tenth of a million at a million entries).
     let word = |words: &dyn Fn(Style) -> String, st: Style| {
         if wordings.has(st) {
-            words(st)
+            let mut w = words(st);
+            w.shrink_to_fit();
+            w
         } else {
             String::new()
         }
     };
+    // Markdown and text show a discrepancy's citations only as the quote
+    // of a dispute's own (the first); a selection made for one of them
+    // ([`Wordings::Only`]) keeps that one alone, and is selected again
+    // whole before anything reads the rest ([`Selection::into_report`]).
+    let all_citations = wordings == Wordings::All;
     let mut out: Vec<(Hash, Discrepancy)> = Vec::new();
     let disc = |code: Hash,
                 kind,
@@ -1401,8 +1435,11 @@ fn find_discrepancies(
             }
             text
         };
-        let mut cites = vec![c.clone()];
-        cites.extend(r.fact.citations.iter().map(|c| citation_view(state, c)));
+        let mut cites = Vec::with_capacity(1 + r.fact.citations.len());
+        cites.push(c.clone());
+        if all_citations {
+            cites.extend(r.fact.citations.iter().map(|c| citation_view(state, c)));
+        }
         let mut found = disc(
             rec.code,
             DiscrepancyKind::Dispute,
@@ -1476,12 +1513,13 @@ fn find_discrepancies(
                     )
                 )
             };
-            let mut cites: Vec<CitationView> = fa
-                .citations
-                .iter()
-                .map(|c| citation_view(state, c))
-                .collect();
-            cites.extend(fb.citations.iter().map(|c| citation_view(state, c)));
+            let cites: Vec<CitationView> = if all_citations {
+                (fa.citations.iter().chain(&fb.citations))
+                    .map(|c| citation_view(state, c))
+                    .collect()
+            } else {
+                Vec::new()
+            };
             let (derived, original) = if only_derived_from(state, fb, fa) {
                 (Some(fb), fa)
             } else if only_derived_from(state, fa, fb) {
@@ -2074,7 +2112,7 @@ impl<'a> Selection<'a> {
         let at = out.len();
         worded_into(out, f);
         m.text_in_place(out, at);
-        let cited = self.cited_by(f);
+        let cited = self.cited_by(r);
         labels(out, f, &cited);
         out.push_str(" (");
         if !when_into(out, f) {
@@ -2086,13 +2124,13 @@ impl<'a> Selection<'a> {
         m.code_into(out, self.head.abbrev.shown(&f.id));
         out.push_str(")\n");
         if quotes {
-            for (c, s) in f.citations.iter().zip(&cited) {
+            for (c, s) in f.citations.iter().zip(cited.iter()) {
                 if let Some(q) = &c.quote {
                     out.push_str(match m {
                         Medium::Markdown => "  <br>",
                         Medium::Text => "  ",
                     });
-                    label(out, c, *s);
+                    label(out, c, s);
                     out.push_str(" “");
                     out.push_str(&m.text(q));
                     out.push_str("”\n");
@@ -2126,7 +2164,7 @@ impl<'a> Selection<'a> {
         let at = out.len();
         worded_into(out, f);
         m.text_in_place(out, at);
-        let cited = self.cited_by(f);
+        let cited = self.cited_by(r);
         labels(out, f, &cited);
         out.push_str(" (");
         if f.subject != self.head.subject {
@@ -2139,17 +2177,33 @@ impl<'a> Selection<'a> {
 
     /// What the line shows of each source `f` cites, in citation order:
     /// looked up once for the labels and the provenance together.
-    fn cited_by<'s>(&'s self, f: &Fact) -> Vec<Option<&'s Cited<'a>>> {
-        f.citations
-            .iter()
-            .map(|c| self.cited.get(c.source.as_str()))
-            .collect()
+    /// By the positions noted when the fact was applied; a record the
+    /// state did not note them for has its sources looked up by id.
+    fn cited_by<'s>(&'s self, r: &'s FactRecord) -> CitedBy<'s, 'a> {
+        let at = match self.state.cited_sources(r) {
+            Some(at) => Cow::Borrowed(at),
+            None => Cow::Owned(
+                r.fact
+                    .citations
+                    .iter()
+                    .map(|c| {
+                        self.state
+                            .source_number(&c.source)
+                            .map_or(NO_SOURCE, |n| n - 1)
+                    })
+                    .collect(),
+            ),
+        };
+        CitedBy {
+            cited: &self.cited,
+            at,
+        }
     }
 
     /// How well a fact is supported and which discrepancies concern it (see
     /// [`provenance`]), `; `-separated; `cited` is [`Selection::cited_by`]
     /// of the fact.
-    fn provenance(&self, out: &mut String, r: &FactRecord, cited: &[Option<&Cited>]) {
+    fn provenance(&self, out: &mut String, r: &FactRecord, cited: &CitedBy) {
         use std::fmt::Write as _;
         let f = &r.fact;
         let derived_only = cited.iter().all(|s| s.is_some_and(|s| s.derived));
@@ -2158,7 +2212,7 @@ impl<'a> Selection<'a> {
         } else {
             // The distinct originals behind the citations (a fact has few).
             let mut roots: Vec<&str> = Vec::with_capacity(f.citations.len());
-            for (c, s) in f.citations.iter().zip(cited) {
+            for (c, s) in f.citations.iter().zip(cited.iter()) {
                 let root = s.map_or(c.source.as_str(), |s| s.root);
                 if !roots.contains(&root) {
                     roots.push(root);
@@ -2172,7 +2226,10 @@ impl<'a> Selection<'a> {
                 }
             }
         }
-        if let Some(ds) = self.by_fact.get(f.id.as_str())
+        // Most facts are in no discrepancy, and are known not to be
+        // without a lookup by id.
+        if may_be_discrepant(r)
+            && let Some(ds) = self.by_fact.get(f.id.as_str())
             && !ds.is_empty()
         {
             out.push_str("; see ");
@@ -2189,13 +2246,13 @@ impl<'a> Selection<'a> {
 /// ` [1 ¶8] [2]`: the labels of a fact's citations, each after a space
 /// (one space alone for a fact without citations); `cited` is
 /// [`Selection::cited_by`] of the fact.
-fn labels(out: &mut String, f: &Fact, cited: &[Option<&Cited>]) {
+fn labels(out: &mut String, f: &Fact, cited: &CitedBy) {
     out.push(' ');
-    for (i, (c, s)) in f.citations.iter().zip(cited).enumerate() {
+    for (i, (c, s)) in f.citations.iter().zip(cited.iter()).enumerate() {
         if i > 0 {
             out.push(' ');
         }
-        label(out, c, *s);
+        label(out, c, s);
     }
 }
 
@@ -2879,6 +2936,63 @@ mod tests {
         assert_eq!((f[2].independent_sources, f[2].derived_only), (1, true));
         assert_eq!(r.sources[1].derivation, ["translation of [1]"]);
         assert_eq!(r.sources[1].root, 1);
+    }
+
+    /// Every fact a discrepancy names is one [`may_be_discrepant`] lets
+    /// through: on facts with disputes (generated ledgers, the bundled
+    /// ledger) and with values that disagree, for each subject and date.
+    #[test]
+    fn discrepancies_name_only_facts_that_may_be_discrepant() {
+        let mut b = base();
+        for (id, source, v) in [("p", "a", "studied"), ("q", "b", "ready"), ("r", "c", "no")] {
+            let mut f = fact(id, None, None, &[source]);
+            f.value = Some(serde_json::json!({ "reopening": v }));
+            b.push(Body::Fact(f));
+        }
+        let read = |text: &str| {
+            let mut state = State::live_only();
+            for line in text.lines() {
+                state
+                    .apply(&crate::chain::read_entry(line).entry.unwrap())
+                    .unwrap();
+            }
+            state
+        };
+        let states = [
+            replay(b),
+            read(include_str!("../ledger/canada-dprk.jsonl")),
+            generated(600, 3),
+            generated(900, 8),
+        ];
+        let mut kinds = BTreeSet::new();
+        for state in &states {
+            for subject in [None, Some("CA-KP"), Some("KP"), Some("KP-US")] {
+                for year in [2012, 2019, 2026] {
+                    let opts = Options {
+                        subject: subject.map(str::to_string),
+                        as_of: (year, 6, 30),
+                        topics: Vec::new(),
+                    };
+                    let Ok(sel) = select(state, &opts) else {
+                        continue;
+                    };
+                    for d in &sel.head.discrepancies {
+                        kinds.insert(d.kind_label());
+                        for id in &d.facts {
+                            let r = state.fact(id).unwrap();
+                            assert!(may_be_discrepant(r), "{id} in {}", d.id);
+                        }
+                    }
+                }
+            }
+        }
+        for kind in [
+            "Disputed",
+            "Sources disagree",
+            "Derived source goes further",
+        ] {
+            assert!(kinds.contains(kind), "{kinds:?}");
+        }
     }
 
     #[test]

@@ -77,7 +77,7 @@ pub fn rows(state: &State, topics: &[String]) -> Vec<Row> {
                 status_seq,
                 superseded_by,
                 retract_reason,
-                supersedes: r.supersedes.as_ref().map(|(id, _)| id.clone()),
+                supersedes: r.supersedes.as_deref().map(|(id, _)| id.clone()),
                 subject: f.subject.clone(),
                 topic: f.topic.clone(),
                 modality: f.modality,

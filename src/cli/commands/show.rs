@@ -147,7 +147,7 @@ fn version_chain(state: &State, id: &str) -> BTreeSet<String> {
         }
         cur = state
             .fact(&c)
-            .and_then(|f| f.supersedes.as_ref().map(|(old, _)| old.clone()));
+            .and_then(|f| f.supersedes.as_deref().map(|(old, _)| old.clone()));
     }
     let mut cur = state.fact(id).and_then(next_version);
     while let Some(c) = cur {
@@ -222,7 +222,7 @@ fn fact_text(state: &State, id: &str, abbrev: &Abbrev) -> String {
         t(&f.id),
         t(&status_name(&r.status, &|id| abbrev.shown(id).to_string()))
     );
-    if let Some((old, _)) = &r.supersedes {
+    if let Some((old, _)) = r.supersedes.as_deref() {
         s.push_str(&format!("  replaces   {}\n", t(abbrev.shown(old))));
     }
     s.push_str(&format!(
