@@ -1496,8 +1496,93 @@ fn feed_blocks<R: Read, F: FnMut(&Entry)>(
 enum IdLine {
     /// A clean `fact`, `supersede` or `dispute` line.
     Record(Record),
+    /// A line not read as an entry (blank, not JSON, not an entry, ...).
+    Unread(Unread),
     /// Any other line, checked as [`check_line_for_ids`] checks it.
     Line(Box<CheckedLine>),
+}
+
+/// What checking a line that was not read as an entry found: a
+/// [`CheckedLine`] without room for an entry, small enough to go unboxed,
+/// so that a file of such lines (blank lines, say) costs no allocation per
+/// line beyond its problems.
+#[derive(Default)]
+struct Unread {
+    early: Vec<Problem>,
+    terminated: bool,
+    outcome: Bare,
+}
+
+/// [`Outcome`] without an entry.
+#[derive(Default)]
+enum Bare {
+    #[default]
+    Blank,
+    BadBlank,
+    Encoding(Box<Problem>),
+    Torn,
+    Read {
+        seq: Option<u64>,
+        stored_hash: Option<Hash>,
+        problems: Vec<Problem>,
+    },
+}
+
+impl CheckedLine {
+    /// The line as a checking thread of `verify` hands it on: unboxed when
+    /// it holds no entry.
+    fn into_id_line(self) -> IdLine {
+        let outcome = match self.outcome {
+            Outcome::Blank => Bare::Blank,
+            Outcome::BadBlank => Bare::BadBlank,
+            Outcome::Encoding(p) => Bare::Encoding(p),
+            Outcome::Torn => Bare::Torn,
+            Outcome::Read(ReadLine {
+                entry: None,
+                seq,
+                stored_hash,
+                problems,
+            }) => Bare::Read {
+                seq,
+                stored_hash,
+                problems,
+            },
+            outcome => return IdLine::Line(Box::new(CheckedLine { outcome, ..self })),
+        };
+        IdLine::Unread(Unread {
+            early: self.early,
+            terminated: self.terminated,
+            outcome,
+        })
+    }
+}
+
+impl Unread {
+    /// The checked line it was made from.
+    fn into_checked(self) -> CheckedLine {
+        let outcome = match self.outcome {
+            Bare::Blank => Outcome::Blank,
+            Bare::BadBlank => Outcome::BadBlank,
+            Bare::Encoding(p) => Outcome::Encoding(p),
+            Bare::Torn => Outcome::Torn,
+            Bare::Read {
+                seq,
+                stored_hash,
+                problems,
+            } => Outcome::Read(ReadLine {
+                entry: None,
+                seq,
+                stored_hash,
+                problems,
+            }),
+        };
+        CheckedLine {
+            early: self.early,
+            terminated: self.terminated,
+            outcome,
+            ahead: Ahead::default(),
+        }
+    }
 }
 
 /// A clean `fact`, `supersede` or `dispute` line reduced to what linking it
@@ -1523,6 +1608,14 @@ impl Footprint for IdLine {
         std::mem::size_of::<IdLine>()
             + match self {
                 IdLine::Record(_) => 0,
+                IdLine::Unread(u) => {
+                    problems_footprint(&u.early)
+                        + match &u.outcome {
+                            Bare::Encoding(p) => p.footprint(),
+                            Bare::Read { problems, .. } => problems_footprint(problems),
+                            Bare::Blank | Bare::BadBlank | Bare::Torn => 0,
+                        }
+                }
                 IdLine::Line(c) => c.footprint(),
             }
     }
@@ -1537,7 +1630,7 @@ impl Footprint for IdLine {
 fn id_line(raw: &[u8], at: usize, first: bool, terminated: bool, merkle: bool) -> IdLine {
     match record(raw, at, first, terminated, merkle) {
         Some(r) => IdLine::Record(r),
-        None => IdLine::Line(Box::new(check_line_for_ids(raw, first, terminated))),
+        None => check_line_for_ids(raw, first, terminated).into_id_line(),
     }
 }
 
@@ -1581,6 +1674,7 @@ fn link_id_lines(v: &mut Verifier, lines: &mut [IdLine], block: &[u8], too_long:
         c.warm(lines.iter().flat_map(|l| {
             match l {
                 IdLine::Record(r) => r.needs.fps().iter().copied(),
+                IdLine::Unread(_) => [].iter().copied(),
                 IdLine::Line(c) => c
                     .ahead
                     .prints
@@ -1596,6 +1690,9 @@ fn link_id_lines(v: &mut Verifier, lines: &mut [IdLine], block: &[u8], too_long:
             IdLine::Record(r) => {
                 let line = block.get(r.at..r.at + r.len).unwrap_or_default();
                 v.link_record(r, line);
+            }
+            IdLine::Unread(u) => {
+                v.link(&mut std::mem::take(u).into_checked());
             }
             IdLine::Line(c) => {
                 v.link(c);
@@ -1650,14 +1747,17 @@ impl Footprint for Problem {
     }
 }
 
+/// What a list of problems holds in memory beyond the `Vec` itself.
+fn problems_footprint(v: &Vec<Problem>) -> usize {
+    v.capacity() * std::mem::size_of::<Problem>()
+        + v.iter()
+            .map(|p| p.footprint() - std::mem::size_of::<Problem>())
+            .sum::<usize>()
+}
+
 impl Footprint for CheckedLine {
     fn footprint(&self) -> usize {
-        let problems = |v: &Vec<Problem>| {
-            v.capacity() * std::mem::size_of::<Problem>()
-                + v.iter()
-                    .map(|p| p.footprint() - std::mem::size_of::<Problem>())
-                    .sum::<usize>()
-        };
+        let problems = problems_footprint;
         std::mem::size_of::<CheckedLine>()
             + problems(&self.early)
             + match &self.outcome {
