@@ -526,21 +526,18 @@ fn damage_bytes(bytes: &[u8], damage: &[(u8, Index, u8)]) -> Vec<u8> {
 /// retract facts not yet recorded or no longer live, reuse ids, and carry
 /// ids of the form `f<seq>` at other seqs, which only the referential
 /// checks can refuse; and a few lines are sealed with a seq or `prev` that
-/// does not follow the line before.
+/// does not follow the line before. The facts at `long` get a statement of
+/// 9 KiB, so that their lines are longer than a checking thread takes and
+/// are read on the linking thread.
 fn resealed(
     n: u64,
     seed: u64,
     moves: &[(Index, Index)],
     renames: &[(Index, Index)],
     relinks: &[(Index, u8)],
+    long: &[Index],
 ) -> Vec<u8> {
-    let mut out = Vec::new();
-    ledger::synthetic::write_ledger(&mut out, n, seed, NOW).expect("writing to memory");
-    let mut bodies: Vec<Body> = String::from_utf8(out)
-        .expect("UTF-8")
-        .lines()
-        .map(|l| ledger::chain::read_entry(l).entry.expect("an entry").body)
-        .collect();
+    let mut bodies = generated_bodies(n, seed);
     // Point references at other ids, of either kind and in any state.
     let ids: Vec<String> = bodies
         .iter()
@@ -562,6 +559,13 @@ fn resealed(
             _ => {}
         }
     }
+    for at in long {
+        if let Body::Fact(f) | Body::Supersede(ledger::entry::Supersede { fact: f, .. }) =
+            at.get_mut(&mut bodies)
+        {
+            f.statement = "A long statement. ".repeat(512);
+        }
+    }
     for (from, to) in moves {
         // The genesis stays first.
         let from = 1 + from.index(bodies.len() - 1);
@@ -574,6 +578,24 @@ fn resealed(
         .iter()
         .map(|(at, how)| (at.index(bodies.len()), *how))
         .collect();
+    sealed(bodies, &relinks)
+}
+
+/// The bodies of a generated ledger of `n` entries.
+fn generated_bodies(n: u64, seed: u64) -> Vec<Body> {
+    let mut out = Vec::new();
+    ledger::synthetic::write_ledger(&mut out, n, seed, NOW).expect("writing to memory");
+    String::from_utf8(out)
+        .expect("UTF-8")
+        .lines()
+        .map(|l| ledger::chain::read_entry(l).entry.expect("an entry").body)
+        .collect()
+}
+
+/// `bodies` sealed into a chain, but for the lines at the positions in
+/// `relinks`, sealed with a seq or `prev` that does not follow (by the
+/// kind of change given).
+fn sealed(bodies: Vec<Body>, relinks: &[(usize, u8)]) -> Vec<u8> {
     let mut prev = ledger::hash::Hash::ZERO;
     let mut bytes = Vec::new();
     for (seq, body) in bodies.into_iter().enumerate() {
@@ -595,6 +617,54 @@ fn resealed(
     bytes
 }
 
+/// A clean fact longer than a checking thread takes (8 KiB) in the middle
+/// of a block is linked as a record by the linking thread; when the index
+/// refuses it, it is read again from where it lies in its block, and the
+/// report is the one feeding lines one at a time gives.
+#[test]
+fn long_records_are_read_again_from_their_block() {
+    let mut bodies = generated_bodies(400, 9);
+    let fact_id = bodies
+        .iter()
+        .find_map(|b| match b {
+            Body::Fact(f) => Some(f.id.clone()),
+            _ => None,
+        })
+        .expect("the generator writes facts");
+    let mut longs = 0;
+    for b in bodies.iter_mut().skip(100).step_by(40) {
+        if let Body::Fact(f) = b {
+            f.statement = "A long statement. ".repeat(512);
+            // Every other one cites a fact, which no index admits.
+            if longs % 2 == 1 {
+                f.citations[0].source = fact_id.clone();
+            }
+            longs += 1;
+        }
+    }
+    assert!(longs >= 4, "{longs}");
+    let bytes = sealed(bodies, &[]);
+    let opts = ledger::chain::VerifyOptions {
+        compact: true,
+        ..Default::default()
+    };
+    let (want, _) = line_by_line(&bytes, opts.clone());
+    assert_eq!(want.total_problems, longs / 2, "{:?}", want.problems);
+    for workers in [1, 2, 3] {
+        for block_size in [4096, 1 << 16] {
+            let (got, _) = ledger::chain::verify_blocks_report(
+                std::path::Path::new("mem.jsonl"),
+                &bytes[..],
+                opts.clone(),
+                block_size,
+                workers,
+            )
+            .expect("reading from memory cannot fail");
+            assert_eq!(got, want, "{workers} workers, blocks of {block_size}");
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: CASES, ..ProptestConfig::default() })]
 
@@ -610,13 +680,14 @@ proptest! {
         moves in prop::collection::vec((any::<Index>(), any::<Index>()), 0..12),
         renames in prop::collection::vec((any::<Index>(), any::<Index>()), 0..12),
         relinks in prop::collection::vec((any::<Index>(), any::<u8>()), 0..3),
+        long in prop::collection::vec(any::<Index>(), 0..3),
         damage in prop::collection::vec((0..8u8, any::<Index>(), 1..=255u8), 0..2),
-        block_size in prop::sample::select(vec![1usize, 700, 4096, 1 << 20]),
+        block_size in prop::sample::select(vec![1usize, 700, 4096, 1 << 16, 1 << 20]),
         workers in 1..4usize,
         max_problems in prop::sample::select(vec![0usize, 3, 100]),
         merkle in any::<bool>(),
     ) {
-        let bytes = resealed(400, seed, &moves, &renames, &relinks);
+        let bytes = resealed(400, seed, &moves, &renames, &relinks, &long);
         let damaged = damage_bytes(&bytes, &damage);
         let opts = ledger::chain::VerifyOptions {
             max_problems,
