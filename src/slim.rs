@@ -519,6 +519,16 @@ mod tests {
         prop_oneof![12 => prop::sample::select(good), 1 => prop::sample::select(bad)].boxed()
     }
 
+    /// The object of the members that are present, in the order given.
+    fn object<'k>(members: impl IntoIterator<Item = (&'k str, Option<Value>)>) -> Value {
+        Value::Object(
+            members
+                .into_iter()
+                .filter_map(|(k, v)| Some((k.to_string(), v?)))
+                .collect::<Map<String, Value>>(),
+        )
+    }
+
     fn text() -> BoxedStrategy<Value> {
         mostly(
             vec![
@@ -588,15 +598,7 @@ mod tests {
             member("quote", text()),
             prop::option::weighted(0.05, Just(("extra", Some(json!(1))))),
         )
-            .prop_map(|(a, b, c, d, e)| {
-                let mut m = Map::new();
-                for (k, v) in [a, b, c, d].into_iter().chain(e) {
-                    if let Some(v) = v {
-                        m.insert(k.to_string(), v);
-                    }
-                }
-                Value::Object(m)
-            })
+            .prop_map(|(a, b, c, d, e)| object([a, b, c, d].into_iter().chain(e)))
     }
 
     fn citations() -> impl Strategy<Value = Value> {
@@ -660,8 +662,7 @@ mod tests {
         )
             .prop_map(|((id, subject, topic, statement, modality), rest)| {
                 let (attributed_to, note, from, to, citations, value, extra) = rest;
-                let mut m = Map::new();
-                for (k, v) in [
+                object([
                     ("id", id),
                     ("subject", subject),
                     ("topic", topic),
@@ -674,12 +675,7 @@ mod tests {
                     ("citations", citations),
                     ("value", value),
                     ("extra", extra),
-                ] {
-                    if let Some(v) = v {
-                        m.insert(k.to_string(), v);
-                    }
-                }
-                Value::Object(m)
+                ])
             })
     }
 
@@ -697,7 +693,6 @@ mod tests {
                 ),
             )
                 .prop_map(|(target, reason, fact, disputes)| {
-                    let mut m = Map::new();
                     let fact = fact.map(|f| match (&target, f) {
                         // Now and then the new version takes the old one's id.
                         (Some(t), Value::Object(mut f)) if t == &json!("f1") => {
@@ -706,17 +701,13 @@ mod tests {
                         }
                         (_, f) => f,
                     });
-                    for (k, v) in [
+                    let m = [
                         ("target", target),
                         ("reason", reason),
                         ("fact", fact),
                         ("disputes", disputes),
-                    ] {
-                        if let Some(v) = v {
-                            m.insert(k.to_string(), v);
-                        }
-                    }
-                    ("supersede", Value::Object(m))
+                    ];
+                    ("supersede", object(m))
                 }),
             (
                 opt(0.95, id()),
@@ -729,19 +720,14 @@ mod tests {
                 opt(0.3, text()),
             )
                 .prop_map(|(target, difference, statement, citation, note)| {
-                    let mut m = Map::new();
-                    for (k, v) in [
+                    let m = [
                         ("target", target),
                         ("difference", difference),
                         ("statement", statement),
                         ("citation", citation),
                         ("note", note),
-                    ] {
-                        if let Some(v) = v {
-                            m.insert(k.to_string(), v);
-                        }
-                    }
-                    ("dispute", Value::Object(m))
+                    ];
+                    ("dispute", object(m))
                 }),
         ]
     }
